@@ -1,0 +1,47 @@
+#pragma once
+/* The AWS shared config and credentials files (INI), as the SDKs read them:
+ * AWS_CONFIG_FILE (default ~/.aws/config, sections "[default]" and
+ * "[profile NAME]") and AWS_SHARED_CREDENTIALS_FILE (default
+ * ~/.aws/credentials, sections "[NAME]"). A key set in the credentials file
+ * wins over the config file for the same profile. Missing files are fine. */
+#include <stdbool.h>
+#include "irsa/error.h"
+
+struct irsa_kv {
+	char *key;
+	char *value;
+};
+
+struct irsa_profile {
+	char *name;
+	struct irsa_kv *items; /* keys lower-cased */
+	size_t n_items;
+};
+
+struct irsa_config;
+
+/* Load both files. Paths NULL or "" = AWS_CONFIG_FILE /
+ * AWS_SHARED_CREDENTIALS_FILE from the process environment, else the
+ * defaults (a session with injected env ops passes its own values).
+ * "~/" is expanded. Each file may be at most 1 MiB.
+ * A syntax error names the file and line. Caller frees with
+ * irsa_config_free(). */
+int irsa_config_load(const char *config_path, const char *credentials_path,
+		     struct irsa_config **ret, struct irsa_error *err);
+struct irsa_config *irsa_config_free(struct irsa_config *c);
+/* NULL when no such profile in either file. Borrowed from c. */
+const struct irsa_profile *irsa_config_profile(const struct irsa_config *c, const char *name);
+/* Value of key (any case) in profile, NULL when unset or empty (a nested
+ * sub-section such as "s3 =" reads as unset). Borrowed. */
+const char *irsa_profile_get(const struct irsa_profile *p, const char *key);
+/* The names of every profile, sorted, for error messages and completion.
+ * *ret_names is a malloc'd array (free() it) of names borrowed from c. */
+size_t irsa_config_profile_names(const struct irsa_config *c, const char ***ret_names);
+/* 0 when profile `name` exists; otherwise -1 with IRSA_ERR_USAGE:
+ * "profile 'x' not found in '~/.aws/config' or '~/.aws/credentials';
+ * known profiles: a, b". For --profile and AWS_PROFILE. */
+int irsa_config_require_profile(const struct irsa_config *c, const char *name,
+				struct irsa_error *err);
+/* The two files as the user named them ("~/.aws/config" by default). */
+const char *irsa_config_path(const struct irsa_config *c);
+const char *irsa_config_credentials_path(const struct irsa_config *c);

@@ -1,0 +1,56 @@
+#pragma once
+/* AWS credentials and the SDK-order provider chain.
+ *
+ * The secret fields are zeroed when freed. Providers that need STS
+ * (assume role, web identity) call through struct irsa_aws. */
+#include <stdbool.h>
+#include <time.h>
+#include "irsa/error.h"
+
+struct irsa_aws;
+
+struct irsa_credentials {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;   /* NULL when none */
+	time_t expiration;     /* 0 = does not expire */
+	char *provider;        /* who answered, one of: "environment", "profile"
+	                        * (static keys), "assume-role", "credential-process",
+	                        * "web-identity", "container", "imds" */
+};
+
+/* Copies every string; provider may be NULL. Never fails (aborts on OOM). */
+struct irsa_credentials *irsa_credentials_new(const char *access_key_id,
+					      const char *secret_access_key,
+					      const char *session_token, time_t expiration,
+					      const char *provider);
+struct irsa_credentials *irsa_credentials_dup(const struct irsa_credentials *c);
+/* Zeroes the secrets; accepts NULL; returns NULL. */
+struct irsa_credentials *irsa_credentials_free(struct irsa_credentials *c);
+static inline void irsa_credentials_freep(struct irsa_credentials **c) { irsa_credentials_free(*c); }
+
+/* A provider: get() returns 1 and fills *ret (caller owns it) when it has
+ * credentials, 0 when it does not apply (e.g. env vars unset; the chain
+ * then tries the next one), -1 on a real failure (the chain stops; err
+ * names the provider and the reason). */
+struct irsa_cred_provider {
+	const char *name;
+	int (*get)(struct irsa_cred_provider *p, struct irsa_aws *aws,
+		   struct irsa_credentials **ret, struct irsa_error *err);
+	void (*destroy)(struct irsa_cred_provider *p);
+	void *state;
+};
+
+/* Resolve credentials in the SDK order:
+ *  1. environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN),
+ *     skipped when a profile was chosen explicitly with --profile;
+ *  2. the profile in the shared config/credentials files (static keys,
+ *     role_arn + source_profile / credential_source, credential_process,
+ *     web_identity_token_file);
+ *  3. web identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN;
+ *  4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
+ *     _FULL_URI), else EC2 instance metadata (IMDSv2).
+ * Returns 0 and *ret (caller owns) or -1 with err (IRSA_ERR_AUTH when no
+ * provider had credentials, naming what was tried). */
+int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret,
+			     struct irsa_error *err);

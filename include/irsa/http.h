@@ -1,0 +1,85 @@
+#pragma once
+/* HTTP requests and responses, and one libcurl client per run.
+ *
+ * struct irsa_request holds a request in its wire form (path and query
+ * already percent-encoded) so that the SigV4 signer sees exactly what is
+ * sent. The caller owns requests and responses (init / release). */
+#include <stdbool.h>
+#include <stddef.h>
+#include "irsa/buf.h"
+#include "irsa/error.h"
+
+struct irsa_header {
+	char *name;
+	char *value;
+};
+
+struct irsa_request {
+	char *method;    /* "GET", "POST", ... */
+	char *scheme;    /* "https" or "http" */
+	char *authority; /* host[:port], as in the Host header */
+	char *path;      /* wire path, starts with '/' */
+	char *query;     /* wire query without '?', "" when none */
+	struct irsa_header *headers;
+	size_t n_headers;
+	struct irsa_buf body;
+};
+
+void irsa_request_init(struct irsa_request *r);
+void irsa_request_release(struct irsa_request *r);
+/* Parse an absolute http(s) URL into scheme/authority/path/query. */
+int irsa_request_set_url(struct irsa_request *r, const char *method, const char *url,
+			 struct irsa_error *err);
+/* Append a header (repeats allowed, kept in order). */
+void irsa_request_add_header(struct irsa_request *r, const char *name, const char *value);
+/* Replace every header of that name (case-insensitive) by one. */
+void irsa_request_set_header(struct irsa_request *r, const char *name, const char *value);
+void irsa_request_remove_header(struct irsa_request *r, const char *name);
+/* First header of that name, case-insensitive; NULL if none. */
+const char *irsa_request_get_header(const struct irsa_request *r, const char *name);
+/* Append key=value to the query, percent-encoding both (RFC 3986). */
+void irsa_request_add_query(struct irsa_request *r, const char *key, const char *value);
+/* scheme://authority/path[?query]; malloc'd. */
+char *irsa_request_url(const struct irsa_request *r);
+
+struct irsa_response {
+	long status;
+	struct irsa_header *headers; /* names as received */
+	size_t n_headers;
+	struct irsa_buf body;
+};
+
+void irsa_response_init(struct irsa_response *r);
+void irsa_response_release(struct irsa_response *r);
+const char *irsa_response_get_header(const struct irsa_response *r, const char *name);
+
+/* TLS and transport settings for one request. Blobs are PEM bytes. */
+struct irsa_http_options {
+	const char *ca_file;        /* CA bundle path (AWS_CA_BUNDLE, kubeconfig) */
+	const char *ca_pem;         /* CA bundle in memory */
+	const char *client_cert_file, *client_key_file;
+	const char *client_cert_pem, *client_key_pem;
+	const char *proxy;          /* proxy URL; NULL = libcurl's env handling */
+	const char *tls_server_name;/* verify the server cert against this name */
+	bool insecure_skip_verify;  /* only from kubeconfig, warned about */
+	long connect_timeout_ms;    /* 0 = default (3 s) */
+	long timeout_ms;            /* 0 = default (30 s) */
+	size_t max_body;            /* 0 = default (16 MiB) */
+};
+
+struct irsa_http;
+
+/* One client per run; keeps connections alive between requests. */
+struct irsa_http *irsa_http_new(void);
+struct irsa_http *irsa_http_free(struct irsa_http *h);
+
+/* Send one request, no retries. A transport failure (DNS, connect, TLS,
+ * timeout, dropped connection) is IRSA_ERR_NETWORK; any HTTP answer,
+ * whatever its status, is success with ret->status set. */
+int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
+		   const struct irsa_http_options *opts, struct irsa_response *ret,
+		   struct irsa_error *err);
+
+/* Log a request line at debug level with secrets redacted. */
+void irsa_http_log_request(const struct irsa_request *req, long status, int attempt,
+			   double ms);

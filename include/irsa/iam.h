@@ -1,0 +1,155 @@
+#pragma once
+/* AWS IAM calls irsactl makes. Thin, typed wrappers over the Query API:
+ * each call is one request (List* calls follow Marker pagination and
+ * return everything). No CLI logic, no decisions: the domain layer and
+ * the commands decide what to call. Documents are returned DECODED
+ * (IAM URL-encodes policy documents in its answers).
+ * Every struct with heap members has its *_release(); lists free their
+ * items. Errors: IRSA_ERR_NOT_FOUND for NoSuchEntity, IRSA_ERR_CONFLICT
+ * for EntityAlreadyExists/DeleteConflict/LimitExceeded, etc. */
+#include <stdbool.h>
+#include <stddef.h>
+#include "irsa/aws.h"
+#include "irsa/config.h"
+
+struct irsa_strlist {
+	char **items;
+	size_t n;
+};
+void irsa_strlist_add(struct irsa_strlist *l, const char *s);
+bool irsa_strlist_contains(const struct irsa_strlist *l, const char *s);
+void irsa_strlist_release(struct irsa_strlist *l);
+
+struct irsa_tags {
+	struct irsa_kv *items; /* key, value */
+	size_t n;
+};
+void irsa_tags_add(struct irsa_tags *t, const char *key, const char *value);
+void irsa_tags_release(struct irsa_tags *t);
+
+/* ---- OIDC providers ---- */
+struct irsa_oidc_provider {
+	char *arn;
+	char *url;                     /* as IAM stores it: host/path, no scheme */
+	struct irsa_strlist client_ids;
+	struct irsa_strlist thumbprints;
+	struct irsa_tags tags;
+};
+void irsa_oidc_provider_release(struct irsa_oidc_provider *p);
+
+int irsa_iam_list_oidc_providers(struct irsa_aws *aws, struct irsa_strlist *ret_arns,
+				 struct irsa_error *err);
+/* IRSA_ERR_NOT_FOUND when it does not exist. */
+int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
+			       struct irsa_oidc_provider *ret, struct irsa_error *err);
+/* url with https:// ; returns the new ARN (malloc'd) in *ret_arn. */
+int irsa_iam_create_oidc_provider(struct irsa_aws *aws, const char *url,
+				  const struct irsa_strlist *client_ids,
+				  const struct irsa_strlist *thumbprints,
+				  const struct irsa_tags *tags, char **ret_arn,
+				  struct irsa_error *err);
+int irsa_iam_add_client_id(struct irsa_aws *aws, const char *arn, const char *client_id,
+			   struct irsa_error *err);
+int irsa_iam_update_thumbprints(struct irsa_aws *aws, const char *arn,
+				const struct irsa_strlist *thumbprints, struct irsa_error *err);
+int irsa_iam_delete_oidc_provider(struct irsa_aws *aws, const char *arn,
+				  struct irsa_error *err);
+
+/* ---- roles ---- */
+struct irsa_role {
+	char *name;
+	char *arn;
+	char *path;
+	char *role_id;
+	char *description;
+	char *trust_policy;       /* decoded JSON text */
+	char *permissions_boundary; /* ARN or NULL */
+	int max_session_duration;
+	struct irsa_tags tags;
+};
+void irsa_role_release(struct irsa_role *r);
+
+struct irsa_role_spec {
+	const char *name;
+	const char *path;            /* NULL = "/" */
+	const char *trust_policy;    /* JSON text */
+	const char *description;     /* NULL = none */
+	const char *permissions_boundary; /* NULL = none */
+	int max_session_duration;    /* 0 = IAM default */
+	const struct irsa_tags *tags;/* NULL = none */
+};
+
+int irsa_iam_get_role(struct irsa_aws *aws, const char *name, struct irsa_role *ret,
+		      struct irsa_error *err);
+int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec,
+			 struct irsa_role *ret, struct irsa_error *err);
+int irsa_iam_update_trust_policy(struct irsa_aws *aws, const char *role_name,
+				 const char *trust_policy, struct irsa_error *err);
+/* description / max_session_duration (0 = leave) */
+int irsa_iam_update_role(struct irsa_aws *aws, const char *role_name, const char *description,
+			 int max_session_duration, struct irsa_error *err);
+int irsa_iam_tag_role(struct irsa_aws *aws, const char *role_name, const struct irsa_tags *tags,
+		      struct irsa_error *err);
+int irsa_iam_put_permissions_boundary(struct irsa_aws *aws, const char *role_name,
+				      const char *boundary_arn, struct irsa_error *err);
+int irsa_iam_delete_role(struct irsa_aws *aws, const char *role_name, struct irsa_error *err);
+/* Every role (pagination followed); names only when path_prefix NULL. */
+int irsa_iam_list_roles(struct irsa_aws *aws, const char *path_prefix,
+			struct irsa_role **ret_roles, size_t *ret_n, struct irsa_error *err);
+
+/* ---- managed policies ---- */
+struct irsa_attached_policy {
+	char *name;
+	char *arn;
+};
+int irsa_iam_list_attached_role_policies(struct irsa_aws *aws, const char *role_name,
+					 struct irsa_attached_policy **ret, size_t *ret_n,
+					 struct irsa_error *err);
+void irsa_attached_policies_free(struct irsa_attached_policy *p, size_t n);
+int irsa_iam_attach_role_policy(struct irsa_aws *aws, const char *role_name,
+				const char *policy_arn, struct irsa_error *err);
+int irsa_iam_detach_role_policy(struct irsa_aws *aws, const char *role_name,
+				const char *policy_arn, struct irsa_error *err);
+
+struct irsa_policy {
+	char *arn;
+	char *name;
+	char *path;
+	char *default_version_id;
+	int attachment_count;
+};
+void irsa_policy_release(struct irsa_policy *p);
+int irsa_iam_get_policy(struct irsa_aws *aws, const char *arn, struct irsa_policy *ret,
+			struct irsa_error *err);
+int irsa_iam_create_policy(struct irsa_aws *aws, const char *name, const char *path,
+			   const char *document, const char *description,
+			   const struct irsa_tags *tags, struct irsa_policy *ret,
+			   struct irsa_error *err);
+/* The decoded document of one version. */
+int irsa_iam_get_policy_version(struct irsa_aws *aws, const char *arn, const char *version_id,
+				char **ret_document, struct irsa_error *err);
+struct irsa_policy_version {
+	char *version_id;
+	bool is_default;
+	char *create_date; /* ISO 8601, sorts by age */
+};
+int irsa_iam_list_policy_versions(struct irsa_aws *aws, const char *arn,
+				  struct irsa_policy_version **ret, size_t *ret_n,
+				  struct irsa_error *err);
+void irsa_policy_versions_free(struct irsa_policy_version *v, size_t n);
+int irsa_iam_create_policy_version(struct irsa_aws *aws, const char *arn, const char *document,
+				   bool set_default, char **ret_version_id,
+				   struct irsa_error *err);
+int irsa_iam_delete_policy_version(struct irsa_aws *aws, const char *arn,
+				   const char *version_id, struct irsa_error *err);
+int irsa_iam_delete_policy(struct irsa_aws *aws, const char *arn, struct irsa_error *err);
+
+/* ---- inline policies ---- */
+int irsa_iam_list_role_policies(struct irsa_aws *aws, const char *role_name,
+				struct irsa_strlist *ret_names, struct irsa_error *err);
+int irsa_iam_get_role_policy(struct irsa_aws *aws, const char *role_name, const char *name,
+			     char **ret_document, struct irsa_error *err);
+int irsa_iam_put_role_policy(struct irsa_aws *aws, const char *role_name, const char *name,
+			     const char *document, struct irsa_error *err);
+int irsa_iam_delete_role_policy(struct irsa_aws *aws, const char *role_name, const char *name,
+				struct irsa_error *err);

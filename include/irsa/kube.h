@@ -1,0 +1,54 @@
+#pragma once
+/* The Kubernetes API as irsactl uses it: kubeconfig loading (kubectl's
+ * rules), authentication (token, token file, client certificate, basic,
+ * exec plugins, native EKS tokens) and the ServiceAccount calls.
+ * No CLI logic here. */
+#include <stdbool.h>
+#include <jansson.h>
+#include "irsa/aws.h"
+#include "irsa/error.h"
+
+struct irsa_kube_options {
+	const char *kubeconfig;  /* --kubeconfig; NULL = $KUBECONFIG, then ~/.kube/config */
+	const char *context;     /* --context; NULL = current-context */
+	/* Used to make EKS tokens natively when the user's exec plugin is
+	 * `aws eks get-token` / `aws-iam-authenticator token` / `irsactl token`.
+	 * May be NULL: then the plugin is run as configured. */
+	struct irsa_aws *aws;
+};
+
+struct irsa_kube;
+
+/* Read and merge the kubeconfig(s), pick the context, and prepare the
+ * connection and credentials. No request is sent. Errors name the file
+ * and the missing or malformed entry (IRSA_ERR_USAGE). */
+int irsa_kube_open(const struct irsa_kube_options *opts, struct irsa_kube **ret,
+		   struct irsa_error *err);
+struct irsa_kube *irsa_kube_free(struct irsa_kube *k);
+static inline void irsa_kube_freep(struct irsa_kube **k) { irsa_kube_free(*k); }
+
+/* The context's namespace, or "default". Borrowed. */
+const char *irsa_kube_default_namespace(const struct irsa_kube *k);
+/* The API server URL and the context name, for messages. Borrowed. */
+const char *irsa_kube_server(const struct irsa_kube *k);
+const char *irsa_kube_context_name(const struct irsa_kube *k);
+/* How the client authenticates, for messages: "token", "client-certificate",
+ * "exec (aws eks get-token, native EKS token)", ... Borrowed. */
+const char *irsa_kube_auth_method(const struct irsa_kube *k);
+
+/* GET the ServiceAccount. IRSA_ERR_NOT_FOUND (err->code "NotFound") when the
+ * ServiceAccount does not exist; *ret is the object (caller decrefs). */
+int irsa_kube_get_service_account(struct irsa_kube *k, const char *ns, const char *name,
+				  json_t **ret, struct irsa_error *err);
+/* Server-side apply (PATCH application/apply-patch+yaml, fieldManager
+ * "irsactl", force when asked, dryRun=All when dry_run) of `object`, a full
+ * ServiceAccount with only the fields irsactl owns. A conflict with
+ * another field manager is IRSA_ERR_CONFLICT with the fields named.
+ * *ret is the object the server returns (caller decrefs; may be NULL). */
+int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const char *name,
+				    const json_t *object, bool force, bool dry_run,
+				    json_t **ret, struct irsa_error *err);
+/* Namespaces. */
+int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
+			       struct irsa_error *err);
+int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_error *err);

@@ -1,0 +1,239 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "irsa/strutil.h"
+
+static void oom(void)
+{
+	fputs("irsactl: error: out of memory\n", stderr);
+	abort();
+}
+
+char *irsa_strdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+
+	if (!r)
+		oom();
+	return r;
+}
+
+char *irsa_strndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+
+	if (!r)
+		oom();
+	return r;
+}
+
+void *irsa_malloc0(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *irsa_realloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+
+	if (!r)
+		oom();
+	return r;
+}
+
+char *irsa_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return s;
+}
+
+bool irsa_str_has_prefix(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool irsa_str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls, lx;
+
+	if (!s)
+		return false;
+	ls = strlen(s);
+	lx = strlen(suffix);
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+bool irsa_str_empty(const char *s)
+{
+	return !s || !*s;
+}
+
+char *irsa_str_trim(char *s)
+{
+	size_t len;
+	char *start = s;
+
+	while (*start && isspace((unsigned char)*start))
+		start++;
+	len = strlen(start);
+	while (len && isspace((unsigned char)start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+	return s;
+}
+
+void irsa_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/* ASCII only: isalnum() depends on the locale (in Latin-1, 0xE9 is a
+ * letter), and the RFC 3986 unreserved set does not. */
+static bool is_ascii_alnum(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_unreserved(unsigned char c)
+{
+	return is_ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+void irsa_uri_encode(struct irsa_buf *out, const char *s, size_t len, bool keep_slash)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (is_unreserved(c) || (keep_slash && c == '/'))
+			irsa_buf_putc(out, (char)c);
+		else
+			irsa_buf_printf(out, "%%%02X", c);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *irsa_uri_decode(const char *s, size_t len)
+{
+	char *out = irsa_malloc0(len + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void irsa_form_encode(struct irsa_buf *out, const char *s)
+{
+	irsa_uri_encode(out, s, strlen(s), false);
+}
+
+char *irsa_base64_encode(const unsigned char *in, size_t len)
+{
+	size_t outlen = 4 * ((len + 2) / 3);
+	char *out = irsa_malloc0(outlen + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	return out;
+}
+
+char *irsa_base64url_encode(const unsigned char *in, size_t len)
+{
+	char *s = irsa_base64_encode(in, len);
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '=')
+		s[--n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+')
+			s[i] = '-';
+		else if (s[i] == '/')
+			s[i] = '_';
+	}
+	return s;
+}
+
+int irsa_base64_decode(const char *in, unsigned char **ret_out, size_t *ret_len)
+{
+	size_t len = strlen(in), pad = 0;
+	unsigned char *out;
+	int n;
+
+	if (len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (!(is_ascii_alnum(c) || c == '+' || c == '/' || c == '='))
+			return -1;
+	}
+	if (len && in[len - 1] == '=')
+		pad++;
+	if (len > 1 && in[len - 2] == '=')
+		pad++;
+	out = irsa_malloc0(len / 4 * 3 + 1);
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+	if (n < 0) {
+		free(out);
+		return -1;
+	}
+	*ret_len = (size_t)n - pad;
+	*ret_out = out;
+	return 0;
+}
+
+void irsa_secure_zero(void *p, size_t n)
+{
+	if (p && n)
+		OPENSSL_cleanse(p, n);
+}
+
+void irsa_free_secret(char *s)
+{
+	if (!s)
+		return;
+	irsa_secure_zero(s, strlen(s));
+	free(s);
+}

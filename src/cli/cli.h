@@ -1,0 +1,87 @@
+#pragma once
+/* The command-line frame: one table of commands, each with its option
+ * table. Parsing, --help, "did you mean" and shell completion all come
+ * from these tables, so they cannot drift apart.
+ *
+ * Adding a command: write src/cli/cmd-NAME.c defining
+ * `const struct cli_command cli_cmd_NAME`, declare it below, add it to
+ * the table in main.c and the file to src/cli/meson.build, write
+ * man/irsactl-NAME.1.scd, and add tests. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "irsa/aws.h"
+#include "irsa/error.h"
+
+enum cli_opt_flags {
+	OPT_REPEAT = 1 << 0, /* may be given several times */
+	OPT_HIDDEN = 1 << 1, /* not in --help */
+};
+
+struct cli_option {
+	const char *name;     /* long name without "--" */
+	char short_name;      /* 0 if none */
+	const char *arg;      /* metavariable; NULL for a boolean flag */
+	const char *help;
+	unsigned flags;       /* enum cli_opt_flags */
+	const char *complete; /* "file", "dir", "profile", "region", "context", or "a|b|c" */
+};
+
+enum cli_output { CLI_OUTPUT_TEXT, CLI_OUTPUT_JSON, CLI_OUTPUT_YAML };
+
+struct cli_ctx {
+	const char *profile;
+	const char *region;
+	enum cli_output output;
+	bool debug, quiet, color;
+	struct irsa_aws *aws; /* created by cli_aws() on first use */
+};
+
+struct cli_args;
+
+struct cli_command {
+	const char *name;
+	const char *summary;     /* one line, for the command list */
+	const char *usage;       /* after "irsactl NAME " */
+	const char *description; /* paragraphs for --help */
+	const struct cli_option *options; /* terminated by { NULL } */
+	int min_args, max_args;  /* positional arguments; max -1 = any */
+	int (*run)(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err);
+	const char *examples;    /* lines for --help */
+};
+
+/* The option values of one invocation. Strings borrowed from argv. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+size_t cli_arg_list(const struct cli_args *a, const char *name, const char *const **ret);
+bool cli_flag(const struct cli_args *a, const char *name);
+size_t cli_positional(const struct cli_args *a, const char *const **ret);
+
+/* The AWS session for this run, created on first use from the global
+ * options. Returns NULL with err set on failure. */
+struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err);
+
+/* Print a result: json/yaml print the object; text calls text_fn (or a
+ * generic "key: value" listing when text_fn is NULL). Steals `result`. */
+int cli_print_result(const struct cli_ctx *ctx, json_t *result,
+		     void (*text_fn)(const struct cli_ctx *ctx, const json_t *result, FILE *out));
+/* Emit json_t as YAML (block style, libyaml quoting). */
+int cli_emit_yaml(const json_t *value, FILE *out);
+
+/* Progress / status lines on stderr (not with --quiet). */
+void cli_status(const struct cli_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+
+/* Global options, shared by every command. */
+extern const struct cli_option cli_global_options[];
+
+/* The commands. */
+extern const struct cli_command cli_cmd_help;
+extern const struct cli_command cli_cmd_whoami;
+
+const struct cli_command *const *cli_commands(size_t *ret_n);
+const struct cli_command *cli_find_command(const char *name);
+void cli_print_command_help(const struct cli_command *cmd, FILE *out);
+void cli_print_main_help(FILE *out);
+int cli_complete(int argc, char **argv);
+/* Closest of names to word by edit distance, or NULL if none is close. */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
