@@ -27,7 +27,11 @@ struct irsa_request {
 
 void irsa_request_init(struct irsa_request *r);
 void irsa_request_release(struct irsa_request *r);
-/* Parse an absolute http(s) URL into scheme/authority/path/query. */
+/* Parse an absolute http(s) URL into scheme/authority/path/query.
+ * The scheme's default port is left out of authority (curl leaves it out
+ * of the Host header too, and the signer signs authority as host); the
+ * fragment is dropped. Fails with IRSA_ERR_USAGE on anything else than
+ * http(s)://host[:port][/path][?query], leaving r as it was. */
 int irsa_request_set_url(struct irsa_request *r, const char *method, const char *url,
 			 struct irsa_error *err);
 /* Append a header (repeats allowed, kept in order). */

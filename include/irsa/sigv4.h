@@ -11,7 +11,12 @@
  *   irsa_sigv4_string_to_sign()
  *   irsa_sigv4_signature()         hex HMAC with the derived key
  *   irsa_sigv4_finish()            adds Authorization, or X-Amz-Signature
- * irsa_sigv4_sign() runs them all. */
+ * irsa_sigv4_sign() runs them all.
+ *
+ * The host header is signed from req->authority when the request has no
+ * Host header. user-agent, x-amzn-trace-id, transfer-encoding, expect,
+ * connection and upgrade are never signed. cfg must be valid for the
+ * stages after prepare (prepare checks it). */
 #include <stdbool.h>
 #include <time.h>
 #include "irsa/buf.h"

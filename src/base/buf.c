@@ -74,20 +74,31 @@ void irsa_buf_putc(struct irsa_buf *b, char c)
 	irsa_buf_append(b, &c, 1);
 }
 
+/* Formats straight into the buffer (no vsnprintf(NULL, 0, ...) sizing
+ * pass: GCC 12 with -fsanitize=address,undefined at -O1/-O3 rejects that
+ * with a bogus "null format string" -Werror, and a second pass is only
+ * needed when the text does not fit). */
 void irsa_buf_printf(struct irsa_buf *b, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
+	size_t avail;
 	int n;
 
+	grow(b, 64);
+	avail = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(b->data + b->len, avail, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n >= 0 && (size_t)n >= avail) {
+		grow(b, (size_t)n);
+		n = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n < 0) {
+		b->data[b->len] = '\0';
 		return;
-	grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

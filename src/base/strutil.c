@@ -206,7 +206,13 @@ int irsa_base64_decode(const char *in, unsigned char **ret_out, size_t *ret_len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (!(is_ascii_alnum(c) || c == '+' || c == '/' || c == '='))
+		/* '=' only as padding: "xx==" or "xxx=", never inside. */
+		if (c == '=') {
+			if (i + 2 < len || (i + 2 == len && in[len - 1] != '='))
+				return -1;
+			continue;
+		}
+		if (!(is_ascii_alnum(c) || c == '+' || c == '/'))
 			return -1;
 	}
 	if (len && in[len - 1] == '=')
