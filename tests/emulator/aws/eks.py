@@ -1,0 +1,98 @@
+"""EKS (REST-JSON): DescribeCluster, ListClusters; clusters come from the control API."""
+
+import base64
+import hashlib
+
+from .errors import AwsError
+
+DEFAULT_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nTUlJQ2VtdWxhdG9y\n"
+                              b"-----END CERTIFICATE-----\n").decode()
+
+
+def seed_cluster(store, spec, now):
+    name = spec["name"]
+    region = spec.get("region", "us-east-1")
+    account = str(spec.get("account") or store.default_account)
+    ident = hashlib.md5(f"{account}/{region}/{name}".encode()).hexdigest().upper()
+    partition_suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    store.clusters[(account, region, name)] = {
+        "name": name, "region": region, "account": account,
+        "issuer": spec.get("issuer"),
+        "status": spec.get("status", "ACTIVE"),
+        "endpoint": spec.get("endpoint") or f"https://{ident}.gr7.{region}.eks.{partition_suffix}",
+        "ca_data": spec.get("ca_data") or DEFAULT_CA,
+        "version": spec.get("version", "1.29"),
+        "platform_version": spec.get("platform_version", "eks.7"),
+        "tags": dict(spec.get("tags") or {}),
+        "created": spec.get("created_at", now),
+        "id": ident,
+    }
+
+
+def _cluster_out(c, partition):
+    acct = c["account"]
+    out = {
+        "name": c["name"],
+        "arn": f"arn:{partition}:eks:{c['region']}:{acct}:cluster/{c['name']}",
+        "createdAt": c["created"],
+        "version": c["version"],
+        "endpoint": c["endpoint"],
+        "roleArn": f"arn:{partition}:iam::{acct}:role/eks-cluster-role",
+        "resourcesVpcConfig": {"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+                               "securityGroupIds": [], "clusterSecurityGroupId": "sg-0123456789abcdef0",
+                               "vpcId": "vpc-0123456789abcdef0", "endpointPublicAccess": True,
+                               "endpointPrivateAccess": False, "publicAccessCidrs": ["0.0.0.0/0"]},
+        "kubernetesNetworkConfig": {"serviceIpv4Cidr": "10.100.0.0/16", "ipFamily": "ipv4"},
+        "logging": {"clusterLogging": [{"types": ["api", "audit", "authenticator",
+                                                  "controllerManager", "scheduler"],
+                                        "enabled": False}]},
+        "status": c["status"],
+        "certificateAuthority": {"data": c["ca_data"]},
+        "platformVersion": c["platform_version"],
+        "tags": c["tags"],
+        "health": {"issues": []},
+    }
+    if c["issuer"]:
+        out["identity"] = {"oidc": {"issuer": c["issuer"]}}
+    if c["status"] == "CREATING":
+        out.pop("endpoint")
+        out["certificateAuthority"] = {}
+    return out
+
+
+def describe_cluster(ctx, params):
+    name = params["name"]
+    with ctx.store.lock:
+        c = ctx.store.clusters.get((ctx.identity.account, ctx.region, name))
+    if c is None:
+        raise AwsError("ResourceNotFoundException", f"No cluster found for name: {name}.", 404)
+    return {"cluster": _cluster_out(c, ctx.partition)}
+
+
+def list_clusters(ctx, params):
+    raw_max = params.get("maxResults")
+    limit = 100
+    if raw_max is not None:
+        try:
+            limit = int(raw_max)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 100:
+            raise AwsError("InvalidParameterException",
+                           "1 validation error detected: Value at 'maxResults' failed to satisfy "
+                           "constraint: Member must have value between 1 and 100", 400)
+    limit = min(limit, ctx.store.page_size)
+    with ctx.store.lock:
+        names = sorted(n for (a, r, n) in ctx.store.clusters
+                       if a == ctx.identity.account and r == ctx.region)
+    start = 0
+    token = params.get("nextToken")
+    if token:
+        try:
+            start = int(base64.b64decode(token.encode()).decode().split(":", 1)[1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise AwsError("InvalidParameterException", "The nextToken is invalid.", 400) from None
+    out = {"clusters": names[start:start + limit]}
+    if start + limit < len(names):
+        out["nextToken"] = base64.b64encode(f"o:{start + limit}".encode()).decode()
+    return out

@@ -1,0 +1,119 @@
+"""STS: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity."""
+
+import base64
+import json
+import re
+
+from .errors import AwsError
+from .state import with_partition
+
+ROLE_ARN_RX = re.compile(r"^arn:([^:]+):iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$")
+
+
+def get_caller_identity(ctx, p):
+    ident = ctx.identity
+    return {"UserId": ident.user_id, "Account": ident.account,
+            "Arn": with_partition(ident.arn, ctx.partition)}
+
+
+def _role_target(ctx, arn, action):
+    m = ROLE_ARN_RX.match(arn)
+    if not m:
+        raise AwsError("ValidationError", f"{arn} is invalid", 400)
+    part, account, name = m.groups()
+    store = ctx.store
+    with store.lock:
+        acct = store.accounts.get(account)
+        role = acct.roles.get(name.lower()) if acct else None
+        seeded = with_partition(arn, "aws") in {with_partition(a, "aws")
+                                                for a in store.assumable_roles}
+        if role is not None and with_partition(role["Arn"], "aws") != with_partition(arn, "aws"):
+            role = None  # same name, different path
+    return part, account, name, role, seeded
+
+
+def _not_authorized(ctx, arn, action):
+    who = with_partition(ctx.identity.arn, ctx.partition) if ctx.identity else "anonymous"
+    return AwsError("AccessDenied", f"User: {who} is not authorized to perform: {action} on "
+                    f"resource: {arn}", 403)
+
+
+def _duration(p, role):
+    duration = p.get("DurationSeconds", 3600)
+    max_d = role["MaxSessionDuration"] if role else 43200
+    if duration > max_d:
+        raise AwsError("ValidationError", "The requested DurationSeconds exceeds the "
+                       "MaxSessionDuration set for this role.", 400)
+    return duration
+
+
+def _issue(ctx, part, account, name, role, session, duration):
+    role_id = role["RoleId"] if role else ctx.store.role_id_for(
+        account, name, f"arn:aws:iam::{account}:role/{name}")
+    ident = ctx.store.issue_temporary(
+        account, f"arn:aws:sts::{account}:assumed-role/{name}/{session}",
+        f"{role_id}:{session}", duration)
+    return {
+        "Credentials": {"AccessKeyId": ident.access_key, "SecretAccessKey": ident.secret,
+                        "SessionToken": ident.token, "Expiration": ident.expiration},
+        "AssumedRoleUser": {"AssumedRoleId": ident.user_id,
+                            "Arn": with_partition(ident.arn, part)},
+    }
+
+
+def assume_role(ctx, p):
+    arn = p["RoleArn"]
+    part, account, name, role, seeded = _role_target(ctx, arn, "sts:AssumeRole")
+    if part != ctx.partition or (role is None and not seeded):
+        raise _not_authorized(ctx, arn, "sts:AssumeRole")
+    duration = _duration(p, role)
+    if (ctx.identity.temporary and "assumed-role/" in ctx.identity.arn and duration > 3600):
+        raise AwsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour "
+                       "session limit for roles assumed by role chaining.", 400)
+    return _issue(ctx, part, account, name, role, p["RoleSessionName"], duration)
+
+
+def _jwt_claims(token):
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        return claims if isinstance(claims, dict) else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def assume_role_with_web_identity(ctx, p):
+    arn = p["RoleArn"]
+    token = p["WebIdentityToken"]
+    store = ctx.store
+    with store.lock:
+        tokens = list(store.web_identity_tokens)
+    if tokens and token not in tokens:
+        raise AwsError("InvalidIdentityToken", "Couldn't retrieve verification key from your "
+                       "identity provider,  please reference AssumeRoleWithWebIdentity "
+                       "documentation for requirements", 400)
+    part, account, name, role, seeded = _role_target(ctx, arn, "sts:AssumeRoleWithWebIdentity")
+    ctx.partition = part
+    duration = _duration(p, role)
+    out = _issue(ctx, part, account, name, role, p["RoleSessionName"], duration)
+    claims = _jwt_claims(token) or {}
+    sub = claims.get("sub") if isinstance(claims.get("sub"), str) else None
+    out["SubjectFromWebIdentityToken"] = sub or "system:serviceaccount:default:default"
+    aud = claims.get("aud")
+    if isinstance(aud, list):
+        aud = aud[0] if aud else None
+    out["Audience"] = aud if isinstance(aud, str) else "sts.amazonaws.com"
+    iss = claims.get("iss")
+    if isinstance(iss, str) and iss:
+        out["Provider"] = iss
+    return out
+
+
+HANDLERS = {
+    "GetCallerIdentity": get_caller_identity,
+    "AssumeRole": assume_role,
+    "AssumeRoleWithWebIdentity": assume_role_with_web_identity,
+}

@@ -1,0 +1,746 @@
+#!/usr/bin/python3
+"""Tests of the local AWS emulator (tests/emulator/aws_emulator.py).
+
+    /usr/bin/python3 tests/test_aws_emulator.py      (-v for names)
+
+Clients used: botocore (an independent SigV4 signer and response parser), raw
+http.client requests, and the real AWS CLI (/usr/bin/aws) when it is installed.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import warnings
+import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "emulator"))
+
+# Isolate botocore from the user's AWS configuration before importing it.
+for _k in list(os.environ):
+    if _k.startswith("AWS_"):
+        del os.environ[_k]
+os.environ["AWS_CONFIG_FILE"] = "/nonexistent/aws-emulator-test/config"
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/aws-emulator-test/credentials"
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+import botocore.session  # noqa: E402
+from botocore.auth import SigV4Auth, SigV4QueryAuth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError  # noqa: E402
+
+from aws_harness import AwsEmulator, load_accounts  # noqa: E402
+
+ACCOUNTS = load_accounts()["access_keys"]
+ALICE = "AKIAIRSATESTALICE01"
+ALICE_SECRET = ACCOUNTS[ALICE]["secret"]
+BOB = "AKIAIRSATESTBOB0002"
+ALICE_ACCT = "111122223333"
+ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+ISSUER_HOST = ISSUER[len("https://"):]
+PROVIDER_ARN = f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/{ISSUER_HOST}"
+THUMB = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+      "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+
+EMU = None
+
+
+def setUpModule():
+    global EMU
+    EMU = AwsEmulator().start()
+
+
+def tearDownModule():
+    EMU.stop()
+
+
+def trust(sub="system:serviceaccount:default:app", provider=PROVIDER_ARN, host=ISSUER_HOST):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host}:sub": sub, f"{host}:aud": "sts.amazonaws.com"}}}]})
+
+
+def perm_policy(action="s3:GetObject", resource="arn:aws:s3:::bucket/*"):
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]})
+
+
+def client(service, key=ALICE, secret=None, token=None, region="us-east-1", attempts=1, emu=None):
+    emu = emu or EMU
+    session = botocore.session.Session()
+    cfg = Config(retries={"total_max_attempts": attempts, "mode": "standard"}, connect_timeout=3,
+                 read_timeout=10)
+    return session.create_client(
+        service, region_name=region, endpoint_url=emu.url, config=cfg,
+        aws_access_key_id=key, aws_secret_access_key=secret or ACCOUNTS[key]["secret"],
+        aws_session_token=token)
+
+
+def send(method, url, body=b"", headers=None, conn=None):
+    """One raw HTTP request; returns (status, headers dict (lower-case), body bytes)."""
+    u = urllib.parse.urlsplit(url)
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    path = u.path or "/"
+    if u.query:
+        path += "?" + u.query
+    conn.request(method, path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    out = (resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+    if own:
+        conn.close()
+    return out
+
+
+def signed_query(params, service="sts", region="us-east-1", key=ALICE, secret=None, token=None,
+                 tamper=None, conn=None):
+    """A Query-protocol POST signed by botocore's SigV4Auth, sent raw."""
+    body = urllib.parse.urlencode(params)
+    req = AWSRequest(method="POST", url=EMU.url + "/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(key, secret or ACCOUNTS[key]["secret"], token), service,
+              region).add_auth(req)
+    headers = dict(req.headers.items())
+    if tamper:
+        headers = tamper(headers)
+    return send("POST", EMU.url + "/", body.encode(), headers, conn)
+
+
+def xml_error(body):
+    root = ET.fromstring(body)
+    ns = root.tag.split("}")[0] + "}"
+    err = root.find(f"{ns}Error")
+    return err.find(f"{ns}Code").text, err.find(f"{ns}Message").text, err.find(f"{ns}Type").text
+
+
+def code_of(exc):
+    return exc.response["Error"]["Code"]
+
+
+class EmulatorTest(unittest.TestCase):
+    def setUp(self):
+        warnings.simplefilter("ignore", ResourceWarning)  # botocore clients keep pools open
+        EMU.reset()
+
+
+class SignatureTests(EmulatorTest):
+    def test_correct_signature_accepted_one_wrong_byte_rejected(self):
+        status, hdrs, body = signed_query({"Action": "GetCallerIdentity",
+                                           "Version": "2011-06-15"})
+        self.assertEqual(status, 200, body)
+        self.assertIn("x-amzn-requestid", hdrs)
+        root = ET.fromstring(body)
+        self.assertEqual(root.tag, "{%s}GetCallerIdentityResponse" % NS["sts"])
+        self.assertEqual(root.find("sts:GetCallerIdentityResult/sts:Account", NS).text, ALICE_ACCT)
+        self.assertEqual(root.find("sts:ResponseMetadata/sts:RequestId", NS).text,
+                         hdrs["x-amzn-requestid"])
+
+        def flip_one_byte(h):
+            auth = h["Authorization"]
+            last = auth[-1]
+            h["Authorization"] = auth[:-1] + ("0" if last != "0" else "1")
+            return h
+        status, hdrs, body = signed_query({"Action": "GetCallerIdentity",
+                                           "Version": "2011-06-15"}, tamper=flip_one_byte)
+        self.assertEqual(status, 403)
+        code, msg, typ = xml_error(body)
+        self.assertEqual((code, typ), ("SignatureDoesNotMatch", "Sender"))
+        self.assertIn("The request signature we calculated does not match the signature you "
+                      "provided. Check your AWS Secret Access Key and signing method.", msg)
+        # The log keeps the canonical request the emulator expected (debugging aid).
+        rec = EMU.log()[-1]
+        self.assertEqual(rec["error_code"], "SignatureDoesNotMatch")
+        self.assertIn("expected_canonical_request", rec)
+
+    def test_verifier_unit(self):
+        """sigv4.verify in-process: same request, right and wrong signature."""
+        from aws import sigv4
+        from aws.errors import AwsError
+        req = AWSRequest(method="POST", url="http://sts.example:8080/",
+                         data=b"Action=GetCallerIdentity&Version=2011-06-15",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        SigV4Auth(Credentials(ALICE, ALICE_SECRET), "sts", "us-east-1").add_auth(req)
+        headers = [("Host", "sts.example:8080")] + list(req.headers.items())
+        hmap = {k: v for k, v in headers}
+
+        class H(dict):
+            def get(self, k, d=None):
+                for kk, v in self.items():
+                    if kk.lower() == k.lower():
+                        return v
+                return d
+        info = sigv4.parse("POST", "", H(hmap))
+        sigv4.verify(info, "POST", "/", "", headers, req.body, ALICE_SECRET, time.time())
+        bad = list(info.signature)
+        bad[10] = "a" if bad[10] != "a" else "b"
+        info.signature = "".join(bad)
+        with self.assertRaises(AwsError) as cm:
+            sigv4.verify(info, "POST", "/", "", headers, req.body, ALICE_SECRET, time.time())
+        self.assertEqual(cm.exception.code, "SignatureDoesNotMatch")
+        # Wrong secret, and a body changed after signing, are rejected too.
+        info = sigv4.parse("POST", "", H(hmap))
+        with self.assertRaises(AwsError):
+            sigv4.verify(info, "POST", "/", "", headers, req.body, ALICE_SECRET[:-1] + "x",
+                         time.time())
+        with self.assertRaises(AwsError):
+            sigv4.verify(info, "POST", "/", "", headers, req.body + b"&x=1", ALICE_SECRET,
+                         time.time())
+
+    def test_unknown_key_expired_date_and_missing_auth(self):
+        status, _, body = signed_query({"Action": "GetCallerIdentity"}, key=ALICE,
+                                       tamper=lambda h: {**h, "Authorization": h[
+                                           "Authorization"].replace(ALICE, "AKIAUNKNOWNKEY000001")})
+        self.assertEqual((status, xml_error(body)[0]), (403, "InvalidClientTokenId"))
+
+        def old_date(h):
+            return {**h, "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ",
+                                                     time.gmtime(time.time() - 600))}
+        status, _, body = signed_query({"Action": "GetCallerIdentity"}, tamper=old_date)
+        code, msg, _ = xml_error(body)
+        self.assertEqual((status, code), (403, "SignatureDoesNotMatch"))
+        self.assertIn("Signature expired", msg)
+
+        status, _, body = send("POST", EMU.url + "/", b"Action=GetCallerIdentity",
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual((status, xml_error(body)[0]), (403, "MissingAuthenticationToken"))
+
+    def test_iam_must_be_signed_for_its_global_region(self):
+        status, _, body = signed_query({"Action": "ListRoles", "Version": "2010-05-08"},
+                                       service="iam", region="eu-west-1")
+        self.assertEqual((status, xml_error(body)[0]), (403, "SignatureDoesNotMatch"))
+
+    def test_presigned_get_caller_identity_eks_token_style(self):
+        req = AWSRequest(method="GET", url=EMU.url + "/?Action=GetCallerIdentity&Version=2011-06-15",
+                         headers={"x-k8s-aws-id": "demo"})
+        SigV4QueryAuth(Credentials(ALICE, ALICE_SECRET), "sts", "us-east-1",
+                       expires=60).add_auth(req)
+        status, _, body = send("GET", req.url, headers={"x-k8s-aws-id": "demo"})
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"arn:aws:iam::111122223333:user/alice", body)
+        self.assertIn("x-amz-signedheaders=host%3bx-k8s-aws-id", req.url.lower())
+        # The signed x-k8s-aws-id header must be sent with the same value.
+        status, _, body = send("GET", req.url, headers={"x-k8s-aws-id": "other"})
+        self.assertEqual((status, xml_error(body)[0]), (403, "SignatureDoesNotMatch"))
+        rec = EMU.log()[-1]
+        self.assertTrue(rec["signed"])
+        self.assertEqual((rec["service"], rec["action"]), ("sts", "GetCallerIdentity"))
+
+        # The real token form: presigned for the public STS host, relayed to the emulator
+        # with that Host header (as a token-reviewing API server would).
+        url = "https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15"
+        req = AWSRequest(method="GET", url=url, headers={"x-k8s-aws-id": "demo"})
+        SigV4QueryAuth(Credentials(ALICE, ALICE_SECRET), "sts", "us-east-1",
+                       expires=60).add_auth(req)
+        relay = EMU.url + "/?" + urllib.parse.urlsplit(req.url).query
+        status, _, body = send("GET", relay, headers={"Host": "sts.us-east-1.amazonaws.com",
+                                                      "x-k8s-aws-id": "demo"})
+        self.assertEqual(status, 200, body)
+        status, _, body = send("GET", relay, headers={"x-k8s-aws-id": "demo"})
+        self.assertEqual((status, xml_error(body)[0]), (403, "SignatureDoesNotMatch"))
+
+    def test_keep_alive_connection_reuse(self):
+        u = urllib.parse.urlsplit(EMU.url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        seen = set()
+        for _ in range(3):
+            status, hdrs, _ = signed_query({"Action": "GetCallerIdentity"}, conn=conn)
+            self.assertEqual(status, 200)
+            self.assertNotEqual(hdrs.get("connection"), "close")
+            self.assertIsNotNone(conn.sock)
+            seen.add((id(conn.sock), conn.sock.getsockname()))
+        self.assertEqual(len(seen), 1)  # all three answered on the one connection
+        conn.close()
+
+    def test_body_too_large(self):
+        status, hdrs, _ = send("POST", EMU.url + "/", b"x" * (1024 * 1024 + 1),
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 413)
+
+
+class StsTests(EmulatorTest):
+    def test_assume_role_and_use_temporary_credentials(self):
+        sts = client("sts")
+        with self.assertRaises(ClientError) as cm:
+            sts.assume_role(RoleArn=f"arn:aws:iam::{ALICE_ACCT}:role/nope", RoleSessionName="s1")
+        self.assertEqual(code_of(cm.exception), "AccessDenied")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+
+        EMU.seed(roles=[{"account": "444455556666", "name": "deployer", "trust": {
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+                "AWS": f"arn:aws:iam::{ALICE_ACCT}:root"}, "Action": "sts:AssumeRole"}]}}])
+        out = sts.assume_role(RoleArn="arn:aws:iam::444455556666:role/deployer",
+                              RoleSessionName="ci-run")
+        creds = out["Credentials"]
+        self.assertTrue(creds["AccessKeyId"].startswith("ASIA"))
+        self.assertEqual(out["AssumedRoleUser"]["Arn"],
+                         "arn:aws:sts::444455556666:assumed-role/deployer/ci-run")
+        self.assertTrue(out["AssumedRoleUser"]["AssumedRoleId"].startswith("AROA"))
+        self.assertTrue(out["AssumedRoleUser"]["AssumedRoleId"].endswith(":ci-run"))
+        left = creds["Expiration"].timestamp() - time.time()
+        self.assertTrue(3500 < left <= 3600, left)
+
+        temp = client("sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                      token=creds["SessionToken"])
+        who = temp.get_caller_identity()
+        self.assertEqual(who["Arn"], "arn:aws:sts::444455556666:assumed-role/deployer/ci-run")
+        self.assertEqual(who["Account"], "444455556666")
+        bad = client("sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                     token=creds["SessionToken"][:-2] + "xx")
+        with self.assertRaises(ClientError) as cm:
+            bad.get_caller_identity()
+        self.assertEqual(code_of(cm.exception), "InvalidClientTokenId")
+        notoken = client("sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+        with self.assertRaises(ClientError):
+            notoken.get_caller_identity()
+
+    def test_assume_role_with_web_identity_unsigned(self):
+        EMU.seed(web_identity_tokens=["tok-good-1234"], assumable_roles=[
+            f"arn:aws:iam::{ALICE_ACCT}:role/app"])
+        params = {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15",
+                  "RoleArn": f"arn:aws:iam::{ALICE_ACCT}:role/app", "RoleSessionName": "pod",
+                  "WebIdentityToken": "tok-good-1234"}
+        status, _, body = send("POST", EMU.url + "/", urllib.parse.urlencode(params).encode(),
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, body)
+        root = ET.fromstring(body)
+        res = root.find("sts:AssumeRoleWithWebIdentityResult", NS)
+        self.assertEqual(res.find("sts:AssumedRoleUser/sts:Arn", NS).text,
+                         f"arn:aws:sts::{ALICE_ACCT}:assumed-role/app/pod")
+        exp = res.find("sts:Credentials/sts:Expiration", NS).text
+        self.assertRegex(exp, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        for tok in ("tok-wrong-1234", ""):
+            params["WebIdentityToken"] = tok
+            status, _, body = send("POST", EMU.url + "/", urllib.parse.urlencode(params).encode(),
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+            self.assertEqual((status, xml_error(body)[0]), (400, "InvalidIdentityToken"))
+
+    def test_partition_from_signing_region(self):
+        sts = client("sts", region="cn-north-1")
+        self.assertEqual(sts.get_caller_identity()["Arn"], "arn:aws-cn:iam::111122223333:user/alice")
+        iam = client("iam", region="us-gov-west-1")
+        role = iam.create_role(RoleName="gov", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+                "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
+        self.assertEqual(role["Arn"], "arn:aws-us-gov:iam::111122223333:role/gov")
+        iam.attach_role_policy(RoleName="gov",
+                               PolicyArn="arn:aws-us-gov:iam::aws:policy/AmazonS3ReadOnlyAccess")
+
+
+class IamTests(EmulatorTest):
+    def setUp(self):
+        super().setUp()
+        self.iam = client("iam")
+        self.iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=["sts.amazonaws.com"],
+                                                 ThumbprintList=[THUMB])
+
+    def test_oidc_provider_lifecycle(self):
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])
+        self.assertEqual(code_of(cm.exception), "EntityAlreadyExists")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 409)
+        got = self.iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)
+        self.assertEqual(got["Url"], ISSUER_HOST)
+        self.assertEqual(got["ClientIDList"], ["sts.amazonaws.com"])
+        self.iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN,
+                                                           ClientID="other")
+        self.iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN,
+                                              Tags=[{"Key": "cluster", "Value": "demo"}])
+        self.iam.update_open_id_connect_provider_thumbprint(
+            OpenIDConnectProviderArn=PROVIDER_ARN, ThumbprintList=["a" * 40])
+        prov = EMU.state()["accounts"][ALICE_ACCT]["oidc_providers"][PROVIDER_ARN]
+        self.assertEqual(prov, {"url": ISSUER, "client_ids": ["sts.amazonaws.com", "other"],
+                                "thumbprints": ["a" * 40],
+                                "tags": [{"Key": "cluster", "Value": "demo"}],
+                                "create_date": prov["create_date"]})
+        # IAM accepts a provider without thumbprints nowadays (botocore 1.29 would refuse to
+        # send it, so the request is built by hand).
+        status, _, body = signed_query({"Action": "CreateOpenIDConnectProvider",
+                                        "Version": "2010-05-08", "Url": "https://issuer.example/x",
+                                        "ClientIDList.member.1": "sts.amazonaws.com"},
+                                       service="iam")
+        self.assertEqual(status, 200, body)
+        arns = [p["Arn"] for p in self.iam.list_open_id_connect_providers()[
+            "OpenIDConnectProviderList"]]
+        self.assertIn("arn:aws:iam::111122223333:oidc-provider/issuer.example/x", arns)
+        self.iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)
+        self.assertEqual(code_of(cm.exception), "NoSuchEntity")
+
+    def test_get_role_returns_url_encoded_trust(self):
+        doc = trust()
+        self.iam.create_role(RoleName="app", AssumeRolePolicyDocument=doc, Path="/irsa/",
+                             Description="demo role", Tags=[{"Key": "k", "Value": "v"}])
+        status, _, body = signed_query({"Action": "GetRole", "Version": "2010-05-08",
+                                        "RoleName": "app"}, service="iam")
+        self.assertEqual(status, 200, body)
+        root = ET.fromstring(body)
+        self.assertEqual(root.tag, "{%s}GetRoleResponse" % NS["iam"])
+        raw = root.find("iam:GetRoleResult/iam:Role/iam:AssumeRolePolicyDocument", NS).text
+        self.assertEqual(raw, urllib.parse.quote(doc, safe=""))
+        self.assertTrue(raw.startswith("%7B%22Version%22%3A"))
+        self.assertEqual(root.find("iam:GetRoleResult/iam:Role/iam:Arn", NS).text,
+                         "arn:aws:iam::111122223333:role/irsa/app")
+        # botocore decodes it back to the document.
+        role = self.iam.get_role(RoleName="app")["Role"]
+        self.assertEqual(role["AssumeRolePolicyDocument"], json.loads(doc))
+        self.assertEqual(role["Tags"], [{"Key": "k", "Value": "v"}])
+        self.assertEqual(role["MaxSessionDuration"], 3600)
+        state = EMU.state()["accounts"][ALICE_ACCT]["roles"]["app"]
+        self.assertEqual(state["trust"], json.loads(doc))
+        self.assertEqual(state["trust_raw"], doc)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.get_role(RoleName="missing")
+        self.assertEqual(code_of(cm.exception), "NoSuchEntity")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+
+    def test_validation_and_malformed_documents(self):
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_role(RoleName="bad name!", AssumeRolePolicyDocument=trust())
+        self.assertEqual(code_of(cm.exception), "ValidationError")
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_role(RoleName="r" * 65, AssumeRolePolicyDocument=trust())
+        self.assertEqual(code_of(cm.exception), "ValidationError")
+        cases = [
+            "not json",
+            json.dumps({"Statement": []}),
+            json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                                               "Action": "sts:AssumeRole"}]}),
+            json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Principal": {
+                "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            # The OIDC provider the trust names does not exist.
+            trust(provider=f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/missing.example/id/1",
+                  host="missing.example/id/1"),
+        ]
+        for doc in cases:
+            with self.assertRaises(ClientError, msg=doc) as cm:
+                self.iam.create_role(RoleName="r", AssumeRolePolicyDocument=doc)
+            self.assertEqual(code_of(cm.exception), "MalformedPolicyDocument", doc)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_policy(PolicyName="p", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                        "Action": "s3:*", "Resource": "*"}]}))
+        self.assertEqual(code_of(cm.exception), "MalformedPolicyDocument")
+        self.assertIn("principal", cm.exception.response["Error"]["Message"])
+        big = trust(sub="system:serviceaccount:ns:" + "x" * 2100)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_role(RoleName="big", AssumeRolePolicyDocument=big)
+        self.assertEqual(code_of(cm.exception), "LimitExceeded")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Cannot exceed quota for ACLSizePerRole: 2048")
+        self.assertEqual(EMU.state()["accounts"][ALICE_ACCT]["roles"], {})
+
+    def test_attach_limit_and_delete_conflicts(self):
+        self.iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust())
+        arns = []
+        for i in range(11):
+            arns.append(self.iam.create_policy(PolicyName=f"p{i}",
+                                               PolicyDocument=perm_policy())["Policy"]["Arn"])
+        for arn in arns[:10]:
+            self.iam.attach_role_policy(RoleName="app", PolicyArn=arn)
+        self.iam.attach_role_policy(RoleName="app", PolicyArn=arns[0])  # already: no-op
+        with self.assertRaises(ClientError) as cm:
+            self.iam.attach_role_policy(RoleName="app", PolicyArn=arns[10])
+        self.assertEqual(code_of(cm.exception), "LimitExceeded")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 409)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.attach_role_policy(RoleName="app",
+                                        PolicyArn=f"arn:aws:iam::{ALICE_ACCT}:policy/nope")
+        self.assertEqual(code_of(cm.exception), "NoSuchEntity")
+
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_role(RoleName="app")
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_policy(PolicyArn=arns[0])
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        ents = self.iam.list_entities_for_policy(PolicyArn=arns[0])
+        self.assertEqual([r["RoleName"] for r in ents["PolicyRoles"]], ["app"])
+        for arn in arns[:10]:
+            self.iam.detach_role_policy(RoleName="app", PolicyArn=arn)
+        self.iam.put_role_policy(RoleName="app", PolicyName="inline", PolicyDocument=perm_policy())
+        got = self.iam.get_role_policy(RoleName="app", PolicyName="inline")
+        self.assertEqual(got["PolicyDocument"], json.loads(perm_policy()))
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_role(RoleName="app")
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        self.iam.delete_role_policy(RoleName="app", PolicyName="inline")
+        self.iam.delete_role(RoleName="app")
+
+    def test_policy_versions(self):
+        arn = self.iam.create_policy(PolicyName="tmpl", Path="/irsactl/",
+                                     PolicyDocument=perm_policy())["Policy"]["Arn"]
+        self.assertEqual(arn, f"arn:aws:iam::{ALICE_ACCT}:policy/irsactl/tmpl")
+        for i in range(2, 6):
+            v = self.iam.create_policy_version(PolicyArn=arn, SetAsDefault=True,
+                                               PolicyDocument=perm_policy(f"s3:Get{i}"))
+            self.assertEqual(v["PolicyVersion"]["VersionId"], f"v{i}")
+        with self.assertRaises(ClientError) as cm:
+            self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=perm_policy())
+        self.assertEqual(code_of(cm.exception), "LimitExceeded")
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_policy_version(PolicyArn=arn, VersionId="v5")
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v5")
+        doc = self.iam.get_policy_version(PolicyArn=arn, VersionId="v5")["PolicyVersion"]
+        self.assertEqual(doc["Document"]["Statement"][0]["Action"], "s3:Get5")
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_policy(PolicyArn=arn)
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        for v in ("v1", "v2", "v3", "v4"):
+            self.iam.delete_policy_version(PolicyArn=arn, VersionId=v)
+        self.iam.delete_policy(PolicyArn=arn)
+        scopes = self.iam.list_policies(Scope="AWS", PathPrefix="/service-role/")["Policies"]
+        self.assertIn("AmazonEBSCSIDriverPolicy", [p["PolicyName"] for p in scopes])
+        self.assertEqual(self.iam.list_policies(Scope="Local")["Policies"], [])
+
+    def test_pagination_page_size_one(self):
+        with AwsEmulator(page_size=1) as emu:
+            iam = client("iam", emu=emu)
+            iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])
+            for name in ("c", "a", "b"):
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust())
+            first = iam.list_roles(MaxItems=100)
+            self.assertEqual(len(first["Roles"]), 1)
+            self.assertTrue(first["IsTruncated"])
+            names = [r["RoleName"] for page in iam.get_paginator("list_roles").paginate()
+                     for r in page["Roles"]]
+            self.assertEqual(names, ["a", "b", "c"])
+            for arn in ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                        "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+                        "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"):
+                iam.attach_role_policy(RoleName="a", PolicyArn=arn)
+            pages = list(iam.get_paginator("list_attached_role_policies").paginate(RoleName="a"))
+            self.assertEqual(len(pages), 3)
+            self.assertEqual([p["AttachedPolicies"][0]["PolicyName"] for p in pages],
+                             ["AmazonS3ReadOnlyAccess", "AmazonEBSCSIDriverPolicy",
+                              "AmazonEKSClusterPolicy"])
+            self.assertFalse(pages[-1]["IsTruncated"])
+
+
+class FaultAndLogTests(EmulatorTest):
+    def test_throttle_twice_then_success(self):
+        EMU.faults([{"service": "sts", "action": "GetCallerIdentity", "kind": "throttle",
+                     "count": 2}])
+        sts = client("sts", attempts=3)
+        self.assertEqual(sts.get_caller_identity()["Account"], ALICE_ACCT)
+        log = EMU.log()
+        self.assertEqual([r["status"] for r in log], [400, 400, 200])
+        self.assertEqual([r["error_code"] for r in log], ["Throttling", "Throttling", None])
+        self.assertEqual([r["fault"] for r in log], ["throttle", "throttle", None])
+
+    def test_503_always_and_drop(self):
+        EMU.faults([{"service": "sts", "kind": "status", "status": 503}])
+        with self.assertRaises(ClientError) as cm:
+            client("sts", attempts=2).get_caller_identity()
+        self.assertEqual(code_of(cm.exception), "ServiceUnavailable")
+        self.assertEqual([r["status"] for r in EMU.log()], [503, 503])
+        EMU.clear_log()
+        EMU.faults([{"kind": "drop", "count": 1}])
+        with self.assertRaises((ConnectionClosedError, EndpointConnectionError)):
+            client("sts").get_caller_identity()
+        self.assertEqual(client("sts").get_caller_identity()["Account"], ALICE_ACCT)
+        self.assertEqual([r["status"] for r in EMU.log()], [0, 200])
+
+    def test_skew_and_latency(self):
+        EMU.faults([{"kind": "latency", "ms": 300, "count": 1},
+                    {"kind": "skew", "count": 1}])
+        status, hdrs, body = signed_query({"Action": "GetCallerIdentity"})
+        self.assertEqual((status, xml_error(body)[0]), (403, "RequestTimeTooSkewed"))
+        self.assertIn("date", hdrs)
+        t0 = time.monotonic()
+        status, _, _ = signed_query({"Action": "GetCallerIdentity"})
+        self.assertEqual(status, 200)
+        self.assertLess(time.monotonic() - t0, 0.25)
+
+    def test_faults_apply_before_state_changes_and_log_flags(self):
+        iam = client("iam")
+        iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])
+        EMU.faults([{"service": "iam", "action": "CreateRole", "kind": "status", "status": 500,
+                     "count": 1}])
+        with self.assertRaises(ClientError) as cm:
+            iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust())
+        self.assertEqual(code_of(cm.exception), "InternalFailure")
+        self.assertEqual(EMU.state()["accounts"][ALICE_ACCT]["roles"], {})
+        iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust())
+        iam.get_role(RoleName="app")
+        iam.list_attached_role_policies(RoleName="app")
+        iam.attach_role_policy(RoleName="app",
+                               PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        client("sts").get_caller_identity()
+        log = EMU.log()
+        got = [(r["service"], r["action"], r["mutating"], r["status"]) for r in log]
+        self.assertEqual(got, [
+            ("iam", "CreateOpenIDConnectProvider", True, 200),
+            ("iam", "CreateRole", True, 500),
+            ("iam", "CreateRole", True, 200),
+            ("iam", "GetRole", False, 200),
+            ("iam", "ListAttachedRolePolicies", False, 200),
+            ("iam", "AttachRolePolicy", True, 200),
+            ("sts", "GetCallerIdentity", False, 200)])
+        self.assertEqual([r["seq"] for r in log], list(range(1, 8)))
+        for r in log:
+            self.assertEqual((r["access_key"], r["signed"], r["method"], r["path"]),
+                             (ALICE, True, "POST", "/"))
+            self.assertIn("Botocore", r["user_agent"])
+        self.assertEqual(log[0]["region"], "us-east-1")
+        EMU.clear_log()
+        self.assertEqual(EMU.log(), [])
+
+
+class MetadataTests(EmulatorTest):
+    def test_imdsv2_token_flow(self):
+        EMU.seed(instance_role="node-role")
+        creds_path = EMU.url + "/latest/meta-data/iam/security-credentials/"
+        status, _, _ = send("GET", creds_path)
+        self.assertEqual(status, 401)
+        status, _, _ = send("PUT", EMU.url + "/latest/api/token")
+        self.assertEqual(status, 400)  # the TTL header is required
+        status, hdrs, token = send("PUT", EMU.url + "/latest/api/token",
+                                   headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+        self.assertEqual(status, 200)
+        self.assertEqual(hdrs["x-aws-ec2-metadata-token-ttl-seconds"], "60")
+        h = {"X-aws-ec2-metadata-token": token.decode()}
+        status, _, body = send("GET", creds_path, headers=h)
+        self.assertEqual((status, body), (200, b"node-role"))
+        status, _, body = send("GET", creds_path + "node-role", headers=h)
+        doc = json.loads(body)
+        self.assertEqual((doc["Code"], doc["Type"]), ("Success", "AWS-HMAC"))
+        self.assertRegex(doc["Expiration"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        status, _, body = send("GET", EMU.url + "/latest/meta-data/placement/region", headers=h)
+        self.assertEqual(body, b"us-east-1")
+        who = client("sts", key=doc["AccessKeyId"], secret=doc["SecretAccessKey"],
+                     token=doc["Token"]).get_caller_identity()
+        self.assertEqual(who["Arn"],
+                         f"arn:aws:sts::{ALICE_ACCT}:assumed-role/node-role/i-0123456789abcdef0")
+        status, _, _ = send("GET", creds_path, headers={"X-aws-ec2-metadata-token": "bogus"})
+        self.assertEqual(status, 401)
+        self.assertEqual(EMU.log()[0]["service"], "imds")
+
+    def test_container_credentials_auth(self):
+        status, _, body = send("GET", EMU.url + "/v2/credentials/abc")
+        self.assertEqual(status, 200)  # no token seeded: open
+        EMU.seed(container_token="secret-token",
+                 container_role=f"arn:aws:iam::{ALICE_ACCT}:role/pod-role")
+        for path in ("/v2/credentials/abc", "/pod-identity/credentials"):
+            status, _, _ = send("GET", EMU.url + path)
+            self.assertEqual(status, 401)
+            status, _, _ = send("GET", EMU.url + path, headers={"Authorization": "nope"})
+            self.assertEqual(status, 403)
+            status, _, body = send("GET", EMU.url + path,
+                                   headers={"Authorization": "secret-token"})
+            self.assertEqual(status, 200)
+            doc = json.loads(body)
+            self.assertEqual(set(doc), {"AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+                                        "RoleArn"})
+            self.assertEqual(doc["RoleArn"], f"arn:aws:iam::{ALICE_ACCT}:role/pod-role")
+        who = client("sts", key=doc["AccessKeyId"], secret=doc["SecretAccessKey"],
+                     token=doc["Token"]).get_caller_identity()
+        self.assertIn(":assumed-role/pod-role/", who["Arn"])
+
+
+class EksTests(EmulatorTest):
+    def test_describe_cluster_and_not_found(self):
+        EMU.seed(clusters=[{"name": "demo", "issuer": ISSUER, "version": "1.30"},
+                           {"name": "other", "issuer": ISSUER, "region": "eu-west-1"}])
+        eks = client("eks")
+        c = eks.describe_cluster(name="demo")["cluster"]
+        self.assertEqual(c["arn"], f"arn:aws:eks:us-east-1:{ALICE_ACCT}:cluster/demo")
+        self.assertEqual(c["identity"]["oidc"]["issuer"], ISSUER)
+        self.assertEqual((c["status"], c["version"]), ("ACTIVE", "1.30"))
+        self.assertTrue(c["certificateAuthority"]["data"])
+        self.assertEqual(eks.list_clusters()["clusters"], ["demo"])
+        with self.assertRaises(ClientError) as cm:
+            eks.describe_cluster(name="nope")
+        self.assertEqual(code_of(cm.exception), "ResourceNotFoundException")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        # Raw: JSON body with a message and the x-amzn-ErrorType header.
+        req = AWSRequest(method="GET", url=EMU.url + "/clusters/nope")
+        SigV4Auth(Credentials(ALICE, ALICE_SECRET), "eks", "us-east-1").add_auth(req)
+        status, hdrs, body = send("GET", req.url, headers=dict(req.headers.items()))
+        self.assertEqual(status, 404)
+        self.assertEqual(hdrs["x-amzn-errortype"], "ResourceNotFoundException")
+        self.assertEqual(json.loads(body), {"message": "No cluster found for name: nope."})
+        self.assertIn("x-amzn-requestid", hdrs)
+        # Other accounts do not see the cluster.
+        with self.assertRaises(ClientError):
+            client("eks", key=BOB).describe_cluster(name="demo")
+
+
+@unittest.skipUnless(os.path.exists("/usr/bin/aws"), "/usr/bin/aws (Debian awscli) is not installed")
+class AwsCliTests(EmulatorTest):
+    def aws(self, *args):
+        env = EMU.clean_env()
+        env.pop("AWS_ENDPOINT_URL")  # awscli 2.9 ignores it; pass --endpoint-url
+        env["HOME"] = self.home
+        proc = subprocess.run(["/usr/bin/aws", "--endpoint-url", EMU.url, "--output", "json",
+                               *args], env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+    def setUp(self):
+        super().setUp()
+        self.home = tempfile.mkdtemp(prefix="aws-cli-home-")
+        EMU.seed(clusters=[{"name": "demo", "issuer": ISSUER}])
+
+    def tearDown(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def test_real_aws_cli_is_accepted(self):
+        who = self.aws("sts", "get-caller-identity")
+        self.assertEqual(who, {"UserId": "AIDAIRSATESTALICE001", "Account": ALICE_ACCT,
+                               "Arn": "arn:aws:iam::111122223333:user/alice"})
+        cluster = self.aws("eks", "describe-cluster", "--name", "demo")["cluster"]
+        self.assertEqual(cluster["identity"]["oidc"]["issuer"], ISSUER)
+        prov = self.aws("iam", "create-open-id-connect-provider", "--url", ISSUER,
+                        "--client-id-list", "sts.amazonaws.com", "--thumbprint-list", THUMB,
+                        "--tags", "Key=cluster,Value=demo")
+        self.assertEqual(prov["OpenIDConnectProviderArn"], PROVIDER_ARN)
+        role = self.aws("iam", "create-role", "--role-name", "app-sa",
+                        "--assume-role-policy-document", trust(),
+                        "--tags", "Key=owner,Value=irsactl")["Role"]
+        self.assertEqual(role["Arn"], f"arn:aws:iam::{ALICE_ACCT}:role/app-sa")
+        self.aws("iam", "attach-role-policy", "--role-name", "app-sa", "--policy-arn",
+                 "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        got = self.aws("iam", "get-role", "--role-name", "app-sa")["Role"]
+        self.assertEqual(got["AssumeRolePolicyDocument"], json.loads(trust()))
+        att = self.aws("iam", "list-attached-role-policies", "--role-name", "app-sa")
+        self.assertEqual(att["AttachedPolicies"], [{
+            "PolicyName": "AmazonS3ReadOnlyAccess",
+            "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
+        self.assertTrue(all(r["status"] == 200 for r in EMU.log()))
+        self.assertTrue(all("aws-cli/" in r["user_agent"] for r in EMU.log()))
+
+
+class LifecycleTests(unittest.TestCase):
+    def test_sigterm_stops_cleanly(self):
+        emu = AwsEmulator().start()
+        proc = emu.proc
+        u = urllib.parse.urlsplit(emu.url)
+        idle = socket.create_connection((u.hostname, u.port))  # an idle keep-alive client
+        t0 = time.monotonic()
+        proc.terminate()
+        rc = proc.wait(5)
+        self.assertEqual(rc, 0)
+        self.assertLess(time.monotonic() - t0, 3)
+        idle.close()
+        emu.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
