@@ -57,37 +57,23 @@ static void setup_ops(struct irsa_aws *aws, const struct irsa_env_ops *ops)
 	aws->ops.sleep_ms = ops && ops->sleep_ms ? ops->sleep_ms : real_sleep_ms;
 }
 
+/* --profile > AWS_PROFILE > "default". Only --profile makes the profile
+ * "explicit" (environment keys are then ignored, as the AWS CLI does);
+ * a profile named either way must exist. */
 static int choose_profile(struct irsa_aws *aws, const char *flag, struct irsa_error *err)
 {
 	const char *env = irsa_aws_getenv(aws, "AWS_PROFILE");
-	const char **names = NULL;
-	struct irsa_buf known = IRSA_BUF_INIT;
-	size_t n;
 
 	if (!irsa_str_empty(flag)) {
 		aws->profile_name = irsa_strdup(flag);
 		aws->profile_explicit = true;
-	} else if (env) {
-		aws->profile_name = irsa_strdup(env);
-		aws->profile_explicit = true;
 	} else {
-		aws->profile_name = irsa_strdup("default");
+		aws->profile_name = irsa_strdup(env ? env : "default");
 	}
 	aws->profile = irsa_config_profile(aws->config, aws->profile_name);
-	if (aws->profile || !aws->profile_explicit)
+	if (aws->profile || (!flag && !env))
 		return 0;
-
-	n = irsa_config_profile_names(aws->config, &names);
-	for (size_t i = 0; i < n; i++)
-		irsa_buf_printf(&known, "%s%s", i ? ", " : "", names[i]);
-	free(names);
-	irsa_error_set(err, IRSA_ERR_USAGE,
-		       "profile '%s'%s not found in the AWS config or credentials files; %s%s",
-		       aws->profile_name, flag ? "" : " (from AWS_PROFILE)",
-		       n ? "known profiles: " : "no profiles are defined",
-		       irsa_buf_str(&known));
-	irsa_buf_release(&known);
-	return -1;
+	return irsa_config_require_profile(aws->config, aws->profile_name, err);
 }
 
 static int choose_region(struct irsa_aws *aws, const char *flag, struct irsa_error *err)
@@ -168,7 +154,9 @@ int irsa_aws_new(const struct irsa_aws_options *opts, struct irsa_aws **ret,
 	struct irsa_aws *aws = irsa_malloc0(sizeof(*aws));
 
 	setup_ops(aws, opts ? opts->ops : NULL);
-	if (irsa_config_load(NULL, NULL, &aws->config, err) < 0 ||
+	if (irsa_config_load(irsa_aws_getenv(aws, "AWS_CONFIG_FILE"),
+			     irsa_aws_getenv(aws, "AWS_SHARED_CREDENTIALS_FILE"), &aws->config,
+			     err) < 0 ||
 	    choose_profile(aws, opts ? opts->profile : NULL, err) < 0 ||
 	    choose_region(aws, opts ? opts->region : NULL, err) < 0 ||
 	    parse_max_attempts(aws, err) < 0) {
@@ -278,7 +266,6 @@ int irsa_aws_credentials(struct irsa_aws *aws, const struct irsa_credentials **r
 		return -1;
 	irsa_credentials_free(aws->creds);
 	aws->creds = fresh;
-	irsa_log_debug("credentials from %s", fresh->provider ? fresh->provider : "unknown");
 	*ret = aws->creds;
 	return 0;
 }

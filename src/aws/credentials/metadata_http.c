@@ -1,0 +1,61 @@
+/* HTTP for the local credential endpoints (container agent, IMDS): short
+ * timeouts, one retry on a transport failure or a 5xx answer, no
+ * signing. Headers given here may be secret (tokens): the request log
+ * redacts them by name. */
+#include <string.h>
+#include <time.h>
+
+#include "irsa/aws.h"
+#include "irsa/http.h"
+#include "irsa/log.h"
+#include "providers.h"
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr,
+		   struct irsa_response *ret, struct irsa_error *err)
+{
+	const struct irsa_http_options *base = irsa_aws_http_options(aws);
+	struct irsa_http_options opts = { 0 };
+	struct irsa_request req;
+	int r = -1;
+
+	if (base)
+		opts = *base;
+	opts.connect_timeout_ms = hr->connect_timeout_ms;
+	opts.timeout_ms = hr->timeout_ms;
+	opts.max_body = IRSA_METADATA_BODY_MAX;
+	irsa_request_init(&req);
+	if (irsa_request_set_url(&req, hr->method, hr->url, err) < 0)
+		goto out;
+	for (size_t i = 0; i < hr->n_headers; i++)
+		irsa_request_add_header(&req, hr->headers[i].name, hr->headers[i].value);
+	for (int attempt = 1; attempt <= 2; attempt++) {
+		struct timespec start;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		irsa_response_init(ret);
+		r = irsa_http_send(irsa_aws_http(aws), &req, &opts, ret, err);
+		irsa_http_log_request(&req, r < 0 ? 0 : ret->status, attempt, elapsed_ms(&start));
+		if (r == 0 && ret->status < 500)
+			break;
+		if (attempt == 2)
+			break;
+		if (r == 0)
+			irsa_response_release(ret);
+		irsa_error_clear(err);
+		irsa_aws_sleep_ms(aws, 100);
+	}
+	if (r < 0)
+		irsa_response_release(ret);
+out:
+	irsa_request_release(&req);
+	return r;
+}

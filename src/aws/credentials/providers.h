@@ -1,0 +1,141 @@
+#pragma once
+/* Private to the credential providers in src/aws/credentials/.
+ *
+ * Each provider of the default chain has a get() with the contract of
+ * struct irsa_cred_provider (1 = credentials, 0 = does not apply,
+ * -1 = failed with err set). The building blocks below it are shared by
+ * the profile provider (assume role, credential_process, web identity)
+ * and exposed here so that the unit tests can reach the parts that need
+ * no network. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libxml/tree.h>
+
+#include "irsa/aws.h"
+#include "irsa/config.h"
+#include "irsa/credentials.h"
+#include "irsa/error.h"
+#include "irsa/http.h"
+
+/* The provider names (struct irsa_credentials.provider), stable: the CLI
+ * prints them. */
+#define IRSA_PROVIDER_ENVIRONMENT "environment"
+#define IRSA_PROVIDER_PROFILE "profile"
+#define IRSA_PROVIDER_ASSUME_ROLE "assume-role"
+#define IRSA_PROVIDER_PROCESS "credential-process"
+#define IRSA_PROVIDER_WEB_IDENTITY "web-identity"
+#define IRSA_PROVIDER_CONTAINER "container"
+#define IRSA_PROVIDER_IMDS "imds"
+
+#define IRSA_STS_VERSION "2011-06-15"
+#define IRSA_PROCESS_OUTPUT_MAX (64u * 1024u)
+#define IRSA_PROCESS_TIMEOUT_MS 60000
+#define IRSA_TOKEN_FILE_MAX (16u * 1024u)
+
+/* --- the links of the default chain (credentials.c lists them) --- */
+int irsa_cred_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+		      struct irsa_credentials **ret, struct irsa_error *err);
+int irsa_cred_profile_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+			  struct irsa_credentials **ret, struct irsa_error *err);
+int irsa_cred_web_identity_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+				   struct irsa_credentials **ret, struct irsa_error *err);
+/* Container credentials when AWS_CONTAINER_CREDENTIALS_* is set; the
+ * chain tries IMDS only when this one does not apply. */
+int irsa_cred_container_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+			    struct irsa_credentials **ret, struct irsa_error *err);
+int irsa_cred_imds_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+		       struct irsa_credentials **ret, struct irsa_error *err);
+
+/* --- building blocks --- */
+
+/* The environment keys, whether or not a profile was chosen explicitly
+ * (credential_source = Environment uses this). 1 / 0 / -1. */
+int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+		       struct irsa_error *err);
+
+/* Credentials of one profile as the top of the chain sees it:
+ * role_arn > web_identity_token_file > credential_process > static keys.
+ * 1 / 0 (the profile has none of them) / -1. */
+int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
+			   struct irsa_credentials **ret, struct irsa_error *err);
+
+/* STS AssumeRole for profile `name` (role_arn, role_session_name,
+ * duration_seconds, external_id) signed with src. */
+int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *src,
+			  const char *name, const struct irsa_profile *prof,
+			  struct irsa_credentials **ret, struct irsa_error *err);
+
+/* Run `command` with /bin/sh -c and parse its JSON answer. `profile`
+ * names the profile in messages. */
+int irsa_cred_process_run(const char *profile, const char *command,
+			  struct irsa_credentials **ret, struct irsa_error *err);
+/* Parse the credential_process JSON output (Version 1). Never echoes
+ * the output in err. */
+int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
+			    struct irsa_credentials **ret, struct irsa_error *err);
+
+/* STS AssumeRoleWithWebIdentity (unsigned). `who` says where the
+ * settings came from for messages ("profile 'x'", "the environment").
+ * session_name / duration may be NULL. */
+int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *role_arn,
+			   const char *token_file, const char *session_name,
+			   const char *duration, struct irsa_credentials **ret,
+			   struct irsa_error *err);
+
+/* One request to a local credential endpoint (container agent, IMDS):
+ * the session's TLS options with these timeouts, a 64 KiB body limit and
+ * one retry on a transport failure or a 5xx answer. On success *ret holds
+ * the answer whatever its status (caller releases it). */
+#define IRSA_METADATA_BODY_MAX (64u * 1024u)
+struct irsa_cred_http_request {
+	const char *method;
+	const char *url;
+	const struct irsa_header *headers;
+	size_t n_headers;
+	long connect_timeout_ms;
+	long timeout_ms;
+};
+int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr,
+		   struct irsa_response *ret, struct irsa_error *err);
+
+/* True when AWS_CONTAINER_CREDENTIALS_FULL_URI may point there: https to
+ * any host; http only to loopback (127.0.0.0/8, [::1], localhost) or the
+ * ECS/EKS agent addresses 169.254.170.2, 169.254.170.23, [fd00:ec2::23]. */
+bool irsa_cred_container_url_allowed(const char *url);
+/* The container endpoint URL from the environment: 1 and *ret_url
+ * (malloc'd), 0 when neither variable is set, -1 when FULL_URI points
+ * somewhere it may not. */
+int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
+			    struct irsa_error *err);
+/* Container credentials (1 / 0 when not configured / -1). */
+int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+			     struct irsa_error *err);
+/* Instance metadata credentials. `required` (credential_source =
+ * Ec2InstanceMetadata) turns "no metadata service here" into an error. */
+int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
+			struct irsa_credentials **ret, struct irsa_error *err);
+
+/* The Credentials element of an STS AssumeRole* answer. `what` names the
+ * call for messages. */
+int irsa_cred_sts_parse(xmlDoc *doc, const char *what, const char *provider,
+			struct irsa_credentials **ret, struct irsa_error *err);
+/* An AccessKeyId / SecretAccessKey / <token_key> / Expiration JSON object
+ * (container endpoint, IMDS, credential_process). `who` starts the
+ * error messages. */
+int irsa_cred_from_json(const json_t *obj, const char *token_key, const char *who,
+			const char *provider, struct irsa_credentials **ret,
+			struct irsa_error *err);
+
+/* ISO 8601 / RFC 3339 UTC time ("2024-05-01T12:00:00Z", fractional
+ * seconds and +hh:mm offsets accepted). */
+int irsa_parse_iso8601(const char *s, time_t *ret);
+
+/* "irsactl-<epoch>", malloc'd: the default role session name. */
+char *irsa_cred_session_name(const struct irsa_aws *aws);
+/* True for "true" in any case (AWS_EC2_METADATA_DISABLED & co). */
+bool irsa_env_true(const char *v);
+/* irsa_aws_getenv, but "" counts as unset (NULL). */
+const char *irsa_cred_getenv(const struct irsa_aws *aws, const char *name);

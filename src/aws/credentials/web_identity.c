@@ -1,0 +1,104 @@
+/* Web identity: STS AssumeRoleWithWebIdentity (unsigned) with the token
+ * read from a file, from a profile (role_arn + web_identity_token_file)
+ * or from the environment (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN +
+ * AWS_ROLE_SESSION_NAME), which is what IRSA gives a pod. The token is
+ * read each time, bounded, and zeroed after use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "irsa/aws.h"
+#include "irsa/buf.h"
+#include "irsa/fileutil.h"
+#include "irsa/log.h"
+#include "irsa/params.h"
+#include "irsa/strutil.h"
+#include "providers.h"
+
+static void xml_docp_free(xmlDoc **d)
+{
+	if (*d)
+		xmlFreeDoc(*d);
+}
+
+/* Zero the token's copy in the parameters before they are freed. */
+static void params_release_secret(struct irsa_params *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->items[i].key, "WebIdentityToken") == 0)
+			irsa_secure_zero(p->items[i].value, strlen(p->items[i].value));
+	irsa_params_release(p);
+}
+
+static int read_token(const char *path, struct irsa_buf *token, struct irsa_error *err)
+{
+	_cleanup_free_ char *expanded = irsa_path_expand_home(path);
+
+	if (irsa_file_read(expanded, IRSA_TOKEN_FILE_MAX, "web identity token file", token,
+			   err) < 0) {
+		if (err)
+			err->kind = IRSA_ERR_AUTH;
+		return -1;
+	}
+	/* a trailing newline is not part of the token */
+	while (token->len && strchr(" \t\r\n", token->data[token->len - 1]))
+		token->data[--token->len] = '\0';
+	if (!token->len)
+		return irsa_error_set(err, IRSA_ERR_AUTH, "web identity token file '%s' is empty",
+				      path);
+	return 0;
+}
+
+int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *role_arn,
+			   const char *token_file, const char *session_name,
+			   const char *duration, struct irsa_credentials **ret,
+			   struct irsa_error *err)
+{
+	_cleanup_(params_release_secret) struct irsa_params params = IRSA_PARAMS_INIT;
+	_cleanup_(xml_docp_free) xmlDoc *doc = NULL;
+	_cleanup_free_ char *session = NULL;
+	_cleanup_free_ char *what = NULL;
+	struct irsa_buf token = IRSA_BUF_INIT;
+	int r;
+
+	r = read_token(token_file, &token, err);
+	if (r < 0) {
+		irsa_buf_release_secure(&token);
+		return -1;
+	}
+	if (!session_name)
+		session_name = session = irsa_cred_session_name(aws);
+	irsa_params_add(&params, "RoleArn", role_arn);
+	irsa_params_add(&params, "RoleSessionName", session_name);
+	irsa_params_add(&params, "WebIdentityToken", irsa_buf_str(&token));
+	if (duration)
+		irsa_params_add(&params, "DurationSeconds", duration);
+	irsa_buf_release_secure(&token);
+	what = irsa_asprintf("web identity (%s) cannot assume role '%s'", who, role_arn);
+	irsa_log_debug("credentials: %s: sts:AssumeRoleWithWebIdentity '%s' as session '%s' "
+		       "with token file '%s'", who, role_arn, session_name, token_file);
+	if (irsa_aws_query_as(aws, NULL, "sts", IRSA_STS_VERSION, "AssumeRoleWithWebIdentity",
+			      &params, &doc, err) < 0)
+		return irsa_error_prefix(err, "%s", what);
+	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
+}
+
+int irsa_cred_web_identity_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
+				   struct irsa_credentials **ret, struct irsa_error *err)
+{
+	const char *token_file = irsa_cred_getenv(aws, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *role_arn = irsa_cred_getenv(aws, "AWS_ROLE_ARN");
+
+	if (!token_file)
+		return 0;
+	if (!role_arn)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; "
+				      "set both for web identity");
+	if (irsa_cred_web_identity(aws, "AWS_WEB_IDENTITY_TOKEN_FILE", role_arn, token_file,
+				   irsa_cred_getenv(aws, "AWS_ROLE_SESSION_NAME"), NULL, ret,
+				   err) < 0)
+		return -1;
+	return 1;
+}

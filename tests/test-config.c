@@ -1,0 +1,341 @@
+/* The shared config/credentials file parser (src/aws/credentials/config.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "irsa/config.h"
+#include "irsa/strutil.h"
+
+static char tmpdir[] = "/tmp/irsa-test-config-XXXXXX";
+
+static char *write_tmp(const char *name, const char *text)
+{
+	char *path = irsa_asprintf("%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Load a config text and a credentials text (NULL = missing file). */
+static int load(const char *config, const char *credentials, struct irsa_config **ret,
+		struct irsa_error *err)
+{
+	char *cp = config ? write_tmp("config", config) : irsa_asprintf("%s/none-config", tmpdir);
+	char *kp = credentials ? write_tmp("credentials", credentials)
+			       : irsa_asprintf("%s/none-credentials", tmpdir);
+	int r;
+
+	irsa_error_clear(err);
+	r = irsa_config_load(cp, kp, ret, err);
+	if (config)
+		unlink(cp);
+	if (credentials)
+		unlink(kp);
+	free(cp);
+	free(kp);
+	return r;
+}
+
+static const char *get(const struct irsa_config *c, const char *profile, const char *key)
+{
+	return irsa_profile_get(irsa_config_profile(c, profile), key);
+}
+
+TEST(sections_and_merge)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+
+	CHECK_INT(load("[default]\n"
+		       "region = us-west-2\n"
+		       "aws_access_key_id = FROMCONFIG\n"
+		       "[profile dev]\n"
+		       "Region=eu-west-1\n"
+		       "ROLE_ARN = arn:aws:iam::1:role/x\n"
+		       "[sso-session corp]\n"
+		       "sso_start_url = https://example.awsapps.com/start\n"
+		       "[services local]\n"
+		       "sts =\n"
+		       "  endpoint_url = http://localhost:1\n"
+		       "[plain]\n"
+		       "region = ignored\n",
+		       "[default]\n"
+		       "aws_access_key_id = FROMCREDS\n"
+		       "aws_secret_access_key = s3cr3t/+=\n"
+		       "[other]\n"
+		       "aws_access_key_id = OTHER\n",
+		       &c, &err), 0);
+	CHECK_STR(get(c, "default", "region"), "us-west-2");
+	CHECK_STR(get(c, "default", "aws_access_key_id"), "FROMCREDS");
+	CHECK_STR(get(c, "default", "aws_secret_access_key"), "s3cr3t/+=");
+	CHECK_STR(get(c, "default", "AWS_SECRET_ACCESS_KEY"), "s3cr3t/+=");
+	CHECK_STR(get(c, "dev", "region"), "eu-west-1");
+	CHECK_STR(get(c, "dev", "role_arn"), "arn:aws:iam::1:role/x");
+	CHECK_STR(get(c, "other", "aws_access_key_id"), "OTHER");
+	CHECK(irsa_config_profile(c, "corp") == NULL);
+	CHECK(irsa_config_profile(c, "local") == NULL);
+	CHECK(irsa_config_profile(c, "plain") == NULL);
+	CHECK(irsa_config_profile(c, "sso-session corp") == NULL);
+	CHECK(get(c, "dev", "sso_start_url") == NULL);
+	irsa_config_free(c);
+}
+
+TEST(comments_whitespace_continuations)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+
+	CHECK_INT(load("# a comment\n"
+		       "; another\n"
+		       "\n"
+		       "[profile  spaced ]   # trailing comment\n"
+		       "   region   =   ap-south-1   # inline\n"
+		       "output = json ;inline too\n"
+		       "hash = a#b\n"
+		       "colon: value:with:colons\n"
+		       "s3 =\n"
+		       "  max_concurrent_requests = 10\n"
+		       "  # nested comment\n"
+		       "  max_queue_size = 1000\n"
+		       "after = yes\n"
+		       "multi = first\n"
+		       "  second\n"
+		       "\tthird # c\n"
+		       "empty =\n"
+		       "[profile \"quoted name\"]\n"
+		       "region = us-east-2\r\n"
+		       "credential_process = /bin/echo --x=1\n",
+		       NULL, &c, &err), 0);
+	CHECK_STR(get(c, "spaced", "region"), "ap-south-1");
+	CHECK_STR(get(c, "spaced", "output"), "json");
+	CHECK_STR(get(c, "spaced", "hash"), "a#b");
+	CHECK_STR(get(c, "spaced", "colon"), "value:with:colons");
+	CHECK(get(c, "spaced", "s3") == NULL);
+	CHECK(get(c, "spaced", "max_concurrent_requests") == NULL);
+	CHECK(get(c, "spaced", "max_queue_size") == NULL);
+	CHECK_STR(get(c, "spaced", "after"), "yes");
+	CHECK_STR(get(c, "spaced", "multi"), "first\nsecond\nthird");
+	CHECK(get(c, "spaced", "empty") == NULL);
+	CHECK_STR(get(c, "quoted name", "region"), "us-east-2");
+	CHECK_STR(get(c, "quoted name", "credential_process"), "/bin/echo --x=1");
+	irsa_config_free(c);
+}
+
+TEST(bom_crlf_and_repeats)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+
+	CHECK_INT(load("\xef\xbb\xbf[default]\r\nregion = a\r\n[profile x]\r\nk = 1\r\n"
+		       "[default]\r\nregion = b\r\nK = 2\r\n",
+		       NULL, &c, &err), 0);
+	CHECK_STR(get(c, "default", "region"), "b");
+	CHECK_STR(get(c, "default", "k"), "2");
+	CHECK_STR(get(c, "x", "k"), "1");
+	irsa_config_free(c);
+}
+
+TEST(credentials_file_sections_are_literal)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+
+	CHECK_INT(load("[profile ci]\nregion = r1\n",
+		       "[ci]\naws_access_key_id = K\n[profile ci]\naws_access_key_id = P\n", &c,
+		       &err), 0);
+	CHECK_STR(get(c, "ci", "region"), "r1");
+	CHECK_STR(get(c, "ci", "aws_access_key_id"), "K");
+	CHECK_STR(get(c, "profile ci", "aws_access_key_id"), "P");
+	irsa_config_free(c);
+}
+
+TEST(missing_files)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	const char **names = NULL;
+
+	CHECK_INT(load(NULL, NULL, &c, &err), 0);
+	CHECK(irsa_config_profile(c, "default") == NULL);
+	CHECK_INT(irsa_config_profile_names(c, &names), 0);
+	free(names);
+	irsa_config_free(c);
+}
+
+TEST(syntax_errors)
+{
+	static const struct {
+		const char *text;
+		const char *message;
+	} cases[] = {
+		{ "[default\nregion = x\n", "line 1: section header has no closing ']'" },
+		{ "[default]\nregion = x\nAKIASECRETLINE\n", "line 3: expected 'key = value' or '[section]'" },
+		{ "region = x\n", "line 1: a key before the first [section]" },
+		{ "\n\n[ ]\n", "line 3: empty section name" },
+		{ "[default]\n = value\n", "line 2: a value without a key" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct irsa_config *c = NULL;
+		struct irsa_error err;
+		char *want;
+
+		CHECK_INT(load(cases[i].text, NULL, &c, &err), -1);
+		CHECK(c == NULL);
+		CHECK_INT(err.kind, IRSA_ERR_USAGE);
+		want = irsa_asprintf("'%s/config' %s", tmpdir, cases[i].message);
+		CHECK_STR(err.message, want);
+		CHECK(strstr(err.message, "AKIASECRET") == NULL);
+		free(want);
+	}
+}
+
+TEST(error_in_credentials_file_names_it)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	char *want;
+
+	CHECK_INT(load("[default]\n", "[a]\nx = 1\n[b\n", &c, &err), -1);
+	want = irsa_asprintf("'%s/credentials' line 3: section header has no closing ']'", tmpdir);
+	CHECK_STR(err.message, want);
+	free(want);
+}
+
+TEST(size_limit)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	size_t n = 1024 * 1024 + 10;
+	char *big = malloc(n + 1);
+
+	memset(big, '#', n);
+	big[n] = '\0';
+	CHECK_INT(load(big, NULL, &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "larger than") != NULL);
+	free(big);
+}
+
+TEST(binary_file)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	char *path = irsa_asprintf("%s/config", tmpdir);
+	char *none = irsa_asprintf("%s/none", tmpdir);
+	FILE *f = fopen(path, "w");
+
+	fwrite("[default]\n\0x", 1, 12, f);
+	fclose(f);
+	irsa_error_clear(&err);
+	CHECK_INT(irsa_config_load(path, none, &c, &err), -1);
+	CHECK(strstr(err.message, "is not a text file") != NULL);
+	unlink(path);
+	free(path);
+	free(none);
+}
+
+TEST(unreadable_file)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	char *none = irsa_asprintf("%s/none", tmpdir);
+
+	/* a directory where the file should be */
+	irsa_error_clear(&err);
+	CHECK_INT(irsa_config_load(tmpdir, none, &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, tmpdir) != NULL);
+	free(none);
+}
+
+TEST(profile_names_and_require)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	const char **names = NULL;
+	size_t n;
+
+	CHECK_INT(load("[profile zeta]\n[default]\n[profile alpha]\n[sso-session s]\n",
+		       "[beta]\nk = v\n[alpha]\nk = v\n", &c, &err), 0);
+	n = irsa_config_profile_names(c, &names);
+	CHECK_INT(n, 4);
+	if (n == 4) {
+		CHECK_STR(names[0], "alpha");
+		CHECK_STR(names[1], "beta");
+		CHECK_STR(names[2], "default");
+		CHECK_STR(names[3], "zeta");
+	}
+	free(names);
+	CHECK_INT(irsa_config_require_profile(c, "beta", &err), 0);
+	CHECK_INT(irsa_config_require_profile(c, "nope", &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	{
+		char *want = irsa_asprintf("profile 'nope' not found in '%s/config' or "
+					   "'%s/credentials'; known profiles: alpha, beta, "
+					   "default, zeta", tmpdir, tmpdir);
+
+		CHECK_STR(err.message, want);
+		free(want);
+	}
+	irsa_config_free(c);
+}
+
+TEST(default_paths_from_environment)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	char *cp = write_tmp("env-config", "[profile fromenv]\nregion = x\n");
+
+	setenv("AWS_CONFIG_FILE", cp, 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/irsa/credentials", 1);
+	irsa_error_clear(&err);
+	CHECK_INT(irsa_config_load(NULL, "", &c, &err), 0);
+	CHECK_STR(get(c, "fromenv", "region"), "x");
+	CHECK_STR(irsa_config_path(c), cp);
+	CHECK_STR(irsa_config_credentials_path(c), "/nonexistent/irsa/credentials");
+	irsa_config_free(c);
+
+	unsetenv("AWS_CONFIG_FILE");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	setenv("HOME", tmpdir, 1);
+	CHECK_INT(irsa_config_load(NULL, NULL, &c, &err), 0);
+	CHECK_STR(irsa_config_path(c), "~/.aws/config");
+	CHECK_STR(irsa_config_credentials_path(c), "~/.aws/credentials");
+	CHECK_INT(irsa_config_require_profile(c, "x", &err), -1);
+	CHECK_STR(err.message, "profile 'x' not found in '~/.aws/config' or "
+			       "'~/.aws/credentials'; no profiles are defined");
+	irsa_config_free(c);
+	unlink(cp);
+	free(cp);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(sections_and_merge);
+	RUN(comments_whitespace_continuations);
+	RUN(bom_crlf_and_repeats);
+	RUN(credentials_file_sections_are_literal);
+	RUN(missing_files);
+	RUN(syntax_errors);
+	RUN(error_in_credentials_file_names_it);
+	RUN(size_limit);
+	RUN(binary_file);
+	RUN(unreadable_file);
+	RUN(profile_names_and_require);
+	RUN(default_paths_from_environment);
+	rmdir(tmpdir);
+	return tap_done();
+}
