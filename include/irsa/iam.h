@@ -54,6 +54,9 @@ int irsa_iam_update_thumbprints(struct irsa_aws *aws, const char *arn,
 				const struct irsa_strlist *thumbprints, struct irsa_error *err);
 int irsa_iam_delete_oidc_provider(struct irsa_aws *aws, const char *arn,
 				  struct irsa_error *err);
+/* TagOpenIDConnectProvider: adds or overwrites these tags. */
+int irsa_iam_tag_oidc_provider(struct irsa_aws *aws, const char *arn,
+			       const struct irsa_tags *tags, struct irsa_error *err);
 
 /* ---- roles ---- */
 struct irsa_role {
@@ -96,6 +99,8 @@ int irsa_iam_delete_role(struct irsa_aws *aws, const char *role_name, struct irs
 /* Every role (pagination followed); names only when path_prefix NULL. */
 int irsa_iam_list_roles(struct irsa_aws *aws, const char *path_prefix,
 			struct irsa_role **ret_roles, size_t *ret_n, struct irsa_error *err);
+/* Releases each role and frees the array from irsa_iam_list_roles(). */
+void irsa_roles_free(struct irsa_role *roles, size_t n);
 
 /* ---- managed policies ---- */
 struct irsa_attached_policy {

@@ -1,0 +1,139 @@
+#pragma once
+/* The OpenID Connect provider of a cluster: issuer URLs, provider ARNs,
+ * and the plans behind `associate-oidc` and `disassociate-oidc`.
+ *
+ * A plan is computed from the current IAM state (read first, never
+ * changed while planning) and is either executed or only described
+ * (--dry-run). The *_compute() functions are pure: they take the state
+ * as arguments, so tests can plan against a fake state. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "irsa/aws.h"
+#include "irsa/error.h"
+#include "irsa/iam.h"
+
+/* ---- issuer URLs and ARNs ---- */
+
+/* Validate and normalise an issuer URL: https only, a host, no user
+ * info, query or fragment, no spaces; scheme and host lower-cased, the
+ * trailing '/' trimmed. *ret is "https://HOST[:PORT][/PATH]" (malloc'd).
+ * IRSA_ERR_USAGE with a message naming the problem. */
+int irsa_oidc_issuer_normalize(const char *url, char **ret, struct irsa_error *err);
+/* The normalised issuer without "https://": how IAM names the provider
+ * ("oidc.eks.us-east-1.amazonaws.com/id/ABC"). Borrowed from issuer. */
+const char *irsa_oidc_issuer_key(const char *issuer);
+/* arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH (malloc'd). */
+char *irsa_oidc_provider_arn(const char *partition, const char *account, const char *issuer);
+/* True when arn is an OIDC provider ARN for this (normalised) issuer,
+ * in any account or partition. */
+bool irsa_oidc_arn_is_for(const char *arn, const char *issuer);
+/* True when the trust policy (JSON text) names provider_arn as a
+ * Federated principal of any statement. Unparseable text: false. */
+bool irsa_oidc_trust_references(const char *trust_policy, const char *provider_arn);
+
+/* One "--tag KEY=VALUE" into tags, checked against IAM's rules (key 1-128
+ * and value 0-256 characters of letters, digits, spaces and _.:/=+-@,
+ * no "aws:" prefix, no key given twice, at most 50 tags). */
+int irsa_tag_arg_parse(const char *arg, struct irsa_tags *tags, struct irsa_error *err);
+
+/* The --thumbprint arguments: each 40 hex digits, lower-cased,
+ * duplicates dropped, at most 5 (IAM's limit). IRSA_ERR_USAGE. */
+int irsa_oidc_thumbprints_parse(const char *const *args, size_t n, struct irsa_strlist *ret,
+				struct irsa_error *err);
+
+/* ---- plans ---- */
+
+enum irsa_thumbprint_mode {
+	IRSA_THUMBPRINT_FETCH,    /* default: fetch the issuer's chain */
+	IRSA_THUMBPRINT_EXPLICIT, /* --thumbprint HEX ... : set exactly these */
+	IRSA_THUMBPRINT_NONE,     /* --no-thumbprint: send none, check none */
+};
+
+struct irsa_oidc_request {
+	const char *issuer;                   /* normalised */
+	const char *client_id;                /* NULL = the partition's sts_audience */
+	enum irsa_thumbprint_mode thumbprint_mode;
+	const struct irsa_strlist *thumbprints; /* EXPLICIT (and FETCH once fetched); lower-case */
+	const struct irsa_tags *tags;         /* NULL = none */
+};
+
+enum irsa_oidc_status {
+	IRSA_OIDC_UNCHANGED,
+	IRSA_OIDC_CREATED,
+	IRSA_OIDC_UPDATED,
+	IRSA_OIDC_DELETED,
+	IRSA_OIDC_ABSENT,
+};
+const char *irsa_oidc_status_name(enum irsa_oidc_status s);
+
+enum irsa_oidc_verb {
+	IRSA_OIDC_CREATE_PROVIDER,
+	IRSA_OIDC_ADD_CLIENT_ID,
+	IRSA_OIDC_UPDATE_THUMBPRINTS,
+	IRSA_OIDC_TAG_PROVIDER,
+	IRSA_OIDC_DELETE_PROVIDER,
+};
+/* "create-oidc-provider", "add-client-id", ... as printed in plans. */
+const char *irsa_oidc_verb_name(enum irsa_oidc_verb v);
+
+struct irsa_oidc_action {
+	enum irsa_oidc_verb verb;
+	char *target; /* the provider ARN (the issuer URL for a creation) */
+	char *arg;    /* the client id for ADD_CLIENT_ID, else NULL */
+};
+
+struct irsa_oidc_plan {
+	char *issuer;                    /* normalised issuer URL */
+	char *arn;                       /* provider ARN (predicted before creation) */
+	bool exists;                     /* the provider exists now */
+	enum irsa_oidc_status status;    /* the outcome once executed */
+	struct irsa_strlist client_ids;  /* after the plan */
+	struct irsa_strlist thumbprints; /* after the plan */
+	struct irsa_strlist old_thumbprints; /* before an update, for the report */
+	struct irsa_tags tags;           /* tags to set (creation / tag action) */
+	struct irsa_oidc_action *actions;
+	size_t n_actions;
+	struct irsa_strlist warnings;    /* one line each, for stderr */
+	struct irsa_strlist trusted_by;  /* roles whose trust names the provider */
+	bool executed;
+};
+void irsa_oidc_plan_release(struct irsa_oidc_plan *plan);
+
+/* Pure planning for associate-oidc. existing NULL = no provider yet;
+ * arn is the existing provider's ARN or the predicted one. fetched is the
+ * issuer's current thumbprint in FETCH mode (NULL if it could not be
+ * fetched or the mode is another). */
+int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
+				     const char *partition_client_id, const char *arn,
+				     const struct irsa_oidc_provider *existing,
+				     const char *fetched, struct irsa_oidc_plan *ret,
+				     struct irsa_error *err);
+/* Pure planning for disassociate-oidc: existing NULL = nothing to do
+ * (status absent). Refuses with IRSA_ERR_CONFLICT while trusted_by is not
+ * empty, unless force. */
+int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
+					const struct irsa_oidc_provider *existing,
+					const struct irsa_strlist *trusted_by, bool force,
+					struct irsa_oidc_plan *ret, struct irsa_error *err);
+
+/* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider,
+ * STS GetCallerIdentity only when the provider does not exist yet), fetch
+ * the issuer's thumbprint in FETCH mode (a failure is fatal only when the
+ * provider must be created), and plan. No mutating request. */
+int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_request *req,
+			     struct irsa_oidc_plan *ret, struct irsa_error *err);
+/* Read the provider and every role's trust policy (ListRoles), and plan
+ * the deletion. No mutating request. */
+int irsa_oidc_plan_disassociate(struct irsa_aws *aws, const char *issuer, bool force,
+				struct irsa_oidc_plan *ret, struct irsa_error *err);
+
+/* Run the plan's actions in order; sets plan->arn from a creation and
+ * plan->executed. */
+int irsa_oidc_plan_execute(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
+			   struct irsa_error *err);
+
+/* {provider_arn, issuer, status, thumbprints, client_ids, actions:
+ * [{verb, target, details}], warnings, trusted_by, dry_run} (new ref). */
+json_t *irsa_oidc_plan_to_json(const struct irsa_oidc_plan *plan, bool dry_run);

@@ -1,0 +1,228 @@
+/* irsactl associate-oidc: make sure the cluster's OIDC issuer is an IAM
+ * OpenID Connect provider with the STS client id. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "oidc-common.h"
+#include "irsa/eks.h"
+#include "irsa/log.h"
+#include "irsa/oidc.h"
+#include "irsa/strutil.h"
+
+#define CLUSTER_NAME_MAX 100
+
+static const struct cli_option associate_options[] = {
+	{ "cluster", 'c', "NAME", "EKS cluster whose OIDC issuer to register (DescribeCluster)", 0, NULL },
+	{ "issuer-url", 0, "URL", "OIDC issuer URL of a self-managed cluster (https://...)", 0, NULL },
+	{ "thumbprint", 0, "HEX", "SHA-1 thumbprint to set instead of fetching the issuer's (40 hex digits)", OPT_REPEAT, NULL },
+	{ "no-thumbprint", 0, NULL, "send no thumbprint and do not fetch the issuer's chain", 0, NULL },
+	{ "tag", 0, "KEY=VALUE", "tag the provider", OPT_REPEAT, NULL },
+	{ "dry-run", 'n', NULL, "print the plan; send no mutating request", 0, NULL },
+	{ NULL },
+};
+
+int cli_oidc_check_cluster_name(const char *name, struct irsa_error *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CLUSTER_NAME_MAX || !isalnum((unsigned char)name[0]))
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+			goto bad;
+	return 0;
+bad:
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "cluster name '%s' is not valid: 1 to %d letters, digits, '-' and "
+			      "'_', starting with a letter or digit", name, CLUSTER_NAME_MAX);
+}
+
+int cli_oidc_target(const struct cli_args *args, const char **ret_cluster, char **ret_issuer,
+		    struct irsa_error *err)
+{
+	const char *cluster = cli_arg(args, "cluster");
+	const char *url = cli_arg(args, "issuer-url");
+
+	*ret_cluster = NULL;
+	*ret_issuer = NULL;
+	if (cluster && url)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "give either --cluster or --issuer-url, not both");
+	if (!cluster && !url)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "which cluster? give --cluster NAME or --issuer-url URL");
+	if (cluster) {
+		*ret_cluster = cluster;
+		return cli_oidc_check_cluster_name(cluster, err);
+	}
+	return irsa_oidc_issuer_normalize(url, ret_issuer, err);
+}
+
+int cli_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
+			    char **ret_issuer, struct irsa_error *err)
+{
+	struct irsa_eks_cluster c = { 0 };
+	int r;
+
+	if (irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
+		return -1;
+	if (need_active && strcmp(c.status, "ACTIVE") != 0)
+		r = irsa_error_set(err, IRSA_ERR_CONFLICT,
+				   "EKS cluster '%s' is %s, not ACTIVE; wait until it is ACTIVE "
+				   "(aws eks wait cluster-active --name %s) and run this again",
+				   cluster, c.status, cluster);
+	else if (!c.oidc_issuer)
+		r = irsa_error_set(err, IRSA_ERR_REMOTE,
+				   "EKS cluster '%s' has no OIDC issuer (identity.oidc.issuer is "
+				   "empty); IRSA needs a cluster with an OIDC issuer", cluster);
+	else if (irsa_oidc_issuer_normalize(c.oidc_issuer, ret_issuer, err) < 0)
+		r = irsa_error_prefix(err, "EKS cluster '%s'", cluster);
+	else
+		r = 0;
+	irsa_eks_cluster_release(&c);
+	return r;
+}
+
+static const char *status_phrase(const char *status, bool dry_run)
+{
+	if (!dry_run || strcmp(status, "unchanged") == 0 || strcmp(status, "absent") == 0)
+		return status;
+	if (strcmp(status, "created") == 0)
+		return "would be created";
+	if (strcmp(status, "updated") == 0)
+		return "would be updated";
+	if (strcmp(status, "deleted") == 0)
+		return "would be deleted";
+	return status;
+}
+
+void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
+{
+	const char *arn = json_string_value(json_object_get(result, "provider_arn"));
+	const char *status = json_string_value(json_object_get(result, "status"));
+	bool dry_run = json_is_true(json_object_get(result, "dry_run"));
+	json_t *actions = json_object_get(result, "actions");
+	json_t *a;
+	size_t i;
+
+	fprintf(out, "%s %s%s\n", arn ? arn : json_string_value(json_object_get(result, "issuer")),
+		status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
+	if (!dry_run)
+		return;
+	json_array_foreach(actions, i, a) {
+		char *details = json_dumps(json_object_get(a, "details"), JSON_COMPACT |
+					   JSON_PRESERVE_ORDER);
+
+		fprintf(out, "  %s %s %s\n", json_string_value(json_object_get(a, "verb")),
+			json_string_value(json_object_get(a, "target")), details ? details : "{}");
+		free(details);
+	}
+}
+
+void cli_oidc_print_warnings(const struct irsa_oidc_plan *plan)
+{
+	for (size_t i = 0; i < plan->warnings.n; i++)
+		irsa_log_warn("%s", plan->warnings.items[i]);
+}
+
+struct associate_input {
+	const char *cluster;
+	char *issuer;
+	struct irsa_strlist thumbprints;
+	struct irsa_tags tags;
+	enum irsa_thumbprint_mode mode;
+	bool dry_run;
+};
+
+static void associate_input_release(struct associate_input *in)
+{
+	free(in->issuer);
+	irsa_strlist_release(&in->thumbprints);
+	irsa_tags_release(&in->tags);
+}
+
+/* Every flag checked before the first request. */
+static int parse_input(const struct cli_args *args, struct associate_input *in,
+		       struct irsa_error *err)
+{
+	const char *const *list;
+	size_t n;
+
+	if (cli_oidc_target(args, &in->cluster, &in->issuer, err) < 0)
+		return -1;
+	n = cli_arg_list(args, "thumbprint", &list);
+	if (n && cli_flag(args, "no-thumbprint"))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--thumbprint and --no-thumbprint contradict each other; give "
+				      "one of them");
+	if (irsa_oidc_thumbprints_parse(list, n, &in->thumbprints, err) < 0)
+		return -1;
+	in->mode = n ? IRSA_THUMBPRINT_EXPLICIT :
+		   cli_flag(args, "no-thumbprint") ? IRSA_THUMBPRINT_NONE : IRSA_THUMBPRINT_FETCH;
+	n = cli_arg_list(args, "tag", &list);
+	for (size_t i = 0; i < n; i++)
+		if (irsa_tag_arg_parse(list[i], &in->tags, err) < 0)
+			return -1;
+	in->dry_run = cli_flag(args, "dry-run");
+	return 0;
+}
+
+static int associate_run(struct cli_ctx *ctx, const struct cli_args *args,
+			 struct irsa_error *err)
+{
+	struct associate_input in = { 0 };
+	struct irsa_oidc_plan plan = { 0 };
+	struct irsa_oidc_request req;
+	struct irsa_aws *aws;
+	int r = -1;
+
+	if (parse_input(args, &in, err) < 0)
+		goto out;
+	aws = cli_aws(ctx, err);
+	if (!aws)
+		goto out;
+	if (in.cluster && cli_oidc_cluster_issuer(aws, in.cluster, true, &in.issuer, err) < 0)
+		goto out;
+	req = (struct irsa_oidc_request){
+		.issuer = in.issuer,
+		.thumbprint_mode = in.mode,
+		.thumbprints = &in.thumbprints,
+		.tags = &in.tags,
+	};
+	if (irsa_oidc_plan_associate(aws, &req, &plan, err) < 0)
+		goto out;
+	if (!in.dry_run && irsa_oidc_plan_execute(aws, &plan, err) < 0)
+		goto out;
+	cli_oidc_print_warnings(&plan);
+	r = cli_print_result(ctx, irsa_oidc_plan_to_json(&plan, in.dry_run), cli_oidc_print_text);
+out:
+	irsa_oidc_plan_release(&plan);
+	associate_input_release(&in);
+	return r;
+}
+
+const struct cli_command cli_cmd_associate_oidc = {
+	.name = "associate-oidc",
+	.summary = "Register the cluster's OIDC issuer as an IAM OpenID Connect provider",
+	.usage = "--cluster NAME | --issuer-url URL [--thumbprint HEX ...] [--no-thumbprint] "
+		 "[--tag KEY=VALUE ...] [--dry-run]",
+	.description =
+		"Reads the cluster's OIDC issuer (EKS DescribeCluster, or --issuer-url), then\n"
+		"makes sure IAM has an OpenID Connect provider for it with the client id\n"
+		"sts.amazonaws.com (the same in every partition). A missing provider is\n"
+		"created; a missing client id is added; thumbprints that differ from the\n"
+		"issuer's are reported, and replaced only when --thumbprint is given.\n"
+		"The thumbprint is the SHA-1 of the last certificate the issuer's TLS server\n"
+		"sends (AWS_CA_BUNDLE and proxies honoured). Prints the provider ARN and\n"
+		"created, updated or unchanged; a second run sends no mutating request.",
+	.options = associate_options,
+	.min_args = 0,
+	.max_args = 0,
+	.run = associate_run,
+	.examples =
+		"  irsactl associate-oidc --cluster demo\n"
+		"  irsactl associate-oidc --issuer-url https://oidc.example.com/cluster1 --tag team=platform\n"
+		"  irsactl associate-oidc --cluster demo --no-thumbprint --dry-run --output json",
+};
