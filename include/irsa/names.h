@@ -1,0 +1,81 @@
+#pragma once
+/* Validation and parsing of the names irsactl accepts from users:
+ * Kubernetes namespaces and ServiceAccount names, "NS:SA" subjects, IAM
+ * role names and paths, ARNs, account ids and the default role name. Pure functions, no I/O. Every validator returns 0, or -1 with
+ * IRSA_ERR_USAGE and a message naming the value, the rule it breaks and
+ * what a valid value looks like. */
+#include <stdbool.h>
+#include <stddef.h>
+#include "irsa/config.h"
+#include "irsa/error.h"
+
+#define IRSA_ROLE_NAME_MAX 64
+#define IRSA_IAM_PATH_MAX 512
+
+enum irsa_name_flags {
+	IRSA_NAME_WILDCARD = 1 << 0, /* '*' and '?' allowed (IAM StringLike) */
+};
+
+/* True when s contains '*' or '?'. */
+bool irsa_name_has_wildcard(const char *s);
+
+/* DNS-1123 label: 1-63 of [a-z0-9-], starting and ending alphanumeric. */
+int irsa_validate_namespace(const char *ns, unsigned flags, struct irsa_error *err);
+/* DNS-1123 subdomain: 1-253, dot-separated labels of [a-z0-9-]. */
+int irsa_validate_service_account(const char *sa, unsigned flags, struct irsa_error *err);
+
+/* One ServiceAccount, "NAMESPACE:NAME". */
+struct irsa_subject {
+	char *ns;
+	char *sa;
+};
+/* Parse and validate "NS:SA". Caller releases ret. */
+int irsa_subject_parse(const char *s, unsigned flags, struct irsa_subject *ret,
+		       struct irsa_error *err);
+/* Validate ns and sa, and fill ret with copies. */
+int irsa_subject_make(const char *ns, const char *sa, unsigned flags,
+		      struct irsa_subject *ret, struct irsa_error *err);
+void irsa_subject_release(struct irsa_subject *s);
+/* "system:serviceaccount:NS:SA", malloc'd. */
+char *irsa_subject_string(const struct irsa_subject *s);
+
+/* IAM role name: 1-64 of [A-Za-z0-9+=,.@_-]. */
+int irsa_validate_role_name(const char *name, struct irsa_error *err);
+/* IAM path: "/" or "/a/b/", at most 512, printable ASCII without spaces. */
+int irsa_validate_iam_path(const char *path, struct irsa_error *err);
+/* IAM managed/inline policy name: 1-128 of [A-Za-z0-9+=,.@_-]. */
+int irsa_validate_policy_name(const char *name, struct irsa_error *err);
+/* Twelve decimal digits. */
+int irsa_validate_account_id(const char *id, struct irsa_error *err);
+
+/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
+struct irsa_arn {
+	char *partition;
+	char *service;
+	char *region;
+	char *account;
+	char *resource;
+};
+/* Parse an ARN; the partition must be a known one (aws, aws-cn,
+ * aws-us-gov, ...), service and resource non-empty. `what` names the
+ * value in messages ("--permissions-boundary"). Caller releases ret
+ * (ret may be NULL to only validate). */
+int irsa_arn_parse(const char *s, const char *what, struct irsa_arn *ret,
+		   struct irsa_error *err);
+void irsa_arn_release(struct irsa_arn *a);
+/* An IAM policy ARN: arn:P:iam::ACCOUNT|aws:policy/... */
+int irsa_validate_policy_arn(const char *s, const char *what, struct irsa_error *err);
+/* An IAM principal ARN for sts:AssumeRole: arn:P:iam::ACCOUNT:root,
+ * ...:role/NAME or ...:user/NAME. */
+int irsa_validate_principal_arn(const char *s, const char *what, struct irsa_error *err);
+
+/* Tags ("--tag KEY=VALUE") are parsed by irsa_tag_arg_parse() in oidc.h. */
+
+/* A readable, deterministic role name "irsa-CLUSTER-NS-SA" (characters
+ * outside the IAM set replaced by '-'); when longer than 64, cut and
+ * suffixed with "-" and 8 hex digits of a stable hash of the full name.
+ * cluster may be NULL. malloc'd. */
+char *irsa_default_role_name(const char *cluster, const char *ns, const char *sa);
+
+/* FNV-1a 32-bit: a stable hash for names and statement ids. */
+unsigned irsa_name_hash(const char *s);

@@ -1,0 +1,162 @@
+#pragma once
+/* IAM role plans behind `create-role` and `delete-role`.
+ *
+ * Every command reads the role first (GetRole, ListAttachedRolePolicies,
+ * ListRolePolicies/GetRolePolicy), computes a plan (a possibly empty list
+ * of actions, never sending anything while planning), then either prints
+ * it (--dry-run) or runs it. Running the same request twice plans nothing
+ * the second time; a run killed half-way and started again finishes the
+ * job, because each step is planned from what IAM holds, not from what the
+ * last run meant to do (a CreateRole that reports EntityAlreadyExists after
+ * a retried timeout falls back to updating the trust policy).
+ *
+ * Permissions from templates and --policy-file are INLINE policies named
+ * "irsactl-NAME" (PutRolePolicy), not customer-managed policies:
+ *   - they belong to one role, carry that role's parameters (bucket,
+ *     tables...) and disappear with it: no orphaned policies, no versions
+ *     to prune at IAM's limit of 5, no DeletePolicy ordering;
+ *   - PutRolePolicy replaces the document in one idempotent call, so a
+ *     changed template converges in one request and a re-run in none;
+ *   - they do not count against the 10 managed policies a role may have.
+ * The cost: 10,240 characters for all inline policies of a role (checked
+ * before sending) and no sharing between roles; use --attach-policy-arn
+ * with a managed policy for that.
+ *
+ * Ownership: irsactl changes only its trust statements (see trust.h) and
+ * its inline policies ("irsactl-" prefix). Managed policies and inline
+ * policies it does not own are never detached or deleted, except managed
+ * ones with prune, and everything by a whole-role deletion. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "irsa/aws.h"
+#include "irsa/error.h"
+#include "irsa/iam.h"
+#include "irsa/names.h"
+
+#define IRSA_MANAGED_POLICIES_MAX 10      /* per role, IAM default quota */
+#define IRSA_INLINE_POLICIES_SIZE_MAX 10240 /* all inline policies of a role */
+
+enum irsa_role_verb {
+	IRSA_ROLE_CREATE,
+	IRSA_ROLE_UPDATE_TRUST,
+	IRSA_ROLE_UPDATE,          /* description, max session duration */
+	IRSA_ROLE_PUT_BOUNDARY,
+	IRSA_ROLE_TAG,
+	IRSA_ROLE_ATTACH_POLICY,
+	IRSA_ROLE_DETACH_POLICY,
+	IRSA_ROLE_PUT_INLINE_POLICY,
+	IRSA_ROLE_DELETE_INLINE_POLICY,
+	IRSA_ROLE_DELETE,
+};
+/* "create-role", "update-trust-policy", ... as printed in plans. */
+const char *irsa_role_verb_name(enum irsa_role_verb v);
+
+struct irsa_role_action {
+	enum irsa_role_verb verb;
+	char *target;     /* role name, policy ARN or inline policy name */
+	json_t *document; /* trust or inline policy document, else NULL */
+	char *details;    /* "description, max-session-duration", tag keys..., or NULL */
+};
+
+enum irsa_role_status {
+	IRSA_ROLE_UNCHANGED,
+	IRSA_ROLE_CREATED,
+	IRSA_ROLE_UPDATED,
+	IRSA_ROLE_DELETED,
+};
+const char *irsa_role_status_name(enum irsa_role_status s);
+
+struct irsa_inline_policy {
+	const char *name;       /* "irsactl-s3-read" */
+	const json_t *document; /* borrowed */
+};
+
+/* What create-role asks for. Strings and documents borrowed. */
+struct irsa_role_request {
+	const char *role_name;
+	const char *path;                 /* NULL = "/" for a new role, any for an existing one */
+	const char *description;          /* NULL = leave as is */
+	const char *permissions_boundary; /* NULL = leave as is */
+	int max_session_duration;         /* 0 = leave as is */
+	const struct irsa_tags *tags;     /* NULL = none; only added or changed, never removed */
+	const json_t *trust;              /* rendered by irsa_trust_render() */
+	size_t trust_limit;               /* 0 = IRSA_TRUST_SIZE_LIMIT */
+	const char *const *managed_arns;
+	size_t n_managed_arns;
+	const struct irsa_inline_policy *inline_policies;
+	size_t n_inline_policies;
+	bool prune;                       /* detach other managed, delete other irsactl- inline */
+	const char *partition;            /* to predict a new role's ARN */
+	const char *account;
+};
+
+/* The role as IAM holds it, read by irsa_role_read(). */
+struct irsa_role_state {
+	bool exists;
+	struct irsa_role role;
+	struct irsa_attached_policy *attached;
+	size_t n_attached;
+	struct irsa_strlist inline_names;
+	char **inline_docs;               /* parallel to inline_names; NULL when not read */
+};
+void irsa_role_state_release(struct irsa_role_state *s);
+/* GetRole (NoSuchEntity = !exists), ListAttachedRolePolicies and
+ * ListRolePolicies, and GetRolePolicy for the inline policies whose name
+ * starts with `read_prefix` (NULL = none). */
+int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read_prefix,
+		   struct irsa_role_state *ret, struct irsa_error *err);
+
+struct irsa_role_plan {
+	char *role_name;
+	char *role_arn;
+	enum irsa_role_status status;     /* the outcome once executed */
+	json_t *trust;                    /* the trust policy after the plan (NULL if deleted) */
+	json_t *managed;                  /* array of policy ARNs after the plan */
+	json_t *inline_policies;          /* {name: document} irsactl wrote or will write */
+	struct irsa_role_spec create;     /* for IRSA_ROLE_CREATE (strings borrowed from the request) */
+	char *description;                /* UpdateRole */
+	int max_session_duration;
+	char *permissions_boundary;
+	struct irsa_tags tags;            /* TagRole / CreateRole */
+	struct irsa_role_action *actions;
+	size_t n_actions;
+	struct irsa_strlist notes;        /* one line each, for stderr */
+	bool executed;
+};
+void irsa_role_plan_release(struct irsa_role_plan *plan);
+
+/* Pure planning for create-role against a state already read. */
+int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
+				 const struct irsa_role_state *state, struct irsa_role_plan *ret,
+				 struct irsa_error *err);
+/* Read, then plan. No mutating request. */
+int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *req,
+			 struct irsa_role_plan *ret, struct irsa_error *err);
+
+/* Plan deleting the whole role: detach every managed policy, delete every
+ * inline policy, delete the role. A role that does not exist plans
+ * nothing (status unchanged, with a note). */
+int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name,
+			  struct irsa_role_plan *ret, struct irsa_error *err);
+
+/* Plan taking subjects (n_subjects > 0) out of irsactl's trust statements
+ * of issuer (NULL = every provider), or, with no subject, irsactl's
+ * statement of issuer. The role is never deleted implicitly: when none of
+ * irsactl's statements is left, a note says so; a trust policy that would
+ * be left without any statement is refused (IRSA_ERR_CONFLICT). */
+int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const char *issuer,
+			  const struct irsa_subject *subjects, size_t n_subjects,
+			  struct irsa_role_plan *ret, struct irsa_error *err);
+
+/* Run the plan's actions in order. progress (may be NULL) is called
+ * before each action. Sets plan->executed and, after a creation,
+ * plan->role_arn from IAM's answer. */
+int irsa_role_plan_execute(struct irsa_aws *aws, struct irsa_role_plan *plan,
+			   void (*progress)(void *userdata, const struct irsa_role_action *a),
+			   void *userdata, struct irsa_error *err);
+
+/* {role_arn, role_name, status, dry_run, actions: [{verb, target,
+ * document?, details?}], trust_policy, policies: {managed, inline},
+ * notes}. New reference. */
+json_t *irsa_role_plan_to_json(const struct irsa_role_plan *plan, bool dry_run);

@@ -1,0 +1,62 @@
+#pragma once
+/* Built-in permission templates (src/domain/templates/NAME.json, embedded
+ * into the binary at build time by scripts/embed.py).
+ *
+ * A template is used as  NAME[:KEY=VALUE[,KEY=VALUE...]]
+ *   - a list parameter takes several values separated by ';', or the key
+ *     repeated: "dynamodb-read:tables=orders;users" or
+ *     "dynamodb-read:tables=orders,tables=users";
+ *   - values cannot contain ',' (no IAM name or ARN irsactl accepts does).
+ * Unknown templates and parameters, a missing required parameter or a
+ * value of the wrong form fail with IRSA_ERR_USAGE naming the valid ones.
+ *
+ * Inside a template file, strings may hold ${PARAM} and the context
+ * variables ${partition}, ${region}, ${account}; a string holding a list
+ * parameter becomes one string per value (inside an array it is spliced
+ * in); an object with "$if": "PARAM" is left out when PARAM has no value.
+ *
+ * A rendered template becomes an INLINE policy of the role named
+ * "irsactl-NAME" (see role.h for why inline). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "irsa/config.h"
+#include "irsa/error.h"
+
+#define IRSA_POLICY_NAME_PREFIX "irsactl-"
+
+/* What a template is rendered for. Members may be NULL while only
+ * validating; rendering needs partition, region and account. */
+struct irsa_template_ctx {
+	const char *partition;
+	const char *region;
+	const char *account;
+	const char *cluster; /* --cluster, the default of "from": "cluster" params */
+};
+
+/* A parsed "NAME:k=v,..." reference. */
+struct irsa_policy_ref {
+	char *name;               /* template name */
+	struct irsa_kv *params;   /* in the order given, lists already split */
+	size_t n_params;
+};
+void irsa_policy_ref_release(struct irsa_policy_ref *ref);
+
+/* Parse and validate spec against the template's parameters (names,
+ * required ones, value forms). ctx->cluster fills "from": "cluster". */
+int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
+			  struct irsa_policy_ref *ret, struct irsa_error *err);
+
+/* Render the policy document of ref in ctx. New reference in *ret_doc. */
+int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_template_ctx *ctx,
+			 json_t **ret_doc, struct irsa_error *err);
+
+/* The inline policy name for ref: "irsactl-NAME", malloc'd. */
+char *irsa_template_policy_name(const struct irsa_policy_ref *ref);
+
+/* The templates, sorted by name. */
+size_t irsa_template_count(void);
+const char *irsa_template_name(size_t i);
+/* {"name", "description", "params": [{"name", "type", "required", "list",
+ * "default", "description"}]} for `irsactl policy list/show`. */
+int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *err);

@@ -1,0 +1,145 @@
+/* irsactl policy list | show TEMPLATE[:K=V,...]: the built-in permission
+ * templates. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "irsa/names.h"
+#include "irsa/templates.h"
+#include "irsa/trust.h"
+
+static const struct cli_option policy_options[] = {
+	{ "account-id", 0, "ID", "account in rendered ARNs (default: '*')", 0, NULL },
+	{ "cluster", 'c', "NAME", "cluster name for templates that take one (cluster-autoscaler)", 0, NULL },
+	{ NULL },
+};
+
+static void print_list(const struct cli_ctx *ctx, const json_t *result, FILE *out)
+{
+	json_t *t, *p;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(result, "templates"), i, t) {
+		fprintf(out, "%-30s %s\n", json_string_value(json_object_get(t, "name")),
+			json_string_value(json_object_get(t, "description")));
+		json_array_foreach(json_object_get(t, "params"), j, p) {
+			const char *def = json_string_value(json_object_get(p, "default"));
+
+			fprintf(out, "  %s=%s%s%s%s%s\n", json_string_value(json_object_get(p, "name")),
+				json_is_true(json_object_get(p, "list")) ? "V1;V2..." : "VALUE",
+				json_is_true(json_object_get(p, "required")) ? " (required)" : "",
+				def && *def ? " (default: " : "", def && *def ? def : "",
+				def && *def ? ")" : "");
+			fprintf(out, "      %s\n", json_string_value(json_object_get(p, "description")));
+		}
+	}
+}
+
+static int list_run(struct cli_ctx *ctx, struct irsa_error *err)
+{
+	json_t *all = json_array();
+
+	for (size_t i = 0; i < irsa_template_count(); i++) {
+		json_t *d;
+
+		if (irsa_template_describe(irsa_template_name(i), &d, err) < 0) {
+			json_decref(all);
+			return -1;
+		}
+		json_array_append_new(all, d);
+	}
+	return cli_print_result(ctx, json_pack("{s:o}", "templates", all), print_list);
+}
+
+static void print_document(const struct cli_ctx *ctx, const json_t *doc, FILE *out)
+{
+	char *s = irsa_policy_pretty(doc);
+
+	fprintf(out, "%s\n", s ? s : "");
+	free(s);
+}
+
+static int show_run(struct cli_ctx *ctx, const struct cli_args *args, const char *spec,
+		    struct irsa_error *err)
+{
+	struct irsa_template_ctx tctx = { .cluster = cli_arg(args, "cluster") };
+	struct irsa_policy_ref ref = { 0 };
+	const char *account = cli_arg(args, "account-id");
+	struct irsa_aws *aws;
+	json_t *doc = NULL;
+	int r;
+
+	if (account && irsa_validate_account_id(account, err) < 0)
+		return irsa_error_prefix(err, "--account-id");
+	if (irsa_policy_ref_parse(spec, &tctx, &ref, err) < 0)
+		return -1;
+	/* the session only for the region and partition: no request */
+	aws = cli_aws(ctx, err);
+	if (!aws) {
+		irsa_policy_ref_release(&ref);
+		return -1;
+	}
+	tctx.partition = irsa_aws_partition(aws)->id;
+	tctx.region = irsa_aws_region(aws);
+	tctx.account = account ? account : "*";
+	r = irsa_template_render(&ref, &tctx, &doc, err);
+	irsa_policy_ref_release(&ref);
+	if (r < 0)
+		return -1;
+	return cli_print_result(ctx, doc, print_document);
+}
+
+static int policy_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
+{
+	const char *const *pos;
+	size_t n = cli_positional(args, &pos);
+
+	if (strcmp(pos[0], "list") == 0) {
+		if (n != 1)
+			return irsa_error_set(err, IRSA_ERR_USAGE, "'policy list' takes no arguments");
+		return list_run(ctx, err);
+	}
+	if (strcmp(pos[0], "show") == 0) {
+		if (n != 2)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "'policy show' needs one template: irsactl policy show "
+					      "TEMPLATE[:KEY=VALUE,...]");
+		return show_run(ctx, args, pos[1], err);
+	}
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "unknown 'policy' subcommand '%s'; use 'list' or 'show'", pos[0]);
+}
+
+/* "list" / "show", then the template names after "show". */
+static void complete_args(const char *const *words, size_t n)
+{
+	if (n == 0) {
+		puts("list");
+		puts("show");
+	} else if (n == 1 && strcmp(words[0], "show") == 0) {
+		for (size_t i = 0; i < irsa_template_count(); i++)
+			puts(irsa_template_name(i));
+	}
+}
+
+const struct cli_command cli_cmd_policy = {
+	.name = "policy",
+	.summary = "List the built-in permission templates or show one rendered",
+	.usage = "list | show TEMPLATE[:KEY=VALUE,...] [--account-id ID] [--cluster NAME]",
+	.description =
+		"'policy list' prints every template with its parameters. 'policy show'\n"
+		"renders one as create-role --policy would (partition and region from\n"
+		"--region, account from --account-id or '*'). Offline: no request is sent.\n"
+		"Syntax: TEMPLATE:KEY=VALUE,KEY=VALUE; a list parameter takes V1;V2 or the\n"
+		"key repeated.",
+	.options = policy_options,
+	.min_args = 1,
+	.max_args = 2,
+	.run = policy_run,
+	.examples =
+		"  irsactl policy list\n"
+		"  irsactl policy show s3-read:bucket=my-bucket,prefix=reports/\n"
+		"  irsactl policy show dynamodb-read:tables=orders;users --account-id 111122223333",
+	.complete_args = complete_args,
+};

@@ -1,0 +1,543 @@
+/* Built-in permission templates: parse "NAME:k=v,...", validate, render.
+ * The JSON files live in src/domain/templates/ and are embedded at build
+ * time (scripts/embed.py → templates_data.c). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsa/buf.h"
+#include "irsa/names.h"
+#include "irsa/strutil.h"
+#include "irsa/templates.h"
+#include "templates_data.h"
+
+
+size_t irsa_template_count(void)
+{
+	return irsa_template_files_n;
+}
+
+const char *irsa_template_name(size_t i)
+{
+	return i < irsa_template_files_n ? irsa_template_files[i].name : NULL;
+}
+
+static char *template_names(void)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+
+	for (size_t i = 0; i < irsa_template_files_n; i++)
+		irsa_buf_printf(&b, "%s%s", i ? ", " : "", irsa_template_files[i].name);
+	return irsa_buf_detach(&b);
+}
+
+/* The parsed template file `name` (new reference), or -1. */
+static int load(const char *name, json_t **ret, struct irsa_error *err)
+{
+	for (size_t i = 0; i < irsa_template_files_n; i++) {
+		json_error_t jerr;
+		json_t *t;
+
+		if (strcmp(irsa_template_files[i].name, name) != 0)
+			continue;
+		t = json_loads(irsa_template_files[i].text, 0, &jerr);
+		if (!t)
+			return irsa_error_set(err, IRSA_ERR_INTERNAL,
+					      "built-in template '%s' is not valid JSON: %s", name,
+					      jerr.text);
+		*ret = t;
+		return 0;
+	}
+	{
+		_cleanup_free_ char *names = template_names();
+
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "unknown policy template '%s'; the templates are: %s "
+				      "(see 'irsactl policy list')", name, names);
+	}
+}
+
+static char *param_names(const json_t *params)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+	const char *key;
+	json_t *p;
+	bool first = true;
+
+	json_object_foreach((json_t *)params, key, p) {
+		irsa_buf_printf(&b, "%s%s%s", first ? "" : ", ", key,
+				json_is_true(json_object_get(p, "required")) ? " (required)" : "");
+		first = false;
+	}
+	if (first)
+		irsa_buf_puts(&b, "none");
+	return irsa_buf_detach(&b);
+}
+
+/* ---- value forms --------------------------------------------------------- */
+
+static bool all_chars(const char *s, const char *extra, bool lower_only)
+{
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (lower_only ? (islower(c) || isdigit(c)) : isalnum(c))
+			continue;
+		if (!strchr(extra, c) || !c)
+			return false;
+	}
+	return true;
+}
+
+static bool printable(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < ' ' || *p > '~')
+			return false;
+	return true;
+}
+
+/* NULL when value has the form of type, else what it should look like. */
+static const char *value_problem(const char *type, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (strcmp(type, "s3-bucket") == 0) {
+		if (len < 3 || len > 63 || !all_chars(v, ".-", true) ||
+		    !isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[len - 1]) ||
+		    strstr(v, ".."))
+			return "a bucket name: 3 to 63 of a-z, 0-9, '.' and '-'";
+		return NULL;
+	}
+	if (strcmp(type, "s3-prefix") == 0)
+		return len > 0 && len <= 1024 && printable(v) ? NULL
+							     : "a key prefix of printable ASCII";
+	if (strcmp(type, "dynamodb-table") == 0)
+		return len >= 3 && len <= 255 && all_chars(v, "_.-", false)
+			       ? NULL
+			       : "a table name: 3 to 255 of A-Z, a-z, 0-9, '_', '.' and '-'";
+	if (strcmp(type, "secret") == 0) {
+		if (irsa_str_has_prefix(v, "arn:")) {
+			struct irsa_arn a = { 0 };
+			bool ok = irsa_arn_parse(v, "secret", &a, NULL) == 0 &&
+				  strcmp(a.service, "secretsmanager") == 0 &&
+				  irsa_str_has_prefix(a.resource, "secret:");
+
+			irsa_arn_release(&a);
+			return ok ? NULL : "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:"
+					   "ACCOUNT:secret:NAME)";
+		}
+		return len >= 1 && len <= 512 && all_chars(v, "/_+=.@-", false)
+			       ? NULL
+			       : "a secret name (letters, digits and / _ + = . @ -) or ARN";
+	}
+	if (strcmp(type, "hosted-zone") == 0) {
+		if (irsa_str_has_prefix(v, "/hostedzone/"))
+			v += strlen("/hostedzone/");
+		len = strlen(v);
+		if (strcmp(v, "*") == 0 ||
+		    (len >= 1 && len <= 32 && all_chars(v, "", false) && !strpbrk(v, "abcdefghijklmnopqrstuvwxyz")))
+			return NULL;
+		return "a hosted zone id such as 'Z0123456789ABCDEFGHIJ', or '*'";
+	}
+	if (strcmp(type, "cluster-name") == 0)
+		return len >= 1 && len <= 100 && isalnum((unsigned char)v[0]) &&
+				       all_chars(v, "_-", false)
+			       ? NULL
+			       : "a cluster name: 1 to 100 of letters, digits, '-' and '_'";
+	if (strcmp(type, "arn") == 0)
+		return irsa_arn_parse(v, "value", NULL, NULL) == 0 ? NULL
+								   : "an ARN (arn:PARTITION:SERVICE:...)";
+	return len > 0 && printable(v) ? NULL : "printable ASCII";
+}
+
+/* ---- parsing "NAME:k=v,..." ---------------------------------------------- */
+
+void irsa_policy_ref_release(struct irsa_policy_ref *ref)
+{
+	if (!ref)
+		return;
+	free(ref->name);
+	for (size_t i = 0; i < ref->n_params; i++) {
+		free(ref->params[i].key);
+		free(ref->params[i].value);
+	}
+	free(ref->params);
+	memset(ref, 0, sizeof(*ref));
+}
+
+static size_t count_key(const struct irsa_policy_ref *ref, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ref->n_params; i++)
+		n += strcmp(ref->params[i].key, key) == 0;
+	return n;
+}
+
+static void ref_add(struct irsa_policy_ref *ref, const char *key, const char *value)
+{
+	ref->params = irsa_realloc(ref->params, (ref->n_params + 1) * sizeof(*ref->params));
+	ref->params[ref->n_params].key = irsa_strdup(key);
+	ref->params[ref->n_params].value = irsa_strdup(value);
+	ref->n_params++;
+}
+
+static int add_values(struct irsa_policy_ref *ref, const json_t *params, const char *key,
+		      const char *values, struct irsa_error *err)
+{
+	const json_t *p = json_object_get(params, key);
+	const char *type = json_string_value(json_object_get(p, "type"));
+	bool list = json_is_true(json_object_get(p, "list"));
+	_cleanup_free_ char *copy = irsa_strdup(values);
+	char *save = NULL;
+
+	if (!list && (strchr(values, ';') || count_key(ref, key) > 0))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "parameter '%s' of template '%s' takes one value", key,
+				      ref->name);
+	if (!*values)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "parameter '%s' of template '%s' has an empty value", key,
+				      ref->name);
+	for (char *v = strtok_r(copy, ";", &save); v; v = strtok_r(NULL, ";", &save)) {
+		const char *why = value_problem(type ? type : "", v);
+
+		if (why)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "parameter '%s' of template '%s' has the value '%s'; "
+					      "expected %s", key, ref->name, v, why);
+		ref_add(ref, key, v);
+	}
+	return 0;
+}
+
+static int parse_params(struct irsa_policy_ref *ref, const json_t *params, const char *spec,
+			const char *list, struct irsa_error *err)
+{
+	_cleanup_free_ char *copy = irsa_strdup(list);
+	char *save = NULL;
+
+	if (!*list)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "'%s' has ':' but no parameters; write %s or %s:KEY=VALUE",
+				      spec, ref->name, ref->name);
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq) {
+			_cleanup_free_ char *names = param_names(params);
+
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "'%s' in '%s' is not KEY=VALUE; the parameters of "
+					      "template '%s' are: %s", item, spec, ref->name, names);
+		}
+		*eq = '\0';
+		if (!json_object_get(params, item)) {
+			_cleanup_free_ char *names = param_names(params);
+
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "template '%s' has no parameter '%s'; its parameters "
+					      "are: %s", ref->name, item, names);
+		}
+		if (add_values(ref, params, item, eq + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
+			  struct irsa_policy_ref *ret, struct irsa_error *err)
+{
+	struct irsa_policy_ref ref = { 0 };
+	json_auto_t *tpl = NULL;
+	const char *colon = strchr(spec, ':');
+	const json_t *params, *p;
+	const char *key;
+
+	ref.name = colon ? irsa_strndup(spec, (size_t)(colon - spec)) : irsa_strdup(spec);
+	if (load(ref.name, &tpl, err) < 0)
+		goto fail;
+	params = json_object_get(tpl, "params");
+	if (colon && parse_params(&ref, params, spec, colon + 1, err) < 0)
+		goto fail;
+	json_object_foreach((json_t *)params, key, p) {
+		const char *from = json_string_value(json_object_get(p, "from"));
+
+		if (!json_is_true(json_object_get(p, "required")) || count_key(&ref, key) > 0)
+			continue;
+		if (from && strcmp(from, "cluster") == 0 && ctx && ctx->cluster) {
+			if (add_values(&ref, params, key, ctx->cluster, err) < 0)
+				goto fail;
+			continue;
+		}
+		irsa_error_set(err, IRSA_ERR_USAGE,
+			       "template '%s' needs the parameter '%s' (%s): write %s:%s=VALUE%s",
+			       ref.name, key,
+			       json_string_value(json_object_get(p, "description")), ref.name, key,
+			       from ? " or give --cluster" : "");
+		goto fail;
+	}
+	*ret = ref;
+	return 0;
+fail:
+	irsa_policy_ref_release(&ref);
+	return -1;
+}
+
+char *irsa_template_policy_name(const struct irsa_policy_ref *ref)
+{
+	return irsa_asprintf(IRSA_POLICY_NAME_PREFIX "%s", ref->name);
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+/* The value a template sees for v of type, in ctx. malloc'd. */
+static char *normalise(const char *type, const char *v, const struct irsa_template_ctx *ctx)
+{
+	if (strcmp(type, "s3-prefix") == 0) {
+		while (*v == '/')
+			v++;
+		if (*v && !irsa_str_has_suffix(v, "/"))
+			return irsa_asprintf("%s/", v);
+		return irsa_strdup(v);
+	}
+	if (strcmp(type, "secret") == 0 && !irsa_str_has_prefix(v, "arn:"))
+		return irsa_asprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", ctx->partition,
+				     ctx->region, ctx->account, v);
+	if (strcmp(type, "hosted-zone") == 0 && irsa_str_has_prefix(v, "/hostedzone/"))
+		return irsa_strdup(v + strlen("/hostedzone/"));
+	return irsa_strdup(v);
+}
+
+/* vars: name → array of values; given: name → true when the user (or the
+ * context) supplied a non-empty value. */
+static void build_vars(const struct irsa_policy_ref *ref, const json_t *params,
+		       const struct irsa_template_ctx *ctx, json_t *vars, json_t *given)
+{
+	const char *key;
+	json_t *p;
+
+	json_object_set_new(vars, "partition", json_pack("[s]", ctx->partition));
+	json_object_set_new(vars, "region", json_pack("[s]", ctx->region));
+	json_object_set_new(vars, "account", json_pack("[s]", ctx->account));
+	json_object_foreach((json_t *)params, key, p) {
+		const char *type = json_string_value(json_object_get(p, "type"));
+		const char *def = json_string_value(json_object_get(p, "default"));
+		json_t *values = json_array();
+
+		for (size_t i = 0; i < ref->n_params; i++) {
+			if (strcmp(ref->params[i].key, key) != 0)
+				continue;
+			char *n = normalise(type, ref->params[i].value, ctx);
+
+			json_array_append_new(values, json_string(n));
+			free(n);
+		}
+		if (json_array_size(values) > 0)
+			json_object_set_new(given, key, json_true());
+		else if (def)
+			json_array_append_new(values, json_string(def));
+		json_object_set_new(vars, key, values);
+	}
+}
+
+static void append_unique(json_t *out, const char *s)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(out, i, item)
+		if (strcmp(json_string_value(item), s) == 0)
+			return;
+	json_array_append_new(out, json_string(s));
+}
+
+/* Substitute every ${NAME} of rest, after acc; a list variable gives one
+ * string per value (several lists: every combination). */
+static int subst(const char *acc, const char *rest, const json_t *vars, const char *tname,
+		 json_t *out, struct irsa_error *err)
+{
+	const char *p = strstr(rest, "${"), *q;
+	_cleanup_free_ char *name = NULL;
+	const json_t *values, *v;
+	size_t i;
+
+	if (!p) {
+		_cleanup_free_ char *s = irsa_asprintf("%s%s", acc, rest);
+
+		append_unique(out, s);
+		return 0;
+	}
+	q = strchr(p, '}');
+	if (!q)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "built-in template '%s' has an unterminated '${'", tname);
+	name = irsa_strndup(p + 2, (size_t)(q - p - 2));
+	values = json_object_get(vars, name);
+	if (!values)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "built-in template '%s' uses the unknown variable '%s'", tname,
+				      name);
+	json_array_foreach(values, i, v) {
+		_cleanup_free_ char *next = irsa_asprintf("%s%.*s%s", acc, (int)(p - rest), rest,
+							  json_string_value(v));
+
+		if (subst(next, q + 1, vars, tname, out, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An object key with ${...}: exactly one value. */
+static int expand_key(const char *key, const json_t *vars, const char *tname, char **ret,
+		      struct irsa_error *err)
+{
+	json_t *out = json_array();
+
+	if (subst("", key, vars, tname, out, err) < 0) {
+		json_decref(out);
+		return -1;
+	}
+	if (json_array_size(out) != 1) {
+		json_decref(out);
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "built-in template '%s': the key '%s' needs exactly one value",
+				      tname, key);
+	}
+	*ret = irsa_strdup(json_string_value(json_array_get(out, 0)));
+	json_decref(out);
+	return 0;
+}
+
+/* The expansion of v (new reference), or NULL with *ret_drop set when an
+ * object's "$if" parameter has no value. A string expands to an array
+ * (one element per value); the caller splices or unwraps it. */
+static int expand(const json_t *v, const json_t *vars, const json_t *given, const char *tname,
+		  json_t **ret, struct irsa_error *err)
+{
+	*ret = NULL;
+	if (json_is_string(v)) {
+		json_t *out = json_array();
+
+		if (subst("", json_string_value(v), vars, tname, out, err) < 0) {
+			json_decref(out);
+			return -1;
+		}
+		*ret = out;
+		return 0;
+	}
+	if (json_is_object(v)) {
+		const char *cond = json_string_value(json_object_get(v, "$if"));
+		json_t *out, *item;
+		const char *key;
+
+		if (cond && !json_object_get(given, cond))
+			return 0;
+		out = json_object();
+		json_object_foreach((json_t *)v, key, item) {
+			json_t *x;
+
+			_cleanup_free_ char *k = NULL;
+
+			if (strcmp(key, "$if") == 0)
+				continue;
+			if (expand_key(key, vars, tname, &k, err) < 0) {
+				json_decref(out);
+				return -1;
+			}
+			if (expand(item, vars, given, tname, &x, err) < 0) {
+				json_decref(out);
+				return -1;
+			}
+			if (!x)
+				continue;
+			if (json_is_string(item)) {
+				/* a scalar: one value stays a string */
+				if (json_array_size(x) == 1)
+					json_object_set(out, k, json_array_get(x, 0));
+				else if (json_array_size(x) > 1)
+					json_object_set(out, k, x);
+				json_decref(x);
+			} else {
+				json_object_set_new(out, k, x);
+			}
+		}
+		*ret = out;
+		return 0;
+	}
+	if (json_is_array(v)) {
+		json_t *out = json_array(), *item;
+		size_t i;
+
+		json_array_foreach(v, i, item) {
+			json_t *x;
+
+			if (expand(item, vars, given, tname, &x, err) < 0) {
+				json_decref(out);
+				return -1;
+			}
+			if (!x)
+				continue;
+			if (json_is_string(item)) {
+				size_t j;
+				json_t *s;
+
+				json_array_foreach(x, j, s)
+					append_unique(out, json_string_value(s));
+				json_decref(x);
+			} else {
+				json_array_append_new(out, x);
+			}
+		}
+		*ret = out;
+		return 0;
+	}
+	*ret = json_deep_copy(v);
+	return 0;
+}
+
+int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_template_ctx *ctx,
+			 json_t **ret_doc, struct irsa_error *err)
+{
+	json_auto_t *tpl = NULL, *vars = json_object(), *given = json_object();
+	json_t *doc;
+
+	if (!ctx || !ctx->partition || !ctx->region || !ctx->account)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "template '%s': partition, region and account are needed to "
+				      "render it", ref->name);
+	if (load(ref->name, &tpl, err) < 0)
+		return -1;
+	build_vars(ref, json_object_get(tpl, "params"), ctx, vars, given);
+	if (expand(json_object_get(tpl, "policy"), vars, given, ref->name, &doc, err) < 0)
+		return -1;
+	*ret_doc = doc;
+	return 0;
+}
+
+int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *err)
+{
+	json_auto_t *tpl = NULL;
+	json_t *params, *p;
+	const char *key;
+
+	if (load(name, &tpl, err) < 0)
+		return -1;
+	params = json_array();
+	json_object_foreach(json_object_get(tpl, "params"), key, p) {
+		json_t *d = json_pack("{s:s, s:O, s:b, s:b}", "name", key, "type",
+				      json_object_get(p, "type"), "required",
+				      json_is_true(json_object_get(p, "required")), "list",
+				      json_is_true(json_object_get(p, "list")));
+
+		json_object_set(d, "default", json_object_get(p, "default") ? json_object_get(p, "default")
+								       : json_null());
+		json_object_set(d, "description", json_object_get(p, "description"));
+		json_array_append_new(params, d);
+	}
+	*ret = json_pack("{s:s, s:O, s:o}", "name", name, "description",
+			 json_object_get(tpl, "description"), "params", params);
+	return 0;
+}

@@ -1,0 +1,154 @@
+/* Unit tests: role plans computed against a state (no AWS). */
+#include "tap.h"
+#include "irsa/role.h"
+#include "irsa/strutil.h"
+#include "irsa/trust.h"
+
+#define KEY "oidc.example.com/id/1"
+
+static json_t *trust_doc(void)
+{
+	static struct irsa_subject s = { (char *)"default", (char *)"app" };
+	struct irsa_trust_provider p = { KEY, &s, 1 };
+	struct irsa_trust_spec spec = { "aws", "111122223333", NULL, &p, 1, NULL, 0 };
+	json_t *doc = NULL;
+
+	irsa_trust_render(&spec, &doc, NULL);
+	return doc;
+}
+
+static json_t *s3_doc(void)
+{
+	return json_loads("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+			  "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}]}", 0, NULL);
+}
+
+static void state_with_role(struct irsa_role_state *st, const json_t *trust, const char *inline_doc)
+{
+	memset(st, 0, sizeof(*st));
+	st->exists = true;
+	st->role.name = irsa_strdup("r");
+	st->role.arn = irsa_strdup("arn:aws:iam::111122223333:role/r");
+	st->role.path = irsa_strdup("/");
+	st->role.trust_policy = irsa_policy_compact(trust);
+	st->role.max_session_duration = 3600;
+	if (inline_doc) {
+		irsa_strlist_add(&st->inline_names, "irsactl-s3-read");
+		st->inline_docs = irsa_malloc0(2 * sizeof(char *));
+		st->inline_docs[0] = irsa_strdup(inline_doc);
+	}
+}
+
+TEST(new_role)
+{
+	json_t *trust = trust_doc(), *s3 = s3_doc();
+	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
+	const char *arns[] = { "arn:aws:iam::aws:policy/ReadOnlyAccess" };
+	struct irsa_role_request req = { .role_name = "r", .path = "/irsa/", .trust = trust,
+					 .managed_arns = arns, .n_managed_arns = 1,
+					 .inline_policies = &inl, .n_inline_policies = 1,
+					 .partition = "aws-cn", .account = "111122223333" };
+	struct irsa_role_state st = { 0 };
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.status, IRSA_ROLE_CREATED);
+	CHECK_STR(plan.role_arn, "arn:aws-cn:iam::111122223333:role/irsa/r");
+	CHECK_INT(plan.n_actions, 3);
+	CHECK_STR(irsa_role_verb_name(plan.actions[0].verb), "create-role");
+	CHECK_STR(irsa_role_verb_name(plan.actions[1].verb), "attach-role-policy");
+	CHECK_STR(irsa_role_verb_name(plan.actions[2].verb), "put-role-policy");
+	CHECK(json_equal(plan.actions[0].document, trust));
+	irsa_role_plan_release(&plan);
+	json_decref(trust);
+	json_decref(s3);
+}
+
+TEST(existing_role_unchanged_then_updated)
+{
+	json_t *trust = trust_doc(), *s3 = s3_doc();
+	char *s3_text = irsa_policy_compact(s3);
+	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
+	struct irsa_role_request req = { .role_name = "r", .trust = trust,
+					 .inline_policies = &inl, .n_inline_policies = 1 };
+	struct irsa_role_state st;
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+	json_t *j;
+
+	state_with_role(&st, trust, s3_text);
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.status, IRSA_ROLE_UNCHANGED);
+	CHECK_INT(plan.n_actions, 0);
+	j = irsa_role_plan_to_json(&plan, true);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "unchanged");
+	CHECK(json_is_true(json_object_get(j, "dry_run")));
+	json_decref(j);
+	irsa_role_plan_release(&plan);
+	req.description = "new";
+	req.max_session_duration = 7200;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.status, IRSA_ROLE_UPDATED);
+	CHECK_INT(plan.n_actions, 1);
+	CHECK_STR(plan.actions[0].details, "description, max-session-duration 7200");
+	irsa_role_plan_release(&plan);
+	req.path = "/other/";
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_CONFLICT);
+	CHECK(strstr(err.message, "cannot move"));
+	irsa_role_state_release(&st);
+	free(s3_text);
+	json_decref(trust);
+	json_decref(s3);
+}
+
+TEST(prune_and_managed_limit)
+{
+	json_t *trust = trust_doc();
+	struct irsa_role_request req = { .role_name = "r", .trust = trust };
+	struct irsa_role_state st;
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+	const char *arns[11];
+	char buf[11][64];
+
+	state_with_role(&st, trust, NULL);
+	irsa_strlist_add(&st.inline_names, "irsactl-old");
+	irsa_strlist_add(&st.inline_names, "hand-written");
+	st.inline_docs = irsa_malloc0(3 * sizeof(char *));
+	st.attached = irsa_malloc0(sizeof(*st.attached));
+	st.attached[0].arn = irsa_strdup("arn:aws:iam::aws:policy/ByHand");
+	st.attached[0].name = irsa_strdup("ByHand");
+	st.n_attached = 1;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.n_actions, 0);
+	CHECK_INT(plan.notes.n, 2);
+	irsa_role_plan_release(&plan);
+	req.prune = true;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.n_actions, 2);
+	CHECK_STR(irsa_role_verb_name(plan.actions[0].verb), "detach-role-policy");
+	CHECK_STR(plan.actions[1].target, "irsactl-old");
+	irsa_role_plan_release(&plan);
+	req.prune = false;
+	for (int i = 0; i < 10; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "arn:aws:iam::aws:policy/P%d", i);
+		arns[i] = buf[i];
+	}
+	req.managed_arns = arns;
+	req.n_managed_arns = 10;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_CONFLICT);
+	CHECK(strstr(err.message, "11 managed policies"));
+	irsa_role_state_release(&st);
+	json_decref(trust);
+}
+
+int main(void)
+{
+	RUN(new_role);
+	RUN(existing_role_unchanged_then_updated);
+	RUN(prune_and_managed_limit);
+	return tap_done();
+}

@@ -1,0 +1,221 @@
+/* Unit tests: permission templates (parse, validate, render). */
+#include "tap.h"
+#include "irsa/strutil.h"
+#include "irsa/templates.h"
+#include "irsa/trust.h"
+
+static const struct irsa_template_ctx ctx = { "aws", "us-east-1", "111122223333", NULL };
+
+/* Render spec in c and return the compact document (malloc'd) or NULL. */
+static char *render(const char *spec, const struct irsa_template_ctx *c, json_t **ret_doc)
+{
+	struct irsa_policy_ref ref = { 0 };
+	struct irsa_error err = { 0 };
+	json_t *doc = NULL;
+	char *s;
+
+	if (irsa_policy_ref_parse(spec, c, &ref, &err) < 0 ||
+	    irsa_template_render(&ref, c, &doc, &err) < 0) {
+		printf("# %s: %s\n", spec, err.message);
+		irsa_policy_ref_release(&ref);
+		return NULL;
+	}
+	irsa_policy_ref_release(&ref);
+	s = irsa_policy_compact(doc);
+	if (ret_doc)
+		*ret_doc = doc;
+	else
+		json_decref(doc);
+	return s;
+}
+
+static int parse_error(const char *spec, const struct irsa_template_ctx *c, struct irsa_error *err)
+{
+	struct irsa_policy_ref ref = { 0 };
+	int r = irsa_policy_ref_parse(spec, c, &ref, err);
+
+	irsa_policy_ref_release(&ref);
+	return r;
+}
+
+TEST(every_template_renders_valid_json)
+{
+	static const char *const specs[] = {
+		"aws-load-balancer-controller", "cert-manager:zones=Z1ABC",
+		"cluster-autoscaler:cluster=demo", "dynamodb-read:tables=orders",
+		"dynamodb-readwrite:tables=orders", "ebs-csi", "efs-csi", "external-dns",
+		"s3-read:bucket=my-bucket", "s3-readwrite:bucket=my-bucket",
+		"secretsmanager-read:secrets=db",
+	};
+
+	CHECK_INT(irsa_template_count(), ARRAY_SIZE(specs));
+	for (size_t i = 0; i < irsa_template_count(); i++) {
+		const char *name = irsa_template_name(i);
+		bool found = false;
+
+		for (size_t j = 0; j < ARRAY_SIZE(specs); j++) {
+			struct irsa_error err = { 0 };
+			json_t *doc = NULL, *back = NULL;
+			char *s;
+
+			if (!irsa_str_has_prefix(specs[j], name) ||
+			    (specs[j][strlen(name)] != '\0' && specs[j][strlen(name)] != ':'))
+				continue;
+			found = true;
+			s = render(specs[j], &ctx, &doc);
+			CHECK(s != NULL);
+			if (!s)
+				continue;
+			CHECK(strstr(s, "${") == NULL);
+			CHECK(strstr(s, "$if") == NULL);
+			CHECK(strstr(s, "arn:aws-cn") == NULL);
+			CHECK_INT(irsa_policy_parse(s, name, &back, &err), 0);
+			CHECK(irsa_policy_equal(doc, back));
+			CHECK(irsa_policy_size(doc) <= 6144);
+			json_decref(back);
+			json_decref(doc);
+			free(s);
+		}
+		if (!found)
+			printf("# no test spec for template '%s'\n", name);
+		CHECK(found);
+	}
+}
+
+TEST(s3_read)
+{
+	char *s = render("s3-read:bucket=my-bucket", &ctx, NULL);
+
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ListBucket\",\"Effect\":\"Allow\","
+		  "\"Action\":[\"s3:ListBucket\",\"s3:GetBucketLocation\"],\"Resource\":\"arn:aws:s3:::my-bucket\"},"
+		  "{\"Sid\":\"ReadObjects\",\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:GetObjectVersion\","
+		  "\"s3:GetObjectTagging\"],\"Resource\":\"arn:aws:s3:::my-bucket/*\"}]}");
+	free(s);
+	s = render("s3-read:bucket=my-bucket,prefix=/logs", &ctx, NULL);
+	CHECK(strstr(s, "\"Condition\":{\"StringLike\":{\"s3:prefix\":[\"logs/\",\"logs/*\"]}}"));
+	CHECK(strstr(s, "\"Resource\":\"arn:aws:s3:::my-bucket/logs/*\""));
+	free(s);
+}
+
+TEST(partition_aware)
+{
+	struct irsa_template_ctx cn = { "aws-cn", "cn-north-1", "111122223333", NULL };
+	struct irsa_template_ctx gov = { "aws-us-gov", "us-gov-west-1", "111122223333", NULL };
+	char *a = render("s3-readwrite:bucket=b-cn", &cn, NULL);
+	char *b = render("dynamodb-read:tables=t01", &gov, NULL);
+
+	CHECK(strstr(a, "\"arn:aws-cn:s3:::b-cn/*\""));
+	CHECK(strstr(b, "\"arn:aws-us-gov:dynamodb:us-gov-west-1:111122223333:table/t01\""));
+	free(a);
+	free(b);
+}
+
+TEST(secrets_suffix)
+{
+	char *s = render("secretsmanager-read:secrets=prod/db;arn:aws:secretsmanager:us-east-1:111122223333:secret:api-AbCdEf",
+			 &ctx, NULL);
+
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????\","
+		     "\"arn:aws:secretsmanager:us-east-1:111122223333:secret:api-AbCdEf\"]"));
+	free(s);
+}
+
+TEST(dynamodb_tables_and_indexes)
+{
+	char *a = render("dynamodb-read:tables=orders;users", &ctx, NULL);
+	char *b = render("dynamodb-read:tables=orders,tables=users", &ctx, NULL);
+
+	CHECK_STR(a, b);
+	CHECK(strstr(a, "\"Resource\":[\"arn:aws:dynamodb:us-east-1:111122223333:table/orders\","
+		     "\"arn:aws:dynamodb:us-east-1:111122223333:table/users\","
+		     "\"arn:aws:dynamodb:us-east-1:111122223333:table/orders/index/*\","
+		     "\"arn:aws:dynamodb:us-east-1:111122223333:table/users/index/*\"]"));
+	free(a);
+	free(b);
+	a = render("dynamodb-readwrite:tables=orders", &ctx, NULL);
+	CHECK(strstr(a, "\"Resource\":\"arn:aws:dynamodb:us-east-1:111122223333:table/orders/index/*\""));
+	CHECK(strstr(a, "dynamodb:PutItem"));
+	free(a);
+}
+
+TEST(addon_parameters)
+{
+	struct irsa_template_ctx withc = ctx;
+	char *s;
+
+	s = render("external-dns", &ctx, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:route53:::hostedzone/*\"]"));
+	free(s);
+	s = render("external-dns:zones=Z1;/hostedzone/Z2", &ctx, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:route53:::hostedzone/Z1\",\"arn:aws:route53:::hostedzone/Z2\"]"));
+	free(s);
+	withc.cluster = "prod";
+	s = render("cluster-autoscaler", &withc, NULL);
+	CHECK(strstr(s, "aws:ResourceTag/k8s.io/cluster-autoscaler/prod"));
+	free(s);
+	s = render("ebs-csi", &ctx, NULL);
+	CHECK(strstr(s, "kms:") == NULL);
+	free(s);
+	s = render("ebs-csi:kms-keys=arn:aws:kms:us-east-1:111122223333:key/abc", &ctx, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:kms:us-east-1:111122223333:key/abc\"]"));
+	free(s);
+}
+
+TEST(errors)
+{
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(parse_error("s3-reed:bucket=x", &ctx, &err), -1);
+	CHECK(strstr(err.message, "unknown policy template 's3-reed'") && strstr(err.message, "s3-read, s3-readwrite"));
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK_INT(parse_error("s3-read:bucket=x12,colour=red", &ctx, &err), -1);
+	CHECK(strstr(err.message, "no parameter 'colour'") && strstr(err.message, "bucket (required), prefix"));
+	CHECK_INT(parse_error("s3-read", &ctx, &err), -1);
+	CHECK(strstr(err.message, "needs the parameter 'bucket'"));
+	CHECK_INT(parse_error("s3-read:", &ctx, &err), -1);
+	CHECK_INT(parse_error("s3-read:bucket", &ctx, &err), -1);
+	CHECK(strstr(err.message, "KEY=VALUE"));
+	CHECK_INT(parse_error("s3-read:bucket=Bad_Bucket", &ctx, &err), -1);
+	CHECK(strstr(err.message, "'Bad_Bucket'") && strstr(err.message, "bucket name"));
+	CHECK_INT(parse_error("s3-read:bucket=a1b;c1d", &ctx, &err), -1);
+	CHECK(strstr(err.message, "takes one value"));
+	CHECK_INT(parse_error("s3-read:bucket=abc,bucket=def", &ctx, &err), -1);
+	CHECK_INT(parse_error("dynamodb-read:tables=", &ctx, &err), -1);
+	CHECK_INT(parse_error("secretsmanager-read:secrets=arn:aws:s3:::x", &ctx, &err), -1);
+	CHECK_INT(parse_error("cluster-autoscaler", &ctx, &err), -1);
+	CHECK(strstr(err.message, "--cluster"));
+	CHECK_INT(parse_error("external-dns:zones=z-lower", &ctx, &err), -1);
+}
+
+TEST(describe_and_names)
+{
+	struct irsa_error err = { 0 };
+	struct irsa_policy_ref ref = { 0 };
+	json_t *d = NULL;
+	char *name;
+
+	CHECK_INT(irsa_template_describe("s3-read", &d, &err), 0);
+	CHECK_STR(json_string_value(json_object_get(d, "name")), "s3-read");
+	CHECK_INT(json_array_size(json_object_get(d, "params")), 2);
+	CHECK(json_is_true(json_object_get(json_array_get(json_object_get(d, "params"), 0), "required")));
+	json_decref(d);
+	CHECK_INT(irsa_template_describe("nope", &d, &err), -1);
+	CHECK_INT(irsa_policy_ref_parse("efs-csi", &ctx, &ref, &err), 0);
+	name = irsa_template_policy_name(&ref);
+	CHECK_STR(name, "irsactl-efs-csi");
+	free(name);
+	irsa_policy_ref_release(&ref);
+}
+
+int main(void)
+{
+	RUN(every_template_renders_valid_json);
+	RUN(s3_read);
+	RUN(partition_aware);
+	RUN(secrets_suffix);
+	RUN(dynamodb_tables_and_indexes);
+	RUN(addon_parameters);
+	RUN(errors);
+	RUN(describe_and_names);
+	return tap_done();
+}

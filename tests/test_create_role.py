@@ -1,0 +1,497 @@
+#!/usr/bin/python3
+"""render-trust-policy, create-role, delete-role and policy against the local
+AWS emulator: the IAM state read back and compared with the expected documents
+exactly, idempotence (no mutating request on a second run), --dry-run, merging
+into hand-written trust, faults and interrupted runs, and input errors that
+must fail before any request."""
+import json
+import os
+import unittest
+
+import clitest
+from aws_harness import AwsEmulator
+
+ACCOUNT = "111122223333"
+KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+ISSUER = "https://" + KEY
+PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{KEY}"
+KEY2 = "oidc.eks.eu-west-1.amazonaws.com/id/0FEDCBA9876543210FEDCBA987654321"
+ISSUER2 = "https://" + KEY2
+PROVIDER2 = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{KEY2}"
+ROLE = "irsa-demo-default-app"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
+
+SEED_POLICIES = ["--policy", "s3-read:bucket=demo-bucket,prefix=reports",
+                 "--policy", "secretsmanager-read:secrets=prod/db",
+                 "--policy", "dynamodb-read:tables=orders;users"]
+
+
+def fnv1a(s):
+    h = 2166136261
+    for b in s.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return "%08x" % h
+
+
+def oidc_statement(provider, key, subs, aud="sts.amazonaws.com"):
+    """The statement irsactl documents: Sid IrsactlOidc + FNV-1a(ARN\\nAUD)."""
+    sub = subs[0] if len(subs) == 1 else subs
+    like = any("*" in s or "?" in s for s in subs)
+    cond = {"StringEquals": {f"{key}:aud": aud}}
+    if like:
+        cond["StringLike"] = {f"{key}:sub": sub}
+    else:
+        cond["StringEquals"][f"{key}:sub"] = sub
+    return {"Sid": "IrsactlOidc" + fnv1a(provider + "\n" + aud), "Effect": "Allow",
+            "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": cond}
+
+
+def sa(ns, name):
+    return f"system:serviceaccount:{ns}:{name}"
+
+
+def trust(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+EXPECTED_INLINE = {
+    "irsactl-s3-read": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ListBucket", "Effect": "Allow",
+         "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+         "Resource": "arn:aws:s3:::demo-bucket",
+         "Condition": {"StringLike": {"s3:prefix": ["reports/", "reports/*"]}}},
+        {"Sid": "ReadObjects", "Effect": "Allow",
+         "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"],
+         "Resource": "arn:aws:s3:::demo-bucket/reports/*"}]},
+    "irsactl-secretsmanager-read": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadSecrets", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+         "Resource": [f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-??????"]}]},
+    "irsactl-dynamodb-read": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadTables", "Effect": "Allow",
+         "Action": ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem",
+                    "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query",
+                    "dynamodb:Scan"],
+         "Resource": [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders",
+                      f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/users",
+                      f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders/index/*",
+                      f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/users/index/*"]}]},
+}
+
+HAND_WRITTEN = {"Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com"]},
+                "Action": "sts:AssumeRole"}
+
+
+class RoleTestCase(clitest.CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = AwsEmulator(page_size=1).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.emu.seed(
+            clusters=[{"name": "demo", "issuer": ISSUER},
+                      {"name": "other", "issuer": ISSUER2}],
+            oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]},
+                            {"url": ISSUER2, "client_ids": ["sts.amazonaws.com"]}])
+        self.emu.clear_log()
+
+    def aws(self, *args, region="us-east-1", **extra):
+        env = self.emu.env(region=region)
+        env.pop("AWS_CONFIG_FILE")
+        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env.update(extra)
+        return self.run_cli(*args, **env)
+
+    def roles(self):
+        return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})
+
+    def role(self, name=ROLE):
+        return self.roles()[name]
+
+    def mutating(self):
+        return [r["action"] for r in self.emu.log() if r.get("mutating")]
+
+    def create_seed_role(self, *extra):
+        return self.aws("create-role", "--cluster", "demo", "--namespace", "default",
+                        "--service-account", "app", *SEED_POLICIES, *extra)
+
+    def assertSeedState(self):
+        role = self.role()
+        self.assertEqual(role["trust"], trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")])))
+        self.assertEqual(role["inline_policies"], EXPECTED_INLINE)
+        self.assertEqual(role["attached_policies"], [])
+        self.assertEqual(role["path"], "/")
+
+
+class SeedFlowTest(RoleTestCase):
+    def test_create_then_unchanged(self):
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} created\n")
+        self.assertSeedState()
+        self.assertEqual(self.mutating(), ["CreateRole", "PutRolePolicy", "PutRolePolicy",
+                                           "PutRolePolicy"])
+        self.emu.clear_log()
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} unchanged\n")
+        self.assertEqual(self.mutating(), [])
+        self.assertSeedState()
+
+    def test_json_output_and_render_trust_policy(self):
+        r = self.create_seed_role("--output", "json")
+        self.assertOk(r)
+        out = r.json()
+        self.assertEqual(list(out)[:7], ["role_arn", "role_name", "status", "dry_run", "actions",
+                                         "trust_policy", "policies"])
+        self.assertEqual(out["status"], "created")
+        self.assertFalse(out["dry_run"])
+        self.assertEqual(out["trust_policy"], self.role()["trust"])
+        self.assertEqual(out["policies"]["inline"], EXPECTED_INLINE)
+        self.emu.clear_log()
+        r = self.aws("render-trust-policy", "--cluster", "demo", "--namespace", "default",
+                     "--service-account", "app")
+        self.assertOk(r)
+        self.assertEqual(json.loads(r.out), self.role()["trust"])
+        self.assertEqual(self.mutating(), [])
+
+    def test_dry_run_sends_nothing(self):
+        r = self.create_seed_role("--dry-run", "--output", "json")
+        self.assertOk(r)
+        out = r.json()
+        self.assertTrue(out["dry_run"])
+        self.assertEqual(out["status"], "created")
+        self.assertEqual([(a["verb"], a["target"]) for a in out["actions"]],
+                         [("create-role", ROLE), ("put-role-policy", "irsactl-s3-read"),
+                          ("put-role-policy", "irsactl-secretsmanager-read"),
+                          ("put-role-policy", "irsactl-dynamodb-read")])
+        self.assertEqual(out["actions"][0]["document"],
+                         trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")])))
+        self.assertEqual(out["actions"][1]["document"], EXPECTED_INLINE["irsactl-s3-read"])
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.roles(), {})
+        r = self.create_seed_role("--dry-run")
+        self.assertOk(r)
+        self.assertIn("would be created (dry run)", r.out)
+        self.assertIn("put-role-policy irsactl-dynamodb-read", r.out)
+        self.assertEqual(self.mutating(), [])
+
+    def test_settings_and_managed_policies(self):
+        args = ["--role-name", "app-role", "--path", "/irsa/", "--description", "demo app",
+                "--tag", "team=payments", "--max-session-duration", "7200",
+                "--attach-policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                "--permissions-boundary", "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app", *args)
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/irsa/app-role created\n")
+        role = self.role("app-role")
+        self.assertEqual(role["path"], "/irsa/")
+        self.assertEqual(role["description"], "demo app")
+        self.assertEqual(role["max_session_duration"], 7200)
+        self.assertEqual(role["tags"], [{"Key": "team", "Value": "payments"}])
+        self.assertEqual(role["permissions_boundary"], "arn:aws:iam::aws:policy/ReadOnlyAccess")
+        self.assertEqual(role["attached_policies"], ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app", *args)
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+        # a changed setting: one UpdateRole, one TagRole
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app",
+                     "--role-name", "app-role", "--description", "new", "--tag", "team=core")
+        self.assertOk(r)
+        self.assertIn("updated", r.out)
+        self.assertEqual(self.mutating(), ["UpdateRole", "TagRole"])
+        self.assertEqual(self.role("app-role")["description"], "new")
+        # a hand-attached policy is kept without --prune, detached with it
+        self.assertIn("AmazonS3ReadOnlyAccess", r.err)
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app",
+                     "--role-name", "app-role", "--prune")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), ["DetachRolePolicy"])
+        self.assertEqual(self.role("app-role")["attached_policies"], [])
+
+
+class TrustTest(RoleTestCase):
+    def test_merge_keeps_hand_written_statement(self):
+        recipe = {"Effect": "Allow", "Principal": {"Federated": PROVIDER},
+                  "Action": "sts:AssumeRoleWithWebIdentity",
+                  "Condition": {"StringEquals": {f"{KEY}:aud": "sts.amazonaws.com",
+                                                 f"{KEY}:sub": sa("default", "legacy")}}}
+        self.emu.seed(roles=[{"name": "shared", "trust": trust(HAND_WRITTEN, recipe)}])
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "shared",
+                     "--subject", "jobs:worker", "--subject", "default:legacy")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/shared updated\n")
+        self.assertEqual(self.role("shared")["trust"], trust(
+            HAND_WRITTEN, recipe, oidc_statement(PROVIDER, KEY, [sa("jobs", "worker")])))
+        self.assertEqual(self.mutating(), ["UpdateAssumeRolePolicy"])
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "shared",
+                     "--subject", "jobs:worker", "--subject", "default:legacy")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/shared unchanged\n")
+        self.assertEqual(self.mutating(), [])
+
+    def test_several_accounts_and_wildcard(self):
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "multi",
+                     "--namespace", "jobs", "--service-account", "a", "--service-account", "b",
+                     "--subject", "team-a:*")
+        self.assertOk(r)
+        self.assertEqual(self.role("multi")["trust"], trust(oidc_statement(
+            PROVIDER, KEY, [sa("jobs", "a"), sa("jobs", "b"), sa("team-a", "*")])))
+        self.assertIn("StringLike", self.role("multi")["trust"]["Statement"][0]["Condition"])
+
+    def test_two_clusters_one_role(self):
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "shared",
+                     "--subject", "default:app")
+        self.assertOk(r)
+        self.emu.clear_log()
+        r = self.aws("create-role", "--cluster", "other", "--role-name", "shared",
+                     "--subject", "default:app")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), ["UpdateAssumeRolePolicy"])
+        expected = trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
+                         oidc_statement(PROVIDER2, KEY2, [sa("default", "app")]))
+        self.assertEqual(self.role("shared")["trust"], expected)
+        # both at once renders the same document
+        r = self.aws("render-trust-policy", "--cluster", "demo", "--cluster", "other",
+                     "--subject", "default:app")
+        self.assertOk(r)
+        self.assertEqual(json.loads(r.out), expected)
+
+    def test_cross_account_statement(self):
+        arn = "arn:aws:iam::444455556666:role/ci"
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "chain",
+                     "--subject", "default:app", "--trust-role-arn", arn)
+        self.assertOk(r)
+        self.assertEqual(self.role("chain")["trust"], trust(
+            oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
+            {"Sid": "IrsactlAssumeRole" + fnv1a(arn), "Effect": "Allow",
+             "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
+
+    def test_render_offline_partitions(self):
+        for region, partition, key in (
+                ("cn-north-1", "aws-cn", "oidc.eks.cn-north-1.amazonaws.com.cn/id/C1"),
+                ("us-gov-west-1", "aws-us-gov", "oidc.eks.us-gov-west-1.amazonaws.com/id/G1")):
+            r = self.aws("render-trust-policy", "--region", region, "--account-id", ACCOUNT,
+                         "--issuer-url", "https://" + key, "--subject", "default:app")
+            self.assertOk(r)
+            provider = f"arn:{partition}:iam::{ACCOUNT}:oidc-provider/{key}"
+            self.assertEqual(json.loads(r.out), trust(oidc_statement(provider, key,
+                                                                     [sa("default", "app")])))
+        self.assertEqual(self.emu.log(), [])
+
+    def test_trust_over_limit(self):
+        subjects = []
+        for i in range(40):
+            subjects += ["--subject", f"default:service-account-{i:02d}"]
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "big", *subjects)
+        self.assertFails(r, 2, "IAM allows 2048")
+        self.assertIn("4096", r.err)
+        self.assertEqual(self.mutating(), [])
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "big", *subjects,
+                     "--trust-policy-limit", "4096", "--dry-run")
+        self.assertOk(r)
+
+
+class DeleteTest(RoleTestCase):
+    def test_remove_subject(self):
+        r = self.aws("create-role", "--cluster", "demo", "--cluster", "other",
+                     "--role-name", "shared", "--subject", "default:app", "--subject", "jobs:worker")
+        self.assertOk(r)
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", "shared", "--remove-subject", "jobs:worker",
+                     "--cluster", "demo")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/shared updated\n")
+        self.assertEqual(self.role("shared")["trust"], trust(
+            oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
+            oidc_statement(PROVIDER2, KEY2, [sa("default", "app"), sa("jobs", "worker")])))
+        self.assertEqual(self.mutating(), ["UpdateAssumeRolePolicy"])
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", "shared", "--remove-subject", "jobs:worker",
+                     "--cluster", "demo")
+        self.assertOk(r)
+        self.assertIn("unchanged", r.out)
+        self.assertEqual(self.mutating(), [])
+        # one cluster's statement
+        r = self.aws("delete-role", "--role-name", "shared", "--cluster", "other")
+        self.assertOk(r)
+        self.assertEqual(self.role("shared")["trust"],
+                         trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")])))
+        # the last statement: refused, the role is never deleted implicitly
+        r = self.aws("delete-role", "--role-name", "shared", "--remove-subject", "default:app")
+        self.assertFails(r, 5, "delete-role --role-name shared")
+        self.assertIn("shared", self.roles())
+
+    def test_remove_keeps_hand_written(self):
+        self.emu.seed(roles=[{"name": "mixed", "trust": trust(
+            HAND_WRITTEN, oidc_statement(PROVIDER, KEY, [sa("default", "app")]))}])
+        r = self.aws("delete-role", "--role-name", "mixed", "--remove-subject", "default:app")
+        self.assertOk(r)
+        self.assertEqual(self.role("mixed")["trust"], trust(HAND_WRITTEN))
+        self.assertIn("no irsactl trust statement left", r.err)
+
+    def test_delete_role(self):
+        r = self.create_seed_role("--attach-policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        self.assertOk(r)
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", ROLE, "--dry-run")
+        self.assertOk(r)
+        self.assertIn("would be deleted (dry run)", r.out)
+        self.assertEqual(self.mutating(), [])
+        r = self.aws("delete-role", "--role-name", ROLE)
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} deleted\n")
+        self.assertEqual(sorted(self.mutating()), sorted(
+            ["DetachRolePolicy", "DeleteRolePolicy", "DeleteRolePolicy", "DeleteRolePolicy",
+             "DeleteRole"]))
+        self.assertEqual(self.roles(), {})
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", ROLE)
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE} unchanged\n")
+        self.assertEqual(self.mutating(), [])
+
+
+class FaultTest(RoleTestCase):
+    def test_throttling_and_5xx_retried(self):
+        self.emu.faults([{"service": "iam", "action": "CreateRole", "kind": "throttle", "count": 2},
+                         {"service": "iam", "action": "PutRolePolicy", "kind": "status",
+                          "status": 503, "count": 2},
+                         {"service": "iam", "action": "GetRole", "kind": "status",
+                          "status": 500, "count": 1}])
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} created\n")
+        self.assertSeedState()
+        faulted = [x["action"] for x in self.emu.log() if x.get("fault")]
+        self.assertEqual(sorted(faulted), sorted(["CreateRole", "CreateRole", "PutRolePolicy",
+                                                  "PutRolePolicy", "GetRole"]))
+
+    def test_killed_midway_converges(self):
+        self.emu.faults([{"service": "iam", "action": "PutRolePolicy", "kind": "drop",
+                          "count": 100}])
+        r = self.create_seed_role()
+        self.assertNotEqual(r.rc, 0, repr(r))
+        self.assertIn("put-role-policy 'irsactl-s3-read'", r.err)
+        self.assertIn(ROLE, self.roles())
+        self.emu.faults([])
+        self.emu.clear_log()
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} updated\n")
+        self.assertSeedState()
+        self.assertEqual(self.mutating(), ["PutRolePolicy"] * 3)
+
+    def test_attach_dropped_then_converges(self):
+        extra = ["--attach-policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+        self.emu.faults([{"service": "iam", "action": "AttachRolePolicy", "kind": "drop",
+                          "count": 100}])
+        r = self.create_seed_role(*extra)
+        self.assertNotEqual(r.rc, 0, repr(r))
+        self.emu.faults([])
+        r = self.create_seed_role(*extra)
+        self.assertOk(r)
+        self.assertEqual(self.role()["attached_policies"],
+                         ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
+        self.assertEqual(self.role()["inline_policies"], EXPECTED_INLINE)
+        self.emu.clear_log()
+        r = self.create_seed_role(*extra)
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+
+
+class BadInputTest(RoleTestCase):
+    def check(self, args, part):
+        r = self.aws(*args)
+        self.assertFails(r, 2, part)
+        self.assertEqual(self.emu.log(), [], "a request was sent for " + " ".join(args))
+
+    def test_bad_input_sends_nothing(self):
+        base = ["create-role", "--cluster", "demo", "--subject", "default:app"]
+        self.check(base + ["--attach-policy-arn", "arn:aws:iam:123:policy/x"], "--attach-policy-arn")
+        self.check(base + ["--permissions-boundary", "not-an-arn"], "is not an ARN")
+        self.check(base + ["--trust-role-arn", "arn:aws:iam::12345:role/x"], "12 digits")
+        self.check(["create-role", "--cluster", "demo", "--namespace", "Default",
+                    "--service-account", "app"], "DNS-1123 label")
+        self.check(["create-role", "--cluster", "demo", "--subject", "default:app",
+                    "--role-name", "r" * 65], "at most 64")
+        self.check(base + ["--policy", "s3-reed:bucket=x"], "unknown policy template 's3-reed'")
+        self.check(base + ["--policy", "s3-read:bucket=demo-bucket,colour=red"],
+                   "has no parameter 'colour'")
+        self.check(base + ["--policy", "s3-read"], "needs the parameter 'bucket'")
+        self.check(base + ["--policy-file", os.path.join(self.home, "missing.json")],
+                   "missing.json")
+        bad = self.write("bad.json", "{ not json")
+        self.check(base + ["--policy-file", bad], "is not valid JSON")
+        noperm = self.write("noperm.json", '{"Statement":[]}', mode=0o000)
+        if os.geteuid() != 0:
+            self.check(base + ["--policy-file", noperm], "noperm.json")
+        self.check(base + ["--max-session-duration", "60"], "3600")
+        self.check(base + ["--path", "irsa"], "IAM path")
+        self.check(base + ["--tag", "novalue"], "KEY=VALUE")
+        self.check(["create-role", "--cluster", "demo", "--subject", "default:a",
+                    "--subject", "default:b"], "--role-name")
+        self.check(["delete-role", "--role-name", "x", "--remove-subject", "nocolon"],
+                   "NAMESPACE:SERVICEACCOUNT")
+        self.check(["render-trust-policy", "--issuer-url", "http://x", "--subject", "a:b",
+                    "--account-id", ACCOUNT], "")
+        self.check(["render-trust-policy", "--issuer-url", ISSUER, "--subject", "a:b",
+                    "--account-id", "123"], "12 digits")
+        self.check(["policy", "show", "nope"], "unknown policy template 'nope'")
+        self.check(["policy", "frobnicate"], "'list' or 'show'")
+
+    def test_policy_file(self):
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage",
+             "Resource": f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"}]}
+        path = self.write("send-jobs.json", json.dumps(doc))
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app",
+                     "--policy-file", path)
+        self.assertOk(r)
+        self.assertEqual(self.role()["inline_policies"], {"irsactl-file-send-jobs": doc})
+
+
+class PolicyCommandTest(RoleTestCase):
+    def test_list_and_show(self):
+        r = self.aws("policy", "list", "--output", "json")
+        self.assertOk(r)
+        names = [t["name"] for t in r.json()["templates"]]
+        for n in ("s3-read", "s3-readwrite", "secretsmanager-read", "dynamodb-read",
+                  "dynamodb-readwrite", "cluster-autoscaler", "ebs-csi", "efs-csi",
+                  "external-dns", "cert-manager", "aws-load-balancer-controller"):
+            self.assertIn(n, names)
+        r = self.aws("policy", "show", "s3-read:bucket=demo-bucket,prefix=reports")
+        self.assertOk(r)
+        self.assertEqual(json.loads(r.out), EXPECTED_INLINE["irsactl-s3-read"])
+        r = self.aws("policy", "show", "secretsmanager-read:secrets=x", "--region", "cn-north-1")
+        self.assertOk(r)
+        self.assertIn("arn:aws-cn:secretsmanager:cn-north-1:*:secret:x-??????", r.out)
+        self.assertEqual(self.emu.log(), [])
+
+    def test_completion(self):
+        r = self.run_cli("__complete", "")
+        for c in ("create-role", "delete-role", "policy", "render-trust-policy"):
+            self.assertIn(c, r.out.split())
+        r = self.run_cli("__complete", "create-role", "--")
+        for o in ("--policy", "--attach-policy-arn", "--remove-subject" if False else "--prune"):
+            self.assertIn(o, r.out.split())
+        r = self.run_cli("__complete", "policy", "")
+        self.assertEqual(r.out.split()[:2], ["list", "show"])
+        r = self.run_cli("__complete", "policy", "show", "")
+        self.assertIn("s3-read", r.out.split())
+
+
+if __name__ == "__main__":
+    clitest.main()
