@@ -19,7 +19,7 @@ static const struct cli_option associate_options[] = {
 	{ "thumbprint", 0, "HEX", "SHA-1 thumbprint to set instead of fetching the issuer's (40 hex digits)", OPT_REPEAT, NULL },
 	{ "no-thumbprint", 0, NULL, "send no thumbprint and do not fetch the issuer's chain", 0, NULL },
 	{ "tag", 0, "KEY=VALUE", "tag the provider", OPT_REPEAT, NULL },
-	{ "dry-run", 'n', NULL, "print the plan; send no mutating request", 0, NULL },
+	{ "dry-run", 0, NULL, "print the plan; send no mutating request", 0, NULL },
 	{ NULL },
 };
 

@@ -11,7 +11,7 @@ static const struct cli_option disassociate_options[] = {
 	{ "cluster", 'c', "NAME", "EKS cluster whose OIDC provider to delete", 0, NULL },
 	{ "issuer-url", 0, "URL", "OIDC issuer URL of a self-managed cluster (https://...)", 0, NULL },
 	{ "force", 0, NULL, "delete even while roles still trust the provider", 0, NULL },
-	{ "dry-run", 'n', NULL, "print the plan; send no mutating request", 0, NULL },
+	{ "dry-run", 0, NULL, "print the plan; send no mutating request", 0, NULL },
 	{ NULL },
 };
 
