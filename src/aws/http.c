@@ -200,7 +200,13 @@ static int send_once(CURL *c, const struct irsa_request *req, const char *url,
 	if (o->tls_server_name) {
 		/* Verify against another name: connect to the real host while the
 		 * URL (and so SNI and verification) names tls_server_name. */
-		connect_to_entry = irsa_asprintf("%s::%s:", o->tls_server_name, req->authority);
+		/* HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT; an authority with a
+		 * port fills the last two fields, one without leaves the port. */
+		const char *colon = strrchr(req->authority, ':');
+		bool has_port = colon && !strchr(colon, ']');
+
+		connect_to_entry = irsa_asprintf("%s::%s%s", o->tls_server_name, req->authority,
+						 has_port ? "" : ":");
 		connect_to = curl_slist_append(NULL, connect_to_entry);
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to);
 	}

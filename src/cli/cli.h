@@ -49,6 +49,10 @@ struct cli_command {
 	int min_args, max_args;  /* positional arguments; max -1 = any */
 	int (*run)(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err);
 	const char *examples;    /* lines for --help */
+	/* Shell completion of positional arguments (may be NULL): words are
+	 * the positional arguments typed before the one being completed;
+	 * prints one candidate per line. */
+	void (*complete_args)(const char *const *words, size_t n);
 };
 
 /* The option values of one invocation. Strings borrowed from argv. */
@@ -75,7 +79,16 @@ void cli_status(const struct cli_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 extern const struct cli_option cli_global_options[];
 
 /* The commands. */
+extern const struct cli_command cli_cmd_annotate_sa;
+extern const struct cli_command cli_cmd_associate_oidc;
+extern const struct cli_command cli_cmd_create_role;
+extern const struct cli_command cli_cmd_delete_role;
+extern const struct cli_command cli_cmd_disassociate_oidc;
 extern const struct cli_command cli_cmd_help;
+extern const struct cli_command cli_cmd_policy;
+extern const struct cli_command cli_cmd_render_trust_policy;
+extern const struct cli_command cli_cmd_token;
+extern const struct cli_command cli_cmd_update_kubeconfig;
 extern const struct cli_command cli_cmd_whoami;
 
 const struct cli_command *const *cli_commands(size_t *ret_n);

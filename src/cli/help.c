@@ -179,6 +179,28 @@ int cli_complete(int argc, char **argv)
 			puts(cmds[i]->name);
 		return 0;
 	}
+	if (cmd && cmd->complete_args && (argc == 0 || argv[argc - 1][0] != '-')) {
+		const char **words = irsa_malloc0(((size_t)argc + 1) * sizeof(char *));
+		size_t nw = 0;
+		bool after = false;
+
+		/* the positional words after the command name */
+		for (int i = 0; i < argc - 1; i++) {
+			const struct cli_option *po = i > 0 ? find_opt(cmd->options, argv[i - 1]) : NULL;
+
+			if (!po && i > 0)
+				po = find_opt(cli_global_options, argv[i - 1]);
+			if (argv[i][0] == '-' || (po && po->arg))
+				continue;
+			if (after)
+				words[nw++] = argv[i];
+			else if (strcmp(argv[i], cmd->name) == 0)
+				after = true;
+		}
+		cmd->complete_args(words, nw);
+		free(words);
+		return 0;
+	}
 	for (o = cmd ? cmd->options : NULL; o && o->name; o++)
 		if (!(o->flags & OPT_HIDDEN))
 			printf("--%s\n", o->name);

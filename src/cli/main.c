@@ -25,7 +25,16 @@ const struct cli_option cli_global_options[] = {
 
 /* Sorted by name; `help` output lists them in this order. */
 static const struct cli_command *const commands[] = {
+	&cli_cmd_annotate_sa,
+	&cli_cmd_associate_oidc,
+	&cli_cmd_create_role,
+	&cli_cmd_delete_role,
+	&cli_cmd_disassociate_oidc,
 	&cli_cmd_help,
+	&cli_cmd_policy,
+	&cli_cmd_render_trust_policy,
+	&cli_cmd_token,
+	&cli_cmd_update_kubeconfig,
 	&cli_cmd_whoami,
 };
 

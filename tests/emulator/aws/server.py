@@ -64,6 +64,9 @@ class EmuServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY the
+    # body waits for the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
     server_version = "AWSEmulator/1.0"
     timeout = 30  # idle keep-alive connections and slow bodies never pin a thread forever
 

@@ -1,0 +1,1285 @@
+/* ServiceAccount YAML with libyaml: render a new document, and merge into
+ * an existing manifest by splicing libyaml-rendered text into the
+ * original bytes at the positions libyaml's marks give (see manifest.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "irsa/fileutil.h"
+#include "irsa/manifest.h"
+#include "irsa/strutil.h"
+
+#define MANIFEST_MAX (4u * 1024u * 1024u)
+#define MAX_DEPTH 64
+
+/* ---- quoting ------------------------------------------------------------- */
+
+/* Would this text, written as a plain scalar, read back as a string under
+ * YAML 1.1 (go-yaml v2, which kubectl and the API server use)? When in
+ * doubt, no: quoting a string never hurts. */
+static bool plain_is_string(const char *s, size_t n)
+{
+	static const char *const special[] = {
+		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"true", "True", "TRUE", "false", "False", "FALSE",
+		"on", "On", "ON", "off", "Off", "OFF",
+		"null", "Null", "NULL", "~", "=", "<<",
+	};
+	bool numberish = true;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
+		if (strlen(special[i]) == n && memcmp(s, special[i], n) == 0)
+			return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	/* numbers in every YAML 1.1 form, .inf/.nan, timestamps */
+	if (!strchr("0123456789+-.", s[0]))
+		return true;
+	for (size_t i = 0; i < n && numberish; i++)
+		if (!strchr("0123456789abcdefABCDEFxXoO_:.+-eEiInNtTzZ ", s[i]))
+			numberish = false;
+	return !numberish;
+}
+
+static yaml_scalar_style_t value_style(const char *s)
+{
+	return plain_is_string(s, strlen(s)) ? YAML_ANY_SCALAR_STYLE
+					     : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+}
+
+/* ---- building and emitting nodes ----------------------------------------- */
+
+static yaml_node_t *node(yaml_document_t *d, int id)
+{
+	return id ? yaml_document_get_node(d, id) : NULL;
+}
+
+static int add_string(yaml_document_t *d, const char *s)
+{
+	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)s, (int)strlen(s), value_style(s));
+}
+
+static int add_json(yaml_document_t *d, const json_t *v, int depth)
+{
+	char num[64];
+	int id = 0;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *item;
+
+		id = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
+		json_object_foreach((json_t *)v, key, item) {
+			int k = add_string(d, key), val = add_json(d, item, depth + 1);
+
+			if (!id || !k || !val || !yaml_document_append_mapping_pair(d, id, k, val))
+				return 0;
+		}
+		return id;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *item;
+
+		id = yaml_document_add_sequence(d, NULL, YAML_BLOCK_SEQUENCE_STYLE);
+		json_array_foreach(v, i, item) {
+			int val = add_json(d, item, depth + 1);
+
+			if (!id || !val || !yaml_document_append_sequence_item(d, id, val))
+				return 0;
+		}
+		return id;
+	}
+	case JSON_STRING:
+		return add_string(d, json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		strcpy(num, "true");
+		break;
+	case JSON_FALSE:
+		strcpy(num, "false");
+		break;
+	case JSON_NULL:
+		strcpy(num, "null");
+		break;
+	}
+	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)num, (int)strlen(num),
+					YAML_PLAIN_SCALAR_STYLE);
+}
+
+static bool is_default_tag(const yaml_char_t *tag, const char *def)
+{
+	return !tag || strcmp((const char *)tag, def) == 0 || strcmp((const char *)tag, "!") == 0;
+}
+
+static int emit_node(yaml_emitter_t *e, yaml_document_t *d, int id, int depth)
+{
+	yaml_node_t *n = node(d, id);
+	yaml_event_t ev;
+	bool def;
+
+	if (!n || depth > MAX_DEPTH)
+		return 0;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		def = is_default_tag(n->tag, YAML_DEFAULT_SCALAR_TAG);
+		if (!yaml_scalar_event_initialize(&ev, NULL, def ? NULL : n->tag, n->data.scalar.value,
+						  (int)n->data.scalar.length, def, def,
+						  n->data.scalar.style))
+			return 0;
+		return yaml_emitter_emit(e, &ev);
+	case YAML_MAPPING_NODE: {
+		size_t np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+
+		def = is_default_tag(n->tag, YAML_DEFAULT_MAPPING_TAG);
+		if (!yaml_mapping_start_event_initialize(&ev, NULL, def ? NULL : n->tag, def,
+							 n->data.mapping.style) ||
+		    !yaml_emitter_emit(e, &ev))
+			return 0;
+		for (size_t i = 0; i < np; i++) {
+			/* re-fetch: nothing reallocates here, but stay safe */
+			yaml_node_pair_t p = node(d, id)->data.mapping.pairs.start[i];
+
+			if (!emit_node(e, d, p.key, depth + 1) || !emit_node(e, d, p.value, depth + 1))
+				return 0;
+		}
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev);
+	}
+	case YAML_SEQUENCE_NODE: {
+		size_t ni = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+
+		def = is_default_tag(n->tag, YAML_DEFAULT_SEQUENCE_TAG);
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, def ? NULL : n->tag, def,
+							  n->data.sequence.style) ||
+		    !yaml_emitter_emit(e, &ev))
+			return 0;
+		for (size_t i = 0; i < ni; i++)
+			if (!emit_node(e, d, node(d, id)->data.sequence.items.start[i], depth + 1))
+				return 0;
+		yaml_sequence_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev);
+	}
+	case YAML_NO_NODE:
+		break;
+	}
+	return 0;
+}
+
+static int buf_out(void *data, unsigned char *b, size_t n)
+{
+	irsa_buf_append(data, b, n);
+	return 1;
+}
+
+/* Emit node `id` as the root of an implicit document into out. */
+static int emit_root(yaml_document_t *d, int id, int step, struct irsa_buf *out)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+	int ok;
+
+	if (!yaml_emitter_initialize(&e))
+		return -1;
+	yaml_emitter_set_output(&e, buf_out, out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	yaml_emitter_set_indent(&e, step);
+	yaml_emitter_set_break(&e, YAML_LN_BREAK);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	ok = yaml_emitter_emit(&e, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	ok = ok && yaml_emitter_emit(&e, &ev);
+	ok = ok && emit_node(&e, d, id, 0);
+	yaml_document_end_event_initialize(&ev, 1);
+	ok = ok && yaml_emitter_emit(&e, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	ok = ok && yaml_emitter_emit(&e, &ev);
+	ok = ok && yaml_emitter_flush(&e);
+	yaml_emitter_delete(&e);
+	return ok ? 0 : -1;
+}
+
+/* The node as block lines, each prefixed with `indent` spaces, lines
+ * ending in nl. */
+static int render_block(yaml_document_t *d, int id, int indent, int step, const char *nl,
+			struct irsa_buf *out)
+{
+	struct irsa_buf raw = IRSA_BUF_INIT;
+	const char *p, *end;
+
+	if (emit_root(d, id, step, &raw) < 0) {
+		irsa_buf_release(&raw);
+		return -1;
+	}
+	p = irsa_buf_str(&raw);
+	end = p + raw.len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+
+		if (!(n == 3 && memcmp(p, "...", 3) == 0)) {
+			for (int i = 0; i < indent && n; i++)
+				irsa_buf_putc(out, ' ');
+			irsa_buf_append(out, p, n);
+			irsa_buf_puts(out, nl);
+		}
+		p += n + (eol ? 1 : 0);
+	}
+	irsa_buf_release(&raw);
+	return 0;
+}
+
+/* The node on one line (a scalar, or a flow collection). */
+static int render_inline(yaml_document_t *d, int id, struct irsa_buf *out)
+{
+	struct irsa_buf raw = IRSA_BUF_INIT;
+	size_t n;
+	int r = -1;
+
+	if (emit_root(d, id, 2, &raw) == 0) {
+		n = raw.len;
+		if (n >= 4 && memcmp(raw.data + n - 4, "...\n", 4) == 0)
+			n -= 4;
+		while (n && raw.data[n - 1] == '\n')
+			n--;
+		if (!memchr(raw.data, '\n', n)) {
+			irsa_buf_append(out, raw.data, n);
+			r = 0;
+		}
+	}
+	irsa_buf_release(&raw);
+	return r;
+}
+
+static int render_json_doc(const json_t *obj, struct irsa_buf *out)
+{
+	yaml_document_t d;
+	int root, r;
+
+	if (!yaml_document_initialize(&d, NULL, NULL, NULL, 1, 1))
+		return -1;
+	root = add_json(&d, obj, 0);
+	r = root ? render_block(&d, root, 0, 2, "\n", out) : -1;
+	yaml_document_delete(&d);
+	return r;
+}
+
+int irsa_manifest_render_json(const json_t *obj, char **ret, struct irsa_error *err)
+{
+	struct irsa_buf out = IRSA_BUF_INIT;
+
+	if (render_json_doc(obj, &out) < 0) {
+		irsa_buf_release(&out);
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "cannot render the YAML document (out of memory or invalid UTF-8)");
+	}
+	*ret = irsa_buf_detach(&out);
+	return 0;
+}
+
+int irsa_manifest_render(const struct irsa_sa_spec *s, char **ret, struct irsa_error *err)
+{
+	json_t *obj;
+	int r;
+
+	if (!s->role_resolved)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "the role ARN is not resolved yet");
+	obj = irsa_sa_spec_object(s);
+	r = irsa_manifest_render_json(obj, ret, err);
+	json_decref(obj);
+	return r;
+}
+
+/* ---- reading documents --------------------------------------------------- */
+
+static int map_find(yaml_document_t *d, int map, const char *key, int *ret_key)
+{
+	yaml_node_t *m = node(d, map);
+	size_t kl = strlen(key);
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return 0;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(d, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == kl &&
+		    memcmp(k->data.scalar.value, key, kl) == 0) {
+			if (ret_key)
+				*ret_key = p->key;
+			return p->value;
+		}
+	}
+	return 0;
+}
+
+static const char *scalar(yaml_document_t *d, int id)
+{
+	yaml_node_t *n = node(d, id);
+
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static bool is_null_scalar(yaml_document_t *d, int id)
+{
+	yaml_node_t *n = node(d, id);
+	const char *v = scalar(d, id);
+
+	return n && v && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+		strcmp(v, "NULL") == 0);
+}
+
+static size_t map_size(yaml_document_t *d, int id)
+{
+	yaml_node_t *n = node(d, id);
+
+	if (!n || n->type != YAML_MAPPING_NODE)
+		return 0;
+	return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+}
+
+/* 0 no match, 1 name matches and the document has no namespace, 2 exact. */
+static int sa_match(yaml_document_t *d, const struct irsa_sa_spec *s, int *ret_md)
+{
+	yaml_node_t *root = yaml_document_get_root_node(d);
+	int r = root ? (int)(root - d->nodes.start) + 1 : 0;
+	const char *kind = scalar(d, map_find(d, r, "kind", NULL));
+	const char *api = scalar(d, map_find(d, r, "apiVersion", NULL));
+	int md = map_find(d, r, "metadata", NULL);
+	const char *name = scalar(d, map_find(d, md, "name", NULL));
+	int nsid = map_find(d, md, "namespace", NULL);
+	const char *ns = scalar(d, nsid);
+
+	if (!kind || strcmp(kind, "ServiceAccount") != 0 || !api || strcmp(api, "v1") != 0 ||
+	    !name || strcmp(name, s->name) != 0 || !md || node(d, md)->type != YAML_MAPPING_NODE)
+		return 0;
+	*ret_md = md;
+	if (!nsid || is_null_scalar(d, nsid))
+		return 1;
+	return ns && s->namespace && strcmp(ns, s->namespace) == 0 ? 2 : 0;
+}
+
+static json_t *map_json(yaml_document_t *d, int id)
+{
+	yaml_node_t *m = node(d, id);
+	json_t *o;
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	o = json_object();
+	for (size_t i = 0; i < map_size(d, id); i++) {
+		yaml_node_pair_t p = node(d, id)->data.mapping.pairs.start[i];
+		const char *k = scalar(d, p.key), *v = scalar(d, p.value);
+
+		if (k && v)
+			json_object_set_new(o, k, json_string(v));
+	}
+	return o;
+}
+
+/* Aliases share nodes; an edit through one would change the other. */
+static bool has_aliases(yaml_document_t *d)
+{
+	size_t n = (size_t)(d->nodes.top - d->nodes.start);
+	unsigned char *seen = irsa_malloc0(n + 1);
+	bool dup = false;
+
+	for (yaml_node_t *x = d->nodes.start; x < d->nodes.top && !dup; x++) {
+		if (x->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *p = x->data.mapping.pairs.start;
+			     p < x->data.mapping.pairs.top && !dup; p++)
+				dup = seen[p->key]++ || seen[p->value]++;
+		} else if (x->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = x->data.sequence.items.start;
+			     it < x->data.sequence.items.top && !dup; it++)
+				dup = seen[*it]++;
+		}
+	}
+	free(seen);
+	return dup;
+}
+
+/* ---- the merge ----------------------------------------------------------- */
+
+struct edit {
+	size_t start, end; /* byte offsets in the original */
+	char *text;
+	size_t seq;
+};
+
+struct merge {
+	const char *name;
+	const char *data;
+	size_t len;
+	size_t *off;   /* libyaml character index -> byte offset */
+	size_t nchar;
+	const char *nl;
+	const struct irsa_sa_spec *s;
+	yaml_document_t *d;
+	int step;
+	bool json_style; /* the mapping being rebuilt is JSON: quote new scalars */
+	bool reemitted;
+	struct edit *edits;
+	size_t n_edits;
+};
+
+static size_t B(const struct merge *m, yaml_mark_t mk)
+{
+	return mk.index <= m->nchar ? m->off[mk.index] : m->len;
+}
+
+static void add_edit(struct merge *m, size_t start, size_t end, char *text)
+{
+	m->edits = irsa_realloc(m->edits, (m->n_edits + 1) * sizeof(*m->edits));
+	m->edits[m->n_edits] = (struct edit){ start, end, text, m->n_edits };
+	m->n_edits++;
+}
+
+static void drop_edits(struct merge *m, size_t from)
+{
+	while (m->n_edits > from)
+		free(m->edits[--m->n_edits].text);
+}
+
+/* libyaml counts characters (code points; CRLF as two); map them to bytes.
+ * Fails for text that is not UTF-8. */
+static int index_chars(struct merge *m, struct irsa_error *err)
+{
+	const unsigned char *p = (const unsigned char *)m->data;
+	size_t i = 0, n = 0;
+
+	if (m->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	else if (m->len >= 2 && (memcmp(p, "\xFF\xFE", 2) == 0 || memcmp(p, "\xFE\xFF", 2) == 0))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "manifest '%s' is UTF-16; irsactl edits UTF-8 manifests only",
+				      m->name);
+	m->off = irsa_malloc0((m->len + 2) * sizeof(size_t));
+	while (i < m->len) {
+		size_t w = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3 : 4;
+
+		m->off[n++] = i;
+		i += w;
+	}
+	m->off[n] = m->len;
+	m->nchar = n;
+	return 0;
+}
+
+/* The end of what a node spans: a block collection's own end mark lies
+ * at the next token, past comments, so take its last leaf instead. */
+static yaml_mark_t node_end(yaml_document_t *d, int id)
+{
+	yaml_node_t *n = node(d, id);
+
+	for (int depth = 0; n && depth < MAX_DEPTH; depth++) {
+		if (n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
+		    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
+			n = node(d, (n->data.mapping.pairs.top - 1)->value);
+		else if (n->type == YAML_SEQUENCE_NODE &&
+			 n->data.sequence.style != YAML_FLOW_SEQUENCE_STYLE &&
+			 n->data.sequence.items.top > n->data.sequence.items.start)
+			n = node(d, *(n->data.sequence.items.top - 1));
+		else
+			break;
+	}
+	return n->end_mark;
+}
+
+/* The start of the line after byte p (p itself when it starts a line). */
+static size_t line_after(const struct merge *m, size_t p, bool *ret_need_nl)
+{
+	const char *q;
+
+	*ret_need_nl = false;
+	if (p > 0 && m->data[p - 1] == '\n')
+		return p;
+	q = memchr(m->data + p, '\n', m->len - p);
+	if (q)
+		return (size_t)(q - m->data) + 1;
+	*ret_need_nl = true;
+	return m->len;
+}
+
+static size_t line_start(const struct merge *m, size_t p)
+{
+	while (p > 0 && m->data[p - 1] != '\n')
+		p--;
+	return p;
+}
+
+static bool only_spaces(const struct merge *m, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (m->data[i] != ' ')
+			return false;
+	return true;
+}
+
+static size_t column_of(const struct merge *m, size_t p)
+{
+	return p - line_start(m, p);
+}
+
+static bool scalar_equal(yaml_document_t *d, int id, const char *value)
+{
+	yaml_node_t *n = node(d, id);
+	size_t vl = strlen(value);
+
+	if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.length != vl ||
+	    memcmp(n->data.scalar.value, value, vl) != 0 ||
+	    !is_default_tag(n->tag, YAML_DEFAULT_SCALAR_TAG))
+		return false;
+	/* a plain `true` or `600` is not the string Kubernetes needs */
+	return n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(value, vl);
+}
+
+static bool map_changed(struct merge *m, int map, const struct irsa_sa_kv *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v = map_find(m->d, map, list[i].key, NULL);
+
+		if (m->s->remove ? v != 0 : !v || !scalar_equal(m->d, v, list[i].value))
+			return true;
+	}
+	return false;
+}
+
+static int add_string_m(struct merge *m, const char *s)
+{
+	if (m->json_style)
+		return yaml_document_add_scalar(m->d, NULL, (yaml_char_t *)s, (int)strlen(s),
+						YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	return add_string(m->d, s);
+}
+
+/* A new mapping: the old one's pairs (if a mapping) with the spec applied. */
+static int rebuilt_map(struct merge *m, int old, const struct irsa_sa_kv *list, size_t n,
+		       yaml_mapping_style_t style)
+{
+	yaml_document_t *d = m->d;
+	int nm = yaml_document_add_mapping(d, NULL, style);
+
+	if (!nm)
+		return 0;
+	for (size_t i = 0; i < map_size(d, old); i++) {
+		yaml_node_pair_t p = node(d, old)->data.mapping.pairs.start[i];
+		const char *k = scalar(d, p.key);
+		bool listed = false;
+		int val = p.value;
+
+		for (size_t j = 0; k && j < n; j++)
+			if (strcmp(k, list[j].key) == 0) {
+				listed = true;
+				if (!m->s->remove && !scalar_equal(d, p.value, list[j].value))
+					val = add_string_m(m, list[j].value);
+			}
+		if (listed && m->s->remove)
+			continue;
+		if (!val || !yaml_document_append_mapping_pair(d, nm, p.key, val))
+			return 0;
+	}
+	for (size_t j = 0; j < n && !m->s->remove; j++) {
+		int k, v;
+
+		if (map_find(d, old, list[j].key, NULL))
+			continue;
+		k = add_string_m(m, list[j].key);
+		v = add_string_m(m, list[j].value);
+		if (!k || !v || !yaml_document_append_mapping_pair(d, nm, k, v))
+			return 0;
+	}
+	return nm;
+}
+
+static int oom(struct irsa_error *err)
+{
+	return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot render YAML (out of memory)");
+}
+
+/* Replace the value `old` of key `key` by node `nw`: a flow node goes
+ * where the old value was, on one line; a block mapping goes on the lines
+ * after "key:", indented one step deeper than the key. */
+static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_error *err)
+{
+	yaml_node_t *n = node(m->d, nw), *o = node(m->d, old), *k = node(m->d, key);
+	struct irsa_buf t = IRSA_BUF_INIT;
+	size_t end = B(m, node_end(m->d, old));
+	bool block = n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
+		     map_size(m->d, nw) > 0;
+
+	if (block) {
+		size_t indent = column_of(m, B(m, k->start_mark)) + (size_t)m->step;
+		bool nn;
+		size_t at = line_after(m, end, &nn);
+
+		/* "key: {}  # comment" becomes "key:  # comment" and the
+		 * entries go on the lines after it */
+		add_edit(m, B(m, k->end_mark), end,
+			 irsa_strdup(end > 0 && m->data[end - 1] == '\n' ? ":\n" : ":"));
+		if (end > 0 && m->data[end - 1] == '\n' && strcmp(m->nl, "\n") != 0) {
+			free(m->edits[m->n_edits - 1].text);
+			m->edits[m->n_edits - 1].text = irsa_asprintf(":%s", m->nl);
+		}
+		if (nn)
+			irsa_buf_puts(&t, m->nl);
+		if (render_block(m->d, nw, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_release(&t);
+			return oom(err);
+		}
+		add_edit(m, at, at, irsa_buf_detach(&t));
+		return 0;
+	}
+	{
+		size_t start = B(m, o->start_mark);
+
+		if (n->type == YAML_MAPPING_NODE)
+			node(m->d, nw)->data.mapping.style = YAML_FLOW_MAPPING_STYLE;
+		if (start > 0 && m->data[start - 1] == ':')
+			irsa_buf_putc(&t, ' ');
+		if (render_inline(m->d, nw, &t) < 0) {
+			irsa_buf_release(&t);
+			return oom(err);
+		}
+		if (end > 0 && m->data[end - 1] == '\n')
+			irsa_buf_puts(&t, m->nl);
+		add_edit(m, start, end, irsa_buf_detach(&t));
+	}
+	return 0;
+}
+
+/* Delete the lines of one pair of a block mapping; false when the key
+ * does not start its line. */
+static bool delete_pair_lines(struct merge *m, int key, int value)
+{
+	size_t ks = B(m, node(m->d, key)->start_mark), ls = line_start(m, ks);
+	bool nn;
+	size_t e;
+
+	if (!only_spaces(m, ls, ks))
+		return false;
+	e = line_after(m, B(m, node_end(m->d, value)), &nn);
+	add_edit(m, ls, e, irsa_strdup(""));
+	return true;
+}
+
+/* The scalar text for value, alone on its line after "key: ". */
+static char *inline_value(struct merge *m, const char *value)
+{
+	struct irsa_buf t = IRSA_BUF_INIT;
+	int id = add_string(m->d, value);
+
+	if (!id || render_inline(m->d, id, &t) < 0) {
+		irsa_buf_release(&t);
+		/* double quotes always fit on one line (escapes) */
+		id = yaml_document_add_scalar(m->d, NULL, (yaml_char_t *)value, (int)strlen(value),
+					      YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		if (!id || render_inline(m->d, id, &t) < 0) {
+			irsa_buf_release(&t);
+			return NULL;
+		}
+	}
+	return irsa_buf_detach(&t);
+}
+
+/* Line edits inside a block mapping. 1 done, 0 cannot (caller re-emits
+ * the mapping), -1 error. */
+static int edit_block_map(struct merge *m, int key, int map, const struct irsa_sa_kv *list,
+			  size_t n, struct irsa_error *err)
+{
+	yaml_document_t *d = m->d;
+	size_t first = m->n_edits, removed = 0;
+	int ins = 0;
+	size_t indent = column_of(m, B(m, node(d, node(d, map)->data.mapping.pairs.start[0].key)->start_mark));
+
+	for (size_t i = 0; i < n; i++) {
+		int pk = 0, pv = map_find(d, map, list[i].key, &pk);
+
+		if (m->s->remove) {
+			if (!pv)
+				continue;
+			removed++;
+			if (!delete_pair_lines(m, pk, pv))
+				goto cannot;
+		} else if (pv) {
+			yaml_node_t *v = node(d, pv);
+			char *text;
+
+			if (scalar_equal(d, pv, list[i].value))
+				continue;
+			if (v->type != YAML_SCALAR_NODE || v->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+			    v->data.scalar.style == YAML_FOLDED_SCALAR_STYLE ||
+			    v->start_mark.line != node(d, pk)->start_mark.line)
+				goto cannot;
+			text = inline_value(m, list[i].value);
+			if (!text) {
+				drop_edits(m, first);
+				return oom(err);
+			}
+			v = node(d, pv);
+			add_edit(m, B(m, v->start_mark), B(m, v->end_mark), text);
+		} else {
+			int k = add_string(d, list[i].key), v = add_string(d, list[i].value);
+
+			if (!ins)
+				ins = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
+			if (!k || !v || !ins || !yaml_document_append_mapping_pair(d, ins, k, v)) {
+				drop_edits(m, first);
+				return oom(err);
+			}
+		}
+	}
+	if (m->s->remove && removed && removed == map_size(d, map)) {
+		/* nothing left: take the whole "annotations:" entry out */
+		drop_edits(m, first);
+		if (!delete_pair_lines(m, key, map))
+			add_edit(m, B(m, node(d, key)->end_mark), B(m, node_end(d, map)), irsa_strdup(": {}"));
+		return 1;
+	}
+	if (ins) {
+		struct irsa_buf t = IRSA_BUF_INIT;
+		bool nn;
+		size_t at = line_after(m, B(m, node_end(d, map)), &nn);
+
+		if (nn)
+			irsa_buf_puts(&t, m->nl);
+		if (render_block(d, ins, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_release(&t);
+			drop_edits(m, first);
+			return oom(err);
+		}
+		add_edit(m, at, at, irsa_buf_detach(&t));
+	}
+	return 1;
+cannot:
+	drop_edits(m, first);
+	return 0;
+}
+
+/* annotations or labels under a block metadata mapping. *ret_insert: a
+ * new mapping to add to metadata under `mapkey` (0 = none). */
+static int plan_map(struct merge *m, int md, const char *mapkey, const struct irsa_sa_kv *list,
+		    size_t n, int *ret_insert, struct irsa_error *err)
+{
+	yaml_document_t *d = m->d;
+	int key = 0, val = map_find(d, md, mapkey, &key);
+	yaml_node_t *v = node(d, val);
+	yaml_mapping_style_t style;
+	int nm, r;
+
+	*ret_insert = 0;
+	if (!map_changed(m, val, list, n))
+		return 0;
+	if (!val) {
+		*ret_insert = rebuilt_map(m, 0, list, n, YAML_BLOCK_MAPPING_STYLE);
+		return *ret_insert ? 0 : oom(err);
+	}
+	if (v->type == YAML_MAPPING_NODE && v->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
+	    map_size(d, val) > 0) {
+		r = edit_block_map(m, key, val, list, n, err);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		style = YAML_BLOCK_MAPPING_STYLE;
+	} else {
+		style = v->type == YAML_MAPPING_NODE && map_size(d, val) > 0 ? YAML_FLOW_MAPPING_STYLE
+									    : YAML_BLOCK_MAPPING_STYLE;
+	}
+	if (map_size(d, val) > 0)
+		m->reemitted = true;
+	nm = rebuilt_map(m, v->type == YAML_MAPPING_NODE ? val : 0, list, n, style);
+	if (!nm)
+		return oom(err);
+	return replace_value(m, key, val, nm, err);
+}
+
+static int plan_document(struct merge *m, int md, struct irsa_error *err)
+{
+	yaml_document_t *d = m->d;
+	const struct irsa_sa_spec *s = m->s;
+	yaml_node_t *mdn = node(d, md);
+	int ins_labels = 0, ins_annotations = 0;
+
+	if (!map_changed(m, map_find(d, md, "labels", NULL), s->labels, s->n_labels) &&
+	    !map_changed(m, map_find(d, md, "annotations", NULL), s->annotations, s->n_annotations))
+		return 0;
+	if (mdn->data.mapping.style == YAML_FLOW_MAPPING_STYLE || map_size(d, md) == 0) {
+		/* metadata: {name: x, ...}: re-emit metadata, in flow style */
+		int nm = yaml_document_add_mapping(d, NULL, YAML_FLOW_MAPPING_STYLE);
+		int root = (int)(yaml_document_get_root_node(d) - d->nodes.start) + 1;
+		int mdkey = 0;
+		bool seen_l = false, seen_a = false;
+
+		if (!nm)
+			return oom(err);
+		map_find(d, root, "metadata", &mdkey);
+		if (map_size(d, md) > 0 &&
+		    node(d, node(d, md)->data.mapping.pairs.start[0].key)->data.scalar.style ==
+			    YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+			m->json_style = true;
+		for (size_t i = 0; i < map_size(d, md); i++) {
+			yaml_node_pair_t p = node(d, md)->data.mapping.pairs.start[i];
+			const char *k = scalar(d, p.key);
+			int val = p.value;
+
+			if (k && strcmp(k, "labels") == 0) {
+				seen_l = true;
+				if (map_changed(m, val, s->labels, s->n_labels))
+					val = rebuilt_map(m, val, s->labels, s->n_labels, YAML_FLOW_MAPPING_STYLE);
+			} else if (k && strcmp(k, "annotations") == 0) {
+				seen_a = true;
+				if (map_changed(m, val, s->annotations, s->n_annotations))
+					val = rebuilt_map(m, val, s->annotations, s->n_annotations,
+							  YAML_FLOW_MAPPING_STYLE);
+			}
+			if (!val || !yaml_document_append_mapping_pair(d, nm, p.key, val))
+				return oom(err);
+		}
+		if (!seen_l && !s->remove && s->n_labels) {
+			int k = add_string_m(m, "labels");
+			int v = rebuilt_map(m, 0, s->labels, s->n_labels, YAML_FLOW_MAPPING_STYLE);
+
+			if (!k || !v || !yaml_document_append_mapping_pair(d, nm, k, v))
+				return oom(err);
+		}
+		if (!seen_a && !s->remove) {
+			int k = add_string_m(m, "annotations");
+			int v = rebuilt_map(m, 0, s->annotations, s->n_annotations,
+					    YAML_FLOW_MAPPING_STYLE);
+
+			if (!k || !v || !yaml_document_append_mapping_pair(d, nm, k, v))
+				return oom(err);
+		}
+		m->reemitted = true;
+		return replace_value(m, mdkey, md, nm, err);
+	}
+	if (plan_map(m, md, "labels", s->labels, s->n_labels, &ins_labels, err) < 0 ||
+	    plan_map(m, md, "annotations", s->annotations, s->n_annotations, &ins_annotations, err) < 0)
+		return -1;
+	if (ins_labels || ins_annotations) {
+		int nm = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
+		struct irsa_buf t = IRSA_BUF_INIT;
+		size_t indent;
+		bool nn;
+		size_t at;
+
+		if (!nm)
+			return oom(err);
+		if (ins_labels && !yaml_document_append_mapping_pair(d, nm, add_string(d, "labels"), ins_labels))
+			return oom(err);
+		if (ins_annotations &&
+		    !yaml_document_append_mapping_pair(d, nm, add_string(d, "annotations"), ins_annotations))
+			return oom(err);
+		mdn = node(d, md);
+		indent = column_of(m, B(m, node(d, mdn->data.mapping.pairs.start[0].key)->start_mark));
+		at = line_after(m, B(m, node_end(d, md)), &nn);
+		if (nn)
+			irsa_buf_puts(&t, m->nl);
+		if (render_block(d, nm, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_release(&t);
+			return oom(err);
+		}
+		add_edit(m, at, at, irsa_buf_detach(&t));
+	}
+	return 0;
+}
+
+static int cmp_edit(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int apply_edits(struct merge *m, struct irsa_buf *out, struct irsa_error *err)
+{
+	size_t at = 0;
+
+	if (m->n_edits)
+		qsort(m->edits, m->n_edits, sizeof(*m->edits), cmp_edit);
+	for (size_t i = 0; i < m->n_edits; i++) {
+		if (m->edits[i].start < at || m->edits[i].end < m->edits[i].start)
+			return irsa_error_set(err, IRSA_ERR_INTERNAL,
+					      "cannot edit manifest '%s': overlapping changes (a bug; "
+					      "the file was not changed)", m->name);
+		irsa_buf_append(out, m->data + at, m->edits[i].start - at);
+		irsa_buf_puts(out, m->edits[i].text);
+		at = m->edits[i].end;
+	}
+	irsa_buf_append(out, m->data + at, m->len - at);
+	return 0;
+}
+
+static int parse_error(const char *name, yaml_parser_t *p, struct irsa_error *err)
+{
+	const yaml_mark_t *mk = p->problem ? &p->problem_mark : &p->context_mark;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot parse manifest '%s': out of memory",
+				      name);
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "manifest '%s' is not valid YAML: line %zu, column %zu: %s%s%s; "
+			      "fix it and run again (the file was not changed)",
+			      name, mk->line + 1, mk->column + 1, p->problem ? p->problem : "error",
+			      p->context ? " " : "", p->context ? p->context : "");
+}
+
+struct docs {
+	yaml_document_t *d;
+	size_t n;
+};
+
+static void docs_release(struct docs *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		yaml_document_delete(&ds->d[i]);
+	free(ds->d);
+	ds->d = NULL;
+	ds->n = 0;
+}
+
+static int load_all(const char *name, const char *data, size_t len, struct docs *ds,
+		    struct irsa_error *err)
+{
+	yaml_parser_t p;
+
+	memset(ds, 0, sizeof(*ds));
+	if (!yaml_parser_initialize(&p))
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
+	for (;;) {
+		yaml_document_t d;
+
+		if (!yaml_parser_load(&p, &d)) {
+			parse_error(name, &p, err);
+			yaml_parser_delete(&p);
+			docs_release(ds);
+			return -1;
+		}
+		if (!yaml_document_get_root_node(&d)) {
+			yaml_document_delete(&d);
+			break;
+		}
+		ds->d = irsa_realloc(ds->d, (ds->n + 1) * sizeof(*ds->d));
+		ds->d[ds->n++] = d;
+	}
+	yaml_parser_delete(&p);
+	return 0;
+}
+
+/* Find the ServiceAccount document; *ret_index = -1 when none. */
+static int find_sa(const char *name, struct docs *ds, const struct irsa_sa_spec *s,
+		   long *ret_index, int *ret_md, struct irsa_error *err)
+{
+	long best = -1, other = -1;
+	int best_q = 0;
+
+	for (size_t i = 0; i < ds->n; i++) {
+		int md = 0, q = sa_match(&ds->d[i], s, &md);
+
+		if (!q || q < best_q)
+			continue;
+		if (q == best_q) {
+			other = (long)i;
+			continue;
+		}
+		best = (long)i;
+		best_q = q;
+		*ret_md = md;
+		other = -1;
+	}
+	if (other >= 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "manifest '%s' has two ServiceAccount documents named '%s'%s "
+				      "(documents %ld and %ld); keep one and run again",
+				      name, s->name, best_q == 1 ? " without a namespace" : "",
+				      best + 1, other + 1);
+	*ret_index = best;
+	return 0;
+}
+
+void irsa_manifest_result_release(struct irsa_manifest_result *r)
+{
+	if (!r)
+		return;
+	free(r->data);
+	json_decref(r->annotations);
+	json_decref(r->labels);
+	memset(r, 0, sizeof(*r));
+}
+
+static json_t *or_empty(json_t *o)
+{
+	return o ? o : json_object();
+}
+
+/* Read the result back: it must parse, hold as many documents as
+ * expected, and the ServiceAccount must carry what we meant to write. */
+static int verify(const char *name, const char *data, size_t len, const struct irsa_sa_spec *s,
+		  size_t want_docs, const json_t *ann, const json_t *lbl, struct irsa_error *err)
+{
+	struct docs ds;
+	long idx = -1;
+	int md = 0, ok = 0;
+	struct irsa_error e2 = { 0 };
+
+	if (load_all(name, data, len, &ds, &e2) == 0) {
+		if (ds.n == want_docs && find_sa(name, &ds, s, &idx, &md, &e2) == 0 && idx >= 0) {
+			json_t *a = or_empty(map_json(&ds.d[idx], map_find(&ds.d[idx], md, "annotations", NULL)));
+			json_t *l = or_empty(map_json(&ds.d[idx], map_find(&ds.d[idx], md, "labels", NULL)));
+
+			ok = json_equal(a, ann) && json_equal(l, lbl);
+			json_decref(a);
+			json_decref(l);
+		}
+		docs_release(&ds);
+	}
+	if (!ok)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "irsactl could not edit manifest '%s' safely (its result did not "
+				      "read back as intended); the file was not changed; please report "
+				      "this with the file", name);
+	return 0;
+}
+
+int irsa_manifest_merge(const char *name, const char *data, size_t len,
+			const struct irsa_sa_spec *s, bool overwrite,
+			struct irsa_manifest_result *ret, struct irsa_error *err)
+{
+	_cleanup_free_ char *where = irsa_asprintf("manifest '%s'", name);
+	struct merge m = { .name = name, .data = data, .len = len, .s = s, .step = 2 };
+	struct irsa_buf out = IRSA_BUF_INIT;
+	struct docs ds;
+	json_t *ann = NULL, *lbl = NULL;
+	long idx = -1;
+	int md = 0, r = -1;
+	bool changed = false;
+	const char *crlf;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!s->role_resolved)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "the role ARN is not resolved yet");
+	if (!data) {
+		data = "";
+		m.data = data;
+		len = 0;
+	}
+	if (memchr(data, '\0', len))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "manifest '%s' holds a NUL byte; is it a YAML file?", name);
+	if (index_chars(&m, err) < 0)
+		return -1;
+	crlf = memchr(data, '\n', len);
+	m.nl = crlf && crlf > data && crlf[-1] == '\r' ? "\r\n" : "\n";
+	if (load_all(name, data, len, &ds, err) < 0)
+		goto out;
+	if (find_sa(name, &ds, s, &idx, &md, err) < 0)
+		goto out;
+
+	if (idx < 0) {
+		/* append a new document */
+		ret->document = (unsigned)ds.n + 1;
+		if (s->remove) {
+			ret->status = IRSA_SA_UNCHANGED;
+			irsa_buf_append(&out, data, len);
+			ann = json_object();
+			lbl = json_object();
+		} else {
+			json_t *obj = irsa_sa_spec_object(s);
+			yaml_document_t *last = ds.n ? &ds.d[ds.n - 1] : NULL;
+			bool empty_last = last && is_null_scalar(last, 1) && !last->start_implicit &&
+					  map_size(last, 1) == 0 &&
+					  last->nodes.top - last->nodes.start == 1;
+
+			irsa_buf_append(&out, data, len);
+			if (len && data[len - 1] != '\n')
+				irsa_buf_puts(&out, m.nl);
+			if (ds.n && !empty_last) {
+				irsa_buf_puts(&out, "---");
+				irsa_buf_puts(&out, m.nl);
+			}
+			if (empty_last)
+				ret->document = (unsigned)ds.n;
+			{
+				struct irsa_buf doc = IRSA_BUF_INIT;
+				yaml_document_t nd;
+				int root;
+
+				if (!yaml_document_initialize(&nd, NULL, NULL, NULL, 1, 1)) {
+					json_decref(obj);
+					oom(err);
+					goto out;
+				}
+				root = add_json(&nd, obj, 0);
+				if (!root || render_block(&nd, root, 0, 2, m.nl, &doc) < 0) {
+					yaml_document_delete(&nd);
+					irsa_buf_release(&doc);
+					json_decref(obj);
+					oom(err);
+					goto out;
+				}
+				yaml_document_delete(&nd);
+				irsa_buf_append(&out, doc.data, doc.len);
+				irsa_buf_release(&doc);
+			}
+			ann = json_incref(json_object_get(json_object_get(obj, "metadata"), "annotations"));
+			lbl = or_empty(json_incref(json_object_get(json_object_get(obj, "metadata"), "labels")));
+			json_decref(obj);
+			ret->status = IRSA_SA_CREATED;
+		}
+		if (ret->status == IRSA_SA_CREATED &&
+		    verify(name, irsa_buf_str(&out), out.len, s,
+			   ds.n + (ret->document > ds.n ? 1 : 0), ann, lbl, err) < 0)
+			goto out;
+	} else {
+		yaml_document_t *d = &ds.d[idx];
+		int root = 1;
+		int mdv;
+
+		ret->document = (unsigned)idx + 1;
+		m.d = d;
+		ann = or_empty(map_json(d, map_find(d, md, "annotations", NULL)));
+		lbl = or_empty(map_json(d, map_find(d, md, "labels", NULL)));
+		if (irsa_sa_check(s, ann, lbl, overwrite, where, &changed, err) < 0)
+			goto out;
+		changed = map_changed(&m, map_find(d, md, "labels", NULL), s->labels, s->n_labels) ||
+			  map_changed(&m, map_find(d, md, "annotations", NULL), s->annotations,
+				      s->n_annotations);
+		if (has_aliases(d)) {
+			if (changed) {
+				irsa_error_set(err, IRSA_ERR_USAGE,
+					       "the ServiceAccount '%s' in manifest '%s' uses YAML "
+					       "anchors and aliases, which irsactl does not edit in "
+					       "place; expand them and run again (the file was not "
+					       "changed)", s->name, name);
+				goto out;
+			}
+		}
+		/* indentation step of this document: metadata's keys vs the root's */
+		mdv = md;
+		if (node(d, mdv)->type == YAML_MAPPING_NODE && map_size(d, mdv) > 0 &&
+		    node(d, mdv)->data.mapping.style != YAML_FLOW_MAPPING_STYLE) {
+			size_t c1 = column_of(&m, B(&m, node(d, node(d, root)->data.mapping.pairs.start[0].key)->start_mark));
+			size_t c2 = column_of(&m, B(&m, node(d, node(d, mdv)->data.mapping.pairs.start[0].key)->start_mark));
+
+			if (c2 > c1 && c2 - c1 <= 9 && c2 - c1 >= 2)
+				m.step = (int)(c2 - c1);
+		}
+		if (plan_document(&m, md, err) < 0)
+			goto out;
+		if (apply_edits(&m, &out, err) < 0)
+			goto out;
+		irsa_sa_merge(s, ann, lbl);
+		ret->status = m.n_edits ? IRSA_SA_UPDATED : IRSA_SA_UNCHANGED;
+		ret->reemitted = m.n_edits && m.reemitted;
+		if (m.n_edits && verify(name, irsa_buf_str(&out), out.len, s, ds.n, ann, lbl, err) < 0)
+			goto out;
+	}
+	ret->len = out.len;
+	ret->data = irsa_buf_detach(&out);
+	ret->annotations = TAKE_PTR(ann);
+	ret->labels = TAKE_PTR(lbl);
+	r = 0;
+out:
+	json_decref(ann);
+	json_decref(lbl);
+	irsa_buf_release(&out);
+	drop_edits(&m, 0);
+	free(m.edits);
+	free(m.off);
+	docs_release(&ds);
+	return r;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+int irsa_manifest_update_file(const char *path, const struct irsa_sa_spec *s, bool overwrite,
+			      bool dry_run, struct irsa_manifest_result *ret,
+			      struct irsa_error *err)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	struct irsa_buf in = IRSA_BUF_INIT;
+	struct stat st;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!real) {
+		if (errno == ENOENT)
+			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
+					      "manifest '%s' does not exist; use -o to write a new file",
+					      path);
+		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read manifest '%s': %s", path,
+				      strerror(errno));
+	}
+	if (stat(real, &st) < 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read manifest '%s': %s", path,
+				      strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "manifest '%s' is not a regular file", path);
+	if (irsa_file_read(real, MANIFEST_MAX, "manifest", &in, err) < 0) {
+		irsa_buf_release(&in);
+		return -1;
+	}
+	r = irsa_manifest_merge(path, irsa_buf_str(&in), in.len, s, overwrite, ret, err);
+	irsa_buf_release(&in);
+	if (r < 0)
+		return -1;
+	if (ret->status != IRSA_SA_UNCHANGED && !dry_run &&
+	    irsa_file_write_atomic(real, ret->data, ret->len, st.st_mode & 07777, err) < 0) {
+		irsa_manifest_result_release(ret);
+		return -1;
+	}
+	return 0;
+}
+
+int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, bool dry_run,
+			     struct irsa_manifest_result *ret, struct irsa_error *err)
+{
+	struct irsa_buf old = IRSA_BUF_INIT;
+	json_t *obj;
+	char *text = NULL;
+	bool exists;
+
+	memset(ret, 0, sizeof(*ret));
+	if (irsa_manifest_render(s, &text, err) < 0)
+		return -1;
+	ret->data = text;
+	ret->len = strlen(text);
+	ret->document = 1;
+	obj = irsa_sa_spec_object(s);
+	ret->annotations = or_empty(json_incref(json_object_get(json_object_get(obj, "metadata"),
+								  "annotations")));
+	ret->labels = or_empty(json_incref(json_object_get(json_object_get(obj, "metadata"), "labels")));
+	json_decref(obj);
+	exists = irsa_file_exists(path);
+	ret->status = exists ? IRSA_SA_UPDATED : IRSA_SA_CREATED;
+	if (exists && irsa_file_read(path, MANIFEST_MAX, "file", &old, NULL) == 0 &&
+	    old.len == ret->len && memcmp(old.data, ret->data, ret->len) == 0)
+		ret->status = IRSA_SA_UNCHANGED;
+	irsa_buf_release(&old);
+	if (ret->status != IRSA_SA_UNCHANGED && !dry_run &&
+	    irsa_file_write_atomic(path, ret->data, ret->len, 0644, err) < 0) {
+		irsa_manifest_result_release(ret);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+#pragma once
+/* The Kubernetes client's private state, shared by kube.c (requests),
+ * kube_auth.c (credentials) and kube_exec.c (exec plugins). */
+#include <stdbool.h>
+#include <time.h>
+
+#include "irsa/http.h"
+#include "irsa/kube.h"
+#include "irsa/kubeconfig.h"
+
+struct irsa_kube {
+	struct irsa_kubeconfig *kc;
+	struct irsa_kubeconfig_selection sel;
+	char *server;          /* without a trailing '/' */
+	struct irsa_aws *aws;  /* borrowed, may be NULL */
+	struct irsa_aws *own_aws; /* for a native token with another profile */
+	struct irsa_http *http;
+	struct irsa_http_options http_opts;
+	char *ca_pem;          /* certificate-authority-data */
+	char *auth_method;
+	/* Credentials: at most one of bearer / basic, plus a client cert. */
+	char *bearer;          /* secret */
+	char *basic;           /* "user:password", secret */
+	char *cert_pem;        /* from an exec plugin */
+	char *key_pem;         /* from an exec plugin, secret */
+	bool refreshable;      /* exec plugin or native token: may be made again once */
+};
+
+/* The answer of an exec plugin. */
+struct kube_exec_result {
+	char *token;    /* secret */
+	char *cert_pem;
+	char *key_pem;  /* secret */
+	time_t expiration; /* 0 if none given */
+};
+void kube_exec_result_release(struct kube_exec_result *r);
+
+/* Run the user's exec plugin (no shell) and decode its ExecCredential. */
+int kube_exec_run(const struct irsa_kubeconfig_exec *exec,
+		  const struct irsa_kubeconfig_selection *sel, struct kube_exec_result *ret,
+		  struct irsa_error *err);
+
+/* Choose the authentication method and get the credentials (runs the exec
+ * plugin or makes the native EKS token). Sets k->auth_method. */
+int kube_auth_setup(struct irsa_kube *k, struct irsa_error *err);
+/* After a 401: make exec / native credentials again. */
+int kube_auth_refresh(struct irsa_kube *k, struct irsa_error *err);
+void kube_auth_release(struct irsa_kube *k);

@@ -1,0 +1,621 @@
+/* ServiceAccount YAML: rendering, and merging into manifests in place. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "irsa/fileutil.h"
+#include "irsa/manifest.h"
+#include "irsa/strutil.h"
+
+#define ARN "arn:aws:iam::111122223333:role/web"
+#define ARN2 "arn:aws:iam::111122223333:role/other"
+
+static const char *const one_label[] = { "app=web" };
+static const char *const one_ann[] = { "example.com/x=1" };
+
+static void spec_full(struct irsa_sa_spec *s)
+{
+	struct irsa_sa_options o = {
+		.namespace = "apps", .name = "web", .role_arn = ARN,
+		.audience = "sts.amazonaws.com", .sts_regional_endpoints = "true",
+		.token_expiration = "86400", .annotations = one_ann, .n_annotations = 1,
+		.labels = one_label, .n_labels = 1,
+	};
+	struct irsa_error err = { 0 };
+
+	if (irsa_sa_spec_build(&o, false, s, &err) < 0)
+		printf("# spec: %s\n", err.message);
+}
+
+static void spec_arn(struct irsa_sa_spec *s, const char *ns, const char *arn)
+{
+	struct irsa_sa_options o = { .namespace = ns, .name = "web", .role_arn = arn };
+	struct irsa_error err = { 0 };
+
+	if (irsa_sa_spec_build(&o, false, s, &err) < 0)
+		printf("# spec: %s\n", err.message);
+}
+
+static void spec_remove(struct irsa_sa_spec *s)
+{
+	struct irsa_sa_options o = { .namespace = "apps", .name = "web", .remove = true,
+				     .labels = one_label, .n_labels = 1 };
+	struct irsa_error err = { 0 };
+
+	if (irsa_sa_spec_build(&o, false, s, &err) < 0)
+		printf("# spec: %s\n", err.message);
+}
+
+/* Merge, check the result and the status, then merge again: the second
+ * run must be unchanged and byte-identical. */
+static void check_merge(const char *line, const struct irsa_sa_spec *s, const char *in,
+			const char *want, enum irsa_sa_status want_status)
+{
+	struct irsa_manifest_result r, r2;
+	struct irsa_error err = { 0 };
+
+	if (irsa_manifest_merge("m.yaml", in, strlen(in), s, false, &r, &err) < 0) {
+		printf("#   %s: merge failed: %s\n", line, err.message);
+		tap_case_failed = 1;
+		return;
+	}
+	CHECK_STR(r.data, want);
+	CHECK_STR(irsa_sa_status_name(r.status), irsa_sa_status_name(want_status));
+	CHECK_INT(r.len, strlen(r.data));
+	if (irsa_manifest_merge("m.yaml", r.data, r.len, s, false, &r2, &err) < 0) {
+		printf("#   %s: second merge failed: %s\n", line, err.message);
+		tap_case_failed = 1;
+	} else {
+		CHECK_INT(r2.status, IRSA_SA_UNCHANGED);
+		CHECK_STR(r2.data, r.data);
+		irsa_manifest_result_release(&r2);
+	}
+	irsa_manifest_result_release(&r);
+}
+
+TEST(render_new)
+{
+	struct irsa_sa_spec s;
+	struct irsa_error err = { 0 };
+	char *out = NULL;
+
+	spec_full(&s);
+	CHECK_INT(irsa_manifest_render(&s, &out, &err), 0);
+	CHECK_STR(out,
+		  "apiVersion: v1\n"
+		  "kind: ServiceAccount\n"
+		  "metadata:\n"
+		  "  name: web\n"
+		  "  namespace: apps\n"
+		  "  labels:\n"
+		  "    app: web\n"
+		  "  annotations:\n"
+		  "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		  "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
+		  "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
+		  "    eks.amazonaws.com/token-expiration: \"86400\"\n"
+		  "    example.com/x: \"1\"\n");
+	free(out);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(render_quoting)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			      "a", "false", "b", "yes", "c", "0x1F", "d", "1e3", "e", "",
+			      "f", "null", "g", "2001-12-14", "h", "a: b", "i", "line\nbreak",
+			      "j", "héllo");
+	struct irsa_error err = { 0 };
+	char *out = NULL;
+
+	CHECK_INT(irsa_manifest_render_json(o, &out, &err), 0);
+	CHECK_STR(out,
+		  "a: \"false\"\n"
+		  "b: \"yes\"\n"
+		  "c: \"0x1F\"\n"
+		  "d: \"1e3\"\n"
+		  "e: \"\"\n"
+		  "f: \"null\"\n"
+		  "g: \"2001-12-14\"\n"
+		  "h: 'a: b'\n"
+		  "i: \"line\\nbreak\"\n"
+		  "j: héllo\n");
+	free(out);
+	json_decref(o);
+}
+
+static const char multi[] =
+	"# Deployment first\n"
+	"apiVersion: apps/v1\n"
+	"kind: Deployment\n"
+	"metadata:\n"
+	"  name: web\n"
+	"  namespace: apps\n"
+	"spec:\n"
+	"  replicas: 2   # keep two\n"
+	"---\n"
+	"apiVersion: v1\n"
+	"kind: Service\n"
+	"metadata: {name: web, namespace: apps}\n"
+	"---\n"
+	"apiVersion: v1\n"
+	"kind: ServiceAccount\n"
+	"metadata:\n"
+	"  name: web\n"
+	"  namespace: apps\n"
+	"  # labels below\n"
+	"  labels:\n"
+	"    team: a\n"
+	"  annotations:\n"
+	"    other: \"keep me\"   # comment\n"
+	"automountServiceAccountToken: false\n"
+	"---\n"
+	"apiVersion: v1\n"
+	"kind: ServiceAccount\n"
+	"metadata:\n"
+	"  name: web\n"
+	"  namespace: other\n";
+
+TEST(merge_multi_document)
+{
+	struct irsa_sa_spec s;
+
+	spec_full(&s);
+	check_merge("multi", &s, multi,
+		    "# Deployment first\n"
+		    "apiVersion: apps/v1\n"
+		    "kind: Deployment\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "spec:\n"
+		    "  replicas: 2   # keep two\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: Service\n"
+		    "metadata: {name: web, namespace: apps}\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  # labels below\n"
+		    "  labels:\n"
+		    "    team: a\n"
+		    "    app: web\n"
+		    "  annotations:\n"
+		    "    other: \"keep me\"   # comment\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
+		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
+		    "    eks.amazonaws.com/token-expiration: \"86400\"\n"
+		    "    example.com/x: \"1\"\n"
+		    "automountServiceAccountToken: false\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: other\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_replaces_value_in_place)
+{
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	const char *in =
+		"apiVersion: v1\n"
+		"kind: ServiceAccount\n"
+		"metadata:\n"
+		"  name: web\n"
+		"  namespace: apps\n"
+		"  annotations:\n"
+		"    eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/other' # old\n"
+		"    eks.amazonaws.com/sts-regional-endpoints: true\n";
+
+	spec_arn(&s, "apps", ARN);
+	/* a different role-arn is not overwritten without --overwrite */
+	CHECK_INT(irsa_manifest_merge("m.yaml", in, strlen(in), &s, false, &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_CONFLICT);
+	CHECK(strstr(err.message, "manifest 'm.yaml'") != NULL);
+	CHECK(strstr(err.message, "'" ARN2 "'") != NULL);
+	CHECK_INT(irsa_manifest_merge("m.yaml", in, strlen(in), &s, true, &r, &err), 0);
+	CHECK_STR(r.data,
+		  "apiVersion: v1\n"
+		  "kind: ServiceAccount\n"
+		  "metadata:\n"
+		  "  name: web\n"
+		  "  namespace: apps\n"
+		  "  annotations:\n"
+		  "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web # old\n"
+		  "    eks.amazonaws.com/sts-regional-endpoints: true\n");
+	CHECK_INT(r.status, IRSA_SA_UPDATED);
+	irsa_manifest_result_release(&r);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_fixes_unquoted_values)
+{
+	struct irsa_sa_spec s;
+
+	spec_full(&s);
+	/* a plain `true` is a YAML boolean, which Kubernetes rejects */
+	check_merge("plain", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  labels: {app: web}\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
+		    "    eks.amazonaws.com/sts-regional-endpoints: true\n"
+		    "    eks.amazonaws.com/token-expiration: 86400\n"
+		    "    example.com/x: '1'\n",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  labels: {app: web}\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
+		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
+		    "    eks.amazonaws.com/token-expiration: \"86400\"\n"
+		    "    example.com/x: '1'\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_empty_and_flow_maps)
+{
+	struct irsa_sa_spec s;
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("empty", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "    name: web\n"
+		    "    namespace: apps\n"
+		    "    annotations: {}   # none yet\n"
+		    "spec: 1",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "    name: web\n"
+		    "    namespace: apps\n"
+		    "    annotations:   # none yet\n"
+		    "        eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "spec: 1",
+		    IRSA_SA_UPDATED);
+	check_merge("null", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "  labels:\n"
+		    "    a: b\n",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "  labels:\n"
+		    "    a: b\n",
+		    IRSA_SA_UPDATED);
+	check_merge("flow", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations: {a: b}\n",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations: {a: b, eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/web'}\n",
+		    IRSA_SA_UPDATED);
+	check_merge("flow metadata", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps}\n",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps, annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/web'}}\n",
+		    IRSA_SA_UPDATED);
+	check_merge("json", &s,
+		    "{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\",\n"
+		    " \"metadata\": {\"name\": \"web\", \"namespace\": \"apps\"}}\n",
+		    "{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\",\n"
+		    " \"metadata\": {\"name\": \"web\", \"namespace\": \"apps\", \"annotations\": {\"eks.amazonaws.com/role-arn\": \"arn:aws:iam::111122223333:role/web\"}}}\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_block_scalars_and_crlf)
+{
+	struct irsa_sa_spec s;
+
+	spec_full(&s);
+	check_merge("crlf", &s,
+		    "apiVersion: v1\r\n"
+		    "kind: ServiceAccount\r\n"
+		    "metadata:\r\n"
+		    "  name: web\r\n"
+		    "  namespace: apps\r\n"
+		    "  annotations:\r\n"
+		    "    x: |\r\n"
+		    "      literal\r\n",
+		    "apiVersion: v1\r\n"
+		    "kind: ServiceAccount\r\n"
+		    "metadata:\r\n"
+		    "  name: web\r\n"
+		    "  namespace: apps\r\n"
+		    "  annotations:\r\n"
+		    "    x: |\r\n"
+		    "      literal\r\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\r\n"
+		    "    eks.amazonaws.com/audience: sts.amazonaws.com\r\n"
+		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\r\n"
+		    "    eks.amazonaws.com/token-expiration: \"86400\"\r\n"
+		    "    example.com/x: \"1\"\r\n"
+		    "  labels:\r\n"
+		    "    app: web\r\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_appends)
+{
+	struct irsa_sa_spec s;
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("empty file", &s, "",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    IRSA_SA_CREATED);
+	check_merge("no newline", &s, "a: 1",
+		    "a: 1\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    IRSA_SA_CREATED);
+	check_merge("trailing separator", &s, "a: 1\n---\n",
+		    "a: 1\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    IRSA_SA_CREATED);
+	/* another namespace, or another API group, is another object */
+	check_merge("other namespace", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: b\n",
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: b\n"
+		    "---\n"
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    IRSA_SA_CREATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_namespace_rules)
+{
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	const char *nons = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n";
+	const char *both =
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		"---\n"
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n";
+	const char *twice =
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		"---\n"
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n";
+
+	/* a namespace-less document matches any namespace and stays without one */
+	spec_arn(&s, "team-a", ARN);
+	check_merge("namespace-less", &s, nons,
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		    "  annotations:\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+	/* an exact namespace wins over a namespace-less one */
+	spec_arn(&s, "apps", ARN);
+	CHECK_INT(irsa_manifest_merge("m.yaml", both, strlen(both), &s, false, &r, &err), 0);
+	CHECK_INT(r.document, 2);
+	CHECK(strncmp(r.data, nons, strlen(nons)) == 0);
+	irsa_manifest_result_release(&r);
+	/* two equally good matches: ambiguous */
+	CHECK_INT(irsa_manifest_merge("m.yaml", twice, strlen(twice), &s, false, &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "documents 1 and 2") != NULL);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_remove)
+{
+	struct irsa_sa_spec s;
+
+	spec_remove(&s);
+	check_merge("remove", &s,
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    # the role\n"
+		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    "    keep: x\n"
+		    "    eks.amazonaws.com/token-expiration: \"600\"\n"
+		    "  labels:\n"
+		    "    app: web\n"
+		    "spec: {}\n",
+		    "apiVersion: v1\n"
+		    "kind: ServiceAccount\n"
+		    "metadata:\n"
+		    "  name: web\n"
+		    "  namespace: apps\n"
+		    "  annotations:\n"
+		    "    # the role\n"
+		    "    keep: x\n"
+		    "spec: {}\n",
+		    IRSA_SA_UPDATED);
+	check_merge("remove flow", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		    "  annotations: {eks.amazonaws.com/role-arn: x}\n",
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		    "  annotations: {}\n",
+		    IRSA_SA_UPDATED);
+	check_merge("remove nothing", &s, multi, multi, IRSA_SA_UNCHANGED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_bad_manifests)
+{
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	const char *bad = "apiVersion: v1\nkind: [ServiceAccount\nmetadata: x\n";
+	const char *alias =
+		"x: &a {b: c}\n"
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		"  annotations: *a\n";
+	const char *tabs = "a:\n\tb: c\n";
+
+	spec_arn(&s, "apps", ARN);
+	CHECK_INT(irsa_manifest_merge("m.yaml", bad, strlen(bad), &s, false, &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "manifest 'm.yaml' is not valid YAML: line 3, column") != NULL);
+	CHECK_INT(irsa_manifest_merge("m.yaml", tabs, strlen(tabs), &s, false, &r, &err), -1);
+	CHECK(strstr(err.message, "line 2, column 1") != NULL);
+	CHECK_INT(irsa_manifest_merge("m.yaml", alias, strlen(alias), &s, false, &r, &err), -1);
+	CHECK(strstr(err.message, "anchors and aliases") != NULL);
+	CHECK_INT(irsa_manifest_merge("m.yaml", "a: \"\xff\"\n", 7, &s, false, &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK_INT(irsa_manifest_merge("m.yaml", "\xff\xfe" "a\0:\0", 6, &s, false, &r, &err), -1);
+	irsa_sa_spec_release(&s);
+}
+
+static char *read_all(const char *path)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+
+	if (irsa_file_read(path, 1 << 20, "file", &b, NULL) < 0) {
+		irsa_buf_release(&b);
+		return NULL;
+	}
+	return irsa_buf_detach(&b);
+}
+
+TEST(files)
+{
+	char dir[] = "/tmp/irsactl-test-manifest-XXXXXX";
+	_cleanup_free_ char *path = NULL, *link = NULL, *out = NULL, *text = NULL;
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	path = irsa_asprintf("%s/sa.yaml", dir);
+	link = irsa_asprintf("%s/link.yaml", dir);
+	out = irsa_asprintf("%s/out.yaml", dir);
+	spec_arn(&s, "apps", ARN);
+
+	CHECK_INT(irsa_manifest_update_file(path, &s, false, false, &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_NOT_FOUND);
+	CHECK(strstr(err.message, "use -o") != NULL);
+
+	CHECK_INT(irsa_file_write_atomic(path, multi, strlen(multi), 0640, &err), 0);
+	CHECK_INT(symlink("sa.yaml", link), 0);
+	/* dry run: nothing written */
+	CHECK_INT(irsa_manifest_update_file(link, &s, false, true, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UPDATED);
+	irsa_manifest_result_release(&r);
+	text = read_all(path);
+	CHECK_STR(text, multi);
+	free(text);
+	/* through the symlink: the target changes, keeps its mode, the link stays */
+	CHECK_INT(irsa_manifest_update_file(link, &s, false, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UPDATED);
+	irsa_manifest_result_release(&r);
+	CHECK_INT(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0640);
+	text = read_all(path);
+	CHECK(text && strstr(text, "role-arn: " ARN) != NULL);
+	CHECK_INT(irsa_manifest_update_file(path, &s, false, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UNCHANGED);
+	irsa_manifest_result_release(&r);
+
+	/* -o */
+	CHECK_INT(irsa_manifest_write_file(out, &s, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_CREATED);
+	irsa_manifest_result_release(&r);
+	CHECK_INT(stat(out, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0644);
+	CHECK_INT(irsa_manifest_write_file(out, &s, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UNCHANGED);
+	irsa_manifest_result_release(&r);
+
+	irsa_sa_spec_release(&s);
+	unlink(link);
+	unlink(path);
+	unlink(out);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	RUN(render_new);
+	RUN(render_quoting);
+	RUN(merge_multi_document);
+	RUN(merge_replaces_value_in_place);
+	RUN(merge_fixes_unquoted_values);
+	RUN(merge_empty_and_flow_maps);
+	RUN(merge_block_scalars_and_crlf);
+	RUN(merge_appends);
+	RUN(merge_namespace_rules);
+	RUN(merge_remove);
+	RUN(merge_bad_manifests);
+	RUN(files);
+	return tap_done();
+}
