@@ -9,6 +9,7 @@ then the emulators' request counts. Exits non-zero if any step fails."""
 import base64
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,17 @@ def main():
         d.step("Apply again: unchanged", *apply)
         d.step("Everything in one go is idempotent: associate again", "associate-oidc",
                "--cluster", CLUSTER)
+        if shutil.which("kubectl"):
+            print()
+            print(bold("# What kubectl sees (authenticated through 'irsactl token')"))
+            print("$ kubectl get serviceaccount %s -n %s -o jsonpath='{.metadata.annotations}'" % (SA, NAMESPACE))
+            sys.stdout.flush()
+            proc = subprocess.run(["kubectl", "get", "serviceaccount", SA, "-n", NAMESPACE, "-o",
+                                   "jsonpath={.metadata.annotations}"], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            print(proc.stdout)
+            if proc.returncode != 0:
+                d.failed = True
 
         aws_log = aws.log()
         kube_log = kube.log()
@@ -111,7 +123,6 @@ def main():
             sum(1 for e in aws_log if e.get("error_code") == "SignatureDoesNotMatch")))
         print("Kubernetes requests: %d, of which writes: %d" % (
             len(kube_log), sum(1 for e in kube_log if e.get("write"))))
-        state = kube.state()
         print()
         if d.failed:
             print("demo: FAILED")
