@@ -40,7 +40,7 @@ logs="$logs build-asan/meson-logs/asan.json"
 echo "== unit tests under valgrind" >&2
 meson test -C build-test --suite unit --num-processes "$jobs" --print-errorlogs --logbase valgrind \
 	--wrapper 'valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99' || status=1
-logs="$logs build-test/meson-logs/valgrind.json"
+logs="$logs $(ls build-test/meson-logs/valgrind*.json)"
 
 # shellcheck disable=SC2086
 /usr/bin/python3 scripts/summarize-tests.py $logs || status=1

@@ -83,6 +83,8 @@ int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
  * element named `name` under node (namespace ignored), NULL if none.
  * Returned string is malloc'd. */
 char *irsa_xml_find_text(xmlNode *node, const char *name);
+/* The text content of n (malloc'd), NULL when n is NULL. */
+char *irsa_xml_text(xmlNode *n);
 xmlNode *irsa_xml_find(xmlNode *node, const char *name);
 
 /* The number of HTTP attempts made by this session so far (all calls),

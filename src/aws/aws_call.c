@@ -82,9 +82,8 @@ xmlNode *irsa_xml_find(xmlNode *node, const char *name)
 	return NULL;
 }
 
-char *irsa_xml_find_text(xmlNode *node, const char *name)
+char *irsa_xml_text(xmlNode *n)
 {
-	xmlNode *n = irsa_xml_find(node, name);
 	xmlChar *content;
 	char *s;
 
@@ -94,6 +93,11 @@ char *irsa_xml_find_text(xmlNode *node, const char *name)
 	s = irsa_strdup(content ? (const char *)content : "");
 	xmlFree(content);
 	return s;
+}
+
+char *irsa_xml_find_text(xmlNode *node, const char *name)
+{
+	return irsa_xml_text(irsa_xml_find(node, name));
 }
 
 /* Parse without entity substitution, DTD loading or network access. */

@@ -69,6 +69,9 @@ struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err);
  * generic "key: value" listing when text_fn is NULL). Steals `result`. */
 int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 		     void (*text_fn)(const struct cli_ctx *ctx, const json_t *result, FILE *out));
+/* "created" / "updated" / "deleted" as a dry run says them ("would be
+ * created"); other statuses ("unchanged", "absent") as they are. */
+const char *cli_status_phrase(const char *status, bool dry_run);
 /* Emit json_t as YAML (block style, libyaml quoting). */
 int cli_emit_yaml(const json_t *value, FILE *out);
 

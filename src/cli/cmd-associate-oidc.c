@@ -85,19 +85,6 @@ int cli_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need
 	return r;
 }
 
-static const char *status_phrase(const char *status, bool dry_run)
-{
-	if (!dry_run || strcmp(status, "unchanged") == 0 || strcmp(status, "absent") == 0)
-		return status;
-	if (strcmp(status, "created") == 0)
-		return "would be created";
-	if (strcmp(status, "updated") == 0)
-		return "would be updated";
-	if (strcmp(status, "deleted") == 0)
-		return "would be deleted";
-	return status;
-}
-
 void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
 {
 	const char *arn = json_string_value(json_object_get(result, "provider_arn"));
@@ -108,7 +95,7 @@ void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *
 	size_t i;
 
 	fprintf(out, "%s %s%s\n", arn ? arn : json_string_value(json_object_get(result, "issuer")),
-		status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
+		cli_status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
 	if (!dry_run)
 		return;
 	json_array_foreach(actions, i, a) {

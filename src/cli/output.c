@@ -160,3 +160,16 @@ int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 	json_decref(result);
 	return r;
 }
+
+const char *cli_status_phrase(const char *status, bool dry_run)
+{
+	if (!dry_run)
+		return status;
+	if (strcmp(status, "created") == 0)
+		return "would be created";
+	if (strcmp(status, "updated") == 0)
+		return "would be updated";
+	if (strcmp(status, "deleted") == 0)
+		return "would be deleted";
+	return status;
+}

@@ -178,19 +178,6 @@ int cli_trust_render(const struct cli_trust_input *in, json_t **ret_doc, struct 
 	return r;
 }
 
-static const char *status_phrase(const char *status, bool dry_run)
-{
-	if (!dry_run || strcmp(status, "unchanged") == 0)
-		return status;
-	if (strcmp(status, "created") == 0)
-		return "would be created";
-	if (strcmp(status, "updated") == 0)
-		return "would be updated";
-	if (strcmp(status, "deleted") == 0)
-		return "would be deleted";
-	return status;
-}
-
 static void print_indented(FILE *out, const json_t *doc)
 {
 	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -215,7 +202,7 @@ void cli_role_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *
 	size_t i;
 
 	fprintf(out, "%s %s%s\n", arn ? arn : json_string_value(json_object_get(result, "role_name")),
-		status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
+		cli_status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
 	if (!dry_run)
 		return;
 	json_array_foreach(json_object_get(result, "actions"), i, a) {

@@ -75,16 +75,7 @@ xmlNode *iam_child(xmlNode *parent, const char *name)
 
 char *iam_child_text(xmlNode *parent, const char *name)
 {
-	xmlNode *n = iam_child(parent, name);
-	xmlChar *content;
-	char *s;
-
-	if (!n)
-		return NULL;
-	content = xmlNodeGetContent(n);
-	s = irsa_strdup(content ? (const char *)content : "");
-	xmlFree(content);
-	return s;
+	return irsa_xml_text(iam_child(parent, name));
 }
 
 char *iam_child_document(xmlNode *parent, const char *name)

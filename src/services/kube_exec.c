@@ -22,13 +22,14 @@
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
 #include "irsa/log.h"
+#include "irsa/process.h"
 #include "irsa/strutil.h"
 #include "kube_internal.h"
 
 #define EXEC_OUTPUT_MAX (1024u * 1024u)
 #define EXEC_TIMEOUT_MS 60000LL
 
-extern char **environ;
+extern char **environ; /* the base of the plugin's environment */
 
 static const char *const api_versions[] = {
 	"client.authentication.k8s.io/v1",
@@ -41,14 +42,6 @@ void kube_exec_result_release(struct kube_exec_result *r)
 	free(r->cert_pem);
 	irsa_free_secret(r->key_pem);
 	memset(r, 0, sizeof(*r));
-}
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One line: the hint may span several. */
@@ -134,42 +127,6 @@ static void free_env(char **env)
 	free(env);
 }
 
-enum outcome { OUT_EOF, OUT_TIMEOUT, OUT_TOO_BIG, OUT_ERROR };
-
-static enum outcome read_all(int fd, struct irsa_buf *out)
-{
-	long long deadline = monotonic_ms() + EXEC_TIMEOUT_MS;
-	char chunk[4096];
-
-	for (;;) {
-		long long left = deadline - monotonic_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-		int r;
-
-		if (left <= 0)
-			return OUT_TIMEOUT;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return OUT_ERROR;
-		if (r == 0)
-			return OUT_TIMEOUT;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return OUT_ERROR;
-		if (n == 0)
-			return OUT_EOF;
-		if (out->len + (size_t)n > EXEC_OUTPUT_MAX)
-			return OUT_TOO_BIG;
-		irsa_buf_append(out, chunk, (size_t)n);
-		irsa_secure_zero(chunk, sizeof(chunk));
-	}
-}
-
 static int plugin_error(struct irsa_error *err, enum irsa_error_kind kind,
 			const struct irsa_kubeconfig_exec *e,
 			const struct irsa_kubeconfig_selection *sel, const char *fmt, ...) _printf_(5, 6);
@@ -221,66 +178,51 @@ static int run(const struct irsa_kubeconfig_exec *e, const struct irsa_kubeconfi
 	       struct irsa_buf *out, struct irsa_error *err)
 {
 	_cleanup_free_ char *info = NULL;
+	struct irsa_run_result res;
 	char **env, **argv;
-	posix_spawn_file_actions_t fa;
-	int pipefd[2] = { -1, -1 }, status = 0, rc;
-	enum outcome oc;
-	pid_t pid;
+	int rc;
 
 	if (!command_exists(e->command, getenv("PATH")))
 		return not_found(e, sel, err);
 	info = exec_info(e, sel);
 	env = build_env(e, info);
 	argv = irsa_malloc0((e->n_args + 2) * sizeof(*argv));
-
 	argv[0] = e->command;
 	for (size_t i = 0; i < e->n_args; i++)
 		argv[i + 1] = e->args[i];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		free(argv);
-		free_env(env);
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot create a pipe: %s", strerror(errno));
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	rc = posix_spawnp(&pid, e->command, &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
+	rc = irsa_run_capture(&(struct irsa_run){
+		.file = e->command,
+		.argv = argv,
+		.envp = env,
+		.stdin_null = true,
+		.timeout_ms = EXEC_TIMEOUT_MS,
+		.max_output = EXEC_OUTPUT_MAX,
+	}, out, &res);
 	free(argv);
 	free_env(env);
-	if (rc != 0) {
-		close(pipefd[0]);
-		if (rc == ENOENT)
-			return not_found(e, sel, err);
+	if (rc == ENOENT)
+		return not_found(e, sel, err);
+	if (rc != 0)
 		return plugin_error(err, IRSA_ERR_USAGE, e, sel, "cannot be run: %s", strerror(rc));
-	}
-	oc = read_all(pipefd[0], out);
-	close(pipefd[0]);
-	if (oc != OUT_EOF)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	switch (oc) {
-	case OUT_TIMEOUT:
+	switch (res.outcome) {
+	case IRSA_RUN_TIMED_OUT:
 		return plugin_error(err, IRSA_ERR_AUTH, e, sel, "did not finish within %lld s",
 				    EXEC_TIMEOUT_MS / 1000);
-	case OUT_TOO_BIG:
+	case IRSA_RUN_TOO_LARGE:
 		return plugin_error(err, IRSA_ERR_AUTH, e, sel, "printed more than %u bytes",
 				    EXEC_OUTPUT_MAX);
-	case OUT_ERROR:
-		return plugin_error(err, IRSA_ERR_INTERNAL, e, sel, "output could not be read: %s",
-				    strerror(errno));
-	case OUT_EOF:
+	case IRSA_RUN_READ_ERROR:
+		return plugin_error(err, IRSA_ERR_INTERNAL, e, sel, "output could not be read");
+	case IRSA_RUN_EXITED:
 		break;
 	}
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(res.wait_status))
 		return plugin_error(err, IRSA_ERR_AUTH, e, sel, "was killed by signal %d",
-				    WTERMSIG(status));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				    WTERMSIG(res.wait_status));
+	if (!WIFEXITED(res.wait_status) || WEXITSTATUS(res.wait_status) != 0)
 		return plugin_error(err, IRSA_ERR_AUTH, e, sel,
 				    "failed with exit status %d (its messages are above)",
-				    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+				    WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) : -1);
 	return 0;
 }
 

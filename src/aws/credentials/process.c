@@ -3,138 +3,58 @@
  * the command can prompt or explain its failures. The output is bounded
  * (64 KiB), the run too (60 s), and neither the output nor the command
  * line ever appear in a message: both may hold secrets. */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "irsa/buf.h"
 #include "irsa/log.h"
+#include "irsa/process.h"
 #include "irsa/strutil.h"
 #include "providers.h"
-
-extern char **environ;
-
-enum run_outcome {
-	RUN_EXITED,
-	RUN_TIMED_OUT,
-	RUN_TOO_LARGE,
-};
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Read the child's stdout until EOF, the limit or the deadline. */
-static enum run_outcome read_output(int fd, struct irsa_buf *out)
-{
-	long long deadline = monotonic_ms() + IRSA_PROCESS_TIMEOUT_MS;
-	char chunk[4096];
-
-	for (;;) {
-		long long left = deadline - monotonic_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-		int r;
-
-		if (left <= 0)
-			return RUN_TIMED_OUT;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return RUN_TIMED_OUT;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len + (size_t)n > IRSA_PROCESS_OUTPUT_MAX) {
-			irsa_secure_zero(chunk, sizeof(chunk));
-			return RUN_TOO_LARGE;
-		}
-		irsa_buf_append(out, chunk, (size_t)n);
-	}
-	irsa_secure_zero(chunk, sizeof(chunk));
-	return RUN_EXITED;
-}
-
-static int wait_child(pid_t pid, int *ret_status)
-{
-	while (waitpid(pid, ret_status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
 
 static int run(const char *profile, const char *command, struct irsa_buf *out,
 	       struct irsa_error *err)
 {
-	posix_spawn_file_actions_t fa;
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
-	int fds[2] = { -1, -1 };
-	enum run_outcome outcome;
-	int status, r;
-	pid_t pid;
+	const struct irsa_run spec = {
+		.file = "/bin/sh",
+		.argv = argv,
+		.timeout_ms = IRSA_PROCESS_TIMEOUT_MS,
+		.max_output = IRSA_PROCESS_OUTPUT_MAX,
+	};
+	struct irsa_run_result res;
+	int rc = irsa_run_capture(&spec, out, &res);
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (rc != 0)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL,
 				      "credential_process for profile '%s' could not be started: %s",
-				      profile, strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	/* dup2 clears close-on-exec on the child's stdout */
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	r = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close_fd(&fds[1]);
-	if (r != 0) {
-		close_fd(&fds[0]);
-		return irsa_error_set(err, IRSA_ERR_INTERNAL,
-				      "credential_process for profile '%s' could not be started: %s",
-				      profile, strerror(r));
-	}
-	outcome = read_output(fds[0], out);
-	close_fd(&fds[0]);
-	if (outcome != RUN_EXITED)
-		kill(pid, SIGKILL);
-	if (wait_child(pid, &status) < 0)
-		return irsa_error_set(err, IRSA_ERR_INTERNAL,
-				      "credential_process for profile '%s': cannot wait for it: %s",
-				      profile, strerror(errno));
-	if (outcome == RUN_TIMED_OUT)
+				      profile, strerror(rc));
+	switch (res.outcome) {
+	case IRSA_RUN_TIMED_OUT:
 		return irsa_error_set(err, IRSA_ERR_AUTH,
 				      "credential_process for profile '%s' did not finish within %d "
 				      "seconds", profile, IRSA_PROCESS_TIMEOUT_MS / 1000);
-	if (outcome == RUN_TOO_LARGE)
+	case IRSA_RUN_TOO_LARGE:
 		return irsa_error_set(err, IRSA_ERR_AUTH,
 				      "credential_process for profile '%s' printed more than %u bytes",
 				      profile, IRSA_PROCESS_OUTPUT_MAX);
-	if (WIFSIGNALED(status))
+	case IRSA_RUN_READ_ERROR:
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "credential_process for profile '%s': its output could not be read",
+				      profile);
+	case IRSA_RUN_EXITED:
+		break;
+	}
+	if (WIFSIGNALED(res.wait_status))
 		return irsa_error_set(err, IRSA_ERR_AUTH,
 				      "credential_process for profile '%s' was killed by signal %d",
-				      profile, WTERMSIG(status));
-	if (WEXITSTATUS(status) != 0)
+				      profile, WTERMSIG(res.wait_status));
+	if (WEXITSTATUS(res.wait_status) != 0)
 		return irsa_error_set(err, IRSA_ERR_AUTH,
 				      "credential_process for profile '%s' failed with exit status %d",
-				      profile, WEXITSTATUS(status));
+				      profile, WEXITSTATUS(res.wait_status));
 	return 0;
 }
 
