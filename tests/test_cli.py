@@ -248,6 +248,17 @@ class WhoamiTest(clitest.CliTestCase):
         r = self.run_cli("whoami", AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1")
         self.assertFails(r, 7)
 
+    @unittest.skipUnless(shutil.which("valgrind"), "valgrind is not installed")
+    @unittest.skipIf("ASAN_OPTIONS" in os.environ, "a sanitizer build cannot run under valgrind")
+    def test_whoami_valgrind_clean(self):
+        self.emu.faults([{"service": "sts", "kind": "throttle", "count": 1}])
+        proc = subprocess.run(
+            ["valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+             "--error-exitcode=99", clitest.IRSACTL, "whoami", "--debug", "--output", "yaml"],
+            env=self.env(), capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertNotIn("==", proc.stderr.replace("===", ""), proc.stderr)
+
     def test_stdout_closed_pipe_is_not_success(self):
         with open("/dev/full", "w") as full:
             proc = subprocess.run([clitest.IRSACTL, "whoami"], env=self.env(), stdout=full,
