@@ -25,7 +25,7 @@ import kube_emulator as ke  # noqa: E402
 from kube_harness import KubeEmulator, eks_token, PYTHON, EMULATOR  # noqa: E402
 from kube_yaml import YamlError, parse_yaml  # noqa: E402
 
-VECTOR = os.path.join(HERE, "..", "..", "shared", "testdata", "sigv4", "eks-token",
+VECTOR = os.path.join(HERE, "data", "sigv4", "eks-token",
                       "aws-iam-authenticator-get-with-sts.json")
 ARN_X = "arn:aws:iam::111122223333:role/x"
 ROLE_KEY = "eks.amazonaws.com/role-arn"
@@ -103,7 +103,6 @@ class EksTokenUnitTest(unittest.TestCase):
             self.verify("k8s-aws-v1." + base64.urlsafe_b64encode(bad.encode()).decode().rstrip("="))
         self.assertTrue(urllib.parse.urlsplit(url).query)
 
-    @unittest.skipUnless(os.path.exists(VECTOR), "shared EKS token vector not present")
     def test_aws_iam_authenticator_vector(self):
         with open(VECTOR) as f:
             v = json.load(f)
