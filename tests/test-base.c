@@ -486,8 +486,20 @@ TEST(path_expand_home)
 		unsetenv("HOME");
 }
 
+TEST(str_closest)
+{
+	const char *const names[] = { "s3-read", "s3-readwrite", "dynamodb-read", "whoami" };
+
+	CHECK_STR(irsa_str_closest("s3-reed", names, 4), "s3-read");
+	CHECK_STR(irsa_str_closest("whoamii", names, 4), "whoami");
+	CHECK_STR(irsa_str_closest("dynamo-read", names, 4), "dynamodb-read");
+	CHECK(irsa_str_closest("foo", names, 4) == NULL);
+	CHECK(irsa_str_closest("x", names, 0) == NULL);
+}
+
 int main(void)
 {
+	RUN(str_closest);
 	RUN(buf_printf);
 	RUN(buf_grows_and_stays_terminated);
 	RUN(buf_printf_exact_fits);

@@ -427,7 +427,7 @@ class BadInputTest(RoleTestCase):
                     "--service-account", "app"], "DNS-1123 label")
         self.check(["create-role", "--cluster", "demo", "--subject", "default:app",
                     "--role-name", "r" * 65], "at most 64")
-        self.check(base + ["--policy", "s3-reed:bucket=x"], "unknown policy template 's3-reed'")
+        self.check(base + ["--policy", "s3-reed:bucket=x"], "unknown policy template 's3-reed'; did you mean 's3-read'?")
         self.check(base + ["--policy", "s3-read:bucket=demo-bucket,colour=red"],
                    "has no parameter 'colour'")
         self.check(base + ["--policy", "s3-read"], "needs the parameter 'bucket'")

@@ -32,6 +32,10 @@ char *irsa_base64url_encode(const unsigned char *in, size_t len);
 /* Decodes standard base64; returns -1 on invalid input. */
 int irsa_base64_decode(const char *in, unsigned char **ret_out, size_t *ret_len);
 
+/* The name closest to word by edit distance, for "did you mean"; NULL
+ * when none is close (more than a third of the word, or 2 edits, off). */
+const char *irsa_str_closest(const char *word, const char *const *names, size_t n);
+
 /* Secure zeroing that the compiler cannot remove. */
 void irsa_secure_zero(void *p, size_t n);
 /* free() after zeroing strlen(s) bytes. */

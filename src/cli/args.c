@@ -172,47 +172,7 @@ void cli_args_init(struct cli_args *a, int argc)
 	a->positional = irsa_malloc0(((size_t)argc + 1) * sizeof(char *));
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *prev = irsa_malloc0((lb + 1) * sizeof(size_t));
-	size_t *cur = irsa_malloc0((lb + 1) * sizeof(size_t));
-	size_t d;
-
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
-	}
-	d = prev[lb];
-	free(prev);
-	free(cur);
-	return d;
-}
-
 const char *cli_suggest(const char *word, const char *const *names, size_t n)
 {
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = distance(word, names[i]);
-
-		if (d < best_d) {
-			best_d = d;
-			best = names[i];
-		}
-	}
-	/* Close enough: a third of the word, at least 2 edits. */
-	if (best && best_d <= (strlen(word) / 3 > 2 ? strlen(word) / 3 : 2))
-		return best;
-	return NULL;
+	return irsa_str_closest(word, names, n);
 }

@@ -23,6 +23,32 @@ const char *irsa_template_name(size_t i)
 	return i < irsa_template_files_n ? irsa_template_files[i].name : NULL;
 }
 
+static const char *closest_template(const char *name)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < irsa_template_files_n && n < 64; i++)
+		names[n++] = irsa_template_files[i].name;
+	return irsa_str_closest(name, names, n);
+}
+
+static char *template_names(void);
+
+static int unknown_template(const char *name, struct irsa_error *err)
+{
+	_cleanup_free_ char *names = template_names();
+	const char *hint = closest_template(name);
+
+	if (hint)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "unknown policy template '%s'; did you mean '%s'? "
+				      "(see 'irsactl policy list')", name, hint);
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "unknown policy template '%s'; the templates are: %s "
+			      "(see 'irsactl policy list')", name, names);
+}
+
 static char *template_names(void)
 {
 	struct irsa_buf b = IRSA_BUF_INIT;
@@ -49,13 +75,7 @@ static int load(const char *name, json_t **ret, struct irsa_error *err)
 		*ret = t;
 		return 0;
 	}
-	{
-		_cleanup_free_ char *names = template_names();
-
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "unknown policy template '%s'; the templates are: %s "
-				      "(see 'irsactl policy list')", name, names);
-	}
+	return unknown_template(name, err);
 }
 
 static char *param_names(const json_t *params)
