@@ -360,6 +360,42 @@ TEST(apply_object_keeps_owned)
 	json_decref(cur);
 }
 
+TEST(remove_patch)
+{
+	const char *ann[] = { "example.com/x", "example.com/absent" };
+	const char *lbl[] = { "irsa" };
+	struct irsa_sa_options o = { .namespace = "apps", .name = "web", .remove = true,
+				     .annotations = ann, .n_annotations = 2,
+				     .labels = lbl, .n_labels = 1 };
+	struct irsa_sa_spec s;
+	struct irsa_error err = { 0 };
+	json_error_t je;
+	json_t *cur = json_loads(
+		"{\"metadata\":{\"name\":\"web\",\"namespace\":\"apps\","
+		"\"annotations\":{\"eks.amazonaws.com/role-arn\":\"arn:aws:iam::111122223333:role/web\","
+		"\"example.com/x\":\"1\",\"theirs\":\"t\"},\"labels\":{\"app\":\"web\",\"irsa\":\"yes\"}}}",
+		0, &je);
+	json_t *bare = json_loads("{\"metadata\":{\"name\":\"web\",\"annotations\":{\"theirs\":\"t\"}}}",
+				  0, &je);
+	json_t *patch;
+	char *dump;
+
+	CHECK(cur != NULL && bare != NULL);
+	CHECK_INT(build(&o, &s, &err), 0);
+	patch = irsa_sa_remove_patch(&s, cur);
+	dump = json_dumps(patch, JSON_COMPACT | JSON_SORT_KEYS);
+	CHECK_STR(dump, "{\"metadata\":{\"annotations\":{\"eks.amazonaws.com/role-arn\":null,"
+			"\"example.com/x\":null},\"labels\":{\"irsa\":null}}}");
+	free(dump);
+	json_decref(patch);
+	/* nothing to take off: no patch at all */
+	CHECK(irsa_sa_remove_patch(&s, bare) == NULL);
+	CHECK(irsa_sa_remove_patch(&s, NULL) == NULL);
+	irsa_sa_spec_release(&s);
+	json_decref(cur);
+	json_decref(bare);
+}
+
 TEST(status_names)
 {
 	CHECK_STR(irsa_sa_status_name(IRSA_SA_CREATED), "created");
@@ -380,6 +416,7 @@ int main(void)
 	RUN(role_name_unresolved);
 	RUN(namespace_later);
 	RUN(apply_object_keeps_owned);
+	RUN(remove_patch);
 	RUN(status_names);
 	return tap_done();
 }

@@ -166,7 +166,10 @@ TEST(errors)
 	struct irsa_error err = { 0 };
 
 	CHECK_INT(parse_error("s3-reed:bucket=x", &ctx, &err), -1);
-	CHECK(strstr(err.message, "unknown policy template 's3-reed'") && strstr(err.message, "s3-read, s3-readwrite"));
+	CHECK(strstr(err.message, "unknown policy template 's3-reed'; did you mean 's3-read'?"));
+	CHECK_INT(parse_error("nothing-like-it", &ctx, &err), -1);
+	CHECK(strstr(err.message, "unknown policy template 'nothing-like-it'") &&
+	      strstr(err.message, "s3-read, s3-readwrite"));
 	CHECK_INT(err.kind, IRSA_ERR_USAGE);
 	CHECK_INT(parse_error("s3-read:bucket=x12,colour=red", &ctx, &err), -1);
 	CHECK(strstr(err.message, "no parameter 'colour'") && strstr(err.message, "bucket (required), prefix"));

@@ -522,14 +522,63 @@ class ApplyTest(Base):
         r = self.apply("-n", "apps", "-s", "web", "--remove")
         self.assertIn("unchanged", r.out)
         self.assertEqual(self.writes(), [])
-        # an annotation another manager owns: say how to remove it
-        self.kube.seed(serviceaccounts=[{"namespace": "apps", "name": "old", "annotations": {RA: ROLE},
-                                         "manager": "kubectl-annotate"}])
+
+    def test_remove_annotation_another_manager_owns(self):
+        # written by `kubectl annotate` first, then adopted by irsactl: server-side
+        # apply could not take it off, the merge patch does
+        self.kube.seed(serviceaccounts=[{"namespace": "apps", "name": "old",
+                                         "annotations": {RA: ROLE, "team": "payments"},
+                                         "labels": {"app": "old"}, "manager": "kubectl-annotate"}])
+        r = self.apply("-n", "apps", "-s", "old", "--role-arn", ROLE, "--audience", "sts.amazonaws.com")
+        self.assertOk(r)
+        managers = {m["manager"] for m in self.state_sa("apps", "old")["metadata"]["managedFields"]}
+        self.assertEqual(managers, {"kubectl-annotate", "irsactl"})
+        before = self.state_sa("apps", "old")
+        # --dry-run: the server is asked with dryRun=All, nothing changes
+        self.kube.clear_log()
+        r = self.apply("-n", "apps", "-s", "old", "--remove", "--dry-run")
+        self.assertOk(r)
+        self.assertEqual(self.writes(), [])
+        patches = [e for e in self.kube.log() if e["method"] == "PATCH"]
+        self.assertEqual(len(patches), 1, self.kube.log())
+        self.assertIn("dryRun=All", patches[0]["query"])
+        self.assertEqual(patches[0]["content_type"], "application/merge-patch+json")
+        self.assertEqual(self.state_sa("apps", "old"), before)
+        # for real: one merge patch, exit 0, only the IRSA annotations go
+        self.kube.clear_log()
+        r = self.apply("-n", "apps", "-s", "old", "--remove", "--output", "json")
+        self.assertOk(r)
+        self.assertEqual(r.json()["status"], "updated")
+        self.assertEqual(r.json()["annotations"], {"team": "payments"})
+        writes = self.writes()
+        self.assertEqual(len(writes), 1, writes)
+        self.assertEqual(writes[0]["method"], "PATCH")
+        self.assertEqual(writes[0]["content_type"], "application/merge-patch+json")
+        self.assertIn("fieldManager=irsactl", writes[0]["query"])
+        md = self.state_sa("apps", "old")["metadata"]
+        self.assertEqual(md["annotations"], {"team": "payments"})
+        self.assertEqual(md["labels"], {"app": "old"})
+        # second run: unchanged, no write
         self.kube.clear_log()
         r = self.apply("-n", "apps", "-s", "old", "--remove")
-        self.assertFails(r, 5, "managed by 'kubectl-annotate'")
-        self.assertIn("kubectl annotate serviceaccount -n apps old eks.amazonaws.com/role-arn-", r.err)
+        self.assertOk(r)
+        self.assertIn("unchanged", r.out)
         self.assertEqual(self.writes(), [])
+        self.assertEqual(self.state_sa("apps", "old")["metadata"]["annotations"], {"team": "payments"})
+
+    def test_remove_extra_keys_another_manager_owns(self):
+        self.kube.seed(serviceaccounts=[{"namespace": "apps", "name": "web",
+                                         "annotations": {RA: ROLE, "example.com/x": "1", "keep": "k"},
+                                         "labels": {"irsa": "yes", "app": "web"},
+                                         "manager": "kubectl-client-side-apply"}])
+        self.kube.clear_log()
+        r = self.apply("-n", "apps", "-s", "web", "--remove", "-a", "example.com/x", "-l", "irsa")
+        self.assertOk(r)
+        self.assertIn("updated", r.out)
+        self.assertEqual(len(self.writes()), 1)
+        md = self.state_sa("apps", "web")["metadata"]
+        self.assertEqual(md["annotations"], {"keep": "k"})
+        self.assertEqual(md["labels"], {"app": "web"})
 
     def test_dry_run_writes_nothing(self):
         r = self.apply("-n", "apps", "-s", "web", "--role-arn", ROLE, "--dry-run")

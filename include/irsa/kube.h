@@ -48,6 +48,15 @@ int irsa_kube_get_service_account(struct irsa_kube *k, const char *ns, const cha
 int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const char *name,
 				    const json_t *object, bool force, bool dry_run,
 				    json_t **ret, struct irsa_error *err);
+/* JSON merge patch (RFC 7386; PATCH application/merge-patch+json,
+ * fieldManager "irsactl", dryRun=All when dry_run) of the ServiceAccount.
+ * A null value deletes the key whichever field manager owns it, e.g.
+ * {"metadata":{"annotations":{"KEY":null}}}. IRSA_ERR_NOT_FOUND when the
+ * ServiceAccount does not exist. *ret is the object the server returns
+ * (caller decrefs; may be NULL). */
+int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const char *name,
+				    const json_t *merge_patch, bool dry_run, json_t **ret,
+				    struct irsa_error *err);
 /* Namespaces. */
 int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			       struct irsa_error *err);

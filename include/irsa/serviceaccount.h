@@ -146,9 +146,10 @@ struct irsa_sa_apply_result {
  * apply the --overwrite rule, and server-side apply (field manager
  * irsactl) only when something changes. The applied object carries the
  * fields irsactl already owns plus the spec, so an earlier --audience is
- * kept. Removing an annotation that another field manager owns is
- * IRSA_ERR_CONFLICT (server-side apply cannot take it off). A conflict on
- * apply says to use --force-conflicts. Release ret with
+ * kept. A conflict on apply says to use --force-conflicts. A remove spec
+ * sends instead one JSON merge patch nulling the keys present (see
+ * irsa_sa_remove_patch()), which takes them off whichever field manager
+ * owns them; nothing is sent when none is present. Release ret with
  * irsa_sa_apply_result_release(). */
 int irsa_sa_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
 		  const struct irsa_sa_apply_options *o, struct irsa_sa_apply_result *ret,
@@ -166,3 +167,7 @@ const char *irsa_sa_other_manager(const json_t *obj, const char *key, bool is_la
  * managedFields) with the spec on top. current may be NULL. Caller
  * decrefs. */
 json_t *irsa_sa_apply_object(const struct irsa_sa_spec *s, const json_t *current);
+/* For a remove spec: the merge patch {"metadata": {"annotations": {K: null},
+ * "labels": {K: null}}} with exactly the spec's keys present in current,
+ * or NULL when none is. Caller decrefs. */
+json_t *irsa_sa_remove_patch(const struct irsa_sa_spec *s, const json_t *current);

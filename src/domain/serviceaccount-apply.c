@@ -1,5 +1,6 @@
 /* The ServiceAccount against the outside world: the role ARN from the
- * caller's identity (STS), and the cluster through server-side apply. */
+ * caller's identity (STS), and the cluster through server-side apply
+ * (--remove: a JSON merge patch). */
 #include <stdio.h>
 #include <string.h>
 
@@ -143,37 +144,50 @@ void irsa_sa_apply_result_release(struct irsa_sa_apply_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Removing through server-side apply only works for fields irsactl
- * owns alone; say so before sending anything. */
-static int check_removable(const struct irsa_sa_spec *s, const json_t *current,
-			   struct irsa_error *err)
+/* null for every key of the list present in cur; false when none is */
+static bool null_present(const struct irsa_sa_kv *list, size_t n, const json_t *cur, json_t *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (json_object_get(cur, list[i].key)) {
+			json_object_set_new(out, list[i].key, json_null());
+			any = true;
+		}
+	return any;
+}
+
+json_t *irsa_sa_remove_patch(const struct irsa_sa_spec *s, const json_t *current)
 {
 	const json_t *md = json_object_get(current, "metadata");
+	json_t *annotations = json_object(), *labels = json_object();
+	json_t *patch_md = json_object();
 
-	for (int lbl = 0; lbl < 2; lbl++) {
-		const struct irsa_sa_kv *list = lbl ? s->labels : s->annotations;
-		size_t n = lbl ? s->n_labels : s->n_annotations;
-		const json_t *cur = json_object_get(md, lbl ? "labels" : "annotations");
-
-		for (size_t i = 0; i < n; i++) {
-			const char *other;
-
-			if (!json_object_get(cur, list[i].key))
-				continue;
-			other = irsa_sa_other_manager(current, list[i].key, lbl);
-			if (other)
-				return irsa_error_set(err, IRSA_ERR_CONFLICT,
-						      "cannot remove %s '%s' from service account "
-						      "'%s/%s': it is managed by '%s', not only by "
-						      "irsactl; remove it with 'kubectl annotate "
-						      "serviceaccount -n %s %s %s-'%s",
-						      lbl ? "label" : "annotation", list[i].key,
-						      s->namespace, s->name, other, s->namespace,
-						      s->name, list[i].key,
-						      lbl ? " (kubectl label for a label)" : "");
-		}
+	if (null_present(s->annotations, s->n_annotations, json_object_get(md, "annotations"),
+			 annotations))
+		json_object_set(patch_md, "annotations", annotations);
+	if (null_present(s->labels, s->n_labels, json_object_get(md, "labels"), labels))
+		json_object_set(patch_md, "labels", labels);
+	json_decref(annotations);
+	json_decref(labels);
+	if (!json_object_size(patch_md)) {
+		json_decref(patch_md);
+		return NULL;
 	}
-	return 0;
+	return json_pack("{s:o}", "metadata", patch_md);
+}
+
+/* --remove: one JSON merge patch that nulls the keys present. Unlike
+ * server-side apply it takes a key off whichever field manager owns it,
+ * which is what --remove asks for. */
+static int remove_keys(struct irsa_kube *k, const struct irsa_sa_spec *s, const json_t *current,
+		       bool dry_run, json_t **ret, struct irsa_error *err)
+{
+	_cleanup_(json_decrefp) json_t *patch = irsa_sa_remove_patch(s, current);
+
+	if (!patch)
+		return 0;
+	return irsa_kube_patch_service_account(k, s->namespace, s->name, patch, dry_run, ret, err);
 }
 
 static json_t *copy_map(const json_t *obj, const char *key)
@@ -231,9 +245,12 @@ int irsa_sa_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
 		ret->status = IRSA_SA_UNCHANGED;
 	} else if (!changed) {
 		ret->status = IRSA_SA_UNCHANGED;
-	} else {
-		if (s->remove && check_removable(s, current, err) < 0)
+	} else if (s->remove) {
+		if (remove_keys(k, s, current, o->dry_run, &applied, err) < 0)
 			return -1;
+		ret->status = IRSA_SA_UPDATED;
+		irsa_sa_merge(s, annotations, labels);
+	} else {
 		/* a namespace that does not exist yet (dry run) cannot take a
 		 * server-side dry run either: report what would happen */
 		if (!(o->dry_run && ret->namespace_created)) {

@@ -456,6 +456,32 @@ int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const c
 	return 0;
 }
 
+int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const char *name,
+				    const json_t *merge_patch, bool dry_run, json_t **ret,
+				    struct irsa_error *err)
+{
+	_cleanup_free_ char *path = NULL, *what = NULL, *body = NULL;
+	json_t *obj = NULL;
+
+	if (check_names(ns, name, err) < 0)
+		return -1;
+	if (!json_is_object(merge_patch))
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "patch: the merge patch is not a JSON object");
+	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s?fieldManager=" FIELD_MANAGER
+			     "%s", ns, name, dry_run ? "&dryRun=All" : "");
+	what = irsa_asprintf("patch serviceaccount '%s/%s'", ns, name);
+	body = json_dumps(merge_patch, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!body)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the merge patch as JSON");
+	if (kube_call(k, "PATCH", path, "application/merge-patch+json", body, what, &obj, err) < 0)
+		return -1;
+	if (ret)
+		*ret = obj;
+	else
+		json_decref(obj);
+	return 0;
+}
+
 int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			       struct irsa_error *err)
 {
