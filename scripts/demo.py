@@ -36,7 +36,7 @@ class Demo:
         self.env = env
         self.failed = False
 
-    def step(self, title, *args, expect=0, stdin=None):
+    def step(self, title, *args, expect=0, stdin=None, says=None):
         print()
         print(bold("# " + title))
         print("$ irsactl " + " ".join(shlex.quote(a) for a in args))
@@ -46,6 +46,9 @@ class Demo:
         sys.stdout.write(proc.stdout)
         if proc.returncode != expect:
             print("demo: step failed with exit status %d (expected %d)" % (proc.returncode, expect))
+            self.failed = True
+        if says and says not in proc.stdout:
+            print("demo: step did not say '%s'" % says)
             self.failed = True
         return proc
 
@@ -87,7 +90,7 @@ def main():
                   "--tag", "team=payments"]
         d.step("Preview the role (nothing is changed)", *create, "--dry-run")
         d.step("Create the role with its trust policy and permissions", *create)
-        d.step("Run it again: nothing to do", *create)
+        d.step("Run it again: nothing to do", *create, says="unchanged")
         d.step("The trust policy irsactl wrote", "render-trust-policy", "--cluster", CLUSTER,
                "--namespace", NAMESPACE, "--service-account", SA)
         d.step("The annotated ServiceAccount, for GitOps", "annotate-sa", "--namespace", NAMESPACE,
@@ -99,9 +102,9 @@ def main():
                  "--role-name", ROLE, "--sts-regional-endpoints", "true", "--apply",
                  "--create-namespace"]
         d.step("Apply it to the cluster (server-side apply, field manager irsactl)", *apply)
-        d.step("Apply again: unchanged", *apply)
+        d.step("Apply again: unchanged", *apply, says="unchanged")
         d.step("Everything in one go is idempotent: associate again", "associate-oidc",
-               "--cluster", CLUSTER)
+               "--cluster", CLUSTER, says="unchanged")
         if shutil.which("kubectl"):
             print()
             print(bold("# What kubectl sees (authenticated through 'irsactl token')"))
@@ -123,6 +126,12 @@ def main():
             sum(1 for e in aws_log if e.get("error_code") == "SignatureDoesNotMatch")))
         print("Kubernetes requests: %d, of which writes: %d" % (
             len(kube_log), sum(1 for e in kube_log if e.get("write"))))
+        rejected = sum(1 for e in aws_log if e.get("error_code") == "SignatureDoesNotMatch")
+        mutating_after_setup = [e for e in aws_log[-3:] if e.get("mutating")]
+        if rejected or mutating_after_setup:
+            print("demo: %d rejected signatures, %d mutating requests in the last run" % (
+                rejected, len(mutating_after_setup)))
+            d.failed = True
         print()
         if d.failed:
             print("demo: FAILED")
