@@ -108,74 +108,102 @@ class Base(CliTestCase):
 # ---------------------------------------------------------------------------
 
 
+# (arguments, annotations, labels, namespace, name) printed on stdout; each is checked
+# exactly below, parsed with PyYAML and compared with kubectl in their own tests
+STDOUT_CASES = {
+    "role_arn_only": (["--role-arn", ROLE], {RA: ROLE}, None, "apps", "web"),
+    "all_four": (["--role-arn", ROLE, "--audience", "sts.amazonaws.com",
+                  "--sts-regional-endpoints", "true", "--token-expiration", "86400"],
+                 {RA: ROLE, AUD: "sts.amazonaws.com", STS: "true", EXP: "86400"}, None, "apps", "web"),
+    "sts_false": (["--role-arn", ROLE, "--sts-regional-endpoints", "false"], {RA: ROLE, STS: "false"},
+                  None, "apps", "web"),
+    "extra_labels_and_annotations": (
+        ["--role-arn", ROLE, "--label", "app.kubernetes.io/name=web", "-l", "tier=",
+         "--annotation", "example.com/note=yes: really", "-a", "example.com/n=0x1F"],
+        {RA: ROLE, "example.com/note": "yes: really", "example.com/n": "0x1F"},
+        {"app.kubernetes.io/name": "web", "tier": ""}, "apps", "web"),
+    "aws_cn_arn": (["--role-arn", ROLE_CN], {RA: ROLE_CN}, None, "kube-system", "ebs-csi.controller"),
+}
+
+
 class StdoutTest(Base):
     """The YAML on stdout parses as a v1 ServiceAccount whose annotations are all strings,
     and equals what kubectl makes from the same input."""
 
-    def check(self, args, annotations, labels=None, ns="apps", name="web"):
+    def check(self, case):
+        args, annotations, labels, ns, name = STDOUT_CASES[case]
         r = self.sa("-n", ns, "-s", name, *args)
         self.assertOk(r)
         self.assertEqual(r.err, "", repr(r))
         self.assertFalse(r.out.startswith("---"), r.out)
-        if yaml:
-            docs = list(yaml.safe_load_all(r.out))
-            self.assertEqual(len(docs), 1)
-            obj = docs[0]
-            self.assertEqual(obj["apiVersion"], "v1")
-            self.assertEqual(obj["kind"], "ServiceAccount")
-            self.assertEqual(obj["metadata"]["name"], name)
-            self.assertEqual(obj["metadata"]["namespace"], ns)
-            self.assertEqual(obj["metadata"]["annotations"], annotations)
-            for k, v in obj["metadata"]["annotations"].items():
-                self.assertIsInstance(v, str, k)
-            self.assertEqual(obj["metadata"].get("labels"), labels)
-            self.assertEqual(sorted(obj), ["apiVersion", "kind", "metadata"])
         # --output json prints the same object
         j = self.sa("-n", ns, "-s", name, *args, "--output", "json")
         self.assertOk(j)
-        self.assertEqual(j.json()["metadata"]["annotations"], annotations)
-        if KUBECTL:
-            plain = os.path.join(self.home, "plain.yaml")
-            ours = os.path.join(self.home, "ours.yaml")
-            self.write("plain.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n"
-                       "  name: %s\n  namespace: %s\n" % (name, ns))
-            self.write("ours.yaml", r.out)
-            want = self.kubectl("annotate", "--local", "-f", plain, "-o", "json",
-                                *["%s=%s" % kv for kv in annotations.items()])
-            if labels:
-                self.write("plain.yaml", json.dumps(want))
-                want = self.kubectl("label", "--local", "-f", plain, "-o", "json",
-                                    *["%s=%s" % kv for kv in labels.items()])
-            # kubectl reads our YAML into the very same object (removing a key that
-            # is not there is a no-op that makes kubectl print it)
-            got = self.kubectl("annotate", "--local", "-f", ours, "-o", "json", "irsactl.test/none-")
-            self.assertEqual(got["metadata"]["annotations"], want["metadata"]["annotations"])
-            self.assertEqual(got, want)
+        obj = j.json()
+        self.assertEqual(obj["metadata"]["annotations"], annotations)
+        self.assertEqual(obj["metadata"].get("labels"), labels)
         return r
 
+    @unittest.skipUnless(yaml, "PyYAML (python3-yaml) is not installed")
+    def test_parses_as_yaml(self):
+        for case, (args, annotations, labels, ns, name) in STDOUT_CASES.items():
+            with self.subTest(case=case):
+                r = self.check(case)
+                docs = list(yaml.safe_load_all(r.out))
+                self.assertEqual(len(docs), 1)
+                obj = docs[0]
+                self.assertEqual(obj["apiVersion"], "v1")
+                self.assertEqual(obj["kind"], "ServiceAccount")
+                self.assertEqual(obj["metadata"]["name"], name)
+                self.assertEqual(obj["metadata"]["namespace"], ns)
+                self.assertEqual(obj["metadata"]["annotations"], annotations)
+                for k, v in obj["metadata"]["annotations"].items():
+                    self.assertIsInstance(v, str, k)
+                self.assertEqual(obj["metadata"].get("labels"), labels)
+                self.assertEqual(sorted(obj), ["apiVersion", "kind", "metadata"])
+
+    @unittest.skipUnless(KUBECTL, "kubectl is not installed")
+    def test_same_object_as_kubectl(self):
+        for case, (args, annotations, labels, ns, name) in STDOUT_CASES.items():
+            with self.subTest(case=case):
+                r = self.check(case)
+                plain = os.path.join(self.home, "plain.yaml")
+                ours = os.path.join(self.home, "ours.yaml")
+                self.write("plain.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n"
+                           "  name: %s\n  namespace: %s\n" % (name, ns))
+                self.write("ours.yaml", r.out)
+                want = self.kubectl("annotate", "--local", "-f", plain, "-o", "json",
+                                    *["%s=%s" % kv for kv in annotations.items()])
+                if labels:
+                    self.write("plain.yaml", json.dumps(want))
+                    want = self.kubectl("label", "--local", "-f", plain, "-o", "json",
+                                        *["%s=%s" % kv for kv in labels.items()])
+                # kubectl reads our YAML into the very same object (removing a key that
+                # is not there is a no-op that makes kubectl print it)
+                got = self.kubectl("annotate", "--local", "-f", ours, "-o", "json", "irsactl.test/none-")
+                self.assertEqual(got["metadata"]["annotations"], want["metadata"]["annotations"])
+                self.assertEqual(got, want)
+
     def test_role_arn_only(self):
-        r = self.check(["--role-arn", ROLE], {RA: ROLE})
+        r = self.check("role_arn_only")
         self.assertEqual(r.out,
                          "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
                          "  namespace: apps\n  annotations:\n"
                          "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n")
 
     def test_all_four_annotations(self):
-        r = self.check(["--role-arn", ROLE, "--audience", "sts.amazonaws.com",
-                        "--sts-regional-endpoints", "true", "--token-expiration", "86400"],
-                       {RA: ROLE, AUD: "sts.amazonaws.com", STS: "true", EXP: "86400"})
+        r = self.check("all_four")
         self.assertIn('eks.amazonaws.com/sts-regional-endpoints: "true"\n', r.out)
         self.assertIn('eks.amazonaws.com/token-expiration: "86400"\n', r.out)
-        self.check(["--role-arn", ROLE, "--sts-regional-endpoints", "false"], {RA: ROLE, STS: "false"})
+        r = self.check("sts_false")
+        self.assertIn('eks.amazonaws.com/sts-regional-endpoints: "false"\n', r.out)
 
     def test_extra_labels_and_annotations(self):
-        self.check(["--role-arn", ROLE, "--label", "app.kubernetes.io/name=web", "-l", "tier=",
-                    "--annotation", "example.com/note=yes: really", "-a", "example.com/n=0x1F"],
-                   {RA: ROLE, "example.com/note": "yes: really", "example.com/n": "0x1F"},
-                   {"app.kubernetes.io/name": "web", "tier": ""})
+        self.check("extra_labels_and_annotations")
 
     def test_aws_cn_arn(self):
-        self.check(["--role-arn", ROLE_CN], {RA: ROLE_CN}, ns="kube-system", name="ebs-csi.controller")
+        r = self.check("aws_cn_arn")
+        self.assertIn("eks.amazonaws.com/role-arn: %s\n" % ROLE_CN, r.out)
 
     def test_token_expiration_warnings(self):
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--token-expiration", "300")
@@ -289,11 +317,38 @@ class FileTest(Base):
         self.assertEqual(self.read(path), first)
         self.assertEqual([f for f in os.listdir(self.home) if "irsactl" in f], [])
 
-    def test_merge_into_multi_document_manifest(self):
+    def merge_web(self):
+        """Merge the IRSA annotations for apps/web into MANIFEST; returns (path, result)."""
         path = self.write("app.yaml", MANIFEST) or os.path.join(self.home, "app.yaml")
         os.chmod(path, 0o600)
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--sts-regional-endpoints", "true",
                     "-l", "irsa=enabled", "-f", path)
+        return path, r
+
+    @unittest.skipUnless(yaml, "PyYAML (python3-yaml) is not installed")
+    def test_merged_manifest_parses_as_yaml(self):
+        path, r = self.merge_web()
+        self.assertOk(r)
+        after = self.read(path).decode()
+        docs = list(yaml.safe_load_all(after))
+        self.assertEqual(len(docs), 4)
+        self.assertEqual(docs[2]["metadata"]["annotations"],
+                         {"team.example.com/owner": "payments", RA: ROLE, STS: "true"})
+        before = list(yaml.safe_load_all(MANIFEST))
+        for i in (0, 1, 3):
+            self.assertEqual(docs[i], before[i])
+
+    @unittest.skipUnless(KUBECTL, "kubectl is not installed")
+    def test_kubectl_reads_merged_manifest(self):
+        path, r = self.merge_web()
+        self.assertOk(r)
+        got = self.kubectl("annotate", "--local", "-f", path, "-o", "json", "irsactl.test/none-")
+        self.assertEqual(len(got), 4)
+        self.assertEqual(got[2]["metadata"]["annotations"][RA], ROLE)
+        self.assertEqual(got[1]["kind"], "Service")
+
+    def test_merge_into_multi_document_manifest(self):
+        path, r = self.merge_web()
         self.assertOk(r)
         self.assertEqual(r.out, "service account 'apps/web' updated in '%s' (document 3)\n" % path)
         self.assertEqual(r.err, "")
@@ -317,11 +372,6 @@ class FileTest(Base):
                          "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
                          "    eks.amazonaws.com/sts-regional-endpoints: \"true\"")
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        if yaml:
-            docs = list(yaml.safe_load_all(after))
-            self.assertEqual(docs[2]["metadata"]["annotations"],
-                             {"team.example.com/owner": "payments", RA: ROLE, STS: "true"})
-            self.assertEqual(docs[0], list(yaml.safe_load_all(MANIFEST))[0])
         # a second run leaves the file byte-identical and untouched
         mtime = os.stat(path).st_mtime_ns
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--sts-regional-endpoints", "true",
@@ -330,12 +380,6 @@ class FileTest(Base):
         self.assertIn("unchanged", r.out)
         self.assertEqual(self.read(path).decode(), after)
         self.assertEqual(os.stat(path).st_mtime_ns, mtime)
-        # kubectl reads all four documents
-        if KUBECTL:
-            got = self.kubectl("annotate", "--local", "-f", path, "-o", "json", "irsactl.test/none-")
-            self.assertEqual(len(got), 4)
-            self.assertEqual(got[2]["metadata"]["annotations"][RA], ROLE)
-            self.assertEqual(got[1]["kind"], "Service")
 
     def test_merge_conflict_and_overwrite(self):
         path = self.write("app.yaml", MANIFEST) or os.path.join(self.home, "app.yaml")
@@ -673,8 +717,7 @@ class BadInputTest(Base):
     def test_bad_kubeconfig(self):
         missing = os.path.join(self.home, "nope")
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", missing)
-        self.assertNotEqual(r.rc, 0)
-        self.assertFails(r, r.rc, missing)
+        self.assertFails(r, 2, "cannot read kubeconfig '%s'" % missing)
         garbage = self.write("garbage", "clusters: [\n") or os.path.join(self.home, "garbage")
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", garbage)
         self.assertFails(r, 2, garbage)
@@ -682,12 +725,55 @@ class BadInputTest(Base):
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", cfg,
                     "--context", "nosuch")
         self.assertFails(r, 2, "nosuch")
-        os.chmod(cfg, 0)
-        if os.geteuid() != 0:
-            r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", cfg)
-            self.assertFails(r, 2, cfg)
         self.assertEqual(self.kube.log(), [])
 
+    def test_unreadable_kubeconfig(self):
+        # a directory cannot be read as a file even by root, so this runs in CI (root)
+        # as well; the chmod 000 file below only fails for other users
+        directory = os.path.join(self.home, "kubeconfig.d")
+        os.mkdir(directory)
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", directory)
+        self.assertFails(r, 2, "cannot read kubeconfig '%s': it is a directory" % directory)
+        self.assertEqual(r.out, "")
+        self.assertEqual(os.listdir(directory), [])
+        cfg = self.kube.write_kubeconfig(os.path.join(self.home, "config"), auth="token")
+        os.chmod(cfg, 0)
+        if os.geteuid() != 0:
+            before = os.stat(cfg)
+            r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", cfg)
+            self.assertFails(r, 2, "'%s'" % cfg)
+            self.assertEqual(r.out, "")
+            after = os.stat(cfg)
+            self.assertEqual((after.st_mtime_ns, after.st_size, stat.S_IMODE(after.st_mode)),
+                             (before.st_mtime_ns, before.st_size, 0))
+        self.assertEqual(sorted(os.listdir(self.home)), ["config", "kubeconfig.d"])
+        self.assertEqual(self.kube.log(), [])
+
+    def exec_kubeconfig(self, body):
+        """A kubeconfig for the emulator whose user runs a shell-script exec plugin."""
+        script = self.write("plugin.sh", "#!/bin/sh\n" + body, mode=0o755)
+        user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": script, "args": [],
+                         "interactiveMode": "Never"}}
+        return self.kube.write_kubeconfig(os.path.join(self.home, "config"), auth="exec-v1",
+                                          extra_user=user), script
+
+    def test_exec_plugin_fails(self):
+        cfg, script = self.exec_kubeconfig("echo 'plugin: no credentials' >&2\nexit 1\n")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", cfg)
+        # auth: the exec plugin could not give a credential
+        self.assertFails(r, 3, "exec plugin '%s' of user 'emulator-user' (kubeconfig '%s') failed with "
+                               "exit status 1" % (script, cfg))
+        self.assertIn("plugin: no credentials\n", r.err)
+        self.assertEqual(r.out, "")
+        self.assertEqual(self.kube.log(), [])
+
+    def test_exec_plugin_prints_garbage(self):
+        cfg, script = self.exec_kubeconfig("echo 'this is not json {'\n")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--kubeconfig", cfg)
+        self.assertFails(r, 3, "exec plugin '%s' of user 'emulator-user' (kubeconfig '%s') printed "
+                               "something that is not an ExecCredential" % (script, cfg))
+        self.assertEqual(r.out, "")
+        self.assertEqual(self.kube.log(), [])
 
 if __name__ == "__main__":
     main()

@@ -162,6 +162,46 @@ class TokenTest(KubeCase):
         status, _, _ = self.kube.request("GET", "/api/v1/namespaces", token=tok)
         self.assertEqual(status, 401)
 
+    @unittest.skipUnless(shutil.which("faketime"), "faketime is not installed")
+    def test_token_matches_aws_iam_authenticator_vector(self):
+        """Under faketime at the vector's signing time, `irsactl token` prints exactly the
+        token aws-iam-authenticator makes (TestGetWithSTS), expiring 14 minutes later."""
+        with open(os.path.join(HERE, "data", "sigv4", "eks-token",
+                               "aws-iam-authenticator-get-with-sts.json")) as f:
+            vec = json.load(f)
+        creds = vec["credentials"]
+        self.assertIsNone(creds["session_token"])
+        signed = datetime.datetime.strptime(vec["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        self.assertEqual(signed.timestamp(), vec["unix_time"])
+        # clean_env: no AWS_ENDPOINT_URL*, AWS_EC2_METADATA_DISABLED=true, HOME and the AWS
+        # config and credentials files in an empty temporary directory
+        env = self.env(AWS_ACCESS_KEY_ID=base64.b64decode(creds["access_key_id_base64"]).decode(),
+                       AWS_SECRET_ACCESS_KEY=base64.b64decode(creds["secret_access_key_base64"]).decode(),
+                       TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1")
+        self.assertFalse([k for k in env if k.startswith("AWS_ENDPOINT_URL")])
+        self.assertEqual(env["AWS_EC2_METADATA_DISABLED"], "true")
+        self.assertEqual(os.listdir(self.home), [])
+        # libfaketime is preloaded ahead of the ASan runtime, which an ASan build refuses
+        # unless told not to check (harmless for a build without ASan)
+        asan = env.get("ASAN_OPTIONS")
+        env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "verify_asan_link_order=0"
+        # a frozen clock (the absolute form, interpreted in TZ): the signing second cannot
+        # tick over however slowly the binary starts
+        fake = signed.strftime("%Y-%m-%d %H:%M:%S")
+        proc = subprocess.run(["faketime", "-f", fake, IRSACTL, "token", "--cluster", vec["cluster_id"],
+                               "--region", vec["region"]],
+                              env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, "")
+        cred = json.loads(proc.stdout)
+        self.assertEqual(cred["kind"], "ExecCredential")
+        self.assertEqual(cred["apiVersion"], EXEC_V1B1)
+        self.assertEqual(cred["status"]["token"], vec["expected_token"])
+        self.assertEqual(cred["status"]["expirationTimestamp"],
+                         (signed + datetime.timedelta(minutes=14)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.assertEqual(cred["status"]["expirationTimestamp"], "2023-04-28T00:14:00Z")
+
     def test_bad_input(self):
         r = self.run_cli("token", **alice_env())
         self.assertFails(r, 2, "--cluster")
