@@ -93,5 +93,44 @@ class CliTestCase(unittest.TestCase):
             self.assertIn(message_part, r.err, repr(r))
 
 
+class AwsEmulatorCase(CliTestCase):
+    """One AWS emulator for the whole class (self.emu), reset before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        from aws_harness import AwsEmulator, load_accounts
+        cls.emu = AwsEmulator()
+        cls.emu.__enter__()
+        cls.accounts = load_accounts()["access_keys"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.__exit__(None, None, None)
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+
+
+class KubeEmulatorCase(CliTestCase):
+    """One Kubernetes emulator for the whole class (self.kube), reset before
+    each test with the namespace 'apps' seeded."""
+    kube = None
+
+    @classmethod
+    def setUpClass(cls):
+        from kube_harness import KubeEmulator
+        cls.kube = KubeEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kube.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.kube.reset()
+        self.kube.seed(namespaces=["apps"])
+
+
 def main():
     unittest.main(verbosity=2)

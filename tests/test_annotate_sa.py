@@ -8,7 +8,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import unittest
 
 from clitest import CliTestCase, IRSACTL, main

@@ -2,13 +2,11 @@
 """The CLI frame: help, version, typos, exit codes, completion, man pages,
 and whoami's retry, error and redaction behaviour against the AWS emulator."""
 import os
-import re
 import shutil
 import subprocess
 import unittest
 
 import clitest
-from aws_harness import AwsEmulator, load_accounts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAN = os.path.join(HERE, "..", "man")
@@ -120,20 +118,9 @@ class FrameTest(clitest.CliTestCase):
             self.assertIn("*%d*\n" % code, main)
 
 
-class WhoamiTest(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator()
-        cls.emu.__enter__()
-        cls.accounts = load_accounts()["access_keys"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.__exit__(None, None, None)
-
+class WhoamiTest(clitest.AwsEmulatorCase):
     def setUp(self):
         super().setUp()
-        self.emu.reset()
         self.extra_env = dict(self.emu.env(key=ALICE))
         self.extra_env.pop("AWS_CONFIG_FILE", None)
         self.extra_env.pop("AWS_SHARED_CREDENTIALS_FILE", None)

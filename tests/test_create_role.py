@@ -6,7 +6,6 @@ into hand-written trust, faults and interrupted runs, and input errors that
 must fail before any request."""
 import json
 import os
-import unittest
 
 import clitest
 from aws_harness import AwsEmulator

@@ -6,12 +6,10 @@ on one port), bad configurations that must fail before any request, and
 import json
 import os
 import re
-import sys
 import urllib.request
 import unittest
 
 import clitest
-from aws_harness import AwsEmulator, load_accounts
 
 ALICE = "AKIAIRSATESTALICE01"
 BOB = "AKIAIRSATESTBOB0002"
@@ -34,20 +32,9 @@ def role_arn(name):
     return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
-class CredentialsTest(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator()
-        cls.emu.__enter__()
-        cls.accounts = load_accounts()["access_keys"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.__exit__(None, None, None)
-
+class CredentialsTest(clitest.AwsEmulatorCase):
     def setUp(self):
         super().setUp()
-        self.emu.reset()
         self.extra_env = {"AWS_ENDPOINT_URL": self.emu.url, "AWS_REGION": "us-east-1"}
         self.config_path = os.path.join(self.home, "aws-config")
         self.credentials_path = os.path.join(self.home, "aws-credentials")
@@ -257,7 +244,7 @@ class CredentialsTest(clitest.CliTestCase):
         r = self.run_cli("whoami", "--profile", "bad")
         self.assertFails(r, 3, "credential_process for profile 'bad' printed malformed JSON")
         self.assertNotIn(secret, r.out + r.err)
-        self.config(f"[profile v2]\ncredential_process = echo '{{\"Version\": 2}}'\n")
+        self.config("[profile v2]\ncredential_process = echo '{\"Version\": 2}'\n")
         r = self.run_cli("whoami", "--profile", "v2")
         self.assertFails(r, 3, "credential_process for profile 'v2' printed no \"Version\": 1")
         self.assertNoRequest()

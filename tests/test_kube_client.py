@@ -8,17 +8,14 @@ import base64
 import datetime
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
-import sys
 import time
 import unittest
 
-from clitest import CliTestCase, IRSACTL, main
+from clitest import IRSACTL, KubeEmulatorCase, main
 
-from kube_harness import KubeEmulator
 from aws_harness import AwsEmulator, load_accounts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,21 +50,7 @@ def kubeconfig_yaml(cluster, user, context="test", namespace=None):
                        "current-context": context}, indent=1)
 
 
-class KubeCase(CliTestCase):
-    kube = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.kube.reset()
-        self.kube.seed(namespaces=["apps"])
+class KubeCase(KubeEmulatorCase):
 
     def cluster(self):
         return {"server": self.kube.url, "certificate-authority": self.kube.ca_path}
@@ -299,7 +282,7 @@ class ClientAuthTest(KubeCase):
     def test_secrets_not_shown(self):
         cfg = self.kube.write_kubeconfig(os.path.join(self.home, "kc"), auth="token", token="wrong-token-xyz")
         r = self.driver("--debug", "--kubeconfig", cfg, "get", "apps", "web")
-        line = self.assertDriverFails(r, 3, "rejected the credentials")
+        self.assertDriverFails(r, 3, "rejected the credentials")
         self.assertNotIn("wrong-token-xyz", r.err + r.out)
         cfg = self.kube.write_kubeconfig(os.path.join(self.home, "kc"), auth="basic")
         r = self.driver("--debug", "--kubeconfig", cfg, "get", "apps", "nope")
