@@ -10,9 +10,8 @@ import stat
 import subprocess
 import unittest
 
-from clitest import CliTestCase, IRSACTL, main
+from clitest import CliTestCase, IRSACTL, KubeEmulatorCase, main
 
-from kube_harness import KubeEmulator
 from aws_harness import AwsEmulator, load_accounts
 
 try:
@@ -432,21 +431,9 @@ class FileTest(Base):
 # ---------------------------------------------------------------------------
 
 
-class ApplyTest(Base):
-    kube = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-
+class ApplyTest(Base, KubeEmulatorCase):
     def setUp(self):
         super().setUp()
-        self.kube.reset()
-        self.kube.seed(namespaces=["apps"])
         self.kube.clear_log()
 
     def config(self, auth="token", **kw):
@@ -655,21 +642,9 @@ class ApplyTest(Base):
 # ---------------------------------------------------------------------------
 
 
-class BadInputTest(Base):
-    kube = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-
+class BadInputTest(Base, KubeEmulatorCase):
     def setUp(self):
         super().setUp()
-        self.kube.reset()
-        self.kube.seed(namespaces=["apps"])
         self.kube.clear_log()
 
     def test_invalid_values(self):
