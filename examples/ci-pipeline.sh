@@ -10,7 +10,7 @@ SA=${SA:-api}
 irsactl associate-oidc --cluster "$CLUSTER"
 irsactl create-role --cluster "$CLUSTER" --namespace "$NAMESPACE" --service-account "$SA" \
 	--policy s3-read:bucket=payments-reports,prefix=daily/ \
-	--policy secretsmanager-read:secret=payments/db \
+	--policy secretsmanager-read:secrets=payments/db \
 	--tag team=payments
 irsactl annotate-sa --namespace "$NAMESPACE" --service-account "$SA" \
 	--role-name "irsa-$CLUSTER-$NAMESPACE-$SA" --apply

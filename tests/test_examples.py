@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""The scripts under examples/ run as written against the emulators."""
+import base64
+import os
+import subprocess
+import unittest
+
+import clitest
+from aws_harness import AwsEmulator
+from kube_harness import KubeEmulator
+
+EXAMPLES = os.path.join(clitest.HERE, "..", "examples")
+
+
+class ExamplesTest(clitest.CliTestCase):
+    def test_ci_pipeline(self):
+        with AwsEmulator() as aws, KubeEmulator(cluster_name="prod") as kube:
+            with open(kube.ca_path, "rb") as f:
+                ca = base64.b64encode(f.read()).decode()
+            aws.seed(clusters=[{"name": "prod", "issuer": kube.url + "/id/PROD", "endpoint": kube.url,
+                                "ca_data": ca}])
+            kube.seed(namespaces=["payments"])
+            env = self.env(**aws.env())
+            env.update(HOME=self.home, AWS_CA_BUNDLE=kube.ca_path,
+                       AWS_CONFIG_FILE=os.path.join(self.home, "aws-config"),
+                       AWS_SHARED_CREDENTIALS_FILE=os.path.join(self.home, "aws-credentials"),
+                       KUBECONFIG=os.path.join(self.home, "kubeconfig"),
+                       PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":/usr/bin:/bin")
+            r = subprocess.run([clitest.IRSACTL, "update-kubeconfig", "--cluster", "prod"], env=env,
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            script = os.path.join(EXAMPLES, "ci-pipeline.sh")
+            for run in ("first", "second"):
+                aws.clear_log()
+                kube.clear_log()
+                r = subprocess.run(["sh", script], env=env, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 0, "%s run:\n%s%s" % (run, r.stdout, r.stderr))
+            # The pipeline is idempotent: its second run changes nothing.
+            self.assertEqual([e["action"] for e in aws.log() if e.get("mutating")], [])
+            self.assertEqual([e for e in kube.log() if e["write"]], [])
+            sa = [s for s in kube.state()["serviceaccounts"]
+                  if s["metadata"]["namespace"] == "payments" and s["metadata"]["name"] == "api"]
+            self.assertEqual(sa[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+                             "arn:aws:iam::111122223333:role/irsa-prod-payments-api")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
