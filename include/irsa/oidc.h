@@ -137,3 +137,9 @@ int irsa_oidc_plan_execute(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
 /* {provider_arn, issuer, status, thumbprints, client_ids, actions:
  * [{verb, target, details}], warnings, trusted_by, dry_run} (new ref). */
 json_t *irsa_oidc_plan_to_json(const struct irsa_oidc_plan *plan, bool dry_run);
+
+/* The normalised OIDC issuer of an EKS cluster (DescribeCluster). With
+ * need_active, a cluster that is not ACTIVE is IRSA_ERR_CONFLICT; a cluster
+ * without an issuer is IRSA_ERR_REMOTE. *ret_issuer is malloc'd. */
+int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
+			     char **ret_issuer, struct irsa_error *err);

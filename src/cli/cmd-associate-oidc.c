@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "oidc-common.h"
-#include "irsa/eks.h"
 #include "irsa/log.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
@@ -58,31 +57,6 @@ int cli_oidc_target(const struct cli_args *args, const char **ret_cluster, char 
 		return cli_oidc_check_cluster_name(cluster, err);
 	}
 	return irsa_oidc_issuer_normalize(url, ret_issuer, err);
-}
-
-int cli_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
-			    char **ret_issuer, struct irsa_error *err)
-{
-	struct irsa_eks_cluster c = { 0 };
-	int r;
-
-	if (irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
-		return -1;
-	if (need_active && strcmp(c.status, "ACTIVE") != 0)
-		r = irsa_error_set(err, IRSA_ERR_CONFLICT,
-				   "EKS cluster '%s' is %s, not ACTIVE; wait until it is ACTIVE "
-				   "(aws eks wait cluster-active --name %s) and run this again",
-				   cluster, c.status, cluster);
-	else if (!c.oidc_issuer)
-		r = irsa_error_set(err, IRSA_ERR_REMOTE,
-				   "EKS cluster '%s' has no OIDC issuer (identity.oidc.issuer is "
-				   "empty); IRSA needs a cluster with an OIDC issuer", cluster);
-	else if (irsa_oidc_issuer_normalize(c.oidc_issuer, ret_issuer, err) < 0)
-		r = irsa_error_prefix(err, "EKS cluster '%s'", cluster);
-	else
-		r = 0;
-	irsa_eks_cluster_release(&c);
-	return r;
 }
 
 void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
@@ -170,7 +144,7 @@ static int associate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	aws = cli_aws(ctx, err);
 	if (!aws)
 		goto out;
-	if (in.cluster && cli_oidc_cluster_issuer(aws, in.cluster, true, &in.issuer, err) < 0)
+	if (in.cluster && irsa_oidc_cluster_issuer(aws, in.cluster, true, &in.issuer, err) < 0)
 		goto out;
 	req = (struct irsa_oidc_request){
 		.issuer = in.issuer,

@@ -78,7 +78,7 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	aws = cli_aws(ctx, err);
 	if (!aws)
 		goto out;
-	if (in.cluster && cli_oidc_cluster_issuer(aws, in.cluster, false, &in.issuer, err) < 0)
+	if (in.cluster && irsa_oidc_cluster_issuer(aws, in.cluster, false, &in.issuer, err) < 0)
 		goto out;
 	partial = in.n_subjects > 0 || in.issuer;
 	if (partial ? irsa_role_plan_remove(aws, in.role_name,

@@ -30,7 +30,7 @@ static int disassociate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	aws = cli_aws(ctx, err);
 	if (!aws)
 		return -1;
-	if (cluster && cli_oidc_cluster_issuer(aws, cluster, false, &issuer, err) < 0)
+	if (cluster && irsa_oidc_cluster_issuer(aws, cluster, false, &issuer, err) < 0)
 		return -1;
 	if (irsa_oidc_plan_disassociate(aws, issuer, cli_flag(args, "force"), &plan, err) < 0)
 		goto out;

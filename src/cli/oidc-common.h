@@ -13,10 +13,6 @@
 int cli_oidc_target(const struct cli_args *args, const char **ret_cluster, char **ret_issuer,
 		    struct irsa_error *err);
 int cli_oidc_check_cluster_name(const char *name, struct irsa_error *err);
-/* The normalised issuer of an EKS cluster (DescribeCluster); with
- * need_active a cluster that is not ACTIVE is an error. */
-int cli_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
-			    char **ret_issuer, struct irsa_error *err);
 /* Text output: "ARN STATUS", and the actions with --dry-run. */
 void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out);
 void cli_oidc_print_warnings(const struct irsa_oidc_plan *plan);

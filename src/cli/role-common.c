@@ -149,7 +149,7 @@ int cli_trust_resolve(struct cli_ctx *ctx, struct cli_trust_input *in, bool need
 	for (size_t i = 0; i < in->n_clusters; i++) {
 		char *issuer = NULL;
 
-		if (cli_oidc_cluster_issuer(aws, in->clusters[i], false, &issuer, err) < 0)
+		if (irsa_oidc_cluster_issuer(aws, in->clusters[i], false, &issuer, err) < 0)
 			return -1;
 		add_issuer(in, issuer);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "irsa/eks.h"
 #include "irsa/log.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
@@ -751,4 +752,29 @@ json_t *irsa_oidc_plan_to_json(const struct irsa_oidc_plan *plan, bool dry_run)
 			 "warnings", strlist_json(&plan->warnings),
 			 "trusted_by", strlist_json(&plan->trusted_by),
 			 "dry_run", dry_run);
+}
+
+int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
+			     char **ret_issuer, struct irsa_error *err)
+{
+	struct irsa_eks_cluster c = { 0 };
+	int r;
+
+	if (irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
+		return -1;
+	if (need_active && strcmp(c.status, "ACTIVE") != 0)
+		r = irsa_error_set(err, IRSA_ERR_CONFLICT,
+				   "EKS cluster '%s' is %s, not ACTIVE; wait until it is ACTIVE "
+				   "(aws eks wait cluster-active --name %s) and run this again",
+				   cluster, c.status, cluster);
+	else if (!c.oidc_issuer)
+		r = irsa_error_set(err, IRSA_ERR_REMOTE,
+				   "EKS cluster '%s' has no OIDC issuer (identity.oidc.issuer is "
+				   "empty); IRSA needs a cluster with an OIDC issuer", cluster);
+	else if (irsa_oidc_issuer_normalize(c.oidc_issuer, ret_issuer, err) < 0)
+		r = irsa_error_prefix(err, "EKS cluster '%s'", cluster);
+	else
+		r = 0;
+	irsa_eks_cluster_release(&c);
+	return r;
 }
