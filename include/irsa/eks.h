@@ -49,3 +49,20 @@ int irsa_eks_token(struct irsa_aws *aws, const char *cluster_name, time_t now,
 int irsa_eks_token_in_region(struct irsa_aws *aws, const char *cluster_name, const char *region,
 			     time_t now, char **ret_token, time_t *ret_expiration,
 			     struct irsa_error *err);
+
+/* ---- the token as a kubeconfig exec plugin's output (`irsactl token`) ---- */
+#define IRSA_EXEC_CREDENTIAL_V1 "client.authentication.k8s.io/v1"
+#define IRSA_EXEC_CREDENTIAL_V1BETA1 "client.authentication.k8s.io/v1beta1"
+
+/* True for the two ExecCredential apiVersions above. */
+bool irsa_exec_credential_api_version_known(const char *v);
+/* The apiVersion kubectl asks for in exec_info (the value of
+ * KUBERNETES_EXEC_INFO; NULL, unparsable or unknown: none), else v1beta1,
+ * what `aws eks get-token` prints. Returns one of the constants above. */
+const char *irsa_exec_credential_api_version(const char *exec_info);
+/* irsa_eks_token() for cluster_name printed as one compact ExecCredential
+ * JSON object of api_version (no newline): kind, apiVersion, spec {},
+ * status {expirationTimestamp (RFC 3339, UTC), token}. *ret is malloc'd,
+ * a secret: free with irsa_free_secret(). */
+int irsa_eks_exec_credential(struct irsa_aws *aws, const char *cluster_name,
+			     const char *api_version, char **ret, struct irsa_error *err);

@@ -88,8 +88,8 @@ static int unknown_option(const struct cli_option *const *tables, size_t nt, con
 	if (hint)
 		return irsa_error_set(err, IRSA_ERR_USAGE, "unknown option '%s'; did you mean '%s'?",
 				      word, hint);
-	return irsa_error_set(err, IRSA_ERR_USAGE, "unknown option '%s'; see 'irsactl %s --help'",
-			      word, cmd ? cmd : "");
+	return irsa_error_set(err, IRSA_ERR_USAGE, "unknown option '%s'; see 'irsactl %s%s--help'",
+			      word, cmd ? cmd : "", cmd ? " " : "");
 }
 
 static void add_item(struct cli_args *a, const struct cli_option *o, const char *value)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "irsa/eks.h"
 #include "irsa/log.h"
@@ -96,4 +97,53 @@ int irsa_eks_token(struct irsa_aws *aws, const char *cluster_name, time_t now,
 		   char **ret_token, time_t *ret_expiration, struct irsa_error *err)
 {
 	return irsa_eks_token_in_region(aws, cluster_name, NULL, now, ret_token, ret_expiration, err);
+}
+
+bool irsa_exec_credential_api_version_known(const char *v)
+{
+	return v && (strcmp(v, IRSA_EXEC_CREDENTIAL_V1) == 0 ||
+		     strcmp(v, IRSA_EXEC_CREDENTIAL_V1BETA1) == 0);
+}
+
+const char *irsa_exec_credential_api_version(const char *exec_info)
+{
+	const char *ret = IRSA_EXEC_CREDENTIAL_V1BETA1;
+
+	if (!irsa_str_empty(exec_info)) {
+		json_t *root = json_loads(exec_info, 0, NULL);
+		const char *v = json_string_value(json_object_get(root, "apiVersion"));
+
+		if (irsa_exec_credential_api_version_known(v) && strcmp(v, IRSA_EXEC_CREDENTIAL_V1) == 0)
+			ret = IRSA_EXEC_CREDENTIAL_V1;
+		json_decref(root);
+	}
+	return ret;
+}
+
+int irsa_eks_exec_credential(struct irsa_aws *aws, const char *cluster_name,
+			     const char *api_version, char **ret, struct irsa_error *err)
+{
+	char *token = NULL, *out;
+	time_t expiration;
+	struct tm tm;
+	char stamp[32];
+	json_t *cred, *tok;
+
+	if (irsa_eks_token(aws, cluster_name, 0, &token, &expiration, err) < 0)
+		return -1;
+	gmtime_r(&expiration, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cred = json_pack("{s:s, s:s, s:{}, s:{s:s, s:s}}", "kind", "ExecCredential",
+			 "apiVersion", api_version, "spec",
+			 "status", "expirationTimestamp", stamp, "token", token);
+	irsa_free_secret(token);
+	out = json_dumps(cred, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* Zero the token inside the JSON tree too. */
+	tok = json_object_get(json_object_get(cred, "status"), "token");
+	irsa_secure_zero((char *)json_string_value(tok), json_string_length(tok));
+	json_decref(cred);
+	if (!out)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the ExecCredential");
+	*ret = out;
+	return 0;
 }
