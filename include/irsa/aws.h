@@ -86,6 +86,9 @@ char *irsa_xml_find_text(xmlNode *node, const char *name);
 /* The text content of n (malloc'd), NULL when n is NULL. */
 char *irsa_xml_text(xmlNode *n);
 xmlNode *irsa_xml_find(xmlNode *node, const char *name);
+/* For _cleanup_xml_doc_ xmlDoc *doc = NULL. */
+static inline void irsa_xml_docp_free(xmlDoc **d) { if (*d) xmlFreeDoc(*d); }
+#define _cleanup_xml_doc_ _cleanup_(irsa_xml_docp_free)
 
 /* The number of HTTP attempts made by this session so far (all calls),
  * for tests and --debug summaries. */

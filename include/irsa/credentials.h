@@ -35,10 +35,7 @@ static inline void irsa_credentials_freep(struct irsa_credentials **c) { irsa_cr
  * names the provider and the reason). */
 struct irsa_cred_provider {
 	const char *name;
-	int (*get)(struct irsa_cred_provider *p, struct irsa_aws *aws,
-		   struct irsa_credentials **ret, struct irsa_error *err);
-	void (*destroy)(struct irsa_cred_provider *p);
-	void *state;
+	int (*get)(struct irsa_aws *aws, struct irsa_credentials **ret, struct irsa_error *err);
 };
 
 /* Resolve credentials in the SDK order:

@@ -16,7 +16,7 @@ struct irsa_partition {
 };
 
 /* Partition of a region; NULL when the region matches none or is not a
- * known region name (see irsa_region_known). */
+ * known region name (see irsa_region_valid). */
 const struct irsa_partition *irsa_partition_for_region(const char *region);
 const struct irsa_partition *irsa_partition_by_id(const char *id);
 /* True for a well-formed region name ("us-east-1", "cn-northwest-1",

@@ -79,11 +79,30 @@ struct irsa_http *irsa_http_free(struct irsa_http *h);
 
 /* Send one request, no retries. A transport failure (DNS, connect, TLS,
  * timeout, dropped connection) is IRSA_ERR_NETWORK; any HTTP answer,
- * whatever its status, is success with ret->status set. */
+ * whatever its status, is success with ret->status set. Logs the request
+ * line at debug level, secrets redacted, with the caller's attempt
+ * number (1 for the first) and the time it took. */
 int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
-		   const struct irsa_http_options *opts, struct irsa_response *ret,
+		   const struct irsa_http_options *opts, int attempt, struct irsa_response *ret,
 		   struct irsa_error *err);
 
-/* Log a request line at debug level with secrets redacted. */
-void irsa_http_log_request(const struct irsa_request *req, long status, int attempt,
-			   double ms);
+/* The certificates a TLS server sent, in the order it sent them. */
+struct irsa_peer_chain {
+	char **pem;      /* n PEM certificates; an entry is NULL when libcurl
+			  * could not give that certificate */
+	size_t n;
+	bool tls_failed; /* after a failure: the TLS handshake or the
+			  * verification failed (not DNS, connect, proxy) */
+};
+
+void irsa_peer_chain_release(struct irsa_peer_chain *c);
+
+/* Connect to the host and port of an https URL, complete the TLS
+ * handshake with opts applied as by irsa_http_send() (except
+ * tls_server_name), send nothing, and return the chain the server sent
+ * (n may be 0 if libcurl gives none). A connection or TLS failure is
+ * IRSA_ERR_NETWORK: "cannot fetch the TLS certificate chain of 'URL': WHY".
+ * opts may be NULL. Release ret with irsa_peer_chain_release(). */
+int irsa_http_peer_chain(struct irsa_http *h, const char *url,
+			 const struct irsa_http_options *opts, struct irsa_peer_chain *ret,
+			 struct irsa_error *err);

@@ -1,4 +1,5 @@
 #pragma once
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "irsa/buf.h"
@@ -9,6 +10,7 @@ char *irsa_strndup(const char *s, size_t n);
 void *irsa_malloc0(size_t n);
 void *irsa_realloc(void *p, size_t n);
 char *irsa_asprintf(const char *fmt, ...) _printf_(1, 2);
+char *irsa_vasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
 bool irsa_str_has_prefix(const char *s, const char *prefix);
 bool irsa_str_has_suffix(const char *s, const char *suffix);

@@ -106,7 +106,6 @@ static int choose_region(struct irsa_aws *aws, const char *flag, struct irsa_err
 				      "'us-east-1', 'eu-west-1', 'cn-north-1' or 'us-gov-west-1'",
 				      region, source);
 	aws->region = irsa_strdup(region);
-	aws->region_source = source;
 	irsa_log_debug("region %s (from %s), partition %s", aws->region, source,
 		       aws->partition->id);
 	return 0;

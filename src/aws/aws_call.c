@@ -50,7 +50,7 @@ static const char *const usage_codes[] = {
 	"InvalidAuthorizationMessageException", "RegionDisabledException",
 };
 
-#define IN_LIST(code, list) in_list(code, list, sizeof(list) / sizeof(list[0]))
+#define IN_LIST(code, list) in_list(code, list, ARRAY_SIZE(list))
 
 static bool in_list(const char *code, const char *const *list, size_t n)
 {
@@ -263,11 +263,6 @@ static long backoff_ms(const struct irsa_aws *aws, int attempt)
 static void copy_request(struct irsa_request *dst, const struct irsa_request *src)
 {
 	irsa_request_init(dst);
-	free(dst->method);
-	free(dst->scheme);
-	free(dst->authority);
-	free(dst->path);
-	free(dst->query);
 	dst->method = irsa_strdup(src->method);
 	dst->scheme = irsa_strdup(src->scheme);
 	dst->authority = irsa_strdup(src->authority);
@@ -276,15 +271,6 @@ static void copy_request(struct irsa_request *dst, const struct irsa_request *sr
 	for (size_t i = 0; i < src->n_headers; i++)
 		irsa_request_add_header(dst, src->headers[i].name, src->headers[i].value);
 	irsa_buf_append(&dst->body, src->body.data ? src->body.data : "", src->body.len);
-}
-
-static double elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
 /* Learn the clock skew from the server's Date header. */
@@ -339,7 +325,6 @@ static int send_with_retries(struct irsa_aws *aws, const struct call *call,
 
 	for (int attempt = 1;; attempt++) {
 		struct irsa_request req;
-		struct timespec start;
 		struct irsa_error terr = { 0 };
 		int r;
 
@@ -350,10 +335,8 @@ static int send_with_retries(struct irsa_aws *aws, const struct call *call,
 		}
 		irsa_response_release(ret);
 		irsa_response_init(ret);
-		clock_gettime(CLOCK_MONOTONIC, &start);
 		aws->attempts++;
-		r = irsa_http_send(aws->http, &req, &aws->http_options, ret, &terr);
-		irsa_http_log_request(&req, r < 0 ? 0 : ret->status, attempt, elapsed_ms(&start));
+		r = irsa_http_send(aws->http, &req, &aws->http_options, attempt, ret, &terr);
 		irsa_request_release(&req);
 
 		if (r < 0) {

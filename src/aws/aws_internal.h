@@ -10,7 +10,6 @@ struct irsa_aws {
 	char *profile_name;
 	bool profile_explicit;
 	char *region;
-	const char *region_source;
 	const struct irsa_partition *partition;
 	struct irsa_http *http;
 	struct irsa_http_options http_options;

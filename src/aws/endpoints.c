@@ -50,7 +50,7 @@ static bool direction_known(const char *region)
 		;
 	if (*prev != '-')
 		return false;
-	for (size_t i = 0; i < sizeof(directions) / sizeof(directions[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(directions); i++)
 		if (strlen(directions[i]) == (size_t)(last - prev - 1) &&
 		    strncmp(prev + 1, directions[i], (size_t)(last - prev - 1)) == 0)
 			return true;
@@ -59,9 +59,9 @@ static bool direction_known(const char *region)
 
 const struct irsa_partition *irsa_partition_for_region(const char *region)
 {
-	if (!irsa_region_valid(region))
+	if (irsa_str_empty(region) || strlen(region) > 32 || !direction_known(region))
 		return NULL;
-	for (size_t i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(partitions); i++)
 		if (matches(partitions[i].region_regex, region))
 			return &partitions[i];
 	return NULL;
@@ -69,7 +69,7 @@ const struct irsa_partition *irsa_partition_for_region(const char *region)
 
 const struct irsa_partition *irsa_partition_by_id(const char *id)
 {
-	for (size_t i = 0; id && i < sizeof(partitions) / sizeof(partitions[0]); i++)
+	for (size_t i = 0; id && i < ARRAY_SIZE(partitions); i++)
 		if (strcmp(partitions[i].id, id) == 0)
 			return &partitions[i];
 	return NULL;
@@ -77,12 +77,7 @@ const struct irsa_partition *irsa_partition_by_id(const char *id)
 
 bool irsa_region_valid(const char *region)
 {
-	if (irsa_str_empty(region) || strlen(region) > 32 || !direction_known(region))
-		return false;
-	for (size_t i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
-		if (matches(partitions[i].region_regex, region))
-			return true;
-	return false;
+	return irsa_partition_for_region(region) != NULL;
 }
 
 static int fill(struct irsa_endpoint *ret, const char *url, const char *region,

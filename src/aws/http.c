@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -156,6 +157,22 @@ static void apply_tls(CURL *c, const struct irsa_http_options *o)
 		curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
 }
 
+/* What every transfer sets: a clean handle, the URL and the protocols it
+ * may use, errors into errbuf (CURL_ERROR_SIZE bytes), timeouts, TLS. */
+static void setup_transfer(CURL *c, const char *url, const char *protocols,
+			   const struct irsa_http_options *o, char *errbuf)
+{
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
+	apply_tls(c, o);
+}
+
 static enum irsa_error_kind transport_kind(CURLcode rc)
 {
 	return rc == CURLE_OUT_OF_MEMORY ? IRSA_ERR_INTERNAL : IRSA_ERR_NETWORK;
@@ -173,8 +190,7 @@ static int send_once(CURL *c, const struct irsa_request *req, const char *url,
 	char redacted[1024];
 	CURLcode rc;
 
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	setup_transfer(c, url, "http,https", o, errbuf);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -188,15 +204,8 @@ static int send_once(CURL *c, const struct irsa_request *req, const char *url,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "irsactl/" IRSA_VERSION);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
-	apply_tls(c, o);
 	if (o->tls_server_name) {
 		/* Verify against another name: connect to the real host while the
 		 * URL (and so SNI and verification) names tls_server_name. */
@@ -227,28 +236,8 @@ static int send_once(CURL *c, const struct irsa_request *req, const char *url,
 	return 0;
 }
 
-int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
-		   const struct irsa_http_options *opts, struct irsa_response *ret,
-		   struct irsa_error *err)
-{
-	static const struct irsa_http_options none;
-	_cleanup_free_ char *url = NULL;
-
-	if (!opts)
-		opts = &none;
-	if (opts->tls_server_name) {
-		/* Put the TLS name into the URL; CONNECT_TO maps it back. */
-		const char *colon = strrchr(req->authority, ':');
-		url = irsa_asprintf("%s://%s%s%s%s%s", req->scheme, opts->tls_server_name,
-				    colon ? colon : "", req->path, req->query[0] ? "?" : "", req->query);
-	} else {
-		url = irsa_request_url(req);
-	}
-	return send_once(h->curl, req, url, opts, ret, err);
-}
-
-void irsa_http_log_request(const struct irsa_request *req, long status, int attempt,
-			   double ms)
+/* The request line at debug level, secrets redacted. */
+static void log_request(const struct irsa_request *req, long status, int attempt, double ms)
 {
 	_cleanup_free_ char *url = NULL;
 	char redacted[1024];
@@ -263,4 +252,93 @@ void irsa_http_log_request(const struct irsa_request *req, long status, int atte
 	else
 		irsa_log_debug("%s %s -> no answer (attempt %d, %.0f ms)", req->method, redacted,
 			       attempt, ms);
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
+		   const struct irsa_http_options *opts, int attempt, struct irsa_response *ret,
+		   struct irsa_error *err)
+{
+	static const struct irsa_http_options none;
+	_cleanup_free_ char *url = NULL;
+	struct timespec start;
+	int r;
+
+	if (!opts)
+		opts = &none;
+	if (opts->tls_server_name) {
+		/* Put the TLS name into the URL; CONNECT_TO maps it back. */
+		const char *colon = strrchr(req->authority, ':');
+		url = irsa_asprintf("%s://%s%s%s%s%s", req->scheme, opts->tls_server_name,
+				    colon ? colon : "", req->path, req->query[0] ? "?" : "", req->query);
+	} else {
+		url = irsa_request_url(req);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	r = send_once(h->curl, req, url, opts, ret, err);
+	log_request(req, r < 0 ? 0 : ret->status, attempt, elapsed_ms(&start));
+	return r;
+}
+
+void irsa_peer_chain_release(struct irsa_peer_chain *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->pem[i]);
+	free(c->pem);
+	*c = (struct irsa_peer_chain){ 0 };
+}
+
+/* The "Cert:" entry of one certificate in CURLINFO_CERTINFO. */
+static const char *certinfo_pem(const struct curl_slist *l)
+{
+	for (; l; l = l->next)
+		if (strncmp(l->data, "Cert:", 5) == 0)
+			return l->data + 5;
+	return NULL;
+}
+
+int irsa_http_peer_chain(struct irsa_http *h, const char *url,
+			 const struct irsa_http_options *opts, struct irsa_peer_chain *ret,
+			 struct irsa_error *err)
+{
+	static const struct irsa_http_options none;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_certinfo *ci = NULL;
+	CURLcode rc;
+
+	*ret = (struct irsa_peer_chain){ 0 };
+	if (!h->curl)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot initialise libcurl");
+	/* CONNECT_ONLY stops after the TLS handshake; CERTINFO keeps the chain
+	 * in the order the server sent it (SSL_get_peer_cert_chain()). */
+	setup_transfer(h->curl, url, "https", opts ? opts : &none, errbuf);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CERTINFO, 1L);
+	rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK) {
+		ret->tls_failed = rc == CURLE_PEER_FAILED_VERIFICATION ||
+				  rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE;
+		return irsa_error_set(err, IRSA_ERR_NETWORK,
+				      "cannot fetch the TLS certificate chain of '%s': %s", url,
+				      errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	}
+	if (curl_easy_getinfo(h->curl, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+	    ci->num_of_certs <= 0)
+		return 0;
+	ret->n = (size_t)ci->num_of_certs;
+	ret->pem = irsa_malloc0(ret->n * sizeof(*ret->pem));
+	for (size_t i = 0; i < ret->n; i++) {
+		const char *pem = certinfo_pem(ci->certinfo[i]);
+
+		ret->pem[i] = pem ? irsa_strdup(pem) : NULL;
+	}
+	return 0;
 }

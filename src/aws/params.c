@@ -1,6 +1,5 @@
 /* An ordered list of key/value strings (see irsa/params.h). */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,17 +22,11 @@ void irsa_params_add(struct irsa_params *p, const char *key, const char *value)
 void irsa_params_addf(struct irsa_params *p, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	char *value = NULL;
-	int n;
+	char *value;
 
 	va_start(ap, fmt);
-	n = vasprintf(&value, fmt, ap);
+	value = irsa_vasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		/* Same out-of-memory policy as irsa_asprintf(). */
-		fputs("irsactl: error: out of memory\n", stderr);
-		abort();
-	}
 	params_take(p, irsa_strdup(key), value);
 }
 

@@ -71,14 +71,14 @@ static const struct {
 
 const char *irsa_error_kind_name(enum irsa_error_kind kind)
 {
-	if ((unsigned)kind >= sizeof(kinds) / sizeof(kinds[0]))
+	if ((unsigned)kind >= ARRAY_SIZE(kinds))
 		return "internal";
 	return kinds[kind].name;
 }
 
 int irsa_error_exit_code(enum irsa_error_kind kind)
 {
-	if ((unsigned)kind >= sizeof(kinds) / sizeof(kinds[0]))
+	if ((unsigned)kind >= ARRAY_SIZE(kinds))
 		return IRSA_EXIT_INTERNAL;
 	return kinds[kind].exit_code;
 }

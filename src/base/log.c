@@ -68,7 +68,7 @@ bool irsa_log_header_is_secret(const char *name)
 		"cookie", "set-cookie", "proxy-authorization",
 	};
 
-	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(secret); i++)
 		if (strcasecmp(name, secret[i]) == 0)
 			return true;
 	return false;
@@ -81,7 +81,7 @@ static bool query_key_is_secret(const char *key, size_t len)
 		"WebIdentityToken", "SecretAccessKey",
 	};
 
-	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(secret); i++)
 		if (strlen(secret[i]) == len && strncasecmp(key, secret[i], len) == 0)
 			return true;
 	return false;

@@ -287,15 +287,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static double elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
-
 static bool retryable(long status)
 {
 	return status == 429 || status == 502 || status == 503 || status == 504;
@@ -342,15 +333,12 @@ static int kube_call(struct irsa_kube *k, const char *method, const char *path,
 	if (irsa_request_set_url(&req, method, url, err) < 0)
 		goto out;
 	for (int attempt = 1;; attempt++) {
-		struct timespec start;
 		struct irsa_error e = { 0 };
 		long delay;
 
 		build(k, &req, content_type, body);
 		irsa_response_init(&resp);
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		if (irsa_http_send(k->http, &req, &k->http_opts, &resp, &e) < 0) {
-			irsa_http_log_request(&req, 0, attempt, elapsed_ms(&start));
+		if (irsa_http_send(k->http, &req, &k->http_opts, attempt, &resp, &e) < 0) {
 			irsa_response_release(&resp);
 			if (e.kind == IRSA_ERR_NETWORK && attempt < MAX_ATTEMPTS) {
 				sleep_ms(200L << attempt);
@@ -361,7 +349,6 @@ static int kube_call(struct irsa_kube *k, const char *method, const char *path,
 			irsa_error_prefix(err, "cannot %s (context '%s')", what, k->sel.context->name);
 			goto out;
 		}
-		irsa_http_log_request(&req, resp.status, attempt, elapsed_ms(&start));
 		if (resp.status == 401 && !refreshed && k->refreshable) {
 			refreshed = true;
 			irsa_response_release(&resp);

@@ -11,12 +11,6 @@
 #include "irsa/strutil.h"
 #include "providers.h"
 
-static void xml_docp_free(xmlDoc **d)
-{
-	if (*d)
-		xmlFreeDoc(*d);
-}
-
 /* duration_seconds: STS accepts 900 s to 12 h (the role may allow less). */
 static int check_duration(const char *name, const char *v, struct irsa_error *err)
 {
@@ -37,7 +31,7 @@ int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *s
 			  struct irsa_credentials **ret, struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params params = IRSA_PARAMS_INIT;
-	_cleanup_(xml_docp_free) xmlDoc *doc = NULL;
+	_cleanup_xml_doc_ xmlDoc *doc = NULL;
 	_cleanup_free_ char *session = NULL;
 	_cleanup_free_ char *what = NULL;
 	const char *role_arn = irsa_profile_get(prof, "role_arn");

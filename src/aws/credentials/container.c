@@ -14,7 +14,6 @@
 #include <jansson.h>
 
 #include "irsa/buf.h"
-#include "irsa/fileutil.h"
 #include "irsa/http.h"
 #include "irsa/log.h"
 #include "irsa/strutil.h"
@@ -74,8 +73,8 @@ bool irsa_cred_container_url_allowed(const char *url)
 int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
 			    struct irsa_error *err)
 {
-	const char *relative = irsa_cred_getenv(aws, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full = irsa_cred_getenv(aws, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char *relative = irsa_aws_getenv(aws, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = irsa_aws_getenv(aws, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
 
 	if (relative) {
 		*ret_url = irsa_asprintf("%s%s%s", ECS_AGENT_URL, relative[0] == '/' ? "" : "/",
@@ -97,20 +96,13 @@ int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
 static int auth_token(const struct irsa_aws *aws, struct irsa_buf *token,
 		      struct irsa_error *err)
 {
-	const char *file = irsa_cred_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *value = irsa_cred_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *file = irsa_aws_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *value = irsa_aws_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
 
 	if (file) {
-		_cleanup_free_ char *path = irsa_path_expand_home(file);
-
-		if (irsa_file_read(path, IRSA_TOKEN_FILE_MAX, "container authorization token file",
-				   token, err) < 0) {
-			if (err)
-				err->kind = IRSA_ERR_AUTH;
+		if (irsa_cred_read_token_file(file, "container authorization token file", token,
+					      err) < 0)
 			return -1;
-		}
-		while (token->len && strchr(" \t\r\n", token->data[token->len - 1]))
-			token->data[--token->len] = '\0';
 	} else if (value) {
 		irsa_buf_puts(token, value);
 	}
@@ -193,10 +185,4 @@ int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret
 	irsa_buf_release_secure(&resp.body);
 	irsa_response_release(&resp);
 	return r < 0 ? -1 : 1;
-}
-
-int irsa_cred_container_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-			    struct irsa_credentials **ret, struct irsa_error *err)
-{
-	return irsa_cred_container_load(aws, ret, err);
 }

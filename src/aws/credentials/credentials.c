@@ -10,6 +10,7 @@
 #include "irsa/aws.h"
 #include "irsa/config.h"
 #include "irsa/credentials.h"
+#include "irsa/fileutil.h"
 #include "irsa/log.h"
 #include "irsa/strutil.h"
 #include "providers.h"
@@ -56,18 +57,18 @@ int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret
 			     struct irsa_error *err)
 {
 	struct irsa_cred_provider chain[] = {
-		{ "environment", irsa_cred_env_get, NULL, NULL },
-		{ "profile", irsa_cred_profile_get, NULL, NULL },
-		{ "web identity", irsa_cred_web_identity_env_get, NULL, NULL },
-		{ "container", irsa_cred_container_get, NULL, NULL },
-		{ "instance metadata", irsa_cred_imds_get, NULL, NULL },
+		{ "environment", irsa_cred_env_get },
+		{ "profile", irsa_cred_profile_get },
+		{ "web identity", irsa_cred_web_identity_env_get },
+		{ "container", irsa_cred_container_load },
+		{ "instance metadata", irsa_cred_imds_get },
 	};
 	const char *profile = irsa_aws_profile_name(aws);
 	const struct irsa_config *config = irsa_aws_config(aws);
 
 	for (size_t i = 0; i < ARRAY_SIZE(chain); i++) {
 		struct irsa_credentials *c = NULL;
-		int r = chain[i].get(&chain[i], aws, &c, err);
+		int r = chain[i].get(aws, &c, err);
 
 		if (r < 0)
 			return -1;
@@ -91,13 +92,6 @@ int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret
 
 /* --- shared helpers --- */
 
-const char *irsa_cred_getenv(const struct irsa_aws *aws, const char *name)
-{
-	const char *v = irsa_aws_getenv(aws, name);
-
-	return irsa_str_empty(v) ? NULL : v;
-}
-
 bool irsa_env_true(const char *v)
 {
 	if (!v)
@@ -105,6 +99,22 @@ bool irsa_env_true(const char *v)
 	while (isspace((unsigned char)*v))
 		v++;
 	return strncasecmp(v, "true", 4) == 0 && (v[4] == '\0' || isspace((unsigned char)v[4]));
+}
+
+int irsa_cred_read_token_file(const char *path, const char *what, struct irsa_buf *token,
+			      struct irsa_error *err)
+{
+	_cleanup_free_ char *expanded = irsa_path_expand_home(path);
+
+	if (irsa_file_read(expanded, IRSA_TOKEN_FILE_MAX, what, token, err) < 0) {
+		if (err)
+			err->kind = IRSA_ERR_AUTH;
+		return -1;
+	}
+	/* a trailing newline is not part of the token */
+	while (token->len && strchr(" \t\r\n", token->data[token->len - 1]))
+		token->data[--token->len] = '\0';
+	return 0;
 }
 
 char *irsa_cred_session_name(const struct irsa_aws *aws)

@@ -8,9 +8,9 @@
 int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 		       struct irsa_error *err)
 {
-	const char *key_id = irsa_cred_getenv(aws, "AWS_ACCESS_KEY_ID");
-	const char *secret = irsa_cred_getenv(aws, "AWS_SECRET_ACCESS_KEY");
-	const char *token = irsa_cred_getenv(aws, "AWS_SESSION_TOKEN");
+	const char *key_id = irsa_aws_getenv(aws, "AWS_ACCESS_KEY_ID");
+	const char *secret = irsa_aws_getenv(aws, "AWS_SECRET_ACCESS_KEY");
+	const char *token = irsa_aws_getenv(aws, "AWS_SESSION_TOKEN");
 
 	if (!key_id && !secret)
 		return 0;
@@ -26,12 +26,12 @@ int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 	return 1;
 }
 
-int irsa_cred_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-		      struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+		      struct irsa_error *err)
 {
 	/* --profile overrides the environment keys, as in the AWS CLI */
 	if (irsa_aws_profile_explicit(aws)) {
-		if (irsa_cred_getenv(aws, "AWS_ACCESS_KEY_ID"))
+		if (irsa_aws_getenv(aws, "AWS_ACCESS_KEY_ID"))
 			irsa_log_debug("credentials: ignoring AWS_ACCESS_KEY_ID because --profile "
 				       "was given");
 		return 0;

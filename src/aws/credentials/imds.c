@@ -178,14 +178,14 @@ static int get_credentials(struct imds *m, const char *role, struct irsa_credent
 int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
 			struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const char *endpoint = irsa_cred_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const char *mode = irsa_cred_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	const char *endpoint = irsa_aws_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = irsa_aws_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
 	struct imds m = { .aws = aws, .required = required };
 	_cleanup_free_ char *role = NULL;
 	size_t len;
 	int r;
 
-	if (irsa_env_true(irsa_cred_getenv(aws, "AWS_EC2_METADATA_DISABLED"))) {
+	if (irsa_env_true(irsa_aws_getenv(aws, "AWS_EC2_METADATA_DISABLED"))) {
 		if (required)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "instance metadata is disabled by "
@@ -212,8 +212,8 @@ int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
 	return r;
 }
 
-int irsa_cred_imds_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-		       struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_imds_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+		       struct irsa_error *err)
 {
 	return irsa_cred_imds_load(aws, false, ret, err);
 }

@@ -2,22 +2,9 @@
  * timeouts, one retry on a transport failure or a 5xx answer, no
  * signing. Headers given here may be secret (tokens): the request log
  * redacts them by name. */
-#include <string.h>
-#include <time.h>
-
 #include "irsa/aws.h"
 #include "irsa/http.h"
-#include "irsa/log.h"
 #include "providers.h"
-
-static double elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
 
 int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr,
 		   struct irsa_response *ret, struct irsa_error *err)
@@ -38,12 +25,8 @@ int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr
 	for (size_t i = 0; i < hr->n_headers; i++)
 		irsa_request_add_header(&req, hr->headers[i].name, hr->headers[i].value);
 	for (int attempt = 1; attempt <= 2; attempt++) {
-		struct timespec start;
-
-		clock_gettime(CLOCK_MONOTONIC, &start);
 		irsa_response_init(ret);
-		r = irsa_http_send(irsa_aws_http(aws), &req, &opts, ret, err);
-		irsa_http_log_request(&req, r < 0 ? 0 : ret->status, attempt, elapsed_ms(&start));
+		r = irsa_http_send(irsa_aws_http(aws), &req, &opts, attempt, ret, err);
 		if (r == 0 && ret->status < 500)
 			break;
 		if (attempt == 2)

@@ -240,8 +240,8 @@ int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
 	return r;
 }
 
-int irsa_cred_profile_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-			  struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+			  struct irsa_error *err)
 {
 	const struct irsa_config *config = irsa_aws_config(aws);
 	const char *name = irsa_aws_profile_name(aws);
@@ -252,7 +252,7 @@ int irsa_cred_profile_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
 		name = "default";
 	if (!irsa_config_profile(config, name)) {
 		/* a profile the user asked for must exist; "default" need not */
-		if (irsa_aws_profile_explicit(aws) || irsa_cred_getenv(aws, "AWS_PROFILE"))
+		if (irsa_aws_profile_explicit(aws) || irsa_aws_getenv(aws, "AWS_PROFILE"))
 			return irsa_config_require_profile(config, name, err);
 		return 0;
 	}

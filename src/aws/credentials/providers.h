@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "irsa/aws.h"
+#include "irsa/buf.h"
 #include "irsa/config.h"
 #include "irsa/credentials.h"
 #include "irsa/error.h"
@@ -36,18 +37,16 @@
 #define IRSA_TOKEN_FILE_MAX (16u * 1024u)
 
 /* --- the links of the default chain (credentials.c lists them) --- */
-int irsa_cred_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-		      struct irsa_credentials **ret, struct irsa_error *err);
-int irsa_cred_profile_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-			  struct irsa_credentials **ret, struct irsa_error *err);
-int irsa_cred_web_identity_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-				   struct irsa_credentials **ret, struct irsa_error *err);
-/* Container credentials when AWS_CONTAINER_CREDENTIALS_* is set; the
- * chain tries IMDS only when this one does not apply. */
-int irsa_cred_container_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-			    struct irsa_credentials **ret, struct irsa_error *err);
-int irsa_cred_imds_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-		       struct irsa_credentials **ret, struct irsa_error *err);
+int irsa_cred_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+		      struct irsa_error *err);
+int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+			  struct irsa_error *err);
+int irsa_cred_web_identity_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+				   struct irsa_error *err);
+/* (then irsa_cred_container_load: container credentials when
+ * AWS_CONTAINER_CREDENTIALS_* is set; IMDS only when it does not apply) */
+int irsa_cred_imds_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+		       struct irsa_error *err);
 
 /* --- building blocks --- */
 
@@ -133,9 +132,14 @@ int irsa_cred_from_json(const json_t *obj, const char *token_key, const char *wh
  * seconds and +hh:mm offsets accepted). */
 int irsa_parse_iso8601(const char *s, time_t *ret);
 
+/* Append a token file ("~/" expanded, at most IRSA_TOKEN_FILE_MAX bytes)
+ * to token, without trailing whitespace; failures are IRSA_ERR_AUTH.
+ * `what` names the file in messages. The caller releases token with
+ * irsa_buf_release_secure(), also after a failure. */
+int irsa_cred_read_token_file(const char *path, const char *what, struct irsa_buf *token,
+			      struct irsa_error *err);
+
 /* "irsactl-<epoch>", malloc'd: the default role session name. */
 char *irsa_cred_session_name(const struct irsa_aws *aws);
 /* True for "true" in any case (AWS_EC2_METADATA_DISABLED & co). */
 bool irsa_env_true(const char *v);
-/* irsa_aws_getenv, but "" counts as unset (NULL). */
-const char *irsa_cred_getenv(const struct irsa_aws *aws, const char *name);

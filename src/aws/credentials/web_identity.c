@@ -10,17 +10,10 @@
 
 #include "irsa/aws.h"
 #include "irsa/buf.h"
-#include "irsa/fileutil.h"
 #include "irsa/log.h"
 #include "irsa/params.h"
 #include "irsa/strutil.h"
 #include "providers.h"
-
-static void xml_docp_free(xmlDoc **d)
-{
-	if (*d)
-		xmlFreeDoc(*d);
-}
 
 /* Zero the token's copy in the parameters before they are freed. */
 static void params_release_secret(struct irsa_params *p)
@@ -33,17 +26,8 @@ static void params_release_secret(struct irsa_params *p)
 
 static int read_token(const char *path, struct irsa_buf *token, struct irsa_error *err)
 {
-	_cleanup_free_ char *expanded = irsa_path_expand_home(path);
-
-	if (irsa_file_read(expanded, IRSA_TOKEN_FILE_MAX, "web identity token file", token,
-			   err) < 0) {
-		if (err)
-			err->kind = IRSA_ERR_AUTH;
+	if (irsa_cred_read_token_file(path, "web identity token file", token, err) < 0)
 		return -1;
-	}
-	/* a trailing newline is not part of the token */
-	while (token->len && strchr(" \t\r\n", token->data[token->len - 1]))
-		token->data[--token->len] = '\0';
 	if (!token->len)
 		return irsa_error_set(err, IRSA_ERR_AUTH, "web identity token file '%s' is empty",
 				      path);
@@ -56,7 +40,7 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 			   struct irsa_error *err)
 {
 	_cleanup_(params_release_secret) struct irsa_params params = IRSA_PARAMS_INIT;
-	_cleanup_(xml_docp_free) xmlDoc *doc = NULL;
+	_cleanup_xml_doc_ xmlDoc *doc = NULL;
 	_cleanup_free_ char *session = NULL;
 	_cleanup_free_ char *what = NULL;
 	struct irsa_buf token = IRSA_BUF_INIT;
@@ -84,11 +68,11 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
 }
 
-int irsa_cred_web_identity_env_get(struct irsa_cred_provider *p, struct irsa_aws *aws,
-				   struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_web_identity_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+				   struct irsa_error *err)
 {
-	const char *token_file = irsa_cred_getenv(aws, "AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *role_arn = irsa_cred_getenv(aws, "AWS_ROLE_ARN");
+	const char *token_file = irsa_aws_getenv(aws, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *role_arn = irsa_aws_getenv(aws, "AWS_ROLE_ARN");
 
 	if (!token_file)
 		return 0;
@@ -97,7 +81,7 @@ int irsa_cred_web_identity_env_get(struct irsa_cred_provider *p, struct irsa_aws
 				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; "
 				      "set both for web identity");
 	if (irsa_cred_web_identity(aws, "AWS_WEB_IDENTITY_TOKEN_FILE", role_arn, token_file,
-				   irsa_cred_getenv(aws, "AWS_ROLE_SESSION_NAME"), NULL, ret,
+				   irsa_aws_getenv(aws, "AWS_ROLE_SESSION_NAME"), NULL, ret,
 				   err) < 0)
 		return -1;
 	return 1;
