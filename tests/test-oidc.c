@@ -76,6 +76,12 @@ TEST(provider_arn)
 	CHECK(!irsa_oidc_arn_is_for("arn:aws:iam::1:role/x", "https://x"));
 	CHECK_STR(irsa_oidc_issuer_key("https://a.example/b"), "a.example/b");
 	free(arn);
+	arn = irsa_oidc_issuer_label("https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF");
+	CHECK_STR(arn, "0123456789AB");
+	free(arn);
+	arn = irsa_oidc_issuer_label("https://oidc.example.com:8443");
+	CHECK_STR(arn, "oidc");
+	free(arn);
 }
 
 TEST(trust_references)

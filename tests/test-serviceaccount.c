@@ -115,9 +115,9 @@ TEST(spec_all_annotations)
 	CHECK_STR(irsa_sa_spec_role_arn(&s), "arn:aws:iam::111122223333:role/web");
 	CHECK_STR(s.annotations[3].value, "3600");
 	CHECK_INT(s.n_warnings, 0);
-	CHECK(irsa_sa_spec_owns(&s, "example.com/team", false));
-	CHECK(irsa_sa_spec_owns(&s, "tier", true));
-	CHECK(!irsa_sa_spec_owns(&s, "tier", false));
+	CHECK_STR(s.annotations[4].key, "example.com/team");
+	CHECK_INT(s.n_labels, 2);
+	CHECK_STR(s.labels[1].key, "tier");
 	obj = irsa_sa_spec_object(&s);
 	dump = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	CHECK_STR(dump, "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"web\","
@@ -323,9 +323,6 @@ TEST(apply_object_keeps_owned)
 	CHECK(irsa_sa_owned_by_irsactl(cur, "eks.amazonaws.com/audience", false));
 	CHECK(!irsa_sa_owned_by_irsactl(cur, "theirs", false));
 	CHECK(!irsa_sa_owned_by_irsactl(cur, "app", true));
-	CHECK_STR(irsa_sa_other_manager(cur, "theirs", false), "kubectl");
-	CHECK_STR(irsa_sa_other_manager(cur, "app", true), "kubectl");
-	CHECK(irsa_sa_other_manager(cur, "eks.amazonaws.com/audience", false) == NULL);
 
 	CHECK_INT(build(&o, &s, &err), 0);
 	obj = irsa_sa_apply_object(&s, cur);
@@ -338,19 +335,6 @@ TEST(apply_object_keeps_owned)
 	json_decref(obj);
 	irsa_sa_spec_release(&s);
 
-	/* remove: what irsactl owns minus the IRSA annotations */
-	{
-		struct irsa_sa_options ro = { .namespace = "apps", .name = "web", .remove = true };
-
-		CHECK_INT(build(&ro, &s, &err), 0);
-		obj = irsa_sa_apply_object(&s, cur);
-		dump = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-		CHECK_STR(dump, "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{"
-				"\"name\":\"web\",\"namespace\":\"apps\"}}");
-		free(dump);
-		json_decref(obj);
-		irsa_sa_spec_release(&s);
-	}
 	/* nothing there yet */
 	CHECK_INT(build(&o, &s, &err), 0);
 	obj = irsa_sa_apply_object(&s, NULL);

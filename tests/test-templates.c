@@ -208,6 +208,12 @@ TEST(describe_and_names)
 	CHECK_STR(name, "irsactl-efs-csi");
 	free(name);
 	irsa_policy_ref_release(&ref);
+	name = irsa_policy_file_policy_name("policies/read logs.json");
+	CHECK_STR(name, "irsactl-file-read-logs");
+	free(name);
+	name = irsa_policy_file_policy_name("extra+perms.v2.yaml");
+	CHECK_STR(name, "irsactl-file-extra+perms.v2.yaml");
+	free(name);
 }
 
 int main(void)

@@ -45,6 +45,8 @@ int irsa_validate_role_name(const char *name, struct irsa_error *err);
 int irsa_validate_iam_path(const char *path, struct irsa_error *err);
 /* IAM managed/inline policy name: 1-128 of [A-Za-z0-9+=,.@_-]. */
 int irsa_validate_policy_name(const char *name, struct irsa_error *err);
+/* EKS cluster name: 1-100 of [A-Za-z0-9_-], starting alphanumeric. */
+int irsa_validate_cluster_name(const char *name, struct irsa_error *err);
 /* Twelve decimal digits. */
 int irsa_validate_account_id(const char *id, struct irsa_error *err);
 
@@ -70,6 +72,10 @@ int irsa_validate_policy_arn(const char *s, const char *what, struct irsa_error 
 int irsa_validate_principal_arn(const char *s, const char *what, struct irsa_error *err);
 
 /* Tags ("--tag KEY=VALUE") are parsed by irsa_tag_arg_parse() in oidc.h. */
+
+/* Replace, in place, every character IAM does not allow in a role or
+ * policy name with '-'. */
+void irsa_iam_name_sanitize(char *name);
 
 /* A readable, deterministic role name "irsa-CLUSTER-NS-SA" (characters
  * outside the IAM set replaced by '-'); when longer than 64, cut and

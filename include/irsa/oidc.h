@@ -24,6 +24,10 @@ int irsa_oidc_issuer_normalize(const char *url, char **ret, struct irsa_error *e
 /* The normalised issuer without "https://": how IAM names the provider
  * ("oidc.eks.us-east-1.amazonaws.com/id/ABC"). Borrowed from issuer. */
 const char *irsa_oidc_issuer_key(const char *issuer);
+/* A short label for the issuer in default names: its last path segment
+ * (an EKS issuer id), else its host up to the first '.' or ':'; at most
+ * 12 characters. malloc'd. */
+char *irsa_oidc_issuer_label(const char *issuer);
 /* arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH (malloc'd). */
 char *irsa_oidc_provider_arn(const char *partition, const char *account, const char *issuer);
 /* True when arn is an OIDC provider ARN for this (normalised) issuer,

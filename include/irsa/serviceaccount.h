@@ -106,8 +106,6 @@ int irsa_sa_spec_resolve_role(struct irsa_sa_spec *s, struct irsa_aws *aws,
 			      struct irsa_error *err);
 /* The role ARN to write (borrowed), NULL in a remove spec. */
 const char *irsa_sa_spec_role_arn(const struct irsa_sa_spec *s);
-/* True when key is an annotation (or label, with is_label) this spec owns. */
-bool irsa_sa_spec_owns(const struct irsa_sa_spec *s, const char *key, bool is_label);
 
 /* A new ServiceAccount object: apiVersion, kind, metadata {name,
  * namespace, labels (if any), annotations}. Caller decrefs. For a remove
@@ -160,12 +158,9 @@ void irsa_sa_apply_result_release(struct irsa_sa_apply_result *r);
 /* True when obj's managedFields give metadata.annotations.KEY (or
  * metadata.labels.KEY with is_label) to irsactl's Apply entry. */
 bool irsa_sa_owned_by_irsactl(const json_t *obj, const char *key, bool is_label);
-/* The first field manager other than irsactl's Apply entry that owns the
- * key, or NULL. Borrowed from obj. */
-const char *irsa_sa_other_manager(const json_t *obj, const char *key, bool is_label);
-/* The object to apply: what irsactl owns now (from current's
- * managedFields) with the spec on top. current may be NULL. Caller
- * decrefs. */
+/* For a set spec, the object to apply: what irsactl owns now (from
+ * current's managedFields) with the spec on top. current may be NULL.
+ * Caller decrefs. */
 json_t *irsa_sa_apply_object(const struct irsa_sa_spec *s, const json_t *current);
 /* For a remove spec: the merge patch {"metadata": {"annotations": {K: null},
  * "labels": {K: null}}} with exactly the spec's keys present in current,

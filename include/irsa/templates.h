@@ -53,6 +53,10 @@ int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_te
 
 /* The inline policy name for ref: "irsactl-NAME", malloc'd. */
 char *irsa_template_policy_name(const struct irsa_policy_ref *ref);
+/* The inline policy name for the policy file at path:
+ * "irsactl-file-BASENAME" without ".json", characters IAM does not allow
+ * in a name replaced by '-'; malloc'd, not validated (it may be too long). */
+char *irsa_policy_file_policy_name(const char *path);
 
 /* The templates, sorted by name. */
 size_t irsa_template_count(void);

@@ -1,16 +1,14 @@
 /* irsactl associate-oidc: make sure the cluster's OIDC issuer is an IAM
  * OpenID Connect provider with the STS client id. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "oidc-common.h"
 #include "irsa/log.h"
+#include "irsa/names.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
-
-#define CLUSTER_NAME_MAX 100
 
 static const struct cli_option associate_options[] = {
 	{ "cluster", 'c', "NAME", "EKS cluster whose OIDC issuer to register (DescribeCluster)", 0, NULL },
@@ -22,24 +20,8 @@ static const struct cli_option associate_options[] = {
 	{ NULL },
 };
 
-int cli_oidc_check_cluster_name(const char *name, struct irsa_error *err)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > CLUSTER_NAME_MAX || !isalnum((unsigned char)name[0]))
-		goto bad;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
-			goto bad;
-	return 0;
-bad:
-	return irsa_error_set(err, IRSA_ERR_USAGE,
-			      "cluster name '%s' is not valid: 1 to %d letters, digits, '-' and "
-			      "'_', starting with a letter or digit", name, CLUSTER_NAME_MAX);
-}
-
-int cli_oidc_target(const struct cli_args *args, const char **ret_cluster, char **ret_issuer,
-		    struct irsa_error *err)
+int cli_oidc_target(const struct cli_args *args, bool required, const char **ret_cluster,
+		    char **ret_issuer, struct irsa_error *err)
 {
 	const char *cluster = cli_arg(args, "cluster");
 	const char *url = cli_arg(args, "issuer-url");
@@ -49,17 +31,17 @@ int cli_oidc_target(const struct cli_args *args, const char **ret_cluster, char 
 	if (cluster && url)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "give either --cluster or --issuer-url, not both");
-	if (!cluster && !url)
+	if (!cluster && !url && required)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "which cluster? give --cluster NAME or --issuer-url URL");
 	if (cluster) {
 		*ret_cluster = cluster;
-		return cli_oidc_check_cluster_name(cluster, err);
+		return irsa_validate_cluster_name(cluster, err);
 	}
-	return irsa_oidc_issuer_normalize(url, ret_issuer, err);
+	return url ? irsa_oidc_issuer_normalize(url, ret_issuer, err) : 0;
 }
 
-void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
+static void print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
 {
 	const char *arn = json_string_value(json_object_get(result, "provider_arn"));
 	const char *status = json_string_value(json_object_get(result, "status"));
@@ -82,10 +64,14 @@ void cli_oidc_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *
 	}
 }
 
-void cli_oidc_print_warnings(const struct irsa_oidc_plan *plan)
+int cli_oidc_finish(struct cli_ctx *ctx, struct irsa_oidc_plan *plan, bool dry_run,
+		    struct irsa_error *err)
 {
+	if (!dry_run && irsa_oidc_plan_execute(ctx->aws, plan, err) < 0)
+		return -1;
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		irsa_log_warn("%s", plan->warnings.items[i]);
+	return cli_print_result(ctx, irsa_oidc_plan_to_json(plan, dry_run), print_text);
 }
 
 struct associate_input {
@@ -111,7 +97,7 @@ static int parse_input(const struct cli_args *args, struct associate_input *in,
 	const char *const *list;
 	size_t n;
 
-	if (cli_oidc_target(args, &in->cluster, &in->issuer, err) < 0)
+	if (cli_oidc_target(args, true, &in->cluster, &in->issuer, err) < 0)
 		return -1;
 	n = cli_arg_list(args, "thumbprint", &list);
 	if (n && cli_flag(args, "no-thumbprint"))
@@ -154,10 +140,7 @@ static int associate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	};
 	if (irsa_oidc_plan_associate(aws, &req, &plan, err) < 0)
 		goto out;
-	if (!in.dry_run && irsa_oidc_plan_execute(aws, &plan, err) < 0)
-		goto out;
-	cli_oidc_print_warnings(&plan);
-	r = cli_print_result(ctx, irsa_oidc_plan_to_json(&plan, in.dry_run), cli_oidc_print_text);
+	r = cli_oidc_finish(ctx, &plan, in.dry_run, err);
 out:
 	irsa_oidc_plan_release(&plan);
 	associate_input_release(&in);

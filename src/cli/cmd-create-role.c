@@ -94,17 +94,7 @@ static int default_role_name(struct create_input *in, struct irsa_error *err)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "give --role-name: a default name needs exactly one cluster and "
 				      "one service account without wildcards");
-	if (t->n_clusters) {
-		label = irsa_strdup(t->clusters[0]);
-	} else {
-		/* the issuer's last path segment (an EKS issuer id), else its host */
-		const char *key = irsa_oidc_issuer_key(t->issuers[0]);
-		const char *slash = strrchr(key, '/');
-
-		label = slash ? irsa_strdup(slash + 1) : irsa_strndup(key, strcspn(key, ".:"));
-		if (strlen(label) > 12)
-			label[12] = '\0';
-	}
+	label = t->n_clusters ? irsa_strdup(t->clusters[0]) : irsa_oidc_issuer_label(t->issuers[0]);
 	in->role_name = irsa_default_role_name(label, t->subjects[0].ns, t->subjects[0].sa);
 	return 0;
 }
@@ -120,8 +110,6 @@ static int parse_policy_files(const struct cli_args *args, struct create_input *
 	for (size_t i = 0; i < n; i++) {
 		struct irsa_buf text = IRSA_BUF_INIT;
 		_cleanup_free_ char *what = irsa_asprintf("policy file '%s'", files[i]);
-		const char *base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
-		char *name;
 
 		if (irsa_file_read(files[i], POLICY_FILE_MAX, "policy file", &text, err) < 0) {
 			/* a file the user named: a usage error, whatever the reason */
@@ -134,15 +122,8 @@ static int parse_policy_files(const struct cli_args *args, struct create_input *
 		}
 		irsa_buf_release(&text);
 		in->n_files = i + 1;
-		name = irsa_asprintf(IRSA_POLICY_NAME_PREFIX "file-%.*s",
-				     (int)(irsa_str_has_suffix(base, ".json") ? strlen(base) - 5 : strlen(base)),
-				     base);
-		for (char *p = name; *p; p++)
-			if (!strchr("+=,.@_-", *p) && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-							 (*p >= '0' && *p <= '9')))
-				*p = '-';
-		in->file_names[i] = name;
-		if (irsa_validate_policy_name(name, err) < 0)
+		in->file_names[i] = irsa_policy_file_policy_name(files[i]);
+		if (irsa_validate_policy_name(in->file_names[i], err) < 0)
 			return irsa_error_prefix(err, "policy file '%s'", files[i]);
 	}
 	return 0;
@@ -278,12 +259,8 @@ static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 
 		if (irsa_role_plan_apply(ctx->aws, &req, &plan, err) < 0)
 			goto out;
-		if (!in.dry_run &&
-		    irsa_role_plan_execute(ctx->aws, &plan, cli_role_progress, ctx, err) < 0)
-			goto out;
 	}
-	cli_role_print_notes(&plan);
-	r = cli_print_result(ctx, irsa_role_plan_to_json(&plan, in.dry_run), cli_role_print_text);
+	r = cli_role_finish(ctx, &plan, in.dry_run, err);
 out:
 	for (size_t i = 0; docs && i < in.n_refs; i++) {
 		json_decref(docs[i]);

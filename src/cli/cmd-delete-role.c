@@ -38,7 +38,6 @@ static int parse_input(const struct cli_args *args, struct delete_input *in,
 		       struct irsa_error *err)
 {
 	const char *const *list;
-	const char *url = cli_arg(args, "issuer-url");
 	size_t n;
 
 	in->role_name = cli_arg(args, "role-name");
@@ -46,13 +45,7 @@ static int parse_input(const struct cli_args *args, struct delete_input *in,
 		return irsa_error_set(err, IRSA_ERR_USAGE, "which role? give --role-name NAME");
 	if (irsa_validate_role_name(in->role_name, err) < 0)
 		return -1;
-	in->cluster = cli_arg(args, "cluster");
-	if (in->cluster && url)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "give either --cluster or --issuer-url, not both");
-	if (in->cluster && cli_oidc_check_cluster_name(in->cluster, err) < 0)
-		return -1;
-	if (url && irsa_oidc_issuer_normalize(url, &in->issuer, err) < 0)
+	if (cli_oidc_target(args, false, &in->cluster, &in->issuer, err) < 0)
 		return -1;
 	n = cli_arg_list(args, "remove-subject", &list);
 	in->subjects = irsa_malloc0((n + 1) * sizeof(*in->subjects));
@@ -86,10 +79,7 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 					    in.subjects, in.n_subjects, &plan, err) < 0
 		    : irsa_role_plan_delete(aws, in.role_name, &plan, err) < 0)
 		goto out;
-	if (!in.dry_run && irsa_role_plan_execute(aws, &plan, cli_role_progress, ctx, err) < 0)
-		goto out;
-	cli_role_print_notes(&plan);
-	r = cli_print_result(ctx, irsa_role_plan_to_json(&plan, in.dry_run), cli_role_print_text);
+	r = cli_role_finish(ctx, &plan, in.dry_run, err);
 out:
 	irsa_role_plan_release(&plan);
 	delete_input_release(&in);

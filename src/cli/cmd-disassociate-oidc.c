@@ -20,25 +20,19 @@ static int disassociate_run(struct cli_ctx *ctx, const struct cli_args *args,
 {
 	struct irsa_oidc_plan plan = { 0 };
 	_cleanup_free_ char *issuer = NULL;
-	bool dry_run = cli_flag(args, "dry-run");
 	const char *cluster;
 	struct irsa_aws *aws;
 	int r = -1;
 
-	if (cli_oidc_target(args, &cluster, &issuer, err) < 0)
+	if (cli_oidc_target(args, true, &cluster, &issuer, err) < 0)
 		return -1;
 	aws = cli_aws(ctx, err);
 	if (!aws)
 		return -1;
 	if (cluster && irsa_oidc_cluster_issuer(aws, cluster, false, &issuer, err) < 0)
 		return -1;
-	if (irsa_oidc_plan_disassociate(aws, issuer, cli_flag(args, "force"), &plan, err) < 0)
-		goto out;
-	if (!dry_run && irsa_oidc_plan_execute(aws, &plan, err) < 0)
-		goto out;
-	cli_oidc_print_warnings(&plan);
-	r = cli_print_result(ctx, irsa_oidc_plan_to_json(&plan, dry_run), cli_oidc_print_text);
-out:
+	if (irsa_oidc_plan_disassociate(aws, issuer, cli_flag(args, "force"), &plan, err) == 0)
+		r = cli_oidc_finish(ctx, &plan, cli_flag(args, "dry-run"), err);
 	irsa_oidc_plan_release(&plan);
 	return r;
 }

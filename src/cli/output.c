@@ -16,7 +16,7 @@ static int emit_scalar(yaml_emitter_t *e, const char *value, bool plain_ok)
 	yaml_event_t ev;
 
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)value, (int)strlen(value),
-				     plain_ok, !plain_ok ? 1 : 1,
+				     plain_ok, 1,
 				     plain_ok ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 	return yaml_emitter_emit(e, &ev);
 }

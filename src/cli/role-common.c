@@ -98,7 +98,7 @@ int cli_trust_input_parse(const struct cli_args *args, bool need_subjects, bool 
 				      "SA, or --subject NS:SA");
 	in->n_clusters = cli_arg_list(args, "cluster", &in->clusters);
 	for (size_t i = 0; i < in->n_clusters; i++)
-		if (cli_oidc_check_cluster_name(in->clusters[i], err) < 0)
+		if (irsa_validate_cluster_name(in->clusters[i], err) < 0)
 			return -1;
 	n_urls = cli_arg_list(args, "issuer-url", &urls);
 	for (size_t i = 0; i < n_urls; i++) {
@@ -193,7 +193,7 @@ static void print_indented(FILE *out, const json_t *doc)
 	free(s);
 }
 
-void cli_role_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
+static void print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
 {
 	const char *arn = json_string_value(json_object_get(result, "role_arn"));
 	const char *status = json_string_value(json_object_get(result, "status"));
@@ -216,7 +216,7 @@ void cli_role_print_text(const struct cli_ctx *ctx, const json_t *result, FILE *
 	}
 }
 
-void cli_role_progress(void *userdata, const struct irsa_role_action *a)
+static void progress(void *userdata, const struct irsa_role_action *a)
 {
 	const struct cli_ctx *ctx = userdata;
 
@@ -224,8 +224,12 @@ void cli_role_progress(void *userdata, const struct irsa_role_action *a)
 		cli_status(ctx, "%s %s", irsa_role_verb_name(a->verb), a->target);
 }
 
-void cli_role_print_notes(const struct irsa_role_plan *plan)
+int cli_role_finish(struct cli_ctx *ctx, struct irsa_role_plan *plan, bool dry_run,
+		    struct irsa_error *err)
 {
+	if (!dry_run && irsa_role_plan_execute(ctx->aws, plan, progress, ctx, err) < 0)
+		return -1;
 	for (size_t i = 0; i < plan->notes.n; i++)
 		irsa_log_info("%s", plan->notes.items[i]);
+	return cli_print_result(ctx, irsa_role_plan_to_json(plan, dry_run), print_text);
 }

@@ -177,6 +177,24 @@ int irsa_validate_iam_path(const char *path, struct irsa_error *err)
 	return 0;
 }
 
+#define CLUSTER_NAME_MAX 100
+
+int irsa_validate_cluster_name(const char *name, struct irsa_error *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CLUSTER_NAME_MAX || !isalnum((unsigned char)name[0]))
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+			goto bad;
+	return 0;
+bad:
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "cluster name '%s' is not valid: 1 to %d letters, digits, '-' and "
+			      "'_', starting with a letter or digit", name, CLUSTER_NAME_MAX);
+}
+
 int irsa_validate_account_id(const char *id, struct irsa_error *err)
 {
 	size_t len = id ? strlen(id) : 0;
@@ -330,6 +348,13 @@ unsigned irsa_name_hash(const char *s)
 	return h;
 }
 
+void irsa_iam_name_sanitize(char *name)
+{
+	for (char *p = name; *p; p++)
+		if (!is_iam_name_char(*p))
+			*p = '-';
+}
+
 char *irsa_default_role_name(const char *cluster, const char *ns, const char *sa)
 {
 	struct irsa_buf b = IRSA_BUF_INIT;
@@ -340,9 +365,7 @@ char *irsa_default_role_name(const char *cluster, const char *ns, const char *sa
 		irsa_buf_printf(&b, "%s-", cluster);
 	irsa_buf_printf(&b, "%s-%s", ns, sa);
 	name = irsa_buf_detach(&b);
-	for (char *p = name; *p; p++)
-		if (!is_iam_name_char(*p))
-			*p = '-';
+	irsa_iam_name_sanitize(name);
 	if (strlen(name) > IRSA_ROLE_NAME_MAX) {
 		/* 55 readable characters, '-', 8 hex digits = 64. */
 		unsigned h = irsa_name_hash(name);

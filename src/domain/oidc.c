@@ -141,6 +141,17 @@ const char *irsa_oidc_issuer_key(const char *issuer)
 	return issuer;
 }
 
+char *irsa_oidc_issuer_label(const char *issuer)
+{
+	const char *key = irsa_oidc_issuer_key(issuer);
+	const char *slash = strrchr(key, '/');
+	char *label = slash ? irsa_strdup(slash + 1) : irsa_strndup(key, strcspn(key, ".:"));
+
+	if (strlen(label) > 12)
+		label[12] = '\0';
+	return label;
+}
+
 char *irsa_oidc_provider_arn(const char *partition, const char *account, const char *issuer)
 {
 	return irsa_asprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account,

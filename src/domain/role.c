@@ -173,24 +173,34 @@ static char *role_arn(const char *partition, const char *account, const char *pa
 			     account ? account : "ACCOUNT", path ? path : "/", name);
 }
 
+/* The trust policy of an existing role; one IAM gives back that does not
+ * parse is IAM's fault (IRSA_ERR_REMOTE). */
+static int state_trust(const struct irsa_role_state *state, const char *role_name, json_t **ret,
+		       struct irsa_error *err)
+{
+	_cleanup_free_ char *what = irsa_asprintf("the trust policy of role '%s'", role_name);
+
+	if (irsa_policy_parse(state->role.trust_policy ? state->role.trust_policy : "", what, ret,
+			      err) < 0) {
+		if (err)
+			err->kind = IRSA_ERR_REMOTE;
+		return -1;
+	}
+	return 0;
+}
+
 static int plan_trust(const struct irsa_role_request *req, const struct irsa_role_state *state,
 		      struct irsa_role_plan *plan, struct irsa_error *err)
 {
 	json_t *existing = NULL, *merged = NULL;
 	bool changed = false;
-	_cleanup_free_ char *what = NULL;
 
 	if (!state->exists) {
 		plan->trust = json_deep_copy(req->trust);
 		return irsa_trust_check_size(plan->trust, req->trust_limit, err);
 	}
-	what = irsa_asprintf("the trust policy of role '%s'", req->role_name);
-	if (irsa_policy_parse(state->role.trust_policy ? state->role.trust_policy : "", what,
-			      &existing, err) < 0) {
-		if (err)
-			err->kind = IRSA_ERR_REMOTE;
+	if (state_trust(state, req->role_name, &existing, err) < 0)
 		return -1;
-	}
 	if (irsa_trust_merge(existing, req->trust, &merged, &changed, err) < 0) {
 		json_decref(existing);
 		return -1;
@@ -435,7 +445,6 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 {
 	struct irsa_role_state state = { 0 };
 	struct irsa_role_plan plan = { 0 };
-	_cleanup_free_ char *what = NULL;
 	json_t *doc = NULL;
 	size_t total = 0;
 
@@ -445,13 +454,8 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 		return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
 				      "role '%s' does not exist; check the name with 'aws iam "
 				      "get-role --role-name %s'", role_name, role_name);
-	what = irsa_asprintf("the trust policy of role '%s'", role_name);
-	if (irsa_policy_parse(state.role.trust_policy ? state.role.trust_policy : "", what, &doc,
-			      err) < 0) {
-		if (err)
-			err->kind = IRSA_ERR_REMOTE;
+	if (state_trust(&state, role_name, &doc, err) < 0)
 		goto fail;
-	}
 	plan.role_name = irsa_strdup(role_name);
 	plan.role_arn = irsa_strdup(state.role.arn);
 	plan.managed = json_array();

@@ -82,27 +82,11 @@ bool irsa_sa_owned_by_irsactl(const json_t *obj, const char *key, bool is_label)
 	return false;
 }
 
-const char *irsa_sa_other_manager(const json_t *obj, const char *key, bool is_label)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(managed_fields(obj), i, e)
-		if (!is_irsactl_apply(e) && entry_owns(e, key, is_label)) {
-			const char *m = json_string_value(json_object_get(e, "manager"));
-
-			return m ? m : "unknown";
-		}
-	return NULL;
-}
-
-/* What irsactl owns now, minus what this run removes, plus what it sets. */
-static json_t *owned_map(const struct irsa_sa_spec *s, const json_t *current, bool is_label)
+/* The labels or annotations of current that irsactl's Apply entry owns. */
+static json_t *owned_map(const json_t *current, bool is_label)
 {
 	const json_t *cur = json_object_get(json_object_get(current, "metadata"),
 					    is_label ? "labels" : "annotations");
-	const struct irsa_sa_kv *list = is_label ? s->labels : s->annotations;
-	size_t n = is_label ? s->n_labels : s->n_annotations;
 	json_t *out = json_object();
 	const char *key;
 	json_t *v;
@@ -110,21 +94,16 @@ static json_t *owned_map(const struct irsa_sa_spec *s, const json_t *current, bo
 	json_object_foreach((json_t *)cur, key, v)
 		if (json_is_string(v) && irsa_sa_owned_by_irsactl(current, key, is_label))
 			json_object_set(out, key, v);
-	for (size_t i = 0; i < n; i++) {
-		if (s->remove)
-			json_object_del(out, list[i].key);
-		else
-			json_object_set_new(out, list[i].key, json_string(list[i].value));
-	}
 	return out;
 }
 
 json_t *irsa_sa_apply_object(const struct irsa_sa_spec *s, const json_t *current)
 {
 	json_t *md = json_pack("{s:s, s:s}", "name", s->name, "namespace", s->namespace);
-	json_t *labels = owned_map(s, current, true);
-	json_t *annotations = owned_map(s, current, false);
+	json_t *labels = owned_map(current, true);
+	json_t *annotations = owned_map(current, false);
 
+	irsa_sa_merge(s, annotations, labels);
 	if (json_object_size(labels))
 		json_object_set(md, "labels", labels);
 	if (json_object_size(annotations))
@@ -241,9 +220,7 @@ int irsa_sa_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
 	if (irsa_sa_check(s, current ? annotations : NULL, current ? labels : NULL, o->overwrite,
 			  where, &changed, err) < 0)
 		return -1;
-	if (!current && s->remove) {
-		ret->status = IRSA_SA_UNCHANGED;
-	} else if (!changed) {
+	if (!changed) {
 		ret->status = IRSA_SA_UNCHANGED;
 	} else if (s->remove) {
 		if (remove_keys(k, s, current, o->dry_run, &applied, err) < 0)

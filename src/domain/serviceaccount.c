@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "irsa/endpoints.h"
 #include "irsa/names.h"
 #include "irsa/serviceaccount.h"
 #include "irsa/strutil.h"
@@ -15,8 +16,6 @@ static const char *const owned_annotations[] = {
 	IRSA_SA_ANNOTATION_STS_REGIONAL,
 	IRSA_SA_ANNOTATION_TOKEN_EXPIRATION,
 };
-
-static const char *const partitions[] = { "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b" };
 
 /* ---- Kubernetes names ---------------------------------------------------- */
 
@@ -134,16 +133,6 @@ static bool utf8_valid(const char *s)
 
 /* ---- role ARNs ----------------------------------------------------------- */
 
-static bool role_name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && !strchr("+=,.@_-", s[i]))
-			return false;
-	return true;
-}
-
 static bool role_path_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > 512 || s[0] != '/' || s[n - 1] != '/')
@@ -152,14 +141,6 @@ static bool role_path_ok(const char *s, size_t n)
 		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E)
 			return false;
 	return true;
-}
-
-static bool partition_known(const char *p)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(partitions); i++)
-		if (strcmp(p, partitions[i]) == 0)
-			return true;
-	return false;
 }
 
 static int check_name_path(const char *name, const char *path, struct irsa_error *err)
@@ -182,7 +163,7 @@ int irsa_role_arn_parse(const char *arn, struct irsa_role_arn *ret, struct irsa_
 	if (!colon || (size_t)(colon - p) >= sizeof(r.partition))
 		goto bad;
 	memcpy(r.partition, p, (size_t)(colon - p));
-	if (!partition_known(r.partition))
+	if (!irsa_partition_by_id(r.partition))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "role ARN '%s' has an unknown partition '%s'; use aws, aws-cn, "
 				      "aws-us-gov, aws-iso or aws-iso-b", arn, r.partition);
@@ -211,7 +192,7 @@ int irsa_role_arn_parse(const char *arn, struct irsa_role_arn *ret, struct irsa_
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "role ARN '%s' has an invalid path '%.*s'", arn, (int)n, res);
 	memcpy(r.path, res, n);
-	if (!role_name_ok(last + 1, strlen(last + 1)))
+	if (irsa_validate_role_name(last + 1, NULL) < 0)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "role ARN '%s' has an invalid role name '%s': use 1-64 letters, "
 				      "digits and '+=,.@_-'", arn, last + 1);
@@ -475,13 +456,6 @@ const char *irsa_sa_spec_role_arn(const struct irsa_sa_spec *s)
 		return NULL;
 	kv = kv_find(s->annotations, s->n_annotations, IRSA_SA_ANNOTATION_ROLE_ARN);
 	return kv ? kv->value : NULL;
-}
-
-bool irsa_sa_spec_owns(const struct irsa_sa_spec *s, const char *key, bool is_label)
-{
-	if (is_label)
-		return kv_find(s->labels, s->n_labels, key) != NULL;
-	return kv_find(s->annotations, s->n_annotations, key) != NULL;
 }
 
 static json_t *kv_object(const struct irsa_sa_kv *list, size_t n)

@@ -311,6 +311,16 @@ char *irsa_template_policy_name(const struct irsa_policy_ref *ref)
 	return irsa_asprintf(IRSA_POLICY_NAME_PREFIX "%s", ref->name);
 }
 
+char *irsa_policy_file_policy_name(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(base) - (irsa_str_has_suffix(base, ".json") ? 5 : 0);
+	char *name = irsa_asprintf(IRSA_POLICY_NAME_PREFIX "file-%.*s", (int)n, base);
+
+	irsa_iam_name_sanitize(name);
+	return name;
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 /* The value a template sees for v of type, in ctx. malloc'd. */
