@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/strutil.h"
 
 static char tmpdir[] = "/tmp/irsa-test-config-XXXXXX";

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <jansson.h>
 #include <libxml/tree.h>
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/endpoints.h"
 #include "irsa/error.h"

@@ -10,22 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "irsa/aws.h"
-#include "irsa/config.h"
-
-struct irsa_strlist {
-	char **items;
-	size_t n;
-};
-void irsa_strlist_add(struct irsa_strlist *l, const char *s);
-bool irsa_strlist_contains(const struct irsa_strlist *l, const char *s);
-void irsa_strlist_release(struct irsa_strlist *l);
-
-struct irsa_tags {
-	struct irsa_kv *items; /* key, value */
-	size_t n;
-};
-void irsa_tags_add(struct irsa_tags *t, const char *key, const char *value);
-void irsa_tags_release(struct irsa_tags *t);
+#include "irsa/aws_config.h"
+#include "irsa/strlist.h"
 
 /* ---- OIDC providers ---- */
 struct irsa_oidc_provider {

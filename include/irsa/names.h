@@ -6,7 +6,7 @@
  * what a valid value looks like. */
 #include <stdbool.h>
 #include <stddef.h>
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/error.h"
 
 #define IRSA_ROLE_NAME_MAX 64

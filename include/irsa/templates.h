@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/error.h"
 
 #define IRSA_POLICY_NAME_PREFIX "irsactl-"

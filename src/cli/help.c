@@ -5,7 +5,7 @@
 #include "config.h"
 #include "args.h"
 #include "cli.h"
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/strutil.h"
 
 static void print_options(const struct cli_option *opts, FILE *out)

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "irsa/buf.h"
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/fileutil.h"
 #include "irsa/strutil.h"
 

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "irsa/aws.h"
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/fileutil.h"
 #include "irsa/log.h"

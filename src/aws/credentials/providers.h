@@ -16,7 +16,7 @@
 
 #include "irsa/aws.h"
 #include "irsa/buf.h"
-#include "irsa/config.h"
+#include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/error.h"
 #include "irsa/http.h"

@@ -6,11 +6,7 @@
  * wins over the config file for the same profile. Missing files are fine. */
 #include <stdbool.h>
 #include "irsa/error.h"
-
-struct irsa_kv {
-	char *key;
-	char *value;
-};
+#include "irsa/strlist.h"
 
 struct irsa_profile {
 	char *name;
