@@ -8,14 +8,13 @@
 
 #include "irsa/eks.h"
 #include "irsa/log.h"
+#include "irsa/names.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
 #include "irsa/sts.h"
 #include "irsa/thumbprint.h"
 
 #define ISSUER_MAX_LEN 255 /* IAM's limit on an OIDC provider URL */
-#define TAG_KEY_MAX 128
-#define TAG_VALUE_MAX 256
 #define TAGS_MAX 50
 #define THUMBPRINTS_MAX 5
 
@@ -83,6 +82,11 @@ static int check_path(const char *url, const char *path, struct irsa_error *err)
 	for (const char *p = path; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
+		if (c >= 0x80)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "issuer URL '%s' has a non-ASCII character; IAM names the "
+					      "provider by its URL in ASCII: give the path percent-encoded "
+					      "exactly as the issuer writes it in its tokens ('iss')", url);
 		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c))
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "issuer URL '%s' contains a character not allowed in "
@@ -214,49 +218,25 @@ bool irsa_oidc_trust_references(const char *trust_policy, const char *provider_a
 
 /* ---- tags and thumbprints ---- */
 
-static bool tag_char_ok(unsigned char c)
-{
-	return isalnum(c) || c == ' ' || c >= 0x80 || strchr("_.:/=+-@", c);
-}
-
-static int check_tag_text(const char *arg, const char *what, const char *s, size_t max,
-			  struct irsa_error *err)
-{
-	size_t chars = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (!tag_char_ok(*p))
-			return irsa_error_set(err, IRSA_ERR_USAGE,
-					      "tag '%s': the %s may contain only letters, digits, "
-					      "spaces and _.:/=+-@", arg, what);
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-	}
-	if (chars > max)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "tag '%s': the %s is longer than %zu characters", arg, what, max);
-	return 0;
-}
-
 int irsa_tag_arg_parse(const char *arg, struct irsa_tags *tags, struct irsa_error *err)
 {
 	const char *eq = strchr(arg, '=');
 	_cleanup_free_ char *key = NULL;
+	const struct irsa_kv *same;
 
 	if (!eq || eq == arg)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "tag '%s' is not KEY=VALUE (e.g. --tag team=payments)", arg);
 	key = irsa_strndup(arg, (size_t)(eq - arg));
-	if (check_tag_text(arg, "key", key, TAG_KEY_MAX, err) < 0 ||
-	    check_tag_text(arg, "value", eq + 1, TAG_VALUE_MAX, err) < 0)
+	if (irsa_validate_tag(key, eq + 1, err) < 0)
 		return -1;
-	if (strncasecmp(key, "aws:", 4) == 0)
+	same = irsa_tags_find(tags, key);
+	if (same && strcmp(same->key, key) == 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "tag key '%s' is given twice", key);
+	if (same)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "tag '%s': keys starting with 'aws:' are reserved by AWS", arg);
-	for (size_t i = 0; i < tags->n; i++)
-		if (strcmp(tags->items[i].key, key) == 0)
-			return irsa_error_set(err, IRSA_ERR_USAGE, "tag key '%s' is given twice",
-					      key);
+				      "tag keys '%s' and '%s' differ only in case, and IAM treats "
+				      "them as one key; give one of them", same->key, key);
 	if (tags->n >= TAGS_MAX)
 		return irsa_error_set(err, IRSA_ERR_USAGE, "more than %d tags; IAM allows %d",
 				      TAGS_MAX, TAGS_MAX);
@@ -382,12 +362,12 @@ static void copy_strlist(struct irsa_strlist *dst, const struct irsa_strlist *sr
 		irsa_strlist_add(dst, src->items[i]);
 }
 
+/* IAM keeps one tag per key ignoring case: look keys up the same way. */
 static const char *tag_value(const struct irsa_tags *t, const char *key)
 {
-	for (size_t i = 0; t && i < t->n; i++)
-		if (strcmp(t->items[i].key, key) == 0)
-			return t->items[i].value;
-	return NULL;
+	const struct irsa_kv *kv = irsa_tags_find(t, key);
+
+	return kv ? kv->value : NULL;
 }
 
 static void plan_creation(const struct irsa_oidc_request *req, const char *client_id,
