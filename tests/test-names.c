@@ -1,6 +1,7 @@
 /* Unit tests: names, subjects, ARNs, default role names. */
 #include "tap.h"
 #include "irsa/names.h"
+#include "irsa/serviceaccount.h"
 #include "irsa/strutil.h"
 
 TEST(namespace_labels)
@@ -83,6 +84,7 @@ TEST(role_names_and_paths)
 	CHECK_INT(irsa_validate_iam_path("/irsa", &err), -1);
 	CHECK_INT(irsa_validate_iam_path("irsa/", &err), -1);
 	CHECK_INT(irsa_validate_iam_path("/a//b/", &err), -1);
+	CHECK(strstr(err.message, "empty segment"));
 	CHECK_INT(irsa_validate_iam_path("/a b/", &err), -1);
 	CHECK_INT(irsa_validate_account_id("123456789012", &err), 0);
 	CHECK_INT(irsa_validate_account_id("12345678901", &err), -1);
@@ -152,6 +154,22 @@ TEST(default_role_name)
 	free(n);
 }
 
+/* The ARN parser and the builder follow the same path rule. */
+TEST(role_arn_path_rule_shared)
+{
+	struct irsa_error err = { 0 };
+	char *arn = NULL;
+
+	CHECK_INT(irsa_role_arn_parse("arn:aws:iam::111122223333:role/a//b/r", NULL, &err), -1);
+	CHECK(strstr(err.message, "invalid path '/a//b/'"));
+	CHECK_INT(irsa_role_arn_build("aws", "111122223333", "/a//b/", "r", &arn, &err), -1);
+	CHECK(arn == NULL);
+	CHECK_INT(irsa_role_arn_parse("arn:aws:iam::111122223333:role/a/b/r", NULL, &err), 0);
+	CHECK_INT(irsa_role_arn_build("aws", "111122223333", "/a/b/", "r", &arn, &err), 0);
+	CHECK_STR(arn, "arn:aws:iam::111122223333:role/a/b/r");
+	free(arn);
+}
+
 int main(void)
 {
 	RUN(namespace_labels);
@@ -160,5 +178,6 @@ int main(void)
 	RUN(role_names_and_paths);
 	RUN(arns);
 	RUN(default_role_name);
+	RUN(role_arn_path_rule_shared);
 	return tap_done();
 }

@@ -197,7 +197,9 @@ TEST(plan_create)
 	CHECK_STR(plan.client_ids.items[0], "sts.amazonaws.com");
 	CHECK_INT(plan.thumbprints.n, 1);
 	CHECK_STR(plan.thumbprints.items[0], TP_A);
-	CHECK_INT(plan.tags.n, 1);
+	CHECK_INT(plan.tags.n, 2); /* the user's, then managed-by=irsactl */
+	CHECK_STR(plan.tags.items[1].key, "managed-by");
+	CHECK_STR(plan.tags.items[1].value, "irsactl");
 	j = irsa_oidc_plan_to_json(&plan, true);
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "created");
 	CHECK_STR(json_string_value(json_object_get(j, "provider_arn")), ARN);

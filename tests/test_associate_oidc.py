@@ -73,7 +73,8 @@ class AssociateTest(OidcTestCase):
         self.assertEqual(p["client_ids"], ["sts.amazonaws.com"])
         self.assertEqual(p["thumbprints"], [])
         self.assertEqual(p["tags"], [{"Key": "team", "Value": "platform"},
-                                     {"Key": "env", "Value": "dev"}])
+                                     {"Key": "env", "Value": "dev"},
+                                     {"Key": "managed-by", "Value": "irsactl"}])
         self.assertEqual(self.mutating(), ["CreateOpenIDConnectProvider"])
 
         self.emu.clear_log()

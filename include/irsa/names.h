@@ -12,6 +12,7 @@
 
 #define IRSA_ROLE_NAME_MAX 64
 #define IRSA_IAM_PATH_MAX 512
+#define IRSA_POLICY_NAME_MAX 128
 
 enum irsa_name_flags {
 	IRSA_NAME_WILDCARD = 1 << 0, /* '*' and '?' allowed (IAM StringLike) */

@@ -155,7 +155,7 @@ int irsa_validate_role_name(const char *name, struct irsa_error *err)
 
 int irsa_validate_policy_name(const char *name, struct irsa_error *err)
 {
-	return check_iam_name("policy name", name, 128, err);
+	return check_iam_name("policy name", name, IRSA_POLICY_NAME_MAX, err);
 }
 
 int irsa_validate_iam_path(const char *path, struct irsa_error *err)

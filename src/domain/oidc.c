@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "irsa/eks.h"
+#include "irsa/iam_rules.h"
 #include "irsa/log.h"
 #include "irsa/names.h"
 #include "irsa/oidc.h"
@@ -380,6 +381,9 @@ static void plan_creation(const struct irsa_oidc_request *req, const char *clien
 		irsa_strlist_add(&plan->thumbprints, fetched);
 	for (size_t i = 0; req->tags && i < req->tags->n; i++)
 		irsa_tags_add(&plan->tags, req->tags->items[i].key, req->tags->items[i].value);
+	/* a provider irsactl creates says so */
+	if (!irsa_tags_find(&plan->tags, IRSA_OWNER_TAG_KEY) && plan->tags.n < IRSA_IAM_TAGS_MAX)
+		irsa_tags_add(&plan->tags, IRSA_OWNER_TAG_KEY, IRSA_OWNER_TAG_VALUE);
 	add_action(plan, IRSA_OIDC_CREATE_PROVIDER, plan->issuer, NULL);
 	plan->status = IRSA_OIDC_CREATED;
 }

@@ -311,14 +311,83 @@ char *irsa_template_policy_name(const struct irsa_policy_ref *ref)
 	return irsa_asprintf(IRSA_POLICY_NAME_PREFIX "%s", ref->name);
 }
 
+static bool is_iam_name_char(char c)
+{
+	return isalnum((unsigned char)c) || (c && strchr("+=,.@_-", c));
+}
+
+/* ASCII for the Latin-1 letters U+00C0-U+00FF ('-' where there is none). */
+static const char latin1_ascii[] = "AAAAAAACEEEEIIIIDNOOOOO-OUUUUYTs"
+				   "aaaaaaaceeeeiiiidnooooo-ouuuuyty";
+
+static void put_dash(struct irsa_buf *b)
+{
+	if (b->len == 0 || b->data[b->len - 1] != '-')
+		irsa_buf_putc(b, '-');
+}
+
+/* The base name in IAM's name characters: Latin-1 letters without their
+ * accents, any other character outside the set as one '-'. Sets
+ * *non_ascii when the name had a character beyond ASCII. */
+static void readable_name(struct irsa_buf *b, const char *s, size_t n, bool *non_ascii)
+{
+	const char *end = s + n;
+
+	for (const char *p = s; p < end;) {
+		const char *q = p;
+		unsigned cp;
+
+		if ((unsigned char)*p < 0x80) {
+			if (is_iam_name_char(*p))
+				irsa_buf_putc(b, *p);
+			else
+				put_dash(b);
+			p++;
+			continue;
+		}
+		*non_ascii = true;
+		if (irsa_utf8_next(&q, &cp) < 0 || q > end) {
+			put_dash(b);
+			p++;
+			continue;
+		}
+		p = q;
+		if (cp == 0xdf)
+			irsa_buf_puts(b, "ss");
+		else if (cp == 0xc6 || cp == 0xe6)
+			irsa_buf_puts(b, cp == 0xc6 ? "AE" : "ae");
+		else if (cp >= 0xc0 && cp <= 0xff && latin1_ascii[cp - 0xc0] != '-')
+			irsa_buf_putc(b, latin1_ascii[cp - 0xc0]);
+		else
+			put_dash(b);
+	}
+}
+
 char *irsa_policy_file_policy_name(const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t n = strlen(base) - (irsa_str_has_suffix(base, ".json") ? 5 : 0);
-	char *name = irsa_asprintf(IRSA_POLICY_NAME_PREFIX "file-%.*s", (int)n, base);
+	struct irsa_buf b = IRSA_BUF_INIT;
+	bool non_ascii = false;
+	_cleanup_free_ char *full = irsa_strndup(base, n);
 
-	irsa_iam_name_sanitize(name);
-	return name;
+	irsa_buf_puts(&b, IRSA_POLICY_NAME_PREFIX "file-");
+	readable_name(&b, base, n, &non_ascii);
+	/* Names that lost characters stay apart: "café" and "cafè" differ
+	 * in a hash of the file name. */
+	if (non_ascii) {
+		while (b.len > 0 && b.data[b.len - 1] == '-')
+			b.data[--b.len] = '\0';
+		irsa_buf_printf(&b, "-%08x", irsa_name_hash(full));
+	}
+	if (b.len > IRSA_POLICY_NAME_MAX) {
+		unsigned h = irsa_name_hash(full);
+
+		b.len = IRSA_POLICY_NAME_MAX - 9;
+		b.data[b.len] = '\0';
+		irsa_buf_printf(&b, "-%08x", h);
+	}
+	return irsa_buf_detach(&b);
 }
 
 /* ---- rendering ----------------------------------------------------------- */
