@@ -641,9 +641,11 @@ class IamRulesTest(RoleTestCase):
         self.assertOk(r)
         self.assertEqual(self.mutating(), [])
 
-    def test_issuer_url_non_ascii(self):
+    def test_issuer_url_non_ascii_or_port(self):
         self.check(["render-trust-policy", "--issuer-url", "https://oidc.example.com/id/é",
                     "--subject", "a:b", "--account-id", ACCOUNT], "non-ASCII")
+        self.check(self.BASE[:1] + ["--issuer-url", "https://oidc.example.com:8443/id/1",
+                                    "--subject", "a:b"], "IAM does not accept")
 
     def test_audience_not_utf8_keeps_condition(self):
         bad = os.fsdecode(b"aud\xff")

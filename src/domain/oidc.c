@@ -74,6 +74,12 @@ static int check_authority(const char *url, const char *auth, size_t len, struct
 		if (v < 1 || v > 65535)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "issuer URL '%s' has an invalid port", url);
+		/* IAM names a provider by its URL without "https://" inside
+		 * an ARN, where ':' separates fields: it takes no port. */
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "issuer URL '%s' has a port, and IAM does not accept an OIDC "
+				      "provider URL with one; serve the issuer on port 443 and use "
+				      "that URL (the same as the tokens' 'iss')", url);
 	}
 	return 0;
 }
