@@ -43,8 +43,9 @@ char *irsa_subject_string(const struct irsa_subject *s);
 
 /* IAM role name: 1-64 of [A-Za-z0-9+=,.@_-]. */
 int irsa_validate_role_name(const char *name, struct irsa_error *err);
-/* IAM path: "/" or "/a/b/", at most 512, printable ASCII without spaces,
- * no empty segment ("//"). Role ARNs are checked with the same rule. */
+/* IAM path, IAM's pattern (/)|(/[!-~]+/): "/" or "/a/b/", at most 512
+ * printable ASCII characters without spaces ("/a//b/" is allowed, "//"
+ * is not). Role ARNs (irsa_role_arn_parse) are checked with this rule. */
 int irsa_validate_iam_path(const char *path, struct irsa_error *err);
 /* IAM managed/inline policy name: 1-128 of [A-Za-z0-9+=,.@_-]. */
 int irsa_validate_policy_name(const char *name, struct irsa_error *err);

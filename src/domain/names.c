@@ -162,14 +162,11 @@ int irsa_validate_iam_path(const char *path, struct irsa_error *err)
 {
 	size_t len = path ? strlen(path) : 0;
 
-	if (len == 0 || path[0] != '/' || path[len - 1] != '/')
+	/* IAM's pattern: (/)|(/[\x21-\x7e]+/), at most 512 */
+	if (len == 0 || path[0] != '/' || path[len - 1] != '/' || len == 2)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "IAM path '%s' must be '/' or start and end with '/' "
 				      "(for example '/irsa/')", path ? path : "");
-	if (strstr(path, "//"))
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "IAM path '%s' has an empty segment ('//'); write each '/' "
-				      "once (for example '/irsa/team/')", path);
 	if (len > IRSA_IAM_PATH_MAX)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "IAM path '%s' is %zu characters long; IAM allows at most %d",
