@@ -26,6 +26,8 @@ def seed_cluster(store, spec, now):
         "tags": dict(spec.get("tags") or {}),
         "created": spec.get("created_at", now),
         "id": ident,
+        # add-on name -> {"version": ..., "status": ...}, for DescribeAddon
+        "addons": {n: dict(a or {}) for n, a in (spec.get("addons") or {}).items()},
     }
 
 
@@ -60,28 +62,38 @@ def _cluster_out(c, partition):
     return out
 
 
-def describe_cluster(ctx, params):
-    name = params["name"]
+def _cluster(ctx, name):
     with ctx.store.lock:
         c = ctx.store.clusters.get((ctx.identity.account, ctx.region, name))
     if c is None:
         raise AwsError("ResourceNotFoundException", f"No cluster found for name: {name}.", 404)
-    return {"cluster": _cluster_out(c, ctx.partition)}
+    return c
+
+
+def describe_cluster(ctx, params):
+    return {"cluster": _cluster_out(_cluster(ctx, params["name"]), ctx.partition)}
+
+
+def describe_addon(ctx, params):
+    c = _cluster(ctx, params["clusterName"])
+    name = params["addonName"]
+    addon = c["addons"].get(name)
+    if addon is None:
+        raise AwsError("ResourceNotFoundException",
+                       f"No addon: {name} found in cluster: {c['name']}", 404)
+    acct = c["account"]
+    return {"addon": {
+        "addonName": name, "clusterName": c["name"], "status": addon.get("status", "ACTIVE"),
+        "addonVersion": addon.get("version", "v1.0.0-eksbuild.1"),
+        "addonArn": f"arn:{ctx.partition}:eks:{c['region']}:{acct}:addon/{c['name']}/{name}/"
+                    f"{c['id'][:8].lower()}-0000-0000-0000-{c['id'][8:20].lower()}",
+        "createdAt": c["created"], "modifiedAt": c["created"], "health": {"issues": []},
+        "tags": {}}}
 
 
 def list_clusters(ctx, params):
-    raw_max = params.get("maxResults")
-    limit = 100
-    if raw_max is not None:
-        try:
-            limit = int(raw_max)
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 100:
-            raise AwsError("InvalidParameterException",
-                           "1 validation error detected: Value at 'maxResults' failed to satisfy "
-                           "constraint: Member must have value between 1 and 100", 400)
-    limit = min(limit, ctx.store.page_size)
+    # maxResults is 1..100 by the model, checked before this runs.
+    limit = min(params.get("maxResults", 100), ctx.store.page_size)
     with ctx.store.lock:
         names = sorted(n for (a, r, n) in ctx.store.clusters
                        if a == ctx.identity.account and r == ctx.region)
