@@ -461,9 +461,12 @@ def _boundary(ctx, arn):
 # ---------------------------------------------------------------------------
 # OIDC providers
 
-def _provider_key(url):
+def _provider_key(url, allow_port=False):
     """'host/path' of an issuer URL, by IAM's rules: https://, a host, an optional path,
-    no port, no user, no query or fragment.  The host is case-insensitive."""
+    no port, no user, no query or fragment.  The host is case-insensitive.
+
+    allow_port: a test's local issuer listens on a random port (seed
+    ``issuer_url_ports``); IAM itself refuses a port."""
     if not url.lower().startswith("https://"):
         raise invalid_input("The URL must begin with https:// (got "
                             f"{url!r}).")
@@ -472,7 +475,7 @@ def _provider_key(url):
     if not host or re.search(r"[\s?#]", rest) or not re.fullmatch(r"[\x21-\x7e]+", rest):
         raise invalid_input(f"Invalid Url: {url}. It must be https:// and a host name, "
                             "optionally followed by a path, without query or fragment.")
-    if "@" in host or ":" in host:
+    if "@" in host or (":" in host and not allow_port):
         raise invalid_input(f"Invalid Url: {url}. The URL must not contain a port number or "
                             "user information.")
     return host.lower() + ("/" + path if path else "")
@@ -499,7 +502,7 @@ def _check_thumbprints(tps):
 
 
 def create_oidc_provider(ctx, p):
-    key = _provider_key(p["Url"])
+    key = _provider_key(p["Url"], ctx.store.issuer_url_ports)
     if key in ctx.account.providers:
         raise already_exists(f"Provider with url https://{key} already exists.")
     tps = p.get("ThumbprintList") or []
@@ -981,7 +984,7 @@ def seed_policy(store, spec, now):
 
 def seed_provider(store, spec, now):
     account = store.account(str(spec.get("account") or store.default_account))
-    key = _provider_key(spec["url"])
+    key = _provider_key(spec["url"], allow_port=True)
     partition = spec.get("partition", "aws")
     account.providers[key] = {
         "Arn": f"arn:{partition}:iam::{account.id}:oidc-provider/{key}", "Url": key,

@@ -572,7 +572,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("seed body must be a JSON object")
         known = {"clusters", "roles", "policies", "oidc_providers", "web_identity_tokens",
                  "container_token", "container_role", "instance_role", "instance_region",
-                 "assumable_roles", "clock_offset", "quotas"}
+                 "assumable_roles", "clock_offset", "quotas", "issuer_url_ports"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown seed keys {sorted(unknown)}; known: {sorted(known)}")
@@ -588,6 +588,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise ValueError(f"quota {q} can be raised to {QUOTA_HARD_MAX[q]} at most "
                                      "in IAM")
                 store.quotas[q] = int(v)
+            if "issuer_url_ports" in data:
+                store.issuer_url_ports = bool(data["issuer_url_ports"])
             for spec in data.get("oidc_providers") or []:
                 iam.seed_provider(store, spec, now)
             for spec in data.get("policies") or []:
@@ -628,6 +630,7 @@ class Handler(BaseHTTPRequestHandler):
                 "container_role": store.container_role,
                 "clock_offset": store.clock_offset,
                 "quotas": dict(store.quotas),
+                "issuer_url_ports": store.issuer_url_ports,
                 "temporary_keys": sorted(store.temp),
             }
 
