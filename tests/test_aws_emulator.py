@@ -1048,6 +1048,60 @@ class EksValidationTests(EmulatorTest):
                          (404, "ResourceNotFoundException"))
         self.assertEqual(self.eks_get("/nothing/here")[:2], (404, "UnknownOperationException"))
 
+    def eks_call(self, method, path, doc=None):
+        body = json.dumps(doc).encode() if doc is not None else b""
+        req = AWSRequest(method=method, url=EMU.url + path, data=body,
+                         headers={"Content-Type": "application/json"} if body else {})
+        SigV4Auth(Credentials(ALICE, ALICE_SECRET), "eks", "us-east-1").add_auth(req)
+        status, hdrs, out = send(method, req.url, body, dict(req.headers.items()))
+        return status, hdrs.get("x-amzn-errortype"), json.loads(out)
+
+    def test_pod_identity_associations(self):
+        """The operations of the newer EKS model (botocore 1.29 has none of them)."""
+        EMU.seed(clusters=[{"name": "demo", "issuer": ISSUER}])
+        base = "/clusters/demo/pod-identity-associations"
+        role = f"arn:aws:iam::{ALICE_ACCT}:role/app"
+        status, _, out = self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "app", "roleArn": role})
+        self.assertEqual(status, 200, out)
+        a = out["association"]
+        self.assertRegex(a["associationId"], r"^a-[0-9a-z]{17}$")
+        self.assertEqual(a["associationArn"], f"arn:aws:eks:us-east-1:{ALICE_ACCT}:"
+                         f"podidentityassociation/demo/{a['associationId']}")
+        # One association per service account; the model's rules; role ARNs only.
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "app",
+                                                      "roleArn": role})[:2],
+                         (409, "ResourceInUseException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x"})[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x", "roleArn": role,
+                                                      "colour": "blue"})[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x",
+                                                      "roleArn": "arn:aws-cn:iam::111122223333:"
+                                                                 "role/app"})[:2],
+                         (400, "InvalidParameterException"))
+        listed = self.eks_call("GET", base + "?namespace=default")[2]
+        self.assertEqual([x["serviceAccount"] for x in listed["associations"]], ["app"])
+        self.assertEqual(self.eks_call("GET", base + "?namespace=other")[2], {"associations": []})
+        path = f"{base}/{a['associationId']}"
+        other = f"arn:aws:iam::{ALICE_ACCT}:role/other"
+        self.assertEqual(self.eks_call("POST", path, {"roleArn": other})[2]["association"]
+                         ["roleArn"], other)
+        self.assertEqual(self.eks_call("GET", path)[2]["association"]["roleArn"], other)
+        self.assertEqual(self.eks_call("DELETE", path)[0], 200)
+        self.assertEqual(self.eks_call("GET", path)[:2], (404, "ResourceNotFoundException"))
+        self.assertEqual(self.eks_call("GET", "/clusters/nope/pod-identity-associations")[:2],
+                         (404, "ResourceNotFoundException"))
+        log = EMU.log()
+        self.assertEqual([r["action"] for r in log if r["mutating"] and r["status"] == 200],
+                         ["CreatePodIdentityAssociation", "UpdatePodIdentityAssociation",
+                          "DeletePodIdentityAssociation"])
+
 
 @unittest.skipUnless(os.path.exists("/usr/bin/aws"), "/usr/bin/aws (Debian awscli) is not installed")
 class AwsCliTests(EmulatorTest):

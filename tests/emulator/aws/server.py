@@ -39,8 +39,6 @@ QUOTA_HARD_MAX = {"ACLSizePerRole": 4096, "PoliciesPerRole": 20, "PolicySize": 6
 # (by the validation code of the protocol: Query, REST-JSON).
 UNKNOWN_PARAMETER_CODE = {"ValidationError": "InvalidQueryParameter",
                           "InvalidParameterException": "InvalidParameterException"}
-EKS_HANDLERS = {"DescribeCluster": eks.describe_cluster, "ListClusters": eks.list_clusters,
-                "DescribeAddon": eks.describe_addon}
 IMDS_TOKEN_HEADER = "X-aws-ec2-metadata-token"
 IMDS_TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 
@@ -338,11 +336,13 @@ class Handler(BaseHTTPRequestHandler):
         args = self._checked_input(mdl, action, lambda: model.parse_rest_json(
             mdl, action, labels, parse_qsl(query, keep_blank_values=True), body),
             "InvalidParameterException")
-        handler = EKS_HANDLERS.get(action)
+        handler = eks.HANDLERS.get(action)
         if handler is None:
             raise AwsError("UnknownOperationException", f"The operation {action} is not "
                            "implemented by the irsactl AWS emulator.", 404)
-        return model.to_json(mdl, mdl.output_shape(action), handler(ctx, args))
+        with ctx.store.lock:
+            result = handler(ctx, args)
+        return model.to_json(mdl, mdl.output_shape(action), result)
 
     def _authenticate(self, info, service, action, path, query, body, rec):
         store = self.server.store
