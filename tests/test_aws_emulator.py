@@ -79,6 +79,10 @@ SERVICE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
+# IAM's answer (400 InvalidInput) to tag keys equal without regard to case.
+DUPLICATE_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+
+
 def perm_policy(action="s3:GetObject", resource="arn:aws:s3:::bucket/*"):
     return json.dumps({"Version": "2012-10-17",
                        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]})
@@ -838,9 +842,8 @@ class StrictValidationTests(EmulatorTest):
         self.assertRefused(iam_query({"Action": "CreateBucket"}), 400, "InvalidAction")
 
     def test_tags_iam_rules(self):
-        dup = InvalidInputMessages.DUPLICATE_TAGS
         self.assertRefused(self.create_role("app", **tag_params([("Env", "a"), ("env", "b")])),
-                           400, "InvalidInput", dup)
+                           400, "InvalidInput", DUPLICATE_TAGS)
         for key in ("aws:owner", "AWS:owner"):
             self.assertRefused(self.create_role("app", **tag_params([(key, "x")])), 400,
                                "InvalidInput")
@@ -862,7 +865,6 @@ class StrictValidationTests(EmulatorTest):
                            409, "LimitExceeded", "Cannot exceed quota for TagsPerRole: 50")
 
     def test_policy_grammar(self):
-        iam = client("iam")
         no_version = json.dumps({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                 "Principal": {"Service": "ec2.amazonaws.com"}}]})
         self.assertEqual(self.create_role("app", no_version)[0], 200)  # IAM accepts it
@@ -1016,10 +1018,6 @@ class UnsignedHeaderTests(EmulatorTest):
         self.assertIn("HeadersNotSigned: x-amz-security-token", msg)
 
 
-class InvalidInputMessages:
-    DUPLICATE_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-
-
 class EksValidationTests(EmulatorTest):
     def eks_get(self, path):
         req = AWSRequest(method="GET", url=EMU.url + path)
@@ -1169,7 +1167,7 @@ class AwsCliTests(EmulatorTest):
              "at 'description' failed to satisfy constraint"),
             (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",
               SERVICE_TRUST, "--tags", "Key=Env,Value=a", "Key=env,Value=b"), "InvalidInput",
-             "Duplicate tag keys found. Please note that Tag keys are case insensitive."),
+             DUPLICATE_TAGS),
             (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",
               SERVICE_TRUST, "--tags", "Key=aws:owner,Value=a"), "InvalidInput", "aws:"),
             (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",

@@ -15,7 +15,7 @@ import traceback
 import uuid
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from . import eks, iam, model, sigv4, sts
 from .errors import AwsError
@@ -41,10 +41,6 @@ UNKNOWN_PARAMETER_CODE = {"ValidationError": "InvalidQueryParameter",
                           "InvalidParameterException": "InvalidParameterException"}
 IMDS_TOKEN_HEADER = "X-aws-ec2-metadata-token"
 IMDS_TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
-
-
-def urlsplit_path(raw):
-    return raw.partition("?")[0]
 
 
 def is_mutating(action):
@@ -331,7 +327,7 @@ class Handler(BaseHTTPRequestHandler):
     def _eks_call(self, action, labels, query, body, ctx):
         if action is None:
             raise AwsError("UnknownOperationException",
-                           f"No operation for {self.command} {urlsplit_path(self.path)}", 404)
+                           f"No operation for {self.command} {self.path.partition('?')[0]}", 404)
         mdl = model.service("eks")
         args = self._checked_input(mdl, action, lambda: model.parse_rest_json(
             mdl, action, labels, parse_qsl(query, keep_blank_values=True), body),
