@@ -12,6 +12,7 @@ import unittest
 
 import clitest
 from aws_harness import AwsEmulator
+from issuer_harness import ISSUER_HOST, ConnectProxy
 
 ACCOUNT = "111122223333"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
@@ -20,7 +21,7 @@ TP = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 # IAM takes no port in a provider URL, so the loopback issuer is reached as
 # https://TEST_ISSUER_HOST (port 443) through a CONNECT proxy (HTTPS_PROXY)
 # that forwards to the TLS server's port.
-TEST_ISSUER_HOST = "oidc.irsactl.test"
+TEST_ISSUER_HOST = ISSUER_HOST
 
 
 def trust_for(arn, key):
@@ -308,71 +309,6 @@ def openssl_sha1(path):
     return out.strip().split("=", 1)[1].replace(":", "").lower()
 
 
-class ConnectProxy:
-    """Loopback HTTP proxy: answers CONNECT TEST_ISSUER_HOST:443 by piping the
-    connection to the TLS server's port; refuses any other target."""
-
-    def __init__(self, target_port):
-        self.target_port = target_port
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
-
-    def _tunnel(self, conn):
-        conn.settimeout(5)
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = conn.recv(1024)
-                if not chunk:
-                    return
-                head += chunk
-            if not head.startswith(f"CONNECT {TEST_ISSUER_HOST}:443 ".encode()):
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-                return
-            with socket.create_connection(("127.0.0.1", self.target_port), timeout=5) as up:
-                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                self._pipe(conn, up)
-
-    @staticmethod
-    def _pipe(a, b):
-        def copy(src, dst):
-            try:
-                while True:
-                    data = src.recv(65536)
-                    if not data:
-                        break
-                    dst.sendall(data)
-            except OSError:
-                pass
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-        t = threading.Thread(target=copy, args=(b, a), daemon=True)
-        t.start()
-        copy(a, b)
-        t.join(5)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
-
-
 class TlsServer:
     """Loopback TLS server sending leaf + intermediate + root; closes after the
     handshake."""
@@ -428,8 +364,8 @@ class ThumbprintTest(OidcTestCase):
         cls.root = os.path.join(cls.certs.name, "root.pem")
 
     def run_aws(self, *args, **extra):
-        extra.setdefault("HTTPS_PROXY", f"http://127.0.0.1:{self.proxy.port}")
-        extra.setdefault("NO_PROXY", "127.0.0.1,localhost")
+        for k, v in self.proxy.env().items():
+            extra.setdefault(k, v)
         return super().run_aws(*args, **extra)
 
     @classmethod
