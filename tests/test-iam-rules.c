@@ -295,6 +295,26 @@ TEST(role_totals)
 	json_decref(trust);
 }
 
+TEST(tag_total)
+{
+	struct irsa_tags have = { 0 }, add = { 0 };
+	struct irsa_error err = { 0 };
+	char key[16];
+
+	CHECK_INT(irsa_iam_check_tag_total(NULL, NULL, "x", &err), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		irsa_tags_add(&have, key, "v");
+	}
+	irsa_tags_add(&add, "K7", "changed"); /* the same key to IAM */
+	CHECK_INT(irsa_iam_check_tag_total(&have, &add, "the OIDC provider", &err), 0);
+	irsa_tags_add(&add, "one-more", "v");
+	CHECK_INT(irsa_iam_check_tag_total(&have, &add, "the OIDC provider", &err), -1);
+	CHECK(strstr(err.message, "the OIDC provider has 50 tags and 1 new keys"));
+	irsa_tags_release(&have);
+	irsa_tags_release(&add);
+}
+
 TEST(role_request)
 {
 	json_t *bad = doc("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\"," S3 "}]}");
@@ -342,6 +362,7 @@ int main(void)
 	RUN(partition_of_policy_arns);
 	RUN(ownership);
 	RUN(role_totals);
+	RUN(tag_total);
 	RUN(role_request);
 	return tap_done();
 }

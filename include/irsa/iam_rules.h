@@ -73,6 +73,12 @@ int irsa_iam_check_role_request(const struct irsa_role_request *req, struct irsa
 int irsa_iam_check_role_totals(const struct irsa_role_request *req,
 			       const struct irsa_role_state *state, struct irsa_error *err);
 
+/* Tags after adding add to have (keys compared ignoring case, as IAM
+ * does) within IRSA_IAM_TAGS_MAX; `what` names the resource ("role 'x'").
+ * have may be NULL. IRSA_ERR_USAGE. */
+int irsa_iam_check_tag_total(const struct irsa_tags *have, const struct irsa_tags *add,
+			     const char *what, struct irsa_error *err);
+
 /* True when role is irsactl's: it carries the owner tag, or its trust
  * policy has a statement irsactl wrote (Sid prefix "Irsactl"). */
 bool irsa_iam_role_is_owned(const struct irsa_role *role);

@@ -1,5 +1,6 @@
 /* irsactl create-role: create or update the IAM role of service accounts:
  * trust policy, settings, managed policies and built-in templates. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,7 @@ static int parse_input(const struct cli_args *args, struct create_input *in,
 		in->max_session = (int)num;
 	}
 	if ((v = cli_arg(args, "trust-policy-limit"))) {
-		if (parse_int("--trust-policy-limit", v, 1, 1 << 20, &num, err) < 0 ||
+		if (parse_int("--trust-policy-limit", v, 1, LONG_MAX, &num, err) < 0 ||
 		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
 			return -1;
 		in->trust_limit = (size_t)num;

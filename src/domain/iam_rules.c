@@ -381,22 +381,29 @@ static int check_inline_total(const struct irsa_role_request *req,
 	return r;
 }
 
-static int check_tag_total(const struct irsa_role_request *req,
-			   const struct irsa_role_state *state, struct irsa_error *err)
+int irsa_iam_check_tag_total(const struct irsa_tags *have, const struct irsa_tags *add,
+			     const char *what, struct irsa_error *err)
 {
-	const struct irsa_tags *have = state->exists ? &state->role.tags : NULL;
 	size_t n = have ? have->n : 0, added = 0;
 
-	for (size_t i = 0; req->tags && i < req->tags->n; i++)
-		if (!irsa_tags_find(have, req->tags->items[i].key))
+	for (size_t i = 0; add && i < add->n; i++)
+		if (!irsa_tags_find(have, add->items[i].key))
 			added++;
 	if (n + added > IRSA_IAM_TAGS_MAX)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "role '%s' has %zu tags and %zu new keys were given: %zu in all, "
-				      "and IAM allows %d per role; give fewer tags or remove unused "
-				      "ones with 'aws iam untag-role'", req->role_name, n, added,
-				      n + added, IRSA_IAM_TAGS_MAX);
+				      "%s has %zu tags and %zu new keys were given: %zu in all, and "
+				      "IAM allows %d; give fewer tags or remove unused ones (aws iam "
+				      "untag-...)", what, n, added, n + added, IRSA_IAM_TAGS_MAX);
 	return 0;
+}
+
+static int check_tag_total(const struct irsa_role_request *req,
+			   const struct irsa_role_state *state, struct irsa_error *err)
+{
+	_cleanup_free_ char *what = irsa_asprintf("role '%s'", req->role_name);
+
+	return irsa_iam_check_tag_total(state->exists ? &state->role.tags : NULL, req->tags, what,
+					err);
 }
 
 int irsa_iam_check_role_totals(const struct irsa_role_request *req,

@@ -449,6 +449,10 @@ int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
 		*ret = plan;
 		return 0;
 	}
+	if (irsa_iam_check_tag_total(&existing->tags, req->tags, "the OIDC provider", err) < 0) {
+		irsa_oidc_plan_release(&plan);
+		return -1;
+	}
 	copy_strlist(&plan.client_ids, &existing->client_ids);
 	copy_strlist(&plan.thumbprints, &existing->thumbprints);
 	if (!irsa_strlist_contains(&existing->client_ids, client_id)) {
