@@ -49,7 +49,7 @@ TEST(permissions_grammar)
 	/* Action and Resource required, one of each pair */
 	CHECK_INT(check_text("{\"Statement\":[{\"Effect\":\"Allow\",\"Resource\":\"*\"}]}",
 			     IRSA_POLICY_PERMISSIONS, &err), -1);
-	CHECK(strstr(err.message, "neither Action and NotAction"));
+	CHECK(strstr(err.message, "neither Action nor NotAction"));
 	CHECK_INT(check_text("{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\"}]}",
 			     IRSA_POLICY_PERMISSIONS, &err), -1);
 	CHECK(strstr(err.message, "Resource"));
@@ -87,7 +87,7 @@ TEST(trust_grammar)
 			     IRSA_POLICY_TRUST, &err), 0);
 	CHECK_INT(check_text("{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\"}]}",
 			     IRSA_POLICY_TRUST, &err), -1);
-	CHECK(strstr(err.message, "neither Principal and NotPrincipal"));
+	CHECK(strstr(err.message, "neither Principal nor NotPrincipal"));
 	CHECK_INT(check_text("{\"Statement\":[{\"Effect\":\"Allow\"," WEB ",\"Resource\":\"*\"}]}",
 			     IRSA_POLICY_TRUST, &err), -1);
 	CHECK(strstr(err.message, "Resource"));

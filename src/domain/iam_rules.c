@@ -96,20 +96,24 @@ static bool known_statement_key(const char *key)
 	return false;
 }
 
-/* The problem with one of the element pairs (Action/NotAction...): both
- * given, or (when required) none, or a value that is not a string list. */
-static const char *pair_problem(const json_t *st, const char *yes, const char *no,
-				bool required, bool strings)
+/* The element pairs (Action/NotAction, ...): exactly one of them, with
+ * (when strings) a string or a list of strings. Fails with a message
+ * naming the pair and what is wrong. */
+static int check_pair(const json_t *st, const char *yes, const char *no, bool strings,
+		      const char *what, size_t n, const char *hint, struct irsa_error *err)
 {
 	const json_t *a = json_object_get(st, yes), *b = json_object_get(st, no);
 
 	if (a && b)
-		return "has both";
+		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu has both %s and %s; "
+				      "%s", what, n, yes, no, hint);
 	if (!a && !b)
-		return required ? "has neither" : NULL;
+		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu has neither %s nor "
+				      "%s; %s", what, n, yes, no, hint);
 	if (strings && !is_string_or_strings(a ? a : b))
-		return "needs a string or a list of strings for";
-	return NULL;
+		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu has a %s that is not "
+				      "a string or a non-empty list of strings", what, n, a ? yes : no);
+	return 0;
 }
 
 static bool principal_ok(const json_t *p)
@@ -151,7 +155,7 @@ static int check_statement(const json_t *st, size_t n, enum irsa_policy_kind kin
 	bool trust = kind == IRSA_POLICY_TRUST;
 	const char *effect = json_string_value(json_object_get(st, "Effect"));
 	const json_t *sid = json_object_get(st, "Sid");
-	const char *key, *why;
+	const char *key;
 	json_t *v;
 
 	if (!json_is_object(st))
@@ -170,24 +174,22 @@ static int check_statement(const json_t *st, size_t n, enum irsa_policy_kind kin
 	if (!effect || (strcmp(effect, "Allow") != 0 && strcmp(effect, "Deny") != 0))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "%s: statement %zu has no Effect \"Allow\" or \"Deny\"", what, n);
-	if ((why = pair_problem(st, "Action", "NotAction", true, true)))
-		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu %s Action and "
-				      "NotAction; give one of them", what, n, why);
+	if (check_pair(st, "Action", "NotAction", true, what, n, "give one of them", err) < 0)
+		return -1;
 	if (!trust && (json_object_get(st, "Principal") || json_object_get(st, "NotPrincipal")))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "%s: statement %zu has a Principal, which a permissions policy "
 				      "must not have (the role is the principal); remove it", what, n);
-	if (!trust && (why = pair_problem(st, "Resource", "NotResource", true, true)))
-		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu %s Resource and "
-				      "NotResource; give one of them", what, n, why);
+	if (!trust && check_pair(st, "Resource", "NotResource", true, what, n,
+				 "give one of them", err) < 0)
+		return -1;
 	if (trust && (json_object_get(st, "Resource") || json_object_get(st, "NotResource")))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "%s: statement %zu has a Resource, which a trust policy must "
 				      "not have (the role is the resource); remove it", what, n);
-	if (trust && (why = pair_problem(st, "Principal", "NotPrincipal", true, false)))
-		return irsa_error_set(err, IRSA_ERR_USAGE, "%s: statement %zu %s Principal and "
-				      "NotPrincipal; a trust policy names who may assume the role",
-				      what, n, why);
+	if (trust && check_pair(st, "Principal", "NotPrincipal", false, what, n,
+				"a trust policy names who may assume the role", err) < 0)
+		return -1;
 	v = json_object_get(st, "Principal");
 	if (!v)
 		v = json_object_get(st, "NotPrincipal");
