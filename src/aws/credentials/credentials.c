@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "irsa/aws.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/fileutil.h"
@@ -53,7 +52,7 @@ struct irsa_credentials *irsa_credentials_free(struct irsa_credentials *c)
 
 /* --- the default chain --- */
 
-int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_credentials_resolve(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err)
 {
 	struct irsa_cred_provider chain[] = {
@@ -63,12 +62,12 @@ int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret
 		{ "container", irsa_cred_container_load },
 		{ "instance metadata", irsa_cred_imds_get },
 	};
-	const char *profile = irsa_aws_profile_name(aws);
-	const struct irsa_config *config = irsa_aws_config(aws);
+	const char *profile = ctx->profile;
+	const struct irsa_config *config = ctx->config;
 
 	for (size_t i = 0; i < ARRAY_SIZE(chain); i++) {
 		struct irsa_credentials *c = NULL;
-		int r = chain[i].get(aws, &c, err);
+		int r = chain[i].get(ctx, &c, err);
 
 		if (r < 0)
 			return -1;
@@ -117,9 +116,9 @@ int irsa_cred_read_token_file(const char *path, const char *what, struct irsa_bu
 	return 0;
 }
 
-char *irsa_cred_session_name(const struct irsa_aws *aws)
+char *irsa_cred_session_name(const struct irsa_cred_context *ctx)
 {
-	return irsa_asprintf("irsactl-%lld", (long long)irsa_aws_now(aws));
+	return irsa_asprintf("irsactl-%lld", (long long)irsa_cred_now(ctx));
 }
 
 static int digits(const char **s, int n, int *ret)
