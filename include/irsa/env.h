@@ -6,5 +6,5 @@
 struct irsa_env_ops {
 	const char *(*getenv)(const char *name);
 	time_t (*now)(void);
-	void (*sleep_ms)(long ms);
+	void (*sleep_ms)(long ms); /* NULL = irsa_http_sleep_ms() of the session */
 };

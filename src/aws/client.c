@@ -22,14 +22,6 @@ static time_t real_now(void)
 	return time(NULL);
 }
 
-static void real_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* A seed for the client's own generator: the process-wide rand() state
  * belongs to the program, not to a library. */
 static uint64_t random_seed(void)
@@ -48,7 +40,8 @@ void irsa_aws_client_init(struct irsa_aws_client *c, const struct irsa_env_ops *
 	*c = (struct irsa_aws_client){ 0 };
 	c->ops.getenv = ops && ops->getenv ? ops->getenv : real_getenv;
 	c->ops.now = ops && ops->now ? ops->now : real_now;
-	c->ops.sleep_ms = ops && ops->sleep_ms ? ops->sleep_ms : real_sleep_ms;
+	/* NULL: wait the HTTP client's way (its transport may replace it). */
+	c->ops.sleep_ms = ops ? ops->sleep_ms : NULL;
 	c->http = irsa_http_new();
 	c->retry.max_attempts = 3;
 	c->retry.base_ms = 1000;
@@ -78,7 +71,10 @@ time_t irsa_aws_client_now(const struct irsa_aws_client *c)
 
 void irsa_aws_client_sleep_ms(const struct irsa_aws_client *c, long ms)
 {
-	c->ops.sleep_ms(ms);
+	if (c->ops.sleep_ms)
+		c->ops.sleep_ms(ms);
+	else
+		irsa_http_sleep_ms(c->http, ms);
 }
 
 static const char *setting(const struct irsa_aws_client *c, const char *env, const char *key)
