@@ -1,10 +1,14 @@
 /* The HTTP seam (irsa_http_set_transport) and what rides on it: libcurl
  * not loaded until a real request needs it, the body limit applied to
  * every answer, and the Kubernetes client's retries (Retry-After). */
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -127,6 +131,132 @@ TEST(url_host)
 	CHECK(curl_loaded());
 }
 
+/* --- the libcurl path against a raw server on loopback --- */
+
+struct raw_server {
+	int fd;
+	int port;
+	const char *answer; /* written after the request's headers */
+	size_t answer_len;
+	pthread_t thread;
+};
+
+static void *raw_serve(void *arg)
+{
+	struct raw_server *s = arg;
+	char buf[4096];
+	size_t got = 0;
+	int c = accept(s->fd, NULL, NULL);
+
+	if (c < 0)
+		return NULL;
+	while (got < sizeof(buf) - 1) {
+		ssize_t r = read(c, buf + got, sizeof(buf) - 1 - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		buf[got] = '\0';
+		if (strstr(buf, "\r\n\r\n"))
+			break;
+	}
+	for (size_t off = 0; off < s->answer_len;) {
+		ssize_t w = write(c, s->answer + off, s->answer_len - off);
+
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(c);
+	return NULL;
+}
+
+static void raw_start(struct raw_server *s, const char *answer, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(s->fd, (struct sockaddr *)&a, sizeof(a));
+	listen(s->fd, 1);
+	getsockname(s->fd, (struct sockaddr *)&a, &alen);
+	s->port = ntohs(a.sin_port);
+	s->answer = answer;
+	s->answer_len = len;
+	pthread_create(&s->thread, NULL, raw_serve, s);
+}
+
+static void raw_stop(struct raw_server *s)
+{
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+}
+
+static int raw_get(struct raw_server *s, const struct irsa_http_options *opts,
+		   struct irsa_response *resp, struct irsa_error *err)
+{
+	struct irsa_http *h = irsa_http_new();
+	struct irsa_request req;
+	char url[64];
+	int r;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s->port);
+	request(&req, url);
+	irsa_response_init(resp);
+	r = irsa_http_send(h, &req, opts, 1, resp, err);
+	irsa_request_release(&req);
+	irsa_http_free(h);
+	return r;
+}
+
+TEST(curl_path)
+{
+	static const char answer[] = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
+				     "X-Thing:  spaced \r\nConnection: close\r\n\r\nok";
+	struct raw_server s;
+	struct irsa_response resp;
+	struct irsa_error err = { 0 };
+
+	raw_start(&s, answer, strlen(answer));
+	CHECK_INT(raw_get(&s, NULL, &resp, &err), 0);
+	CHECK_INT(resp.status, 201);
+	CHECK_STR(irsa_buf_str(&resp.body), "ok");
+	CHECK_STR(irsa_response_get_header(&resp, "x-thing"), "spaced");
+	irsa_response_release(&resp);
+	raw_stop(&s);
+}
+
+TEST(curl_path_limits)
+{
+	struct irsa_buf answer = IRSA_BUF_INIT;
+	struct irsa_http_options small = { .max_body = 10 };
+	struct raw_server s;
+	struct irsa_response resp;
+	struct irsa_error err = { 0 };
+
+	irsa_buf_puts(&answer, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i < 300; i++)
+		irsa_buf_printf(&answer, "X-H%d: v\r\n", i);
+	irsa_buf_puts(&answer, "Content-Length: 0\r\nConnection: close\r\n\r\n");
+	raw_start(&s, answer.data, answer.len);
+	CHECK_INT(raw_get(&s, NULL, &resp, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(err.message, "headers") != NULL);
+	irsa_response_release(&resp);
+	raw_stop(&s);
+
+	irsa_buf_reset(&answer);
+	irsa_buf_puts(&answer, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n"
+			       "\r\n0123456789A");
+	raw_start(&s, answer.data, answer.len);
+	CHECK_INT(raw_get(&s, &small, &resp, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(err.message, "larger than 10 bytes") != NULL);
+	irsa_response_release(&resp);
+	raw_stop(&s);
+	irsa_buf_release(&answer);
+}
+
 /* --- the Kubernetes client through the seam --- */
 
 static char kubeconfig[] = "/tmp/irsa-test-http-XXXXXX";
@@ -242,6 +372,8 @@ int main(void)
 	RUN(body_limit_applies_to_transport_answers);
 	RUN(transport_failure);
 	RUN(url_host);
+	RUN(curl_path);
+	RUN(curl_path_limits);
 	write_kubeconfig();
 	RUN(kube_retry_after_overflow);
 	RUN(kube_retry_after_junk);

@@ -13,6 +13,9 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000L
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_BODY (16u * 1024u * 1024u)
+/* Limits on the headers a server may send (libcurl bounds one header). */
+#define MAX_HEADERS 256
+#define MAX_HEADER_BYTES (256u * 1024u)
 
 struct irsa_http {
 	const struct irsa_curl_api *curl; /* NULL until the first request */
@@ -24,6 +27,8 @@ struct transfer {
 	struct irsa_response *resp;
 	size_t max_body;
 	bool too_big;
+	size_t header_bytes;
+	bool too_many_headers;
 };
 
 struct irsa_http *irsa_http_new(void)
@@ -93,6 +98,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 	const char *colon = memchr(data, ':', n);
 	char *name, *value;
 
+	t->header_bytes += n;
+	if (t->header_bytes > MAX_HEADER_BYTES || r->n_headers >= MAX_HEADERS) {
+		t->too_many_headers = true;
+		return 0;
+	}
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* A new status line (redirect or 100-continue): drop older headers. */
 		for (size_t i = 0; i < r->n_headers; i++) {
@@ -211,7 +221,7 @@ static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, c
 	const struct irsa_curl_api *cu = h->curl;
 	CURL *c = h->handle;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct transfer t = { ret, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false };
+	struct transfer t = { ret, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false, 0, false };
 	struct curl_slist *headers = build_headers(cu, req);
 	_cleanup_free_ char *connect_to_entry = NULL;
 	struct curl_slist *connect_to = NULL;
@@ -255,6 +265,10 @@ static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, c
 		return irsa_error_set(err, IRSA_ERR_REMOTE,
 				      "the answer from '%s' is larger than %zu bytes", req->authority,
 				      t.max_body);
+	if (t.too_many_headers)
+		return irsa_error_set(err, IRSA_ERR_REMOTE,
+				      "the answer from '%s' has more than %d headers or %u bytes of "
+				      "headers", req->authority, MAX_HEADERS, MAX_HEADER_BYTES);
 	if (rc != CURLE_OK) {
 		irsa_log_redact_url(url, redacted, sizeof(redacted));
 		irsa_error_set(err, transport_kind(rc), "%s %s: %s", req->method, redacted,
