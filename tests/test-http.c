@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
 #include "http-fake.h"
 #include "irsa/http.h"
+#include "irsa/aws.h"
 #include "irsa/kube.h"
 #include "irsa/strutil.h"
 
@@ -366,6 +368,141 @@ TEST(kube_status_error)
 	irsa_kube_free(k);
 }
 
+/* --- Kubernetes authentication through the seam --- */
+
+static char plugin_dir[] = "/tmp/irsa-test-http-plugin-XXXXXX";
+
+static void write_file(const char *path, const char *text, int mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, (mode_t)mode);
+}
+
+/* A kubeconfig whose user runs `command args...` as its exec plugin. */
+static char *exec_kubeconfig(const char *command, const char *args)
+{
+	char *path = irsa_asprintf("%s/kubeconfig", plugin_dir);
+	char *text = irsa_asprintf(
+		"apiVersion: v1\nkind: Config\n"
+		"clusters:\n- name: c\n  cluster:\n    server: https://k8s.example.test\n"
+		"contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n"
+		"current-context: ctx\n"
+		"users:\n- name: u\n  user:\n    exec:\n"
+		"      apiVersion: client.authentication.k8s.io/v1\n"
+		"      command: %s\n      args: [%s]\n      interactiveMode: Never\n",
+		command, args);
+
+	write_file(path, text, 0600);
+	free(text);
+	return path;
+}
+
+TEST(kube_exec_plugin_refreshed_after_401)
+{
+	static const struct fake_answer script[] = {
+		{ 401, NULL, "{\"kind\":\"Status\",\"reason\":\"Unauthorized\",\"code\":401}" },
+		{ 200, NULL, SA_JSON },
+	};
+	char *plugin = irsa_asprintf("%s/plugin.sh", plugin_dir);
+	char *script_text = irsa_asprintf(
+		"#!/bin/sh\nn=$(cat %s/count 2>/dev/null || echo 0)\nn=$((n+1))\n"
+		"echo $n > %s/count\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",'\n"
+		"printf '\"kind\":\"ExecCredential\",\"status\":{\"token\":\"tok-%%s\"}}' $n\n",
+		plugin_dir, plugin_dir);
+	char *path;
+	struct irsa_kube_options opts = { 0 };
+	struct irsa_kube *k = NULL;
+	struct fake_http f;
+	struct irsa_error err = { 0 };
+	json_t *sa = NULL;
+	char *a0, *a1;
+
+	write_file(plugin, script_text, 0700);
+	path = exec_kubeconfig(plugin, "");
+	opts.kubeconfig = path;
+	CHECK_INT(irsa_kube_open(&opts, &k, &err), 0);
+	if (!k) {
+		printf("# %s\n", err.message);
+		goto out;
+	}
+	fake_install(&f, irsa_kube_http(k), script, ARRAY_SIZE(script));
+	CHECK_INT(irsa_kube_get_service_account(k, "apps", "app", &sa, &err), 0);
+	CHECK_INT(f.n_requests, 2);
+	a0 = fake_request_header(&f, 0, "Authorization");
+	a1 = fake_request_header(&f, 1, "Authorization");
+	CHECK_STR(a0, "Bearer tok-1");
+	CHECK_STR(a1, "Bearer tok-2"); /* the plugin ran again */
+	free(a0);
+	free(a1);
+	json_decref(sa);
+	fake_release(&f);
+	irsa_kube_free(k);
+out:
+	free(path);
+	free(plugin);
+	free(script_text);
+}
+
+static const char *aws_getenv(const char *name)
+{
+	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+		return "AKIDEXAMPLE";
+	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+		return "/nonexistent/irsactl-test";
+	return NULL;
+}
+
+TEST(kube_native_eks_token)
+{
+	static const struct fake_answer script[] = {
+		{ 401, NULL, "" },
+		{ 200, NULL, SA_JSON },
+	};
+	static const struct irsa_env_ops ops = { aws_getenv, NULL, NULL };
+	struct irsa_aws_options aopts = { .region = "us-west-2", .ops = &ops };
+	struct irsa_kube_options opts = { 0 };
+	struct irsa_aws *aws = NULL;
+	struct irsa_kube *k = NULL;
+	struct fake_http f;
+	struct irsa_error err = { 0 };
+	json_t *sa = NULL;
+	char *path = exec_kubeconfig("aws", "eks, get-token, --cluster-name, prod");
+	char *a0, *a1;
+
+	unsetenv("AWS_PROFILE");
+	CHECK_INT(irsa_aws_new(&aopts, &aws, &err), 0);
+	opts.kubeconfig = path;
+	opts.aws = aws;
+	CHECK_INT(irsa_kube_open(&opts, &k, &err), 0);
+	if (!k) {
+		printf("# %s\n", err.message);
+		goto out;
+	}
+	CHECK(strstr(irsa_kube_auth_method(k), "native EKS token") != NULL);
+	fake_install(&f, irsa_kube_http(k), script, ARRAY_SIZE(script));
+	CHECK_INT(irsa_kube_get_service_account(k, "apps", "app", &sa, &err), 0);
+	CHECK_INT(f.n_requests, 2);
+	a0 = fake_request_header(&f, 0, "Authorization");
+	a1 = fake_request_header(&f, 1, "Authorization");
+	CHECK(a0 && irsa_str_has_prefix(a0, "Bearer k8s-aws-v1."));
+	CHECK(a1 && irsa_str_has_prefix(a1, "Bearer k8s-aws-v1."));
+	free(a0);
+	free(a1);
+	/* The token is presigned locally: the AWS session sent nothing. */
+	CHECK_INT(irsa_aws_attempts(aws), 0);
+	json_decref(sa);
+	fake_release(&f);
+	irsa_kube_free(k);
+out:
+	irsa_aws_free(aws);
+	free(path);
+}
+
 int main(void)
 {
 	RUN(transport_answers_and_curl_stays_unloaded);
@@ -379,5 +516,16 @@ int main(void)
 	RUN(kube_retry_after_junk);
 	RUN(kube_status_error);
 	unlink(kubeconfig);
+	if (!mkdtemp(plugin_dir))
+		return 1;
+	RUN(kube_exec_plugin_refreshed_after_401);
+	RUN(kube_native_eks_token);
+	{
+		char *cmd = irsa_asprintf("rm -rf '%s'", plugin_dir);
+
+		if (system(cmd) != 0)
+			printf("# cannot remove %s\n", plugin_dir);
+		free(cmd);
+	}
 	return tap_done();
 }
