@@ -129,7 +129,8 @@ void irsa_peer_chain_release(struct irsa_peer_chain *c);
  * tls_server_name), send nothing, and return the chain the server sent
  * (n may be 0 if libcurl gives none). A connection or TLS failure is
  * IRSA_ERR_NETWORK: "cannot fetch the TLS certificate chain of 'URL': WHY".
- * opts may be NULL. Release ret with irsa_peer_chain_release(). */
+ * opts may be NULL. Release ret with irsa_peer_chain_release(). Always
+ * goes to the network (libcurl), whatever transport h has. */
 int irsa_http_peer_chain(struct irsa_http *h, const char *url,
 			 const struct irsa_http_options *opts, struct irsa_peer_chain *ret,
 			 struct irsa_error *err);
