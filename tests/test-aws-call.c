@@ -453,6 +453,40 @@ TEST(iam_pagination_error_on_later_page)
 	irsa_aws_free(aws);
 }
 
+TEST(iam_get_role)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL,
+		  "<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult>"
+		  "<Role><Path>/irsa/</Path><RoleName>app</RoleName><RoleId>AROAEXAMPLE</RoleId>"
+		  "<Arn>arn:aws:iam::123456789012:role/irsa/app</Arn>"
+		  "<AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement"
+		  "%22%3A%5B%5D%7D</AssumeRolePolicyDocument><MaxSessionDuration>7200"
+		  "</MaxSessionDuration><PermissionsBoundary><PermissionsBoundaryType>Policy"
+		  "</PermissionsBoundaryType><PermissionsBoundaryArn>arn:aws:iam::123456789012:"
+		  "policy/b</PermissionsBoundaryArn></PermissionsBoundary><Tags><member><Key>team"
+		  "</Key><Value>a &amp; b</Value></member></Tags></Role></GetRoleResult>"
+		  "</GetRoleResponse>" },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_role r = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_iam_get_role(aws, "app", &r, &err), 0);
+	CHECK_STR(r.arn, "arn:aws:iam::123456789012:role/irsa/app");
+	CHECK_STR(r.trust_policy, "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+	CHECK_STR(r.permissions_boundary, "arn:aws:iam::123456789012:policy/b");
+	CHECK_INT(r.max_session_duration, 7200);
+	CHECK_INT(r.tags.n, 1);
+	if (r.tags.n == 1)
+		CHECK_STR(r.tags.items[0].value, "a & b");
+	CHECK(strstr(f.requests[0].body, "Action=GetRole&Version=2010-05-08&RoleName=app") != NULL);
+	irsa_role_release(&r);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
 /* --- limits on what a server sends --- */
 
 /* Issue #8: a 110 KB answer with one internal entity referenced 20,000
@@ -562,6 +596,7 @@ int main(void)
 	RUN(eks_success);
 	RUN(iam_pagination);
 	RUN(iam_pagination_error_on_later_page);
+	RUN(iam_get_role);
 	RUN(entity_expansion_refused);
 	RUN(deep_nesting_refused);
 	RUN(oversized_answer_refused);
