@@ -16,6 +16,7 @@
 #include "irsa/sts.h"
 #include "irsa/strutil.h"
 #include "src/aws/client.h"
+#include "src/aws/xml.h"
 
 #define NOW 1700000000
 
@@ -521,6 +522,31 @@ TEST(entity_expansion_refused)
 	irsa_buf_release(&body);
 }
 
+TEST(any_doctype_refused)
+{
+	static const char *const docs[] = {
+		"<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>",
+		"<!DOCTYPE r PUBLIC \"-//x//y\" \"http://127.0.0.1:9/x.dtd\"><r/>",
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE r []><r/>",
+	};
+	static const char ok[] = "<r a='&amp;'>&lt;x&gt;</r>";
+	struct irsa_error err = { 0 };
+	xmlDoc *doc = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+		CHECK_INT(irsa_xml_parse(docs[i], strlen(docs[i]), "t", &doc, &err), -1);
+		CHECK(strstr(err.message, "document type declaration") != NULL);
+	}
+	CHECK_INT(irsa_xml_parse(ok, strlen(ok), "t", &doc, &err), 0);
+	if (doc) {
+		char *text = irsa_xml_find_text(xmlDocGetRootElement(doc), "r");
+
+		CHECK_STR(text, "<x>");
+		free(text);
+		xmlFreeDoc(doc);
+	}
+}
+
 TEST(deep_nesting_refused)
 {
 	struct irsa_buf body = IRSA_BUF_INIT;
@@ -598,6 +624,7 @@ int main(void)
 	RUN(iam_pagination_error_on_later_page);
 	RUN(iam_get_role);
 	RUN(entity_expansion_refused);
+	RUN(any_doctype_refused);
 	RUN(deep_nesting_refused);
 	RUN(oversized_answer_refused);
 	RUN(not_xml);
