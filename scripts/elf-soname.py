@@ -47,7 +47,8 @@ def main():
         if os.path.exists(path):
             print(soname(path))
             return
-    sys.exit("elf-soname: none of %s exists" % " ".join(sys.argv[1:]))
+    sys.exit("elf-soname: none of %s exists; configure with -Dcurl_soname=SONAME "
+             "or -Dcurl_loading=linked" % " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":
