@@ -61,5 +61,5 @@ struct irsa_cred_provider {
  *     _FULL_URI), else EC2 instance metadata (IMDSv2).
  * Returns 0 and *ret (caller owns) or -1 with err (IRSA_ERR_AUTH when no
  * provider had credentials, naming what was tried). */
-int irsa_credentials_resolve(const struct irsa_cred_context *ctx,
-			     struct irsa_credentials **ret, struct irsa_error *err);
+int irsa_credentials_resolve(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
+			     struct irsa_error *err);

@@ -53,8 +53,9 @@ static int static_keys(const char *name, const struct irsa_profile *p,
 	return 1;
 }
 
-static int web_identity(const struct irsa_cred_context *ctx, const char *name, const struct irsa_profile *p,
-			struct irsa_credentials **ret, struct irsa_error *err)
+static int web_identity(const struct irsa_cred_context *ctx, const char *name,
+			const struct irsa_profile *p, struct irsa_credentials **ret,
+			struct irsa_error *err)
 {
 	const char *role_arn = irsa_profile_get(p, "role_arn");
 	const char *token_file = irsa_profile_get(p, "web_identity_token_file");

@@ -58,8 +58,8 @@ int irsa_cred_env_get(const struct irsa_cred_context *ctx, struct irsa_credentia
 		      struct irsa_error *err);
 int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err);
-int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
-				   struct irsa_error *err);
+int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
+				   struct irsa_credentials **ret, struct irsa_error *err);
 /* (then irsa_cred_container_load: container credentials when
  * AWS_CONTAINER_CREDENTIALS_* is set; IMDS only when it does not apply) */
 int irsa_cred_imds_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
@@ -96,8 +96,8 @@ int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
 /* STS AssumeRoleWithWebIdentity (unsigned). `who` says where the
  * settings came from for messages ("profile 'x'", "the environment").
  * session_name / duration may be NULL. */
-int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who, const char *role_arn,
-			   const char *token_file, const char *session_name,
+int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
+			   const char *role_arn, const char *token_file, const char *session_name,
 			   const char *duration, struct irsa_credentials **ret,
 			   struct irsa_error *err);
 

@@ -33,8 +33,8 @@ static int read_token(const char *path, struct irsa_buf *token, struct irsa_erro
 	return 0;
 }
 
-int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who, const char *role_arn,
-			   const char *token_file, const char *session_name,
+int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
+			   const char *role_arn, const char *token_file, const char *session_name,
 			   const char *duration, struct irsa_credentials **ret,
 			   struct irsa_error *err)
 {
@@ -67,8 +67,8 @@ int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
 }
 
-int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
-				   struct irsa_error *err)
+int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
+				   struct irsa_credentials **ret, struct irsa_error *err)
 {
 	const char *token_file = irsa_cred_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	const char *role_arn = irsa_cred_getenv(ctx, "AWS_ROLE_ARN");
