@@ -206,7 +206,7 @@ TEST(errors)
 
 	CHECK_INT(irsa_kubeconfig_load(NULL, list, &kc, &err), -1);
 	CHECK(strstr(err.message, bad) != NULL);
-	CHECK(strstr(err.message, "malformed YAML at line") != NULL);
+	CHECK(strstr(err.message, "is not valid YAML: line ") != NULL);
 	CHECK(!strchr(err.message, '\n'));
 
 	CHECK_INT(irsa_kubeconfig_load(dup, NULL, &kc, &err), -1);
@@ -313,7 +313,7 @@ TEST(merge_entry)
 	free(three);
 	three = NULL;
 	CHECK_INT(irsa_kubeconfig_merge_entry("bad", "a: [", 4, &entry, &three, &ch, &err), -1);
-	CHECK(strstr(err.message, "kubeconfig 'bad': malformed YAML") != NULL);
+	CHECK(strstr(err.message, "kubeconfig 'bad' is not valid YAML: line ") != NULL);
 	CHECK(three == NULL);
 	free(one);
 	free(two);
