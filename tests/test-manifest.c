@@ -119,7 +119,7 @@ TEST(render_quoting)
 		  "e: \"\"\n"
 		  "f: \"null\"\n"
 		  "g: \"2001-12-14\"\n"
-		  "h: 'a: b'\n"
+		  "h: \"a: b\"\n"
 		  "i: \"line\\nbreak\"\n"
 		  "j: héllo\n");
 	free(out);
