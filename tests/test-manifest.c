@@ -394,8 +394,8 @@ TEST(merge_appends)
 		    "  annotations:\n"
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
 		    IRSA_SA_CREATED);
-	check_merge("no newline", &s, "a: 1",
-		    "a: 1\n"
+	check_merge("no newline", &s, "kind: A\napiVersion: v1",
+		    "kind: A\napiVersion: v1\n"
 		    "---\n"
 		    "apiVersion: v1\n"
 		    "kind: ServiceAccount\n"
@@ -405,8 +405,8 @@ TEST(merge_appends)
 		    "  annotations:\n"
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
 		    IRSA_SA_CREATED);
-	check_merge("trailing separator", &s, "a: 1\n---\n",
-		    "a: 1\n"
+	check_merge("trailing separator", &s, "kind: A\napiVersion: v1\n---\n",
+		    "kind: A\napiVersion: v1\n"
 		    "---\n"
 		    "apiVersion: v1\n"
 		    "kind: ServiceAccount\n"

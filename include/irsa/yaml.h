@@ -85,6 +85,9 @@ const char *irsa_yaml_map_duplicate(yaml_document_t *d, int map);
  * read as null / string / other (style otherwise ignored), mappings by
  * their keys' last values whatever the order, sequences item by item. */
 bool irsa_yaml_equal(yaml_document_t *da, int a, yaml_document_t *db, int b);
+/* Two mappings equal as above, leaving out the keys in skip. */
+bool irsa_yaml_map_equal_except(yaml_document_t *da, int a, yaml_document_t *db, int b,
+				const char *const *skip, size_t n_skip);
 
 /* ---- building ------------------------------------------------------ */
 

@@ -568,20 +568,47 @@ static enum scalar_kind scalar_kind(yaml_document_t *d, int id)
 
 static bool equal_at(yaml_document_t *da, int a, yaml_document_t *db, int b, unsigned depth);
 
-static bool maps_equal(yaml_document_t *da, int a, yaml_document_t *db, int b, unsigned depth)
+static bool skipped(const struct entry *e, const char *const *skip, size_t n_skip)
+{
+	for (size_t i = 0; e->scalar_key && i < n_skip; i++)
+		if (strlen(skip[i]) == e->len && memcmp(skip[i], e->key, e->len) == 0)
+			return true;
+	return false;
+}
+
+/* Index of the last entry of the next key at or after i that is not
+ * skipped; n when none. */
+static size_t next_key(const struct entry *e, size_t n, size_t i, const char *const *skip,
+		       size_t n_skip)
+{
+	for (;;) {
+		while (i + 1 < n && same_key(&e[i], &e[i + 1]))
+			i++;
+		if (i >= n || !skipped(&e[i], skip, n_skip))
+			return i < n ? i : n;
+		i++;
+	}
+}
+
+static bool maps_equal(yaml_document_t *da, int a, yaml_document_t *db, int b, unsigned depth,
+		       const char *const *skip, size_t n_skip)
 {
 	size_t na, nb, i = 0, j = 0;
 	struct entry *ea = sorted_entries(da, a, &na), *eb = sorted_entries(db, b, &nb);
 	bool eq = true;
 
 	/* walk both, each key's last entry against the other's */
-	while (eq && (i < na || j < nb)) {
-		while (i + 1 < na && same_key(&ea[i], &ea[i + 1]))
-			i++;
-		while (j + 1 < nb && same_key(&eb[j], &eb[j + 1]))
-			j++;
-		eq = i < na && j < nb && ea[i].scalar_key && eb[j].scalar_key &&
-		     same_key(&ea[i], &eb[j]) && equal_at(da, ea[i].value, db, eb[j].value, depth + 1);
+	for (;;) {
+		i = next_key(ea, na, i, skip, n_skip);
+		j = next_key(eb, nb, j, skip, n_skip);
+		if (i >= na || j >= nb) {
+			eq = i >= na && j >= nb;
+			break;
+		}
+		eq = ea[i].scalar_key && eb[j].scalar_key && same_key(&ea[i], &eb[j]) &&
+		     equal_at(da, ea[i].value, db, eb[j].value, depth + 1);
+		if (!eq)
+			break;
 		i++;
 		j++;
 	}
@@ -622,7 +649,7 @@ static bool equal_at(yaml_document_t *da, int a, yaml_document_t *db, int b, uns
 		return true;
 	}
 	case YAML_MAPPING_NODE:
-		return maps_equal(da, a, db, b, depth);
+		return maps_equal(da, a, db, b, depth, NULL, 0);
 	default:
 		return false;
 	}
@@ -631,6 +658,13 @@ static bool equal_at(yaml_document_t *da, int a, yaml_document_t *db, int b, uns
 bool irsa_yaml_equal(yaml_document_t *da, int a, yaml_document_t *db, int b)
 {
 	return equal_at(da, a, db, b, 0);
+}
+
+bool irsa_yaml_map_equal_except(yaml_document_t *da, int a, yaml_document_t *db, int b,
+				const char *const *skip, size_t n_skip)
+{
+	return irsa_yaml_is_map(da, a) && irsa_yaml_is_map(db, b) &&
+	       maps_equal(da, a, db, b, 0, skip, n_skip);
 }
 
 /* ---- building ------------------------------------------------------ */

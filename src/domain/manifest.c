@@ -264,26 +264,48 @@ static yaml_mark_t node_end(yaml_document_t *d, int id)
 	return irsa_yaml_node(d, last_leaf(d, id))->end_mark;
 }
 
+/* Does a line break end just before byte p? YAML's breaks are "\n",
+ * "\r\n" and a bare "\r" (the middle of "\r\n" is no line start). */
+static bool break_before(const struct merge *m, size_t p)
+{
+	if (p == 0 || p > m->len)
+		return false;
+	return m->data[p - 1] == '\n' || (m->data[p - 1] == '\r' && (p == m->len || m->data[p] != '\n'));
+}
+
 /* The start of the line after byte p (p itself when it starts a line). */
 static size_t line_after(const struct merge *m, size_t p, bool *ret_need_nl)
 {
-	const char *q;
-
 	*ret_need_nl = false;
-	if (p > 0 && m->data[p - 1] == '\n')
+	if (break_before(m, p))
 		return p;
-	q = memchr(m->data + p, '\n', m->len - p);
-	if (q)
-		return (size_t)(q - m->data) + 1;
+	for (size_t q = p; q < m->len; q++) {
+		if (m->data[q] == '\n')
+			return q + 1;
+		if (m->data[q] == '\r')
+			return q + 1 < m->len && m->data[q + 1] == '\n' ? q + 2 : q + 1;
+	}
 	*ret_need_nl = true;
 	return m->len;
 }
 
 static size_t line_start(const struct merge *m, size_t p)
 {
-	while (p > 0 && m->data[p - 1] != '\n')
+	while (p > 0 && !break_before(m, p))
 		p--;
 	return p;
+}
+
+/* The file's line break: its first one, "\n" when it has none. */
+static const char *first_break(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			return "\n";
+		if (data[i] == '\r')
+			return i + 1 < len && data[i + 1] == '\n' ? "\r\n" : "\r";
+	}
+	return "\n";
 }
 
 static bool only_spaces(const struct merge *m, size_t from, size_t to)
@@ -390,11 +412,7 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 		/* "key: {}  # comment" becomes "key:  # comment" and the
 		 * entries go on the lines after it */
 		add_edit(m, B(m, k->end_mark), end,
-			 irsa_strdup(end > 0 && m->data[end - 1] == '\n' ? ":\n" : ":"));
-		if (end > 0 && m->data[end - 1] == '\n' && strcmp(m->nl, "\n") != 0) {
-			free(m->edits[m->n_edits - 1].text);
-			m->edits[m->n_edits - 1].text = irsa_asprintf(":%s", m->nl);
-		}
+			 irsa_asprintf(":%s", break_before(m, end) ? m->nl : ""));
 		if (nn)
 			irsa_buf_puts(&t, m->nl);
 		if (render_block(m->d, nw, (int)indent, m->step, m->nl, &t) < 0) {
@@ -415,7 +433,7 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 			irsa_buf_release(&t);
 			return oom(err);
 		}
-		if (end > 0 && m->data[end - 1] == '\n')
+		if (break_before(m, end))
 			irsa_buf_puts(&t, m->nl);
 		add_edit(m, start, end, irsa_buf_detach(&t));
 	}
@@ -748,20 +766,45 @@ static json_t *or_empty(json_t *o)
 	return o ? o : json_object();
 }
 
-/* Read the result back: it must parse, hold as many documents as
- * expected, and the ServiceAccount must carry what we meant to write. */
-static int verify(const char *name, const char *data, size_t len, const struct irsa_sa_spec *s,
-		  size_t want_docs, const json_t *ann, const json_t *lbl, struct irsa_error *err)
+static bool same_root(yaml_document_t *a, yaml_document_t *b)
 {
+	int ra = irsa_yaml_root(a), rb = irsa_yaml_root(b);
+
+	return (!ra && !rb) || irsa_yaml_equal(a, ra, b, rb);
+}
+
+/* Read the result back: it must parse into want_docs documents, the
+ * ServiceAccount must be document `sa` (0-based) and carry what we meant
+ * to write, and everything else, in every document, must read as it did
+ * in `old` (old_sa: the ServiceAccount's old document, -1 when new). */
+static int verify(const char *name, struct irsa_yaml_docs *old, long old_sa, const char *data,
+		  size_t len, const struct irsa_sa_spec *s, size_t want_docs, long sa,
+		  const json_t *ann, const json_t *lbl, struct irsa_error *err)
+{
+	static const char *const root_skip[] = { "metadata" };
+	static const char *const md_skip[] = { "annotations", "labels" };
 	struct irsa_yaml_docs ds = { 0 };
 	long idx = -1;
-	int md = 0, ok = 0;
+	int md = 0;
+	bool ok = false;
 	struct irsa_error e2 = { 0 };
 
 	if (load_all(name, data, len, &ds, &e2) == 0) {
-		if (ds.n == want_docs && find_sa(name, &ds, s, &idx, &md, &e2) == 0 && idx >= 0) {
-			json_t *a = or_empty(map_json(&ds.doc[idx], irsa_yaml_map_get(&ds.doc[idx], md, "annotations", NULL)));
-			json_t *l = or_empty(map_json(&ds.doc[idx], irsa_yaml_map_get(&ds.doc[idx], md, "labels", NULL)));
+		ok = ds.n == want_docs && find_sa(name, &ds, s, &idx, &md, &e2) == 0 && idx == sa;
+		for (size_t i = 0; ok && i < old->n; i++)
+			ok = (long)i == sa || same_root(&old->doc[i], &ds.doc[i]);
+		if (ok && old_sa >= 0) {
+			yaml_document_t *od = &old->doc[old_sa], *nd = &ds.doc[idx];
+			int omd = irsa_yaml_map_get(od, irsa_yaml_root(od), "metadata", NULL);
+
+			ok = irsa_yaml_map_equal_except(od, irsa_yaml_root(od), nd, irsa_yaml_root(nd),
+							root_skip, ARRAY_SIZE(root_skip)) &&
+			     irsa_yaml_map_equal_except(od, omd, nd, md, md_skip, ARRAY_SIZE(md_skip));
+		}
+		if (ok) {
+			yaml_document_t *nd = &ds.doc[idx];
+			json_t *a = or_empty(map_json(nd, irsa_yaml_map_get(nd, md, "annotations", NULL)));
+			json_t *l = or_empty(map_json(nd, irsa_yaml_map_get(nd, md, "labels", NULL)));
 
 			ok = json_equal(a, ann) && json_equal(l, lbl);
 			json_decref(a);
@@ -777,6 +820,82 @@ static int verify(const char *name, const char *data, size_t len, const struct i
 	return 0;
 }
 
+/* Every document must be a Kubernetes object (or empty): a Helm values
+ * file or any other YAML is not a manifest to add a ServiceAccount to. */
+static int check_kubernetes_documents(const char *name, struct irsa_yaml_docs *ds,
+				      struct irsa_error *err)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		yaml_document_t *d = &ds->doc[i];
+		int root = irsa_yaml_root(d);
+
+		if (!root || irsa_yaml_is_null(d, root))
+			continue;
+		if (!irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "apiVersion", NULL)) ||
+		    !irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "kind", NULL)))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "manifest '%s': document %zu (line %zu) is not a Kubernetes "
+					      "object (it has no apiVersion and kind); irsactl merges into "
+					      "Kubernetes manifests only (is it a Helm values file?); the "
+					      "file was not changed",
+					      name, i + 1, irsa_yaml_node(d, root)->start_mark.line + 1);
+	}
+	return 0;
+}
+
+/* The mappings irsactl edits must not repeat a key: readers disagree on
+ * which one counts, and an edit of one would leave the other. */
+static int check_no_duplicates(const char *name, yaml_document_t *d, long idx, int md,
+			       struct irsa_error *err)
+{
+	const int maps[] = { irsa_yaml_root(d), md, irsa_yaml_map_get(d, md, "annotations", NULL),
+			     irsa_yaml_map_get(d, md, "labels", NULL) };
+	static const char *const where[] = { "the document", "metadata", "metadata.annotations",
+					     "metadata.labels" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		const char *dup = irsa_yaml_map_duplicate(d, maps[i]);
+
+		if (dup)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "manifest '%s': document %ld has the key '%s' twice in %s "
+					      "(line %zu); remove one and run again (the file was not "
+					      "changed)", name, idx + 1, dup, where[i],
+					      irsa_yaml_node(d, maps[i])->start_mark.line + 1);
+	}
+	return 0;
+}
+
+/* Appending a document after a last block scalar ("key: |") that ends the
+ * file without a line break would add that break to its value: make it
+ * strip ("|-") its final break instead, which reads the same. */
+static void keep_last_block_scalar(struct merge *m, struct irsa_yaml_docs *ds)
+{
+	yaml_document_t *d = ds->n ? &ds->doc[ds->n - 1] : NULL;
+	yaml_node_t *n;
+	size_t h, j;
+
+	if (!d || !m->len || break_before(m, m->len))
+		return;
+	n = irsa_yaml_node(d, last_leaf(d, irsa_yaml_root(d)));
+	if (!n || n->type != YAML_SCALAR_NODE || B(m, n->end_mark) < m->len ||
+	    (n->data.scalar.style != YAML_LITERAL_SCALAR_STYLE &&
+	     n->data.scalar.style != YAML_FOLDED_SCALAR_STYLE))
+		return;
+	h = B(m, n->start_mark);
+	if (h >= m->len || (m->data[h] != '|' && m->data[h] != '>'))
+		return;
+	for (j = h + 1; j < m->len && strchr("0123456789+-", m->data[j]) && m->data[j]; j++) {
+		if (m->data[j] == '-')
+			return;
+		if (m->data[j] == '+') {
+			add_edit(m, j, j + 1, irsa_strdup("-"));
+			return;
+		}
+	}
+	add_edit(m, h + 1, h + 1, irsa_strdup("-"));
+}
+
 int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			const struct irsa_sa_spec *s, bool overwrite,
 			struct irsa_manifest_result *ret, struct irsa_error *err)
@@ -789,7 +908,6 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 	long idx = -1;
 	int md = 0, r = -1;
 	bool changed = false;
-	const char *crlf;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!s->role_resolved)
@@ -804,9 +922,8 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 				      "manifest '%s' holds a NUL byte; is it a YAML file?", name);
 	if (index_chars(&m, err) < 0)
 		return -1;
-	crlf = memchr(data, '\n', len);
-	m.nl = crlf && crlf > data && crlf[-1] == '\r' ? "\r\n" : "\n";
-	if (load_all(name, data, len, &ds, err) < 0)
+	m.nl = first_break(data, len);
+	if (load_all(name, data, len, &ds, err) < 0 || check_kubernetes_documents(name, &ds, err) < 0)
 		goto out;
 	if (find_sa(name, &ds, s, &idx, &md, err) < 0)
 		goto out;
@@ -822,12 +939,15 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		} else {
 			json_t *obj = irsa_sa_spec_object(s);
 			yaml_document_t *last = ds.n ? &ds.doc[ds.n - 1] : NULL;
-			bool empty_last = last && irsa_yaml_is_null(last, 1) && !last->start_implicit &&
-					  irsa_yaml_map_size(last, 1) == 0 &&
-					  last->nodes.top - last->nodes.start == 1;
+			bool empty_last = last && irsa_yaml_is_null(last, irsa_yaml_root(last)) &&
+					  !last->start_implicit && last->nodes.top - last->nodes.start == 1;
 
-			irsa_buf_append(&out, data, len);
-			if (len && data[len - 1] != '\n')
+			keep_last_block_scalar(&m, &ds);
+			if (apply_edits(&m, &out, err) < 0) {
+				json_decref(obj);
+				goto out;
+			}
+			if (len && !break_before(&m, len))
 				irsa_buf_puts(&out, m.nl);
 			if (ds.n && !empty_last) {
 				irsa_buf_puts(&out, "---");
@@ -863,12 +983,13 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			ret->status = IRSA_SA_CREATED;
 		}
 		if (ret->status == IRSA_SA_CREATED &&
-		    verify(name, irsa_buf_str(&out), out.len, s,
-			   ds.n + (ret->document > ds.n ? 1 : 0), ann, lbl, err) < 0)
+		    verify(name, &ds, -1, irsa_buf_str(&out), out.len, s,
+			   ds.n + (ret->document > ds.n ? 1 : 0), (long)ret->document - 1, ann, lbl,
+			   err) < 0)
 			goto out;
 	} else {
 		yaml_document_t *d = &ds.doc[idx];
-		int root = 1;
+		int root = irsa_yaml_root(d);
 		int mdv;
 
 		ret->document = (unsigned)idx + 1;
@@ -880,6 +1001,8 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		changed = map_changed(&m, irsa_yaml_map_get(d, md, "labels", NULL), s->labels, s->n_labels) ||
 			  map_changed(&m, irsa_yaml_map_get(d, md, "annotations", NULL), s->annotations,
 				      s->n_annotations);
+		if (changed && check_no_duplicates(name, d, idx, md, err) < 0)
+			goto out;
 		if (has_aliases(d)) {
 			if (changed) {
 				irsa_error_set(err, IRSA_ERR_USAGE,
@@ -907,7 +1030,8 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		irsa_sa_merge(s, ann, lbl);
 		ret->status = m.n_edits ? IRSA_SA_UPDATED : IRSA_SA_UNCHANGED;
 		ret->reemitted = m.n_edits && m.reemitted;
-		if (m.n_edits && verify(name, irsa_buf_str(&out), out.len, s, ds.n, ann, lbl, err) < 0)
+		if (m.n_edits && verify(name, &ds, idx, irsa_buf_str(&out), out.len, s, ds.n, idx, ann,
+					lbl, err) < 0)
 			goto out;
 	}
 	ret->len = out.len;
