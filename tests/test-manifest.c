@@ -544,6 +544,142 @@ static char *read_all(const char *path)
 	return irsa_buf_detach(&b);
 }
 
+/* Issue #8: hostile or unusual manifests that used to lose or change data. */
+TEST(merge_bare_cr_line_breaks)
+{
+	struct irsa_sa_spec s;
+
+	spec_remove(&s);
+	check_merge("bare CR", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    app: web\r    keep: x\rautomountServiceAccountToken: false\r",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    keep: x\rautomountServiceAccountToken: false\r",
+		    IRSA_SA_UPDATED);
+	check_merge("bare CR, last label", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    app: web\rautomountServiceAccountToken: false",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "automountServiceAccountToken: false",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+	spec_arn(&s, "apps", ARN);
+	check_merge("bare CR, insert", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "automountServiceAccountToken: false\r",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  annotations:\r    eks.amazonaws.com/role-arn: " ARN "\r"
+		    "automountServiceAccountToken: false\r",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_append_after_block_scalar)
+{
+	struct irsa_sa_spec s;
+	const char *sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			 "  namespace: apps\n  annotations:\n"
+			 "    eks.amazonaws.com/role-arn: " ARN "\n";
+	_cleanup_free_ char *want1 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    text\n%s", sa);
+	_cleanup_free_ char *want2 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: >2-\n    a\n\n    b\n%s", sa);
+	_cleanup_free_ char *want3 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    keep\n%s", sa);
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("literal, no final newline", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    text", want1, IRSA_SA_CREATED);
+	check_merge("folded keep, no final newline", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: >2+\n    a\n\n    b", want2, IRSA_SA_CREATED);
+	/* with a final newline nothing needs to change */
+	check_merge("literal strip", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    keep\n", want3, IRSA_SA_CREATED);
+	irsa_sa_spec_release(&s);
+}
+
+static void check_merge_fails(const char *in, const struct irsa_sa_spec *s, enum irsa_error_kind kind,
+			      const char *part)
+{
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_manifest_merge("m.yaml", in, strlen(in), s, false, &r, &err), -1);
+	CHECK_INT(err.kind, kind);
+	if (!strstr(err.message, part)) {
+		printf("#   message '%s' lacks '%s'\n", err.message, part);
+		tap_case_failed = 1;
+	}
+}
+
+TEST(merge_refuses_repeated_keys_and_non_manifests)
+{
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	const char *same = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			   "  namespace: apps\n  annotations:\n    x: y\n  annotations:\n"
+			   "    eks.amazonaws.com/role-arn: " ARN "\n";
+
+	spec_arn(&s, "apps", ARN);
+	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			  "  namespace: apps\n  annotations:\n    a: b\n  annotations:\n    c: d\n",
+			  &s, IRSA_ERR_USAGE, "has the key 'annotations' twice in metadata (line 4)");
+	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			  "  namespace: apps\n  annotations:\n    a: b\n    a: c\n",
+			  &s, IRSA_ERR_USAGE, "has the key 'a' twice in metadata.annotations");
+	/* the last of two keys is what readers see: already right, unchanged */
+	CHECK_INT(irsa_manifest_merge("m.yaml", same, strlen(same), &s, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UNCHANGED);
+	irsa_manifest_result_release(&r);
+	/* a Helm values file, a list, a document without kind */
+	check_merge_fails("replicaCount: 1\nimage:\n  repository: nginx\nserviceAccount:\n  create: true\n",
+			  &s, IRSA_ERR_USAGE, "document 1 (line 1) is not a Kubernetes object");
+	check_merge_fails("apiVersion: v1\nkind: Namespace\n---\n- a\n- b\n", &s, IRSA_ERR_USAGE,
+			  "document 2 (line 4) is not a Kubernetes object");
+	check_merge_fails("apiVersion: v1\nmetadata: {name: web}\n", &s, IRSA_ERR_USAGE,
+			  "is not a Kubernetes object");
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_flow_metadata_keeps_nulls)
+{
+	struct irsa_sa_spec s;
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("flow metadata with a null", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps, generateName: , uid: ~}\n",
+		    "apiVersion: v1\nkind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps, generateName: null, uid: ~, annotations: "
+		    "{eks.amazonaws.com/role-arn: '" ARN "'}}\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_limits)
+{
+	struct irsa_sa_spec s;
+	struct irsa_buf deep = IRSA_BUF_INIT;
+	const char *laughs =
+		"apiVersion: v1\nkind: ConfigMap\ndata:\n"
+		"  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+		"  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+		"  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+		"  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+		"  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+		"  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+		"  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+		"  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+		"  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+
+	spec_arn(&s, "apps", ARN);
+	check_merge_fails(laughs, &s, IRSA_ERR_USAGE, "expands to more than");
+	irsa_buf_puts(&deep, "apiVersion: v1\nkind: ConfigMap\ndata: ");
+	for (int i = 0; i < 160 * 1024; i++)
+		irsa_buf_putc(&deep, '[');
+	check_merge_fails(irsa_buf_str(&deep), &s, IRSA_ERR_USAGE, "nested deeper than 64 levels");
+	irsa_buf_release(&deep);
+	irsa_sa_spec_release(&s);
+}
+
 TEST(files)
 {
 	char dir[] = "/tmp/irsactl-test-manifest-XXXXXX";
@@ -616,6 +752,11 @@ int main(void)
 	RUN(merge_namespace_rules);
 	RUN(merge_remove);
 	RUN(merge_bad_manifests);
+	RUN(merge_bare_cr_line_breaks);
+	RUN(merge_append_after_block_scalar);
+	RUN(merge_refuses_repeated_keys_and_non_manifests);
+	RUN(merge_flow_metadata_keeps_nulls);
+	RUN(merge_limits);
 	RUN(files);
 	return tap_done();
 }
