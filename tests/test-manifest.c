@@ -1,5 +1,7 @@
 /* ServiceAccount YAML: rendering, and merging into manifests in place. */
 #include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -739,6 +741,125 @@ TEST(files)
 	rmdir(dir);
 }
 
+/* Issue #8, files: symlinks, FIFOs, devices, owners, long names. */
+TEST(file_writes)
+{
+	char dir[] = "/tmp/irsactl-test-files-XXXXXX";
+	_cleanup_free_ char *target = NULL, *link = NULL, *dangling = NULL, *fifo = NULL,
+			    *longname = NULL, *text = NULL, *sub = NULL;
+	struct irsa_buf b = IRSA_BUF_INIT;
+	struct irsa_error err = { 0 };
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct stat st;
+	char name[241];
+
+	CHECK(mkdtemp(dir) != NULL);
+	target = irsa_asprintf("%s/config", dir);
+	link = irsa_asprintf("%s/link", dir);
+	dangling = irsa_asprintf("%s/dangling", dir);
+	fifo = irsa_asprintf("%s/fifo", dir);
+	sub = irsa_asprintf("%s/sub", dir);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	longname = irsa_asprintf("%s/%s", dir, name);
+
+	/* a symlink: the target is rewritten, the link stays a link */
+	CHECK_INT(irsa_file_write_atomic(target, "v1", 2, 0600, &err), 0);
+	CHECK_INT(symlink("config", link), 0);
+	CHECK_INT(irsa_file_write_atomic(link, "v2", 2, 0600, &err), 0);
+	CHECK_INT(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	text = read_all(target);
+	CHECK_STR(text, "v2");
+	free(text);
+	/* a dangling symlink: its target is created */
+	CHECK_INT(mkdir(sub, 0700), 0);
+	CHECK_INT(symlink("sub/new", dangling), 0);
+	CHECK_INT(irsa_file_write_atomic(dangling, "v3", 2, 0600, &err), 0);
+	CHECK_INT(lstat(dangling, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	text = irsa_asprintf("%s/new", sub);
+	CHECK(irsa_file_exists(text));
+	unlink(text);
+	free(text);
+	text = NULL;
+
+	/* a 240-byte file name: the temp name must still fit */
+	CHECK_INT(irsa_file_write_atomic(longname, "x", 1, 0644, &err), 0);
+	CHECK(irsa_file_exists(longname));
+
+	/* the owner survives a rewrite (only root can test it) */
+	if (geteuid() == 0) {
+		CHECK_INT(chown(target, 4321, 4322), 0);
+		CHECK_INT(irsa_file_write_atomic(target, "v4", 2, 0600, &err), 0);
+		CHECK_INT(stat(target, &st), 0);
+		CHECK_INT(st.st_uid, 4321);
+		CHECK_INT(st.st_gid, 4322);
+	}
+
+	/* a FIFO: reading without a writer does not hang, atomic writes refuse
+	 * it, -o without a reader fails at once, with a reader it streams */
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	CHECK_INT(irsa_file_read(fifo, 1024, "kubeconfig", &b, &err), 0);
+	CHECK_INT(b.len, 0);
+	CHECK_INT(irsa_file_write_atomic(fifo, "x", 1, 0600, &err), -1);
+	CHECK(strstr(err.message, "not a regular file") != NULL);
+	CHECK_INT(stat(fifo, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	CHECK(irsa_file_is_stream(fifo));
+	CHECK(!irsa_file_is_stream(target));
+	CHECK_INT(irsa_file_write_output(fifo, "x", 1, 0644, &err), -1);
+	CHECK(strstr(err.message, "no process reads from it") != NULL);
+	spec_arn(&s, "apps", ARN);
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			/* read-write: the probe below closing is no end of file */
+			int fd = open(fifo, O_RDWR);
+			char got[4096];
+			ssize_t n = fd < 0 ? -1 : read(fd, got, sizeof(got) - 1);
+
+			_exit(n > 0 && memmem(got, (size_t)n, "kind: ServiceAccount", 20) ? 0 : 1);
+		}
+		/* wait until the child has the FIFO open for reading */
+		for (int i = 0; i < 500; i++) {
+			int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+
+			if (fd >= 0) {
+				close(fd);
+				break;
+			}
+			usleep(10000);
+		}
+		CHECK_INT(irsa_manifest_write_file(fifo, &s, false, &r, &err), 0);
+		CHECK_INT(r.status, IRSA_SA_CREATED);
+		irsa_manifest_result_release(&r);
+		{
+			int status = -1;
+
+			waitpid(pid, &status, 0);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+	}
+	CHECK_INT(stat(fifo, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	/* -f on a FIFO: refused without blocking */
+	CHECK_INT(irsa_manifest_update_file(fifo, &s, false, false, &r, &err), -1);
+	CHECK(strstr(err.message, "not a regular file") != NULL);
+	irsa_sa_spec_release(&s);
+
+	irsa_buf_release(&b);
+	unlink(target);
+	unlink(link);
+	unlink(dangling);
+	unlink(fifo);
+	unlink(longname);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(render_new);
@@ -758,5 +879,6 @@ int main(void)
 	RUN(merge_flow_metadata_keeps_nulls);
 	RUN(merge_limits);
 	RUN(files);
+	RUN(file_writes);
 	return tap_done();
 }

@@ -54,14 +54,19 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			struct irsa_manifest_result *ret, struct irsa_error *err);
 
 /* -f: read path, merge, and (unless dry_run or unchanged) write it back
- * atomically (temp file + rename) with the file's mode; a symlink's
- * target is written. A missing file is IRSA_ERR_NOT_FOUND. */
+ * atomically (temp file + rename) with the file's mode and owner; a
+ * symlink's target is written. A missing file is IRSA_ERR_NOT_FOUND;
+ * anything but a regular file, or a file that is not Kubernetes
+ * manifests (every document a mapping with apiVersion and kind), is
+ * IRSA_ERR_USAGE. */
 int irsa_manifest_update_file(const char *path, const struct irsa_sa_spec *s, bool overwrite,
 			      bool dry_run, struct irsa_manifest_result *ret,
 			      struct irsa_error *err);
 
 /* -o: write the rendered document to path atomically with mode 0644,
  * replacing the file (status created / updated, or unchanged when the
- * bytes are the same, in which case nothing is written). */
+ * bytes are the same, in which case nothing is written). A FIFO or a
+ * device (/dev/stdout) gets the document written into it (created); any
+ * other non-regular file is an error (irsa_file_write_output()). */
 int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, bool dry_run,
 			     struct irsa_manifest_result *ret, struct irsa_error *err);

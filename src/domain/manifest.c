@@ -1098,7 +1098,7 @@ int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, boo
 	struct irsa_buf old = IRSA_BUF_INIT;
 	json_t *obj;
 	char *text = NULL;
-	bool exists;
+	bool exists, stream;
 
 	memset(ret, 0, sizeof(*ret));
 	if (irsa_manifest_render(s, &text, err) < 0)
@@ -1111,14 +1111,16 @@ int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, boo
 								  "annotations")));
 	ret->labels = or_empty(json_incref(json_object_get(json_object_get(obj, "metadata"), "labels")));
 	json_decref(obj);
-	exists = irsa_file_exists(path);
+	/* a FIFO or a device (-o /dev/stdout) is written to, never read */
+	stream = irsa_file_is_stream(path);
+	exists = !stream && irsa_file_exists(path);
 	ret->status = exists ? IRSA_SA_UPDATED : IRSA_SA_CREATED;
 	if (exists && irsa_file_read(path, MANIFEST_MAX, "file", &old, NULL) == 0 &&
 	    old.len == ret->len && memcmp(old.data, ret->data, ret->len) == 0)
 		ret->status = IRSA_SA_UNCHANGED;
 	irsa_buf_release(&old);
 	if (ret->status != IRSA_SA_UNCHANGED && !dry_run &&
-	    irsa_file_write_atomic(path, ret->data, ret->len, 0644, err) < 0) {
+	    irsa_file_write_output(path, ret->data, ret->len, 0644, err) < 0) {
 		irsa_manifest_result_release(ret);
 		return -1;
 	}
