@@ -564,6 +564,12 @@ TEST(merge_bare_cr_line_breaks)
 		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
 		    "automountServiceAccountToken: false",
 		    IRSA_SA_UPDATED);
+	check_merge("one bare CR among LFs", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    "  labels:\n    app: web\rautomountServiceAccountToken: false\n",
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    "automountServiceAccountToken: false\n",
+		    IRSA_SA_UPDATED);
 	irsa_sa_spec_release(&s);
 	spec_arn(&s, "apps", ARN);
 	check_merge("bare CR, insert", &s,
