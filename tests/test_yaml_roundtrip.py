@@ -179,6 +179,20 @@ class OutputYamlMatchesJson(clitest.CliTestCase):
         self.same("annotate-sa", "--namespace", "apps", "--service-account", "web", "--role-arn", ROLE,
                   "--sts-regional-endpoints", "true", "--token-expiration", "86400",
                   "-o", os.path.join(self.home, "sa.yaml"), "--dry-run")
+        # (update-kubeconfig --dry-run prints the kubeconfig itself, in YAML), one new file each
+        runs = [self.run_cli("--output", fmt, "update-kubeconfig", "--cluster", "demo", "--kubeconfig",
+                             os.path.join(self.home, "kubeconfig-" + fmt), **self.aws_env())
+                for fmt in ("json", "yaml")]
+        want = json.loads(runs[0].out)
+        want["kubeconfig"] = os.path.join(self.home, "kubeconfig-yaml")
+        for data in load_both(runs[1].out):
+            self.assertEqual(data, want, runs[1].out)
+        self.same("disassociate-oidc", "--cluster", "demo", "--dry-run")
+        r = self.run_cli("create-role", "--cluster", "demo", "--namespace", "default", "--service-account",
+                         "app", "--role-name", "web", **self.aws_env())
+        self.assertOk(r)
+        self.same("delete-role", "--role-name", "web", "--dry-run")
+        self.same("delete-role", "--role-name", "web", "--remove-subject", "default:app", "--dry-run")
 
 
 SA = ("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n")

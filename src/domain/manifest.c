@@ -1,14 +1,13 @@
-/* ServiceAccount YAML with libyaml: render a new document, and merge into
- * an existing manifest by splicing libyaml-rendered text into the
- * original bytes at the positions libyaml's marks give (see manifest.h). */
+/* ServiceAccount YAML through irsa/yaml.h (libyaml): render a new
+ * document, and merge into an existing manifest by splicing rendered text
+ * into the original bytes at the positions libyaml's marks give, then
+ * reading the result back (see manifest.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <yaml.h>
 
 #include "irsa/fileutil.h"
 #include "irsa/manifest.h"
