@@ -189,7 +189,7 @@ class OutputYamlMatchesJson(clitest.CliTestCase):
             self.assertEqual(data, want, runs[1].out)
         self.same("disassociate-oidc", "--cluster", "demo", "--dry-run")
         r = self.run_cli("create-role", "--cluster", "demo", "--namespace", "default", "--service-account",
-                         "app", "--role-name", "web", **self.aws_env())
+                         "app", "--service-account", "other", "--role-name", "web", **self.aws_env())
         self.assertOk(r)
         self.same("delete-role", "--role-name", "web", "--dry-run")
         self.same("delete-role", "--role-name", "web", "--remove-subject", "default:app", "--dry-run")
