@@ -10,7 +10,16 @@
  * every other line (comments included) keeps its bytes. Only when the
  * mapping to change is written in flow style ({...}), or holds something
  * that cannot be edited line by line, is that one mapping re-emitted
- * (comments inside it are then lost).
+ * (comments inside it are then lost). Line breaks may be LF, CRLF or a
+ * bare CR (YAML's three).
+ *
+ * Loading goes through irsa/yaml.h (limits on size, nesting, aliases).
+ * A file whose documents are not all Kubernetes objects (a mapping with
+ * apiVersion and kind; empty documents are fine) is refused, and so is a
+ * change to a ServiceAccount whose edited mappings repeat a key. After
+ * every edit the result is read back: every document, and every key of
+ * the ServiceAccount outside its annotations and labels, must read the
+ * same as before, else nothing is written (IRSA_ERR_INTERNAL).
  *
  * Matching: the ServiceAccount document (apiVersion v1, kind
  * ServiceAccount) with the spec's name and metadata.namespace equal to the
