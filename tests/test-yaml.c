@@ -221,6 +221,14 @@ TEST(loader_limits_and_errors)
 	}
 	irsa_buf_release(&b);
 
+	/* empty collections count too */
+	irsa_buf_putc(&b, '[');
+	for (int i = 0; i <= (int)IRSA_YAML_MAX_EXPANDED; i++)
+		irsa_buf_puts(&b, "[],");
+	irsa_buf_putc(&b, ']');
+	check_load_fails(irsa_buf_str(&b), b.len, "expands to more than 200000 nodes");
+	irsa_buf_release(&b);
+
 	check_load_fails("a: *nope\n", 9, "line 1, column 4: alias '*nope' names no anchor before it");
 	check_load_fails("a: &x [1, *x]\n", 14, "refers to a node that contains it");
 	check_load_fails("a: [\n", 5, "is not valid YAML: line ");
@@ -271,7 +279,7 @@ TEST(node_helpers)
 	struct irsa_yaml_docs ds, ds2;
 	const char *text =
 		"a: ~\nb: null\nc:\nd: \"null\"\ne: !!str null\nf: true\ng: 'true'\nh: x\n"
-		"h: y\ni: !!null ''\nj: [1, 2]\n";
+		"h: y\ni: !!null ''\nj: [1, 2]\nk: ! 12\n";
 	yaml_document_t *d = load_one(text, &ds);
 	int root = d ? irsa_yaml_root(d) : 0;
 	int k = 0;
@@ -289,13 +297,15 @@ TEST(node_helpers)
 	CHECK(irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "g", NULL)));
 	CHECK(irsa_yaml_is_null(d, irsa_yaml_map_get(d, root, "i", NULL)));
 	CHECK(!irsa_yaml_is_null(d, 0));
+	CHECK(irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "k", NULL)));
+	CHECK(!irsa_yaml_is_string(d, irsa_yaml_map_get(d, irsa_yaml_map_get(d, root, "j", NULL), "x", NULL)));
 	CHECK(!irsa_yaml_is_null(d, irsa_yaml_map_get(d, root, "j", NULL)));
 	/* the last of repeated keys counts */
 	CHECK_STR(irsa_yaml_scalar(d, irsa_yaml_map_get(d, root, "h", &k)), "y");
 	CHECK_INT(irsa_yaml_node(d, k)->start_mark.line, 8);
 	CHECK_STR(irsa_yaml_map_duplicate(d, root), "h");
 	CHECK_INT(irsa_yaml_map_get(d, root, "nope", NULL), 0);
-	CHECK_INT(irsa_yaml_map_size(d, root), 11);
+	CHECK_INT(irsa_yaml_map_size(d, root), 12);
 	CHECK_INT(irsa_yaml_seq_size(d, irsa_yaml_map_get(d, root, "j", NULL)), 2);
 	CHECK(irsa_yaml_map_duplicate(d, irsa_yaml_map_get(d, root, "j", NULL)) == NULL);
 	irsa_yaml_docs_release(&ds);

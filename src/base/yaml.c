@@ -166,13 +166,22 @@ static void set_weight(struct composer *c, int id, size_t w)
 	c->weight[id] = w;
 }
 
-/* Count w more nodes for the collection on top and the whole document. */
-static int count_nodes(struct composer *c, size_t w, const yaml_mark_t *mk)
+/* Count w more nodes in the whole document. */
+static int count_total(struct composer *c, size_t w, const yaml_mark_t *mk)
 {
 	c->expanded += w;
 	if (c->expanded > IRSA_YAML_MAX_EXPANDED)
 		return fail_at(c, mk, "the document expands to more than %u nodes (aliases that "
 			       "repeat aliases?); irsactl does not read it", IRSA_YAML_MAX_EXPANDED);
+	return 0;
+}
+
+/* Count a finished leaf of w nodes (a scalar, an alias's target) for the
+ * whole document and the collection on top. */
+static int count_nodes(struct composer *c, size_t w, const yaml_mark_t *mk)
+{
+	if (count_total(c, w, mk) < 0)
+		return -1;
 	if (c->depth)
 		c->stack[c->depth - 1].weight += w;
 	return 0;
@@ -227,7 +236,9 @@ static int on_scalar(struct composer *c, const yaml_event_t *ev)
 	const yaml_char_t *tag = explicit_tag(ev->data.scalar.tag);
 	int id;
 
-	if (!tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+	/* plain and untagged: its type depends on its text (while "! 12",
+	 * with the non-specific tag "!", is a string) */
+	if (!ev->data.scalar.tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 		tag = (const yaml_char_t *)UNTAGGED_PLAIN;
 	id = yaml_document_add_scalar(&c->doc, (yaml_char_t *)tag, ev->data.scalar.value,
 				      (int)ev->data.scalar.length, ev->data.scalar.style);
@@ -276,8 +287,10 @@ static int on_start(struct composer *c, const yaml_event_t *ev, bool mapping)
 	set_weight(c, id, 0);
 	if (remember_anchor(c, anchor, id) < 0 || attach(c, id) < 0)
 		return -1;
+	/* the collection's weight reaches its parent when it ends */
+	if (count_total(c, 1, &ev->start_mark) < 0)
+		return -1;
 	c->stack[c->depth++] = (struct level){ .id = id, .weight = 1 };
-	c->expanded++;
 	return 0;
 }
 
