@@ -679,7 +679,7 @@ TEST(merge_limits)
 		"  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
 
 	spec_arn(&s, "apps", ARN);
-	check_merge_fails(laughs, &s, IRSA_ERR_USAGE, "expands to more than");
+	check_merge_fails(laughs, &s, IRSA_ERR_USAGE, "aliases expand to more than");
 	irsa_buf_puts(&deep, "apiVersion: v1\nkind: ConfigMap\ndata: ");
 	for (int i = 0; i < 160 * 1024; i++)
 		irsa_buf_putc(&deep, '[');

@@ -263,7 +263,7 @@ class ManifestDefects(clitest.CliTestCase):
         for name in "bcdefghij":
             laughs += "  %s: &%s [%s]\n" % (name, name, ", ".join(["*" + prev] * 10))
             prev = name
-        for text, message in ((laughs, "expands to more than"),
+        for text, message in ((laughs, "aliases expand to more than"),
                               ("apiVersion: v1\nkind: ConfigMap\ndata: " + "[" * 160 * 1024,
                                "nested deeper than 64 levels")):
             path = self.write("hostile.yaml", text)

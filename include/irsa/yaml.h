@@ -14,7 +14,7 @@
  * module with limits that a hostile file cannot get past: document size,
  * nesting depth (checked while parsing, so libyaml's cost, which grows
  * with the square of the flow nesting depth, stays bounded), and the
- * number of nodes aliases expand to (a "billion laughs" file fails at
+ * number of nodes aliases repeat (a "billion laughs" file fails at
  * once). Errors say "WHAT 'NAME' is not valid YAML: line L, column C: ...".
  *
  * Mappings: when a key appears twice the last value is the one that
@@ -30,8 +30,9 @@
 
 #define IRSA_YAML_MAX_SIZE (4u * 1024u * 1024u)
 #define IRSA_YAML_MAX_DEPTH 64u
-/* nodes a document may hold once every alias is expanded */
-#define IRSA_YAML_MAX_EXPANDED 200000u
+/* nodes that the aliases of a document may repeat in all (the nodes
+ * written out are bounded by the size) */
+#define IRSA_YAML_MAX_EXPANDED 1000000u
 
 /* ---- quoting ------------------------------------------------------- */
 

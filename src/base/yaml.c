@@ -107,7 +107,7 @@ struct composer {
 	size_t n_anchors;
 	size_t *weight; /* by node id: expanded size; 0 while still open */
 	size_t n_weight;
-	size_t expanded;
+	size_t aliased; /* nodes that aliases repeat, in this document */
 	struct level stack[IRSA_YAML_MAX_DEPTH + 1];
 	unsigned depth;
 };
@@ -166,25 +166,11 @@ static void set_weight(struct composer *c, int id, size_t w)
 	c->weight[id] = w;
 }
 
-/* Count w more nodes in the whole document. */
-static int count_total(struct composer *c, size_t w, const yaml_mark_t *mk)
+/* Count a finished leaf of w nodes for the collection on top. */
+static void count_nodes(struct composer *c, size_t w)
 {
-	c->expanded += w;
-	if (c->expanded > IRSA_YAML_MAX_EXPANDED)
-		return fail_at(c, mk, "the document expands to more than %u nodes (aliases that "
-			       "repeat aliases?); irsactl does not read it", IRSA_YAML_MAX_EXPANDED);
-	return 0;
-}
-
-/* Count a finished leaf of w nodes (a scalar, an alias's target) for the
- * whole document and the collection on top. */
-static int count_nodes(struct composer *c, size_t w, const yaml_mark_t *mk)
-{
-	if (count_total(c, w, mk) < 0)
-		return -1;
 	if (c->depth)
 		c->stack[c->depth - 1].weight += w;
-	return 0;
 }
 
 static int remember_anchor(struct composer *c, const yaml_char_t *anchor, int id)
@@ -246,7 +232,8 @@ static int on_scalar(struct composer *c, const yaml_event_t *ev)
 		return oom(c);
 	set_marks(c, id, ev);
 	set_weight(c, id, 1);
-	if (count_nodes(c, 1, &ev->start_mark) < 0 || remember_anchor(c, ev->data.scalar.anchor, id) < 0)
+	count_nodes(c, 1);
+	if (remember_anchor(c, ev->data.scalar.anchor, id) < 0)
 		return -1;
 	return attach(c, id);
 }
@@ -263,8 +250,11 @@ static int on_alias(struct composer *c, const yaml_event_t *ev)
 		return fail_at(c, &ev->start_mark, "alias '*%s' names no anchor before it", name);
 	if (c->weight[id] == 0)
 		return fail_at(c, &ev->start_mark, "alias '*%s' refers to a node that contains it", name);
-	if (count_nodes(c, c->weight[id], &ev->start_mark) < 0)
-		return -1;
+	c->aliased += c->weight[id];
+	if (c->aliased > IRSA_YAML_MAX_EXPANDED)
+		return fail_at(c, &ev->start_mark, "aliases expand to more than %u nodes (aliases "
+			       "that repeat aliases?); irsactl does not read it", IRSA_YAML_MAX_EXPANDED);
+	count_nodes(c, c->weight[id]);
 	return attach(c, id);
 }
 
@@ -288,8 +278,6 @@ static int on_start(struct composer *c, const yaml_event_t *ev, bool mapping)
 	if (remember_anchor(c, anchor, id) < 0 || attach(c, id) < 0)
 		return -1;
 	/* the collection's weight reaches its parent when it ends */
-	if (count_total(c, 1, &ev->start_mark) < 0)
-		return -1;
 	c->stack[c->depth++] = (struct level){ .id = id, .weight = 1 };
 	return 0;
 }
@@ -311,7 +299,7 @@ static int on_document_start(struct composer *c, const yaml_event_t *ev)
 		return oom(c);
 	c->doc.start_mark = ev->start_mark;
 	c->in_doc = true;
-	c->expanded = 0;
+	c->aliased = 0;
 	c->depth = 0;
 	anchors_clear(c);
 	return 0;
