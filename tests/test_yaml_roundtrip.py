@@ -10,6 +10,7 @@ hostile-input defects of manifest merge and update-kubeconfig stay fixed (issue 
 
 import json
 import os
+import stat
 import subprocess
 import time
 import unittest
@@ -300,6 +301,24 @@ class ManifestDefects(clitest.CliTestCase):
         self.assertEqual(yaml.safe_load(out)["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                          ROLE)
 
+    def test_output_to_a_device_streams_into_it(self):
+        link = os.path.join(self.home, "null.yaml")
+        os.symlink("/dev/null", link)
+        r = self.annotate("-o", link)
+        self.assertOk(r)
+        self.assertTrue(os.path.islink(link))
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
+
+    def test_rewrite_keeps_owner(self):
+        if os.geteuid() != 0:
+            self.skipTest("only root can give a file to another user")
+        path = self.write("sa.yaml", SA)
+        os.chown(path, 4321, 4322)
+        self.assertOk(self.annotate("-f", path))
+        st = os.stat(path)
+        self.assertEqual((st.st_uid, st.st_gid), (4321, 4322))
+        self.assertIn("role-arn", self.read(path))
+
     def test_output_keeps_symlink_and_long_names(self):
         target = self.write("real.yaml", "old\n")
         link = os.path.join(self.home, "link.yaml")
@@ -375,6 +394,16 @@ class KubeconfigDefects(clitest.CliTestCase):
         self.assertOk(r)
         ctx = yaml.safe_load(self.read(path))["contexts"][0]
         self.assertEqual(ctx["context"]["cluster"], self.arn)
+
+    def test_rewrite_keeps_owner(self):
+        if os.geteuid() != 0:
+            self.skipTest("only root can give a file to another user")
+        path = self.write("config", "apiVersion: v1\nkind: Config\n")
+        os.chown(path, 4321, 4322)
+        self.assertOk(self.update("--kubeconfig", path))
+        st = os.stat(path)
+        self.assertEqual((st.st_uid, st.st_gid), (4321, 4322))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
 
     def test_fifo_kubeconfig_does_not_hang(self):
         fifo = os.path.join(self.home, "fifo")

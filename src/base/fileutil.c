@@ -137,6 +137,11 @@ int irsa_file_write_atomic(const char *path, const void *data, size_t len,
 	bool exists;
 	int fd, saved;
 
+	/* what the kernel finds at path (a /proc/self/fd link included) */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "cannot write '%s': it is not a regular file; irsactl replaces "
+				      "regular files only", path);
 	if (!target)
 		return -1;
 	exists = stat(target, &st) == 0;
