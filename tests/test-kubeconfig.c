@@ -383,7 +383,7 @@ TEST(merge_entry_keeps_data)
 		for (int i = 0; i < 100000; i++)
 			irsa_buf_putc(&deep, '[');
 		CHECK_INT(irsa_kubeconfig_parse("deep", irsa_buf_str(&deep), deep.len, &kc, &err), -1);
-		CHECK(strstr(err.message, "kubeconfig 'deep' is not valid YAML: line 1, column 74: nested "
+		CHECK(strstr(err.message, "kubeconfig 'deep' cannot be read: line 1, column 74: nested "
 				       "deeper than 64 levels") != NULL);
 		CHECK_INT(irsa_kubeconfig_merge_entry("deep", irsa_buf_str(&deep), deep.len, &entry, &out,
 						      &ch, &err), -1);

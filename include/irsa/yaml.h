@@ -15,7 +15,8 @@
  * nesting depth (checked while parsing, so libyaml's cost, which grows
  * with the square of the flow nesting depth, stays bounded), and the
  * number of nodes aliases repeat (a "billion laughs" file fails at
- * once). Errors say "WHAT 'NAME' is not valid YAML: line L, column C: ...".
+ * once). Errors say "WHAT 'NAME' is not valid YAML: line L, column C:
+ * ..." (a limit: "WHAT 'NAME' cannot be read: line L, column C: ...").
  *
  * Mappings: when a key appears twice the last value is the one that
  * counts (every YAML reader keeps the last); irsa_yaml_map_get() returns

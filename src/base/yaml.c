@@ -1,7 +1,6 @@
 /* YAML for the whole program (see irsa/yaml.h): the quoting rule, the
  * loader with limits, node helpers and the one emitter set-up. */
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +86,10 @@ yaml_scalar_style_t irsa_yaml_string_style(const char *s, size_t n)
 
 /* ---- loading ------------------------------------------------------- */
 
+/* libyaml's own loader (yaml_parser_load) has no limits, so events from
+ * its parser are composed into a yaml_document_t here, the way it does
+ * it (node ids, anchors, marks), checking depth and aliases as they come. */
+
 struct anchor {
 	char *name;
 	int id;
@@ -112,8 +115,11 @@ struct composer {
 	unsigned depth;
 };
 
-static int fail_at(struct composer *c, const yaml_mark_t *mk, const char *fmt, ...) _printf_(3, 4);
-static int fail_at(struct composer *c, const yaml_mark_t *mk, const char *fmt, ...)
+/* "WHAT 'NAME' is not valid YAML: line L, column C: WHY", or for a limit
+ * "WHAT 'NAME' cannot be read: ..." */
+static int fail_at(struct composer *c, bool syntax, const yaml_mark_t *mk, const char *fmt, ...)
+	_printf_(4, 5);
+static int fail_at(struct composer *c, bool syntax, const yaml_mark_t *mk, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -121,8 +127,9 @@ static int fail_at(struct composer *c, const yaml_mark_t *mk, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return irsa_error_set(c->err, IRSA_ERR_USAGE, "%s '%s' is not valid YAML: line %zu, column %zu: %s",
-			      c->what, c->name, mk->line + 1, mk->column + 1, why);
+	return irsa_error_set(c->err, IRSA_ERR_USAGE, "%s '%s' %s: line %zu, column %zu: %s", c->what,
+			      c->name, syntax ? "is not valid YAML" : "cannot be read", mk->line + 1,
+			      mk->column + 1, why);
 }
 
 static int oom(struct composer *c)
@@ -138,9 +145,9 @@ static int parser_error(struct composer *c, const yaml_parser_t *p)
 	if (p->error == YAML_MEMORY_ERROR)
 		return oom(c);
 	if (p->context)
-		return fail_at(c, mk, "%s (%s at line %zu)", p->problem ? p->problem : "syntax error",
+		return fail_at(c, true, mk, "%s (%s at line %zu)", p->problem ? p->problem : "syntax error",
 			       p->context, p->context_mark.line + 1);
-	return fail_at(c, mk, "%s", p->problem ? p->problem : "syntax error");
+	return fail_at(c, true, mk, "%s", p->problem ? p->problem : "syntax error");
 }
 
 static void anchors_clear(struct composer *c)
@@ -247,12 +254,13 @@ static int on_alias(struct composer *c, const yaml_event_t *ev)
 		if (strcmp(c->anchors[i - 1].name, name) == 0)
 			id = c->anchors[i - 1].id;
 	if (!id)
-		return fail_at(c, &ev->start_mark, "alias '*%s' names no anchor before it", name);
+		return fail_at(c, true, &ev->start_mark, "alias '*%s' names no anchor before it", name);
 	if (c->weight[id] == 0)
-		return fail_at(c, &ev->start_mark, "alias '*%s' refers to a node that contains it", name);
+		return fail_at(c, false, &ev->start_mark, "alias '*%s' refers to a node that contains it "
+			       "(irsactl reads no recursive data)", name);
 	c->aliased += c->weight[id];
 	if (c->aliased > IRSA_YAML_MAX_EXPANDED)
-		return fail_at(c, &ev->start_mark, "aliases expand to more than %u nodes (aliases "
+		return fail_at(c, false, &ev->start_mark, "aliases expand to more than %u nodes (aliases "
 			       "that repeat aliases?); irsactl does not read it", IRSA_YAML_MAX_EXPANDED);
 	count_nodes(c, c->weight[id]);
 	return attach(c, id);
@@ -267,7 +275,7 @@ static int on_start(struct composer *c, const yaml_event_t *ev, bool mapping)
 	int id;
 
 	if (c->depth >= IRSA_YAML_MAX_DEPTH)
-		return fail_at(c, &ev->start_mark, "nested deeper than %u levels; irsactl does not "
+		return fail_at(c, false, &ev->start_mark, "nested deeper than %u levels; irsactl does not "
 			       "read it", IRSA_YAML_MAX_DEPTH);
 	id = mapping ? yaml_document_add_mapping(&c->doc, (yaml_char_t *)tag, ev->data.mapping_start.style)
 		     : yaml_document_add_sequence(&c->doc, (yaml_char_t *)tag, ev->data.sequence_start.style);
