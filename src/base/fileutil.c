@@ -11,6 +11,16 @@
 #include "irsa/fileutil.h"
 #include "irsa/strutil.h"
 
+/* Opened with O_NONBLOCK so that open() of a FIFO cannot hang; reads and
+ * writes then wait as usual. */
+static void clear_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
 int irsa_file_read(const char *path, size_t max, const char *what,
 		   struct irsa_buf *out, struct irsa_error *err)
 {
@@ -30,7 +40,7 @@ int irsa_file_read(const char *path, size_t max, const char *what,
 				      what, path);
 	}
 	/* a pipe with a writer is read to its end; without one it reads empty */
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	clear_nonblock(fd);
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -188,7 +198,7 @@ int irsa_file_write_output(const char *path, const void *data, size_t len, mode_
 	if (fd < 0)
 		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot write '%s': %s", path,
 				      errno == ENXIO ? "no process reads from it" : strerror(errno));
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	clear_nonblock(fd);
 	if (write_all(fd, data, len) < 0) {
 		saved = errno;
 		close(fd);
