@@ -52,6 +52,7 @@ TRICKY = [
     " leading", "trailing ", "  ", "a: b", "a:", "key: value # c", "a #b", "#comment",
     "- item", "-", "--", "--region", "? x", ":x", "[a, b]", "{a: b}", "a,b", "&anchor", "*alias",
     "!tag", "|", ">", "'single'", '"double"', "%TAG", "@at", "`tick", "a'b", 'a"b',
+    "---", "...", "--- x", "... x",
     # line breaks and control characters
     "line\nbreak", "cr\rlf", "tab\there", "trailing\n", "\u0085nel", "ls\u2028ps\u2029",
     "\ufeffbom", "bell\x07", "del\x7f",
@@ -412,6 +413,7 @@ class KubeconfigDefects(clitest.CliTestCase):
         r = self.update("--kubeconfig", fifo)
         self.assertFails(r, 2, "not a regular file")
         self.assertLess(time.monotonic() - start, 20)
+        self.assertEqual(self.emu.log(), [])
         self.assertTrue(os.path.exists(fifo) and not os.path.isfile(fifo))
 
 
