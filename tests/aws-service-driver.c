@@ -7,7 +7,7 @@
  *                      pi-create CLUSTER NS SA ROLE_ARN [TARGET_ROLE_ARN]
  *                      pi-describe CLUSTER ID | pi-delete CLUSTER ID
  *                      pi-update CLUSTER ID ROLE_ARN [TARGET_ROLE_ARN]
- *                      pi-list CLUSTER [NS]
+ *                      pi-list CLUSTER [NS] | pi-find CLUSTER NS SA
  *                      policy-get ARN | policy-roles ARN
  *
  * stdout: a JSON result; on failure stderr has "irsactl: error: MESSAGE"
@@ -102,6 +102,16 @@ static int run(struct irsa_aws *aws, const char *cmd, int n, char **a, json_t **
 			json_array_append_new(*out, association_json(&items[i]));
 		irsa_pod_identity_associations_free(items, count);
 		return 0;
+	} else if (strcmp(cmd, "pi-find") == 0 && n == 3) {
+		bool found = false;
+
+		if (irsa_eks_find_pod_identity_association(aws, a[0], a[1], a[2], &one, &found,
+							   err) < 0)
+			return -1;
+		if (!found) {
+			*out = json_pack("{s:b}", "found", 0);
+			return 0;
+		}
 	} else if (strcmp(cmd, "policy-get") == 0 && n == 1) {
 		struct irsa_policy pol = { 0 };
 		json_t *tags = json_object();

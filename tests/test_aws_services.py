@@ -92,6 +92,7 @@ class PodIdentityTests(ServiceCase):
         u = self.ok("pi-update", "demo", a["associationId"], OTHER, TARGET)
         self.assertEqual((u["roleArn"], u["targetRoleArn"], u["disableSessionTags"]),
                          (OTHER, TARGET, True))
+        self.assertTrue(u["externalId"])
         d = self.ok("pi-describe", "demo", a["associationId"])
         self.assertEqual(d["roleArn"], OTHER)
         self.assertEqual(self.ok("pi-delete", "demo", a["associationId"]), {"deleted": True})
@@ -119,6 +120,18 @@ class PodIdentityTests(ServiceCase):
         items = self.ok("pi-list", "demo", "team-a")
         self.assertEqual([x["serviceAccount"] for x in items], ["sa1", "sa3"])
         self.assertEqual(self.ok("pi-list", "bare"), [])
+
+    def test_find_the_association_of_a_service_account(self):
+        for sa in ("a1", "a2", "a3", "app"):
+            self.ok("pi-create", "demo", "default", sa, ROLE)
+        self.ok("pi-create", "demo", "other", "app", OTHER)
+        EMU.clear_log()
+        found = self.ok("pi-find", "demo", "other", "app")
+        self.assertEqual((found["namespace"], found["serviceAccount"], found["roleArn"]),
+                         ("other", "app", OTHER))
+        self.assertEqual([r["action"] for r in EMU.log()],
+                         ["ListPodIdentityAssociations", "DescribePodIdentityAssociation"])
+        self.assertEqual(self.ok("pi-find", "demo", "other", "nobody"), {"found": False})
 
     def test_missing_cluster_is_one_clear_error(self):
         for args in (("pi-create", "nope", "default", "app", ROLE), ("pi-list", "nope")):

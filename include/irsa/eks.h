@@ -86,6 +86,14 @@ int irsa_eks_list_pod_identity_associations(struct irsa_aws *aws, const char *cl
 					    struct irsa_pod_identity_association **ret,
 					    size_t *ret_n, struct irsa_error *err);
 
+/* The association of namespace_/service_account in cluster, described
+ * (List filtered by both, then Describe): *ret_found false (and *ret
+ * untouched) when there is none. */
+int irsa_eks_find_pod_identity_association(struct irsa_aws *aws, const char *cluster,
+					   const char *namespace_, const char *service_account,
+					   struct irsa_pod_identity_association *ret,
+					   bool *ret_found, struct irsa_error *err);
+
 /* ---- EKS bearer tokens ("k8s-aws-v1." + base64url of a presigned STS
  * GetCallerIdentity URL), as `aws eks get-token` and aws-iam-authenticator
  * make them: GET /?Action=GetCallerIdentity&Version=2011-06-15, the header

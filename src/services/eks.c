@@ -346,3 +346,29 @@ int irsa_eks_list_pod_identity_associations(struct irsa_aws *aws, const char *cl
 	*ret_n = n;
 	return 0;
 }
+
+int irsa_eks_find_pod_identity_association(struct irsa_aws *aws, const char *cluster,
+					   const char *namespace_, const char *service_account,
+					   struct irsa_pod_identity_association *ret,
+					   bool *ret_found, struct irsa_error *err)
+{
+	struct irsa_pod_identity_association *items = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	*ret_found = false;
+	if (irsa_eks_list_pod_identity_associations(aws, cluster, namespace_, service_account,
+						    &items, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && !*ret_found; i++) {
+		if (!items[i].association_id || !items[i].namespace_ || !items[i].service_account ||
+		    strcmp(items[i].namespace_, namespace_) != 0 ||
+		    strcmp(items[i].service_account, service_account) != 0)
+			continue;
+		r = irsa_eks_describe_pod_identity_association(aws, cluster,
+							       items[i].association_id, ret, err);
+		*ret_found = r == 0;
+	}
+	irsa_pod_identity_associations_free(items, n);
+	return r;
+}
