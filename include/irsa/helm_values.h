@@ -18,6 +18,7 @@
  * A second merge of the same spec gives the same bytes (unchanged). */
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 #include "irsa/error.h"
 #include "irsa/serviceaccount.h"
@@ -32,6 +33,9 @@ struct irsa_helm_values_spec {
 	size_t n_annotations;
 };
 
+/* The block as JSON ({"serviceAccount": {...}}), new reference. */
+int irsa_helm_values_tree(const struct irsa_helm_values_spec *spec, json_t **ret,
+			  struct irsa_error *err);
 /* The block as YAML text, malloc'd. */
 int irsa_helm_values_render(const struct irsa_helm_values_spec *spec, char **ret,
 			    struct irsa_error *err);
@@ -48,3 +52,10 @@ void irsa_helm_values_result_release(struct irsa_helm_values_result *r);
 int irsa_helm_values_merge(const char *name, const char *data, size_t len,
 			   const struct irsa_helm_values_spec *spec,
 			   struct irsa_helm_values_result *ret, struct irsa_error *err);
+
+/* -f VALUES --format helm-values: read path (a regular file; missing is
+ * IRSA_ERR_NOT_FOUND), merge, and unless dry_run or unchanged write it
+ * back atomically with its mode (a symlink's target is written). */
+int irsa_helm_values_update_file(const char *path, const struct irsa_helm_values_spec *spec,
+				 bool dry_run, struct irsa_helm_values_result *ret,
+				 struct irsa_error *err);

@@ -1,8 +1,12 @@
 /* Helm values: the ServiceAccount block, rendered or merged in place. */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "irsa/buf.h"
+#include "irsa/fileutil.h"
 #include "irsa/helm_values.h"
 #include "irsa/strutil.h"
 #include "irsa/yaml.h"
@@ -118,6 +122,12 @@ static int render_block(const json_t *obj, size_t indent, const char *nl, struct
 		}
 	}
 	return 0;
+}
+
+int irsa_helm_values_tree(const struct irsa_helm_values_spec *spec, json_t **ret,
+			  struct irsa_error *err)
+{
+	return wanted_tree(spec, ret, err);
 }
 
 int irsa_helm_values_render(const struct irsa_helm_values_spec *spec, char **ret,
@@ -516,4 +526,44 @@ out:
 	irsa_yaml_docs_release(&ds);
 	json_decref(want);
 	return r;
+}
+
+int irsa_helm_values_update_file(const char *path, const struct irsa_helm_values_spec *spec,
+				 bool dry_run, struct irsa_helm_values_result *ret,
+				 struct irsa_error *err)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	struct irsa_buf in = IRSA_BUF_INIT;
+	struct stat st;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!real) {
+		if (errno == ENOENT)
+			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
+					      WHAT " '%s' does not exist; leave out -f to print the "
+					      "values",
+					      path);
+		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read " WHAT " '%s': %s", path,
+				      strerror(errno));
+	}
+	if (stat(real, &st) < 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read " WHAT " '%s': %s", path,
+				      strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return irsa_error_set(err, IRSA_ERR_USAGE, WHAT " '%s' is not a regular file", path);
+	if (irsa_file_read(real, IRSA_YAML_MAX_SIZE, WHAT, &in, err) < 0) {
+		irsa_buf_release(&in);
+		return -1;
+	}
+	r = irsa_helm_values_merge(path, irsa_buf_str(&in), in.len, spec, ret, err);
+	irsa_buf_release(&in);
+	if (r < 0)
+		return -1;
+	if (ret->changed && !dry_run &&
+	    irsa_file_write_atomic(real, ret->data, ret->len, st.st_mode & 07777, err) < 0) {
+		irsa_helm_values_result_release(ret);
+		return -1;
+	}
+	return 0;
 }
