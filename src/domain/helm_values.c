@@ -411,7 +411,8 @@ static void apply_edits(struct merge *m, struct irsa_buf *out)
 {
 	size_t pos = 0;
 
-	qsort(m->edits, m->n_edits, sizeof(*m->edits), cmp_edit);
+	if (m->n_edits)
+		qsort(m->edits, m->n_edits, sizeof(*m->edits), cmp_edit);
 	for (size_t i = 0; i < m->n_edits; i++) {
 		irsa_buf_append(out, m->data + pos, m->edits[i].start - pos);
 		irsa_buf_puts(out, m->edits[i].text);
