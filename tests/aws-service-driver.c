@@ -9,6 +9,7 @@
  *                      pi-update CLUSTER ID ROLE_ARN [TARGET_ROLE_ARN]
  *                      pi-list CLUSTER [NS] | pi-find CLUSTER NS SA
  *                      policy-get ARN | policy-roles ARN
+ *                      mp-ensure NAME DOCUMENT_JSON  (read, plan, apply a managed policy)
  *
  * stdout: a JSON result; on failure stderr has "irsactl: error: MESSAGE"
  * then "# code=CODE status=N kind=K", and the exit status is the error's. */
@@ -21,6 +22,9 @@
 #include "irsa/aws.h"
 #include "irsa/eks.h"
 #include "irsa/iam.h"
+#include "irsa/managed_policy.h"
+#include "irsa/sts.h"
+#include "irsa/trust.h"
 
 static int fail(const struct irsa_error *err)
 {
@@ -48,6 +52,43 @@ static json_t *association_json(const struct irsa_pod_identity_association *a)
 			 "targetRoleArn", opt_string(a->target_role_arn), "externalId",
 			 opt_string(a->external_id), "disableSessionTags", a->disable_session_tags,
 			 "tags", tags);
+}
+
+static const char *const step_names[] = { "unchanged", "create", "new-version" };
+
+static int ensure_managed_policy(struct irsa_aws *aws, const char *name, const char *text,
+				 json_t **out, struct irsa_error *err)
+{
+	struct irsa_caller_identity who = { 0 };
+	struct irsa_managed_policy_state state;
+	struct irsa_managed_policy_plan plan = { 0 };
+	struct irsa_tags tags = { 0 };
+	json_t *doc = NULL;
+	char *arn = NULL;
+	int r = -1;
+
+	if (irsa_policy_parse(text, "the document", &doc, err) < 0 ||
+	    irsa_sts_get_caller_identity(aws, &who, err) < 0)
+		goto out;
+	arn = irsa_managed_policy_arn("aws", who.account, "/", name);
+	if (irsa_managed_policy_read(aws, arn, &state, err) < 0)
+		goto out;
+	irsa_tags_add(&tags, "managed-by", "irsactl");
+	if (irsa_managed_policy_plan(doc, &state.current, &plan, err) == 0 &&
+	    irsa_managed_policy_apply(aws, arn, name, "/", doc, NULL, &tags, &plan, err) == 0) {
+		*out = json_pack("{s:s, s:s, s:o}", "arn", arn, "step", step_names[plan.step],
+				 "deleted", plan.delete_version_id ? json_string(plan.delete_version_id)
+								   : json_null());
+		r = 0;
+	}
+	irsa_managed_policy_state_release(&state);
+out:
+	irsa_managed_policy_plan_release(&plan);
+	irsa_tags_release(&tags);
+	irsa_caller_identity_release(&who);
+	json_decref(doc);
+	free(arn);
+	return r;
 }
 
 static int run(struct irsa_aws *aws, const char *cmd, int n, char **a, json_t **out,
@@ -112,6 +153,8 @@ static int run(struct irsa_aws *aws, const char *cmd, int n, char **a, json_t **
 			*out = json_pack("{s:b}", "found", 0);
 			return 0;
 		}
+	} else if (strcmp(cmd, "mp-ensure") == 0 && n == 2) {
+		return ensure_managed_policy(aws, a[0], a[1], out, err);
 	} else if (strcmp(cmd, "policy-get") == 0 && n == 1) {
 		struct irsa_policy pol = { 0 };
 		json_t *tags = json_object();

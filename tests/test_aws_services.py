@@ -167,6 +167,36 @@ class ManagedPolicyTests(ServiceCase):
         rc, _, err = self.driver("policy-roles", f"arn:aws:iam::{ACCT}:policy/none")
         self.assertEqual(rc, 4, err)
 
+    def test_ensure_creates_then_versions_and_rotates(self):
+        def doc(bucket):
+            return json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+
+        arn = f"arn:aws:iam::{ACCT}:policy/irsactl-s3-read"
+        out = self.ok("mp-ensure", "irsactl-s3-read", doc("b0"))
+        self.assertEqual(out, {"arn": arn, "step": "create", "deleted": None})
+        self.assertEqual(self.ok("policy-get", arn)["tags"], {"managed-by": "irsactl"})
+        # the same document again (in another shape): no mutating request
+        EMU.clear_log()
+        reshaped = json.dumps({"Statement": {"Resource": ["arn:aws:s3:::b0/*"],
+                                             "Action": ["s3:GetObject"], "Effect": "Allow"},
+                               "Version": "2012-10-17"})
+        self.assertEqual(self.ok("mp-ensure", "irsactl-s3-read", reshaped)["step"], "unchanged")
+        self.assertEqual(self.mutating(), [])
+        # changes: new default versions v2..v5; the sixth deletes the oldest (v1)
+        for i in range(1, 5):
+            self.assertEqual(self.ok("mp-ensure", "irsactl-s3-read", doc(f"b{i}")),
+                             {"arn": arn, "step": "new-version", "deleted": None})
+        EMU.clear_log()
+        self.assertEqual(self.ok("mp-ensure", "irsactl-s3-read", doc("b5")),
+                         {"arn": arn, "step": "new-version", "deleted": "v1"})
+        self.assertEqual(self.mutating(), ["DeletePolicyVersion", "CreatePolicyVersion"])
+        pol = EMU.state()["accounts"][ACCT]["policies"][arn]
+        self.assertEqual(pol["default_version"], "v6")
+        self.assertEqual(sorted(pol["versions"]), ["v2", "v3", "v4", "v5", "v6"])
+        self.assertIn("arn:aws:s3:::b5/*", pol["versions"]["v6"]["document_raw"])
+
 
 if __name__ == "__main__":
     unittest.main()

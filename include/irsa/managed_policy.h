@@ -58,3 +58,27 @@ char *irsa_managed_policy_name(const struct irsa_policy_ref *ref);
  * role_name uses it (entity_roles: ListEntitiesForPolicy's role names). */
 bool irsa_managed_policy_deletable(const struct irsa_tags *policy_tags, const char *role_name,
 				   const struct irsa_strlist *entity_roles);
+
+/* ---- reading and applying (IAM calls) ---- */
+
+/* What IAM holds for arn: GetPolicy (IRSA_ERR_NOT_FOUND: exists false,
+ * no error), then the default version's document and the version list.
+ * Release with irsa_managed_policy_state_release(). */
+struct irsa_managed_policy_state {
+	struct irsa_managed_policy_current current; /* points into the fields below */
+	struct irsa_policy policy;
+	json_t *default_document;
+	struct irsa_policy_version *versions;
+	size_t n_versions;
+};
+void irsa_managed_policy_state_release(struct irsa_managed_policy_state *s);
+int irsa_managed_policy_read(struct irsa_aws *aws, const char *arn,
+			     struct irsa_managed_policy_state *ret, struct irsa_error *err);
+
+/* Carry out plan for the policy name/path: CreatePolicy (with tags and
+ * description), or DeletePolicyVersion of the planned version then
+ * CreatePolicyVersion as the default. Nothing for UNCHANGED. */
+int irsa_managed_policy_apply(struct irsa_aws *aws, const char *arn, const char *name,
+			      const char *path, const json_t *document, const char *description,
+			      const struct irsa_tags *tags,
+			      const struct irsa_managed_policy_plan *plan, struct irsa_error *err);

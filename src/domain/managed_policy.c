@@ -104,3 +104,69 @@ bool irsa_managed_policy_deletable(const struct irsa_tags *policy_tags, const ch
 			return false;
 	return true;
 }
+
+void irsa_managed_policy_state_release(struct irsa_managed_policy_state *s)
+{
+	if (!s)
+		return;
+	irsa_policy_release(&s->policy);
+	json_decref(s->default_document);
+	irsa_policy_versions_free(s->versions, s->n_versions);
+	memset(s, 0, sizeof(*s));
+}
+
+int irsa_managed_policy_read(struct irsa_aws *aws, const char *arn,
+			     struct irsa_managed_policy_state *ret, struct irsa_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *what = NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	if (irsa_iam_get_policy(aws, arn, &ret->policy, err) < 0) {
+		if (err && err->kind == IRSA_ERR_NOT_FOUND) {
+			irsa_error_clear(err);
+			return 0;
+		}
+		return -1;
+	}
+	what = irsa_asprintf("managed policy '%s' (version %s)", arn,
+			     ret->policy.default_version_id ? ret->policy.default_version_id : "?");
+	if (irsa_iam_get_policy_version(aws, arn, ret->policy.default_version_id, &text, err) < 0 ||
+	    irsa_policy_parse(text, what, &ret->default_document, err) < 0 ||
+	    irsa_iam_list_policy_versions(aws, arn, &ret->versions, &ret->n_versions, err) < 0) {
+		irsa_managed_policy_state_release(ret);
+		return -1;
+	}
+	ret->current = (struct irsa_managed_policy_current){ true, ret->default_document,
+							     ret->versions, ret->n_versions };
+	return 0;
+}
+
+int irsa_managed_policy_apply(struct irsa_aws *aws, const char *arn, const char *name,
+			      const char *path, const json_t *document, const char *description,
+			      const struct irsa_tags *tags,
+			      const struct irsa_managed_policy_plan *plan, struct irsa_error *err)
+{
+	_cleanup_free_ char *text = irsa_policy_compact(document);
+	_cleanup_free_ char *version = NULL;
+	struct irsa_policy created = { 0 };
+
+	if (!text)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write the policy document");
+	switch (plan->step) {
+	case IRSA_MANAGED_POLICY_UNCHANGED:
+		return 0;
+	case IRSA_MANAGED_POLICY_CREATE:
+		if (irsa_iam_create_policy(aws, name, path, text, description, tags, &created,
+					   err) < 0)
+			return -1;
+		irsa_policy_release(&created);
+		return 0;
+	case IRSA_MANAGED_POLICY_NEW_VERSION:
+		if (plan->delete_version_id &&
+		    irsa_iam_delete_policy_version(aws, arn, plan->delete_version_id, err) < 0)
+			return -1;
+		return irsa_iam_create_policy_version(aws, arn, text, true, &version, err);
+	}
+	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown managed policy step");
+}
