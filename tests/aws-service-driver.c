@@ -10,6 +10,8 @@
  *                      pi-list CLUSTER [NS] | pi-find CLUSTER NS SA
  *                      policy-get ARN | policy-roles ARN
  *                      mp-ensure NAME DOCUMENT_JSON  (read, plan, apply a managed policy)
+ *                      trust-cross ACCOUNT TRUSTED_ROLE_ARN [EXTERNAL_ID]  (no request: the
+ *                        trust irsa_trust_render() gives a cross-account target role)
  *
  * stdout: a JSON result; on failure stderr has "irsactl: error: MESSAGE"
  * then "# code=CODE status=N kind=K", and the exit status is the error's. */
@@ -198,6 +200,18 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
+	if (strcmp(argv[1], "trust-cross") == 0 && (argc == 4 || argc == 5)) {
+		const char *arns[] = { argv[3] };
+		struct irsa_trust_spec spec = { "aws", argv[2], NULL, NULL, 0, arns, 1,
+						argc == 5 ? argv[4] : NULL, false };
+
+		if (irsa_trust_render(&spec, &out, &err) < 0)
+			return fail(&err);
+		json_dumpf(out, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(out);
+		return 0;
+	}
 	if (irsa_aws_new(NULL, &aws, &err) < 0)
 		return fail(&err);
 	if (run(aws, argv[1], argc - 2, argv + 2, &out, &err) < 0)
