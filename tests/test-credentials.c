@@ -377,8 +377,8 @@ TEST(process_output)
 		  "SecretAccessKey, SessionToken or Expiration" },
 		{ "{\"Version\": 1, \"AccessKeyId\": \"AKP\", \"SecretAccessKey\": \"s\", "
 		  "\"Expiration\": \"tomorrow\"}",
-		  "credential_process for profile 'p' returned an invalid 'Expiration' 'tomorrow' "
-		  "(want ISO 8601)" },
+		  "credential_process for profile 'p' returned an invalid 'Expiration' (want ISO "
+		  "8601 such as '2030-01-02T03:04:05Z')" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -401,6 +401,8 @@ TEST(process_output)
 		CHECK_INT(err.kind, IRSA_ERR_AUTH);
 		CHECK_STR(err.message, cases[i].message);
 		CHECK(strstr(err.message, "topSecretValue") == NULL);
+		/* nothing of the output is quoted, not even the bad Expiration */
+		CHECK(strstr(err.message, "tomorrow") == NULL);
 	}
 
 	irsa_error_clear(&err);
@@ -532,19 +534,33 @@ TEST(static_profile)
 	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 
+	/* each file's keys are read on their own, as botocore's
+	 * shared-credentials and config-file providers read them: a secret
+	 * in the credentials file does not complete the config file's key */
 	setup("[profile cfg]\naws_access_key_id = AKCFG\naws_secret_access_key = cfgSecret\n"
 	      "aws_session_token = cfgToken\n"
-	      "[profile half]\naws_access_key_id = AKHALF\n",
-	      "[cfg]\naws_secret_access_key = credsFileWins\n", NULL, 0);
+	      "[profile half]\naws_access_key_id = AKHALF\n"
+	      "[profile both]\naws_access_key_id = AKCONFIG\naws_secret_access_key = configSecret\n",
+	      "[cfg]\naws_secret_access_key = credsFileSecretAlone\n"
+	      "[both]\naws_access_key_id = AKCREDSFILE\naws_secret_access_key = credsSecret\n"
+	      "aws_security_token = legacyToken\n", NULL, 0);
 	CHECK_INT(resolve("cfg", &c, &err), 0);
 	CHECK_STR(c->provider, "profile");
 	CHECK_STR(c->access_key_id, "AKCFG");
-	CHECK_STR(c->secret_access_key, "credsFileWins");
+	CHECK_STR(c->secret_access_key, "cfgSecret");
 	CHECK_STR(c->session_token, "cfgToken");
 	c = irsa_credentials_free(c);
 
+	/* the credentials file wins, aws_security_token as a session token */
+	CHECK_INT(resolve("both", &c, &err), 0);
+	CHECK_STR(c->access_key_id, "AKCREDSFILE");
+	CHECK_STR(c->secret_access_key, "credsSecret");
+	CHECK_STR(c->session_token, "legacyToken");
+	c = irsa_credentials_free(c);
+
 	CHECK_INT(resolve("half", &c, &err), -1);
-	CHECK_STR(err.message, "profile 'half' has aws_access_key_id but no aws_secret_access_key");
+	CHECK_STR(err.message, "profile 'half' has aws_access_key_id but no aws_secret_access_key "
+			       "in the config file");
 	CHECK_INT(fake.requests, 0);
 	teardown();
 }
@@ -559,8 +575,8 @@ TEST(no_credentials)
 	CHECK_INT(resolve(NULL, &c, &err), -1);
 	CHECK_INT(err.kind, IRSA_ERR_AUTH);
 	want = irsa_asprintf("no AWS credentials found (tried the environment, profile 'default' "
-			     "in '%s/config' and '%s/credentials', web identity, container and "
-			     "instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			     "in '%s/config' and '%s/credentials', web identity, SSO, container "
+			     "and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 			     "or choose a profile with --profile", tmpdir, tmpdir);
 	CHECK_STR(err.message, want);
 	free(want);
@@ -706,10 +722,19 @@ TEST(source_profile_errors)
 					     "AWS_EC2_METADATA_DISABLED" },
 		{ "webnorole", IRSA_ERR_USAGE, "profile 'webnorole' has web_identity_token_file but "
 					       "no role_arn" },
-		{ "sso", IRSA_ERR_USAGE, "profile 'sso' uses IAM Identity Center (SSO), which "
-					 "irsactl does not support; run 'aws configure "
-					 "export-credentials --profile sso --format env' and use the "
-					 "environment instead" },
+		{ "sso", IRSA_ERR_USAGE, "profile 'sso' is configured for SSO but lacks "
+					 "sso_role_name, sso_start_url, sso_region; run 'aws "
+					 "configure sso --profile sso'" },
+		{ "badsession", IRSA_ERR_USAGE, "profile 'badsession' has role_session_name "
+						"'ci job/1', which STS refuses; use 2 to 64 letters, "
+						"digits or any of _+=,.@-" },
+		{ "longsession", IRSA_ERR_USAGE, "profile 'longsession' has role_session_name "
+						 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+						 "aaaaaaaaaaa', which STS refuses; use 2 to 64 "
+						 "letters, digits or any of _+=,.@-" },
+		{ "utf8session", IRSA_ERR_USAGE, "profile 'utf8session' has a role_session_name "
+						 "that STS refuses; use 2 to 64 letters, digits or "
+						 "any of _+=,.@-" },
 	};
 
 	setup("[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n"
@@ -737,7 +762,14 @@ TEST(source_profile_errors)
 	      "[profile imdssrc]\nrole_arn = arn:aws:iam::1:role/e\n"
 	      "credential_source = Ec2InstanceMetadata\n"
 	      "[profile webnorole]\nweb_identity_token_file = /nonexistent\n"
-	      "[profile sso]\nsso_session = corp\nsso_account_id = 1\n",
+	      "[profile sso]\nsso_account_id = 1\n"
+	      "[profile badsession]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = ci job/1\n"
+	      "[profile longsession]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	      "[profile utf8session]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = caf\xc3\xa9\n"
+	      "[profile base2]\naws_access_key_id = AKB\naws_secret_access_key = b2\n",
 	      NULL, sts_routes, ARRAY_SIZE(sts_routes));
 	env_set("AWS_ACCESS_KEY_ID", "AKENVIGNORED");
 	env_set("AWS_SECRET_ACCESS_KEY", "envSecretIgnored");

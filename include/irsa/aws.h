@@ -53,6 +53,10 @@ const struct irsa_http_options *irsa_aws_http_options(const struct irsa_aws *aws
  * AWS_ENDPOINT_URL and the profile's endpoint_url applied. */
 int irsa_aws_endpoint(const struct irsa_aws *aws, const char *service,
 		      struct irsa_endpoint *ret, struct irsa_error *err);
+/* The same in another region than the session's (SSO in sso_region);
+ * "sso-oidc" reads AWS_ENDPOINT_URL_SSO_OIDC. */
+int irsa_aws_endpoint_in(const struct irsa_aws *aws, const char *service, const char *region,
+			 struct irsa_endpoint *ret, struct irsa_error *err);
 
 /* Resolves credentials once (the chain), then returns the cached ones,
  * refreshing them shortly before they expire. Borrowed. */

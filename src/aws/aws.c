@@ -235,7 +235,7 @@ static const char *endpoint_override(const struct irsa_aws *aws, const char *ser
 		return NULL;
 	snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
 	for (char *p = name; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p); /* SSO_OIDC */
 	v = irsa_aws_getenv(aws, name);
 	if (!v)
 		v = irsa_aws_getenv(aws, "AWS_ENDPOINT_URL");
@@ -249,6 +249,12 @@ int irsa_aws_endpoint(const struct irsa_aws *aws, const char *service,
 {
 	return irsa_endpoint_resolve(service, aws->region, endpoint_override(aws, service), ret,
 				     err);
+}
+
+int irsa_aws_endpoint_in(const struct irsa_aws *aws, const char *service, const char *region,
+			 struct irsa_endpoint *ret, struct irsa_error *err)
+{
+	return irsa_endpoint_resolve(service, region, endpoint_override(aws, service), ret, err);
 }
 
 int irsa_aws_credentials(struct irsa_aws *aws, const struct irsa_credentials **ret,

@@ -56,10 +56,14 @@ struct irsa_credentials *irsa_credentials_free(struct irsa_credentials *c)
 int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret,
 			     struct irsa_error *err)
 {
+	/* botocore's create_credential_resolver(): the environment, the
+	 * profile's role_arn, then its other links (web identity, SSO, the
+	 * credentials file, credential_process, the config file), then the
+	 * container and instance metadata. */
 	struct irsa_cred_provider chain[] = {
 		{ "environment", irsa_cred_env_get },
+		{ "assume role", irsa_cred_assume_role_get },
 		{ "profile", irsa_cred_profile_get },
-		{ "web identity", irsa_cred_web_identity_env_get },
 		{ "container", irsa_cred_container_load },
 		{ "instance metadata", irsa_cred_imds_get },
 	};
@@ -82,7 +86,8 @@ int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret
 	}
 	return irsa_error_set(err, IRSA_ERR_AUTH,
 			      "no AWS credentials found (tried the environment, profile '%s' in "
-			      "'%s' and '%s', web identity, container and instance metadata); "
+			      "'%s' and '%s', web identity, SSO, container and instance "
+			      "metadata); "
 			      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or choose a "
 			      "profile with --profile",
 			      profile ? profile : "default",
@@ -271,10 +276,11 @@ int irsa_cred_from_json(const json_t *obj, const char *token_key, const char *wh
 		return irsa_error_set(err, IRSA_ERR_AUTH, "%s returned no 'AccessKeyId'", who);
 	if (irsa_str_empty(secret))
 		return irsa_error_set(err, IRSA_ERR_AUTH, "%s returned no 'SecretAccessKey'", who);
+	/* the value is not quoted: it comes from the same answer as the secret */
 	if (expiration && irsa_parse_iso8601(expiration, &expires) < 0)
 		return irsa_error_set(err, IRSA_ERR_AUTH,
-				      "%s returned an invalid 'Expiration' '%.40s' (want ISO 8601)",
-				      who, expiration);
+				      "%s returned an invalid 'Expiration' (want ISO 8601 such as "
+				      "'2030-01-02T03:04:05Z')", who);
 	*ret = irsa_credentials_new(key_id, secret, irsa_str_empty(token) ? NULL : token,
 				    expires, provider);
 	return 0;
