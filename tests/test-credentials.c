@@ -660,7 +660,9 @@ TEST(credential_process_runs)
 	      "[profile killed]\n"
 	      "credential_process = kill -TERM $$\n"
 	      "[profile missing]\n"
-	      "credential_process = /nonexistent/irsa-helper\n",
+	      "credential_process = /nonexistent/irsa-helper\n"
+	      "[profile slow]\n"
+	      "credential_process = sleep 30\n",
 	      NULL, NULL, 0);
 	CHECK_INT(resolve("ok", &c, &err), 0);
 	CHECK_STR(c->provider, "credential-process");
@@ -683,6 +685,16 @@ TEST(credential_process_runs)
 	CHECK_INT(resolve("missing", &c, &err), -1);
 	CHECK_STR(err.message, "credential_process for profile 'missing' failed with exit "
 			       "status 127");
+	env_set("IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS", "300");
+	{
+		time_t start = time(NULL);
+
+		CHECK_INT(resolve("slow", &c, &err), -1);
+		CHECK_INT(err.kind, IRSA_ERR_AUTH);
+		CHECK_STR(err.message, "credential_process for profile 'slow' did not finish "
+				       "within 0.3 seconds");
+		CHECK(time(NULL) - start < 10);
+	}
 	CHECK_INT(fake.requests, 0);
 	teardown();
 }

@@ -143,7 +143,7 @@ int irsa_cred_profile_links(struct irsa_aws *aws, const char *name, bool env_all
 		return r;
 	process = irsa_profile_get(p, "credential_process");
 	if (process)
-		return irsa_cred_process_run(name, process, ret, err) < 0 ? -1 : 1;
+		return irsa_cred_process_run(aws, name, process, ret, err) < 0 ? -1 : 1;
 	return file_keys(name, p, IRSA_CONFIG_FILE_CONFIG, ret, err);
 }
 

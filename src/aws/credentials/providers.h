@@ -100,8 +100,9 @@ int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *s
 			  struct irsa_credentials **ret, struct irsa_error *err);
 
 /* Run `command` with /bin/sh -c and parse its JSON answer. `profile`
- * names the profile in messages. */
-int irsa_cred_process_run(const char *profile, const char *command,
+ * names the profile in messages. The time limit is 60 s, or less with
+ * IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS (aws may be NULL). */
+int irsa_cred_process_run(struct irsa_aws *aws, const char *profile, const char *command,
 			  struct irsa_credentials **ret, struct irsa_error *err);
 /* Parse the credential_process JSON output (Version 1). Never echoes
  * the output in err. */
