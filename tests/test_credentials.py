@@ -560,6 +560,16 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         self.assertFails(r, 3, "credential_process for profile 'v2' printed no \"Version\": 1")
         self.assertNoRequest()
 
+    def test_credential_process_time_limit(self):
+        self.config("[profile slow]\ncredential_process = exec sleep 30\n")
+        start = time.monotonic()
+        r = self.run_cli("whoami", "--profile", "slow",
+                         IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS="500")
+        self.assertFails(r, 3, "credential_process for profile 'slow' did not finish within "
+                         "0.5 seconds")
+        self.assertLess(time.monotonic() - start, 15)
+        self.assertNoRequest()
+
     def test_failing_credential_process(self):
         self.config("[profile sso]\ncredential_process = echo 'helper: session expired' >&2; "
                     "exit 3\n")
