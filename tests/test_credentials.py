@@ -419,7 +419,8 @@ class CredentialsTest(clitest.AwsEmulatorCase):
     def test_sso_expired_token_refreshed(self):
         self.sso_seed(access_tokens={"access-token-expired": time.time() - 60})
         self.config(self.sso_profile())
-        path = self.sso_cache("corp", self.expired_token(), mode=0o644)
+        expired = self.expired_token()
+        path = self.sso_cache("corp", expired, mode=0o644)
         before = os.stat(path)
         doc = self.whoami("--profile", "dev")
         self.assertEqual(doc["provider"], "sso")
@@ -437,7 +438,7 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         self.assertNotEqual(cache["refreshToken"], "refresh-token-1")
         self.assertGreater(cache["expiresAt"], iso(time.time() + 3600))
         for k in ("startUrl", "region", "clientId", "clientSecret", "registrationExpiresAt"):
-            self.assertEqual(cache[k], self.expired_token()[k], k)
+            self.assertEqual(cache[k], expired[k], k)
         self.assertEqual([n for n in os.listdir(os.path.dirname(path))],
                          [os.path.basename(path)], "a temporary file was left behind")
         # the aws CLI reads the rewritten cache as its own, with no refresh
