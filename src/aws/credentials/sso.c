@@ -34,6 +34,7 @@
 #define SSO_CACHE_DIR ".aws/sso/cache"
 #define SSO_CACHE_FILE_MAX (64u * 1024u)
 #define SSO_REFRESH_WINDOW 900 /* seconds, botocore's _REFRESH_WINDOW */
+#define SSO_TOKEN_LIFETIME_MAX (400LL * 86400) /* more is a malformed answer */
 #define SSO_CONNECT_TIMEOUT_MS 5000
 #define SSO_TIMEOUT_MS 30000
 
@@ -294,7 +295,8 @@ static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct
 	access = json_string_value(json_object_get(answer, "accessToken"));
 	new_refresh = json_string_value(json_object_get(answer, "refreshToken"));
 	expires_in = json_integer_value(json_object_get(answer, "expiresIn"));
-	if (resp.status != 200 || irsa_str_empty(access) || expires_in <= 0) {
+	if (resp.status != 200 || irsa_str_empty(access) || expires_in <= 0 ||
+	    expires_in > SSO_TOKEN_LIFETIME_MAX) {
 		_cleanup_free_ char *why = resp.status != 200 ? error_summary(&resp)
 							      : irsa_strdup("a malformed answer");
 
