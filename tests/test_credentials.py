@@ -13,6 +13,7 @@ import re
 import stat
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import unittest
 
@@ -499,6 +500,62 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         self.assertFails(r, 3, "profile 'dev' uses SSO, but the SSO portal no longer accepts "
                          "its token; run 'aws sso login --profile dev'")
         self.assertEqual(self.actions(), [("sso", "GetRoleCredentials")])
+
+    def sso_raw(self, method, path, headers=None, body=None):
+        """(status, error type, JSON) of a raw request to the emulated SSO endpoints."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.emu.url + path, data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, None, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("x-amzn-ErrorType"), json.loads(e.read())
+
+    def test_emulated_sso_endpoints_answer_like_aws(self):
+        self.sso_seed()
+        path = f"/federation/credentials?role_name=Admin&account_id={ACCOUNT}"
+        bearer = {"x-amz-sso_bearer_token": "access-token-fresh"}
+        status, _, doc = self.sso_raw("GET", path, bearer)
+        self.assertEqual(status, 200)
+        self.assertEqual(sorted(doc["roleCredentials"]),
+                         ["accessKeyId", "expiration", "secretAccessKey", "sessionToken"])
+        self.assertGreater(doc["roleCredentials"]["expiration"], time.time() * 1000)
+        cases = [
+            ("GET", path, {}, None, 401, "UnauthorizedException"),
+            ("GET", path, {"x-amz-sso_bearer_token": "nope"}, None, 401,
+             "UnauthorizedException"),
+            ("GET", "/federation/credentials?role_name=Other&account_id=" + ACCOUNT, bearer,
+             None, 403, "ForbiddenException"),
+            ("GET", "/federation/credentials?role_name=Admin", bearer, None, 400,
+             "InvalidRequestException"),
+            ("POST", "/token", {}, {"clientId": "client-1", "clientSecret": "wrong",
+                                    "grantType": "refresh_token",
+                                    "refreshToken": "refresh-token-1"},
+             401, "InvalidClientException"),
+            ("POST", "/token", {}, {"clientId": "client-1", "clientSecret": "client-secret-1",
+                                    "grantType": "refresh_token", "refreshToken": "spent"},
+             400, "InvalidGrantException"),
+            ("POST", "/token", {}, {"clientId": "client-1", "clientSecret": "client-secret-1",
+                                    "grantType": "authorization_code", "code": "x"},
+             400, "UnsupportedGrantTypeException"),
+            ("POST", "/token", {}, {"clientId": "client-1"}, 400, "InvalidRequestException"),
+        ]
+        for method, p, headers, body, want_status, want_type in cases:
+            with self.subTest(path=p, body=body):
+                status, etype, _ = self.sso_raw(method, p, headers, body)
+                self.assertEqual((status, etype), (want_status, want_type))
+        # a refresh token works once; the new one works next
+        grant = {"clientId": "client-1", "clientSecret": "client-secret-1",
+                 "grantType": "refresh_token", "refreshToken": "refresh-token-1"}
+        status, _, doc = self.sso_raw("POST", "/token", {}, grant)
+        self.assertEqual(status, 200)
+        self.assertEqual(doc["tokenType"], "Bearer")
+        self.assertEqual(self.sso_raw("POST", "/token", {}, grant)[0], 400)
+        self.assertEqual(self.sso_raw("POST", "/token", {}, dict(
+            grant, refreshToken=doc["refreshToken"]))[0], 200)
+        self.assertEqual(self.sso_raw("GET", path, {
+            "x-amz-sso_bearer_token": doc["accessToken"]})[0], 200)
 
     def test_debug_sso(self):
         self.sso_seed(access_tokens={})
