@@ -283,17 +283,6 @@ static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
 	return irsa_cred_assume_role(aws, src, name, p, ret, err);
 }
 
-int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
-			   struct irsa_credentials **ret, struct irsa_error *err)
-{
-	const struct irsa_profile *p = profile_named(aws, name);
-	struct walk w = { .names = { name }, .n = 1 };
-
-	if (p && is_assume_role(p))
-		return assume_role_profile(aws, &w, ret, err) < 0 ? -1 : 1;
-	return irsa_cred_profile_links(aws, name, false, ret, err);
-}
-
 /* --- the links as the default chain calls them --- */
 
 int irsa_cred_assume_role_get(struct irsa_aws *aws, struct irsa_credentials **ret,

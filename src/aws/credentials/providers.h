@@ -59,11 +59,6 @@ int irsa_cred_imds_get(struct irsa_aws *aws, struct irsa_credentials **ret,
 int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 		       struct irsa_error *err);
 
-/* Credentials of one profile as a source profile sees it (the
- * environment ignored): role_arn, else irsa_cred_profile_links().
- * 1 / 0 (the profile has none of them) / -1. */
-int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
-			   struct irsa_credentials **ret, struct irsa_error *err);
 /* botocore's ProfileProviderBuilder.providers() for profile `name`: web
  * identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
  * AWS_ROLE_SESSION_NAME win key by key when env_allowed), SSO, the

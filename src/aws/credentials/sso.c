@@ -239,27 +239,19 @@ static char *error_summary(const struct irsa_response *resp)
 	return s;
 }
 
-static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct sso_token *t,
-			struct irsa_error *err)
+/* The cached client registration and refresh token, or 0 when there is
+ * none that can still be used. */
+static int refresh_grant(struct irsa_aws *aws, const struct sso_token *t, char **ret_body)
 {
 	const char *client_id = json_string_value(json_object_get(t->cache, "clientId"));
 	const char *client_secret = json_string_value(json_object_get(t->cache, "clientSecret"));
 	const char *refresh = json_string_value(json_object_get(t->cache, "refreshToken"));
 	const char *registration = json_string_value(json_object_get(t->cache,
 								     "registrationExpiresAt"));
-	struct irsa_header headers[] = { { (char *)"Content-Type", (char *)"application/json" } };
-	struct irsa_endpoint ep;
-	_cleanup_free_ char *url = NULL;
-	char *body = NULL;
-	json_t *req, *answer = NULL, *fresh;
-	struct irsa_response resp;
 	time_t registration_expires;
-	const char *access, *new_refresh;
-	json_int_t expires_in;
-	char when[32];
-	int r;
+	json_t *req;
 
-	if (!client_id || !client_secret || !refresh || !registration ||
+	if (!client_id || !client_secret || !refresh ||
 	    parse_cache_time(registration, &registration_expires) < 0) {
 		irsa_log_debug("credentials: the cached SSO token has no refresh token or client "
 			       "registration");
@@ -270,15 +262,61 @@ static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct
 			       registration);
 		return 0;
 	}
-	if (sso_endpoint(aws, "sso-oidc", c, &ep, err) < 0)
-		return -1;
-	url = irsa_asprintf("%s/token", ep.url);
 	req = json_pack("{s:s, s:s, s:s, s:s}", "clientId", client_id, "clientSecret",
 			client_secret, "grantType", "refresh_token", "refreshToken", refresh);
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	*ret_body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
-	if (!body)
+	return *ret_body ? 1 : -1;
+}
+
+/* The cache entry botocore writes after a refresh: the registration kept,
+ * a new refresh token only when one came back. NULL when the answer is
+ * not a usable token. */
+static json_t *refreshed_entry(struct irsa_aws *aws, const struct sso_config *c,
+			       const json_t *old, const json_t *answer, time_t *ret_expires)
+{
+	const char *access = json_string_value(json_object_get(answer, "accessToken"));
+	const char *new_refresh = json_string_value(json_object_get(answer, "refreshToken"));
+	json_int_t expires_in = json_integer_value(json_object_get(answer, "expiresIn"));
+	char when[32];
+	json_t *fresh;
+
+	if (irsa_str_empty(access) || expires_in <= 0 || expires_in > SSO_TOKEN_LIFETIME_MAX)
+		return NULL;
+	*ret_expires = irsa_aws_now(aws) + (time_t)expires_in;
+	format_time(*ret_expires, when, sizeof(when));
+	fresh = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "startUrl", c->start_url,
+			  "region", c->region, "accessToken", access, "expiresAt", when,
+			  "clientId", json_object_get(old, "clientId"),
+			  "clientSecret", json_object_get(old, "clientSecret"),
+			  "registrationExpiresAt", json_object_get(old, "registrationExpiresAt"));
+	if (fresh && new_refresh)
+		json_object_set_new(fresh, "refreshToken", json_string(new_refresh));
+	return fresh;
+}
+
+/* SSO OIDC CreateToken with the refresh token: 1 and t updated, 0 when the
+ * cache cannot refresh, -1 on failure. */
+static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct sso_token *t,
+			struct irsa_error *err)
+{
+	struct irsa_header headers[] = { { (char *)"Content-Type", (char *)"application/json" } };
+	struct irsa_endpoint ep;
+	_cleanup_free_ char *url = NULL;
+	char *body = NULL;
+	json_t *answer, *fresh = NULL;
+	struct irsa_response resp;
+	time_t expires = 0;
+	int r;
+
+	r = refresh_grant(aws, t, &body);
+	if (r < 0)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the SSO token request");
+	if (r == 0 || sso_endpoint(aws, "sso-oidc", c, &ep, err) < 0) {
+		irsa_free_secret(body);
+		return r == 0 ? 0 : -1;
+	}
+	url = irsa_asprintf("%s/token", ep.url);
 	irsa_log_debug("credentials: profile '%s': refreshing the SSO token (SSO OIDC "
 		       "CreateToken)", c->profile);
 	r = irsa_cred_http(aws, &(struct irsa_cred_http_request){
@@ -290,41 +328,24 @@ static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct
 	irsa_free_secret(body);
 	if (r < 0)
 		return irsa_error_prefix(err, "SSO OIDC CreateToken");
+	answer = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
 	if (resp.status == 200)
-		answer = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
-	access = json_string_value(json_object_get(answer, "accessToken"));
-	new_refresh = json_string_value(json_object_get(answer, "refreshToken"));
-	expires_in = json_integer_value(json_object_get(answer, "expiresIn"));
-	if (resp.status != 200 || irsa_str_empty(access) || expires_in <= 0 ||
-	    expires_in > SSO_TOKEN_LIFETIME_MAX) {
+		fresh = refreshed_entry(aws, c, t->cache, answer, &expires);
+	if (!fresh) {
 		_cleanup_free_ char *why = resp.status != 200 ? error_summary(&resp)
 							      : irsa_strdup("a malformed answer");
 
 		irsa_error_set(err, IRSA_ERR_AUTH, "SSO OIDC CreateToken: %s", why);
-		json_decref(answer);
-		irsa_buf_release_secure(&resp.body);
-		irsa_response_release(&resp);
-		return -1;
 	}
-	/* the entry botocore writes: the registration kept, a new refresh
-	 * token only when one came back */
-	format_time(irsa_aws_now(aws) + (time_t)expires_in, when, sizeof(when));
-	fresh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "startUrl", c->start_url,
-			  "region", c->region, "accessToken", access, "expiresAt", when,
-			  "clientId", client_id, "clientSecret", client_secret,
-			  "registrationExpiresAt", registration);
-	if (fresh && new_refresh)
-		json_object_set_new(fresh, "refreshToken", json_string(new_refresh));
 	json_decref(answer);
 	irsa_buf_release_secure(&resp.body);
 	irsa_response_release(&resp);
 	if (!fresh)
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "SSO OIDC CreateToken answered a token that is not valid UTF-8");
+		return -1;
 	json_decref(t->cache);
 	t->cache = fresh;
 	t->access_token = json_string_value(json_object_get(fresh, "accessToken"));
-	t->expires = irsa_aws_now(aws) + (time_t)expires_in;
+	t->expires = expires;
 	return 1;
 }
 
