@@ -514,6 +514,9 @@ class CredentialsTest(clitest.AwsEmulatorCase):
 
     def test_emulated_sso_endpoints_answer_like_aws(self):
         self.sso_seed()
+        self.emu.reset()
+        self.assertEqual(self.emu.call("GET", "/__emu/sso/state")["access_tokens"], {})
+        self.sso_seed()
         path = f"/federation/credentials?role_name=Admin&account_id={ACCOUNT}"
         bearer = {"x-amz-sso_bearer_token": "access-token-fresh"}
         status, _, doc = self.sso_raw("GET", path, bearer)

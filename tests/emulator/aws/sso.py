@@ -7,7 +7,7 @@ them.
                             "refresh_tokens": {"REFRESH_TOKEN": "CLIENT_ID"},
                             "assignments": [{"account_id": "...", "role_name": "..."}],
                             "user": "alice@example.com", "token_lifetime": 28800}
-                           replaces the whole SSO state
+                           replaces the whole SSO state (/__emu/reset clears it)
     GET  /__emu/sso/state  the state (tokens included: test-only values)
 
 GetRoleCredentials (GET /federation/credentials?role_name=R&account_id=A, header
@@ -20,7 +20,6 @@ and a new refresh token (the old one is spent)."""
 import hashlib
 import json
 import secrets
-import threading
 from urllib.parse import parse_qsl
 
 from .errors import AwsError
@@ -31,7 +30,6 @@ PORTAL_PATH = "/federation/credentials"
 OIDC_TOKEN_PATH = "/token"
 PATHS = (SEED_PATH, STATE_PATH, PORTAL_PATH, OIDC_TOKEN_PATH)
 BEARER_HEADER = "x-amz-sso_bearer_token"
-_LOCK = threading.Lock()
 
 
 def handles(path):
@@ -62,11 +60,18 @@ class SsoState:
 
 
 def _state(store):
-    with _LOCK:
-        st = getattr(store, "_sso_state", None)
-        if st is None:
-            st = store._sso_state = SsoState()
-        return st
+    """The SSO state of this store (call with store.lock held). /__emu/reset replaces
+    store.accounts with a new dict: a state made before that starts afresh."""
+    st = getattr(store, "_sso_state", None)
+    if st is None or st.world is not store.accounts:
+        st = _new_state(store)
+    return st
+
+
+def _new_state(store, spec=None):
+    st = store._sso_state = SsoState(spec)
+    st.world = store.accounts
+    return st
 
 
 def dispatch(handler, path, query, body):
@@ -97,8 +102,8 @@ def _control(handler, store, path, body):
             spec = json.loads(body.decode("utf-8")) if body.strip() else {}
             if not isinstance(spec, dict):
                 raise ValueError("the SSO seed must be a JSON object")
-            with _LOCK:
-                store._sso_state = SsoState(spec)
+            with store.lock:
+                _new_state(store, spec)
             handler._json(200, {"ok": True})
         elif path == STATE_PATH and handler.command == "GET":
             with store.lock:
