@@ -515,6 +515,12 @@ TEST(environment)
 	CHECK_STR(c->secret_access_key, "envSecret");
 	CHECK_STR(c->session_token, "envToken");
 	c = irsa_credentials_free(c);
+	/* botocore reads AWS_SECURITY_TOKEN first */
+	env_set("AWS_SECURITY_TOKEN", "securityToken");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK_STR(c->session_token, "securityToken");
+	c = irsa_credentials_free(c);
+	env_set("AWS_SECURITY_TOKEN", "");
 
 	/* --profile wins over the environment keys */
 	CHECK_INT(resolve("dev", &c, &err), 0);

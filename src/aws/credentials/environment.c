@@ -1,5 +1,6 @@
 /* Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
- * AWS_SESSION_TOKEN. */
+ * AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN (botocore reads the older name
+ * first). */
 #include "irsa/aws.h"
 #include "irsa/credentials.h"
 #include "irsa/log.h"
@@ -10,7 +11,7 @@ int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 {
 	const char *key_id = irsa_aws_getenv(aws, "AWS_ACCESS_KEY_ID");
 	const char *secret = irsa_aws_getenv(aws, "AWS_SECRET_ACCESS_KEY");
-	const char *token = irsa_aws_getenv(aws, "AWS_SESSION_TOKEN");
+	const char *token = irsa_aws_getenv(aws, "AWS_SECURITY_TOKEN");
 
 	if (!key_id && !secret)
 		return 0;
@@ -22,6 +23,8 @@ int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; "
 				      "set both or neither");
+	if (!token)
+		token = irsa_aws_getenv(aws, "AWS_SESSION_TOKEN");
 	*ret = irsa_credentials_new(key_id, secret, token, 0, IRSA_PROVIDER_ENVIRONMENT);
 	return 1;
 }
