@@ -106,15 +106,19 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         self.assertNotIn(TOKEN_PREFIX, text, "a session token leaked into the output")
         self.assertEqual(SECRET_RX.findall(text), [], "something like a secret key leaked")
 
-    def aws_cli_identity(self, *args, **env):
-        """The ARN /usr/bin/aws sts get-caller-identity reports with this environment."""
+    def aws_cli_run(self, *args, **env):
+        """/usr/bin/aws sts get-caller-identity with this environment, at the emulator."""
         data = os.path.join(self.home, "aws-cli-data")
         if not os.path.isdir(data):
             write_endpoint_rules(data, self.emu.url)
-        full = self.env(AWS_DATA_PATH=data, AWS_PAGER="", **env)
+        full = self.env(AWS_DATA_PATH=data, AWS_PAGER="", AWS_MAX_ATTEMPTS="1", **env)
         full.pop("AWS_ENDPOINT_URL", None)
-        proc = subprocess.run([AWS_CLI, "sts", "get-caller-identity", "--output", "json"] +
+        return subprocess.run([AWS_CLI, "sts", "get-caller-identity", "--output", "json"] +
                               list(args), env=full, capture_output=True, text=True, timeout=60)
+
+    def aws_cli_identity(self, *args, **env):
+        """The ARN the aws CLI reports with this environment."""
+        proc = self.aws_cli_run(*args, **env)
         self.assertEqual(proc.returncode, 0, f"aws CLI failed:\n{proc.stderr}")
         return json.loads(proc.stdout)["Arn"]
 
@@ -646,12 +650,26 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         r = self.run_cli("whoami", "--profile", "ci")
         self.assertFails(r, 2, "profile 'ci' has role_session_name 'ci job/1', which STS "
                          "refuses; use 2 to 64 letters, digits or any of _+=,.@-")
+        if HAVE_AWS_CLI:
+            # the aws CLI sends it, and STS (the emulator) refuses it
+            proc = self.aws_cli_run("--profile", "ci")
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("ValidationError", proc.stderr)
+            self.assertEqual(self.actions(), [("sts", "AssumeRole")])
+            self.emu.clear_log()
         token = self.write("token", WEB_TOKEN)
         r = self.run_cli("whoami", AWS_WEB_IDENTITY_TOKEN_FILE=token,
                          AWS_ROLE_ARN=role_arn("irsa-app"), AWS_ROLE_SESSION_NAME="x")
         self.assertFails(r, 2, "AWS_WEB_IDENTITY_TOKEN_FILE has role session name 'x', which "
                          "STS refuses")
         self.assertNoRequest()
+        # every character the rule allows passes both
+        self.emu.seed(assumable_roles=[role_arn("deployer")])
+        self.config(f"[profile ci]\nrole_arn = {role_arn('deployer')}\nsource_profile = base\n"
+                    "role_session_name = a@b=c,d.e+f-g_h9\n")
+        doc = self.side_by_side("--profile", "ci")
+        self.assertEqual(doc["arn"],
+                         f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/a@b=c,d.e+f-g_h9")
 
     def test_credential_process_bad_expiration_not_quoted(self):
         secret = self.secret(ALICE)
