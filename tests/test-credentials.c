@@ -1096,6 +1096,32 @@ TEST(sso_cache_names)
 	free(b);
 }
 
+TEST(sso_endpoints)
+{
+	struct irsa_aws_options opts = { .region = "us-east-1", .ops = &ops };
+	struct irsa_aws *aws = NULL;
+	struct irsa_endpoint ep;
+	struct irsa_error err;
+
+	CHECK_INT(irsa_endpoint_resolve("sso", "eu-west-1", NULL, &ep, &err), 0);
+	CHECK_STR(ep.url, "https://portal.sso.eu-west-1.amazonaws.com");
+	CHECK_INT(irsa_endpoint_resolve("sso-oidc", "cn-north-1", NULL, &ep, &err), 0);
+	CHECK_STR(ep.url, "https://oidc.cn-north-1.amazonaws.com.cn");
+
+	setup(NULL, NULL, NULL, 0);
+	env_set("AWS_ENDPOINT_URL", "");
+	env_set("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:8/oidc/");
+	CHECK_INT(irsa_aws_new(&opts, &aws, &err), 0);
+	/* the SSO region, not the session's */
+	CHECK_INT(irsa_aws_endpoint_in(aws, "sso", "ap-south-1", &ep, &err), 0);
+	CHECK_STR(ep.url, "https://portal.sso.ap-south-1.amazonaws.com");
+	CHECK_INT(irsa_aws_endpoint_in(aws, "sso-oidc", "ap-south-1", &ep, &err), 0);
+	CHECK_STR(ep.url, "http://127.0.0.1:8/oidc");
+	CHECK(ep.overridden);
+	irsa_aws_free(aws);
+	teardown();
+}
+
 TEST(sso_config_errors)
 {
 	static const struct {
@@ -1499,6 +1525,7 @@ int main(void)
 	RUN(web_identity);
 	RUN(chain_order);
 	RUN(sso_cache_names);
+	RUN(sso_endpoints);
 	RUN(sso_config_errors);
 	RUN(sso_fresh_token);
 	RUN(sso_refresh);
