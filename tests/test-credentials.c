@@ -553,7 +553,7 @@ TEST(static_profile)
 	      "[profile both]\naws_access_key_id = AKCONFIG\naws_secret_access_key = configSecret\n",
 	      "[cfg]\naws_secret_access_key = credsFileSecretAlone\n"
 	      "[both]\naws_access_key_id = AKCREDSFILE\naws_secret_access_key = credsSecret\n"
-	      "aws_security_token = legacyToken\n", NULL, 0);
+	      "aws_session_token = sessionToken\naws_security_token = legacyToken\n", NULL, 0);
 	CHECK_INT(resolve("cfg", &c, &err), 0);
 	CHECK_STR(c->provider, "profile");
 	CHECK_STR(c->access_key_id, "AKCFG");
@@ -561,7 +561,7 @@ TEST(static_profile)
 	CHECK_STR(c->session_token, "cfgToken");
 	c = irsa_credentials_free(c);
 
-	/* the credentials file wins, aws_security_token as a session token */
+	/* the credentials file wins; aws_security_token before aws_session_token */
 	CHECK_INT(resolve("both", &c, &err), 0);
 	CHECK_STR(c->access_key_id, "AKCREDSFILE");
 	CHECK_STR(c->secret_access_key, "credsSecret");

@@ -65,7 +65,8 @@ static int file_keys(const char *name, const struct irsa_profile *p, enum irsa_c
 {
 	const char *key_id = irsa_profile_get_in(p, file, "aws_access_key_id");
 	const char *secret = irsa_profile_get_in(p, file, "aws_secret_access_key");
-	const char *token = irsa_profile_get_in(p, file, "aws_session_token");
+	/* botocore reads the older name first */
+	const char *token = irsa_profile_get_in(p, file, "aws_security_token");
 	const char *which = file == IRSA_CONFIG_FILE_CONFIG ? "the config file"
 							    : "the credentials file";
 
@@ -76,7 +77,7 @@ static int file_keys(const char *name, const struct irsa_profile *p, enum irsa_c
 				      "profile '%s' has aws_access_key_id but no aws_secret_access_key "
 				      "in %s", name, which);
 	if (!token)
-		token = irsa_profile_get_in(p, file, "aws_security_token");
+		token = irsa_profile_get_in(p, file, "aws_session_token");
 	irsa_log_debug("credentials: profile '%s': static keys from %s", name, which);
 	*ret = irsa_credentials_new(key_id, secret, token, 0, IRSA_PROVIDER_PROFILE);
 	return 1;
