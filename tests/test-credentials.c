@@ -270,13 +270,16 @@ static int resolve(const char *flag, struct irsa_credentials **ret, struct irsa_
 {
 	struct irsa_aws_options opts = { .profile = flag, .region = "us-east-1", .ops = &ops };
 	struct irsa_aws *aws = NULL;
+	const struct irsa_credentials *borrowed;
 	int r;
 
 	*ret = NULL;
 	irsa_error_clear(err);
 	if (irsa_aws_new(&opts, &aws, err) < 0)
 		return -1;
-	r = irsa_credentials_resolve(aws, ret, err);
+	r = irsa_aws_credentials(aws, &borrowed, err);
+	if (r == 0)
+		*ret = irsa_credentials_dup(borrowed);
 	irsa_aws_free(aws);
 	return r;
 }
@@ -1098,8 +1101,7 @@ TEST(sso_cache_names)
 
 TEST(sso_endpoints)
 {
-	struct irsa_aws_options opts = { .region = "us-east-1", .ops = &ops };
-	struct irsa_aws *aws = NULL;
+	struct irsa_aws_client client;
 	struct irsa_endpoint ep;
 	struct irsa_error err;
 
@@ -1108,18 +1110,17 @@ TEST(sso_endpoints)
 	CHECK_INT(irsa_endpoint_resolve("sso-oidc", "cn-north-1", NULL, &ep, &err), 0);
 	CHECK_STR(ep.url, "https://oidc.cn-north-1.amazonaws.com.cn");
 
-	setup(NULL, NULL, NULL, 0);
-	env_set("AWS_ENDPOINT_URL", "");
+	env_clear();
 	env_set("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:8/oidc/");
-	CHECK_INT(irsa_aws_new(&opts, &aws, &err), 0);
-	/* the SSO region, not the session's */
-	CHECK_INT(irsa_aws_endpoint_in(aws, "sso", "ap-south-1", &ep, &err), 0);
+	irsa_aws_client_init(&client, &ops);
+	/* the SSO region, not the client's */
+	CHECK_INT(irsa_aws_client_endpoint_in(&client, "sso", "ap-south-1", &ep, &err), 0);
 	CHECK_STR(ep.url, "https://portal.sso.ap-south-1.amazonaws.com");
-	CHECK_INT(irsa_aws_endpoint_in(aws, "sso-oidc", "ap-south-1", &ep, &err), 0);
+	CHECK_INT(irsa_aws_client_endpoint_in(&client, "sso-oidc", "ap-south-1", &ep, &err), 0);
 	CHECK_STR(ep.url, "http://127.0.0.1:8/oidc");
 	CHECK(ep.overridden);
-	irsa_aws_free(aws);
-	teardown();
+	irsa_aws_client_release(&client);
+	env_clear();
 }
 
 TEST(sso_config_errors)

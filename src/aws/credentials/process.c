@@ -16,9 +16,9 @@
 #include "irsa/strutil.h"
 #include "providers.h"
 
-static long timeout_ms(struct irsa_aws *aws)
+static long timeout_ms(const struct irsa_cred_context *ctx)
 {
-	const char *v = aws ? irsa_aws_getenv(aws, "IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS") : NULL;
+	const char *v = ctx ? irsa_cred_getenv(ctx, "IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS") : NULL;
 	char *end;
 	long n;
 
@@ -28,14 +28,14 @@ static long timeout_ms(struct irsa_aws *aws)
 	return *end || n < 1 || n > IRSA_PROCESS_TIMEOUT_MS ? IRSA_PROCESS_TIMEOUT_MS : n;
 }
 
-static int run(struct irsa_aws *aws, const char *profile, const char *command,
+static int run(const struct irsa_cred_context *ctx, const char *profile, const char *command,
 	       struct irsa_buf *out, struct irsa_error *err)
 {
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
 	const struct irsa_run spec = {
 		.file = "/bin/sh",
 		.argv = argv,
-		.timeout_ms = timeout_ms(aws),
+		.timeout_ms = timeout_ms(ctx),
 		.max_output = IRSA_PROCESS_OUTPUT_MAX,
 	};
 	struct irsa_run_result res;
@@ -99,14 +99,15 @@ int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
 	return r;
 }
 
-int irsa_cred_process_run(struct irsa_aws *aws, const char *profile, const char *command,
-			  struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_process_run(const struct irsa_cred_context *ctx, const char *profile,
+			  const char *command, struct irsa_credentials **ret,
+			  struct irsa_error *err)
 {
 	struct irsa_buf out = IRSA_BUF_INIT;
 	int r;
 
 	irsa_log_debug("credentials: running credential_process of profile '%s'", profile);
-	r = run(aws, profile, command, &out, err);
+	r = run(ctx, profile, command, &out, err);
 	if (r == 0)
 		r = irsa_cred_process_parse(profile, irsa_buf_str(&out), out.len, ret, err);
 	irsa_buf_release_secure(&out);

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
@@ -35,14 +34,15 @@ struct walk {
 	size_t n;
 };
 
-static const struct irsa_profile *profile_named(struct irsa_aws *aws, const char *name)
+static const struct irsa_profile *profile_named(const struct irsa_cred_context *ctx,
+						const char *name)
 {
-	return irsa_config_profile(irsa_aws_config(aws), name);
+	return irsa_config_profile(ctx->config, name);
 }
 
-static const char *session_profile(struct irsa_aws *aws)
+static const char *session_profile(const struct irsa_cred_context *ctx)
 {
-	const char *name = irsa_aws_profile_name(aws);
+	const char *name = ctx->profile;
 
 	return name ? name : "default";
 }
@@ -85,25 +85,26 @@ static int file_keys(const char *name, const struct irsa_profile *p, enum irsa_c
 
 /* --- web identity --- */
 
-static const char *web_identity_setting(struct irsa_aws *aws, const struct irsa_profile *p,
-					bool env_allowed, const char *env, const char *key)
+static const char *web_identity_setting(const struct irsa_cred_context *ctx,
+					const struct irsa_profile *p, bool env_allowed,
+					const char *env, const char *key)
 {
-	const char *v = env_allowed ? irsa_aws_getenv(aws, env) : NULL;
+	const char *v = env_allowed ? irsa_cred_getenv(ctx, env) : NULL;
 
 	return v ? v : irsa_profile_get(p, key);
 }
 
-static int web_identity(struct irsa_aws *aws, const char *name, bool env_allowed,
+static int web_identity(const struct irsa_cred_context *ctx, const char *name, bool env_allowed,
 			struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const struct irsa_profile *p = profile_named(aws, name);
-	const char *token_file = web_identity_setting(aws, p, env_allowed,
+	const struct irsa_profile *p = profile_named(ctx, name);
+	const char *token_file = web_identity_setting(ctx, p, env_allowed,
 						      "AWS_WEB_IDENTITY_TOKEN_FILE",
 						      "web_identity_token_file");
-	const char *role_arn = web_identity_setting(aws, p, env_allowed, "AWS_ROLE_ARN", "role_arn");
-	const char *session = web_identity_setting(aws, p, env_allowed, "AWS_ROLE_SESSION_NAME",
+	const char *role_arn = web_identity_setting(ctx, p, env_allowed, "AWS_ROLE_ARN", "role_arn");
+	const char *session = web_identity_setting(ctx, p, env_allowed, "AWS_ROLE_SESSION_NAME",
 						   "role_session_name");
-	bool from_env = env_allowed && irsa_aws_getenv(aws, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	bool from_env = env_allowed && irsa_cred_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	char who[512];
 
 	if (!token_file)
@@ -119,24 +120,24 @@ static int web_identity(struct irsa_aws *aws, const char *name, bool env_allowed
 		snprintf(who, sizeof(who), "AWS_WEB_IDENTITY_TOKEN_FILE");
 	else
 		snprintf(who, sizeof(who), "profile '%s'", name);
-	if (irsa_cred_web_identity(aws, who, role_arn, token_file, session, ret, err) < 0)
+	if (irsa_cred_web_identity(ctx, who, role_arn, token_file, session, ret, err) < 0)
 		return -1;
 	return 1;
 }
 
 /* --- the links after "assume role", for one profile --- */
 
-int irsa_cred_profile_links(struct irsa_aws *aws, const char *name, bool env_allowed,
+int irsa_cred_profile_links(const struct irsa_cred_context *ctx, const char *name, bool env_allowed,
 			    struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const struct irsa_profile *p = profile_named(aws, name);
+	const struct irsa_profile *p = profile_named(ctx, name);
 	const char *process;
 	int r;
 
-	r = web_identity(aws, name, env_allowed, ret, err);
+	r = web_identity(ctx, name, env_allowed, ret, err);
 	if (r != 0 || !p)
 		return r;
-	r = irsa_cred_sso_load(aws, name, ret, err);
+	r = irsa_cred_sso_load(ctx, name, ret, err);
 	if (r != 0)
 		return r;
 	r = file_keys(name, p, IRSA_CONFIG_FILE_CREDENTIALS, ret, err);
@@ -144,7 +145,7 @@ int irsa_cred_profile_links(struct irsa_aws *aws, const char *name, bool env_all
 		return r;
 	process = irsa_profile_get(p, "credential_process");
 	if (process)
-		return irsa_cred_process_run(aws, name, process, ret, err) < 0 ? -1 : 1;
+		return irsa_cred_process_run(ctx, name, process, ret, err) < 0 ? -1 : 1;
 	return file_keys(name, p, IRSA_CONFIG_FILE_CONFIG, ret, err);
 }
 
@@ -171,28 +172,28 @@ static bool visited(const struct walk *w, const char *name)
 	return false;
 }
 
-static int from_credential_source(struct irsa_aws *aws, const char *name,
+static int from_credential_source(const struct irsa_cred_context *ctx, const char *name,
 				  const char *role_arn, const char *source,
 				  struct irsa_credentials **ret, struct irsa_error *err)
 {
 	int r;
 
 	if (strcasecmp(source, "Environment") == 0) {
-		r = irsa_cred_env_load(aws, ret, err);
+		r = irsa_cred_env_load(ctx, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
 				       "Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 				       "are not set", name, role_arn);
 	} else if (strcasecmp(source, "Ec2InstanceMetadata") == 0) {
-		r = irsa_cred_imds_load(aws, true, ret, err);
+		r = irsa_cred_imds_load(ctx, true, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
 				       "Ec2InstanceMetadata, but instance metadata has no credentials",
 				       name, role_arn);
 	} else if (strcasecmp(source, "EcsContainer") == 0) {
-		r = irsa_cred_container_load(aws, ret, err);
+		r = irsa_cred_container_load(ctx, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
@@ -208,14 +209,14 @@ static int from_credential_source(struct irsa_aws *aws, const char *name,
 	return r > 0 ? 0 : -1;
 }
 
-static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
+static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk *w,
 			       struct irsa_credentials **ret, struct irsa_error *err);
 
 /* The credentials that profile `name` assumes its role with. */
-static int source_credentials(struct irsa_aws *aws, struct walk *w,
+static int source_credentials(const struct irsa_cred_context *ctx, struct walk *w,
 			      struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const struct irsa_config *config = irsa_aws_config(aws);
+	const struct irsa_config *config = ctx->config;
 	const char *name = w->names[w->n - 1];
 	const struct irsa_profile *p = irsa_config_profile(config, name);
 	const char *role_arn = irsa_profile_get(p, "role_arn");
@@ -229,7 +230,7 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 				      "profile '%s' has both source_profile and credential_source; "
 				      "keep one", name);
 	if (credential_source)
-		return from_credential_source(aws, name, role_arn, credential_source, ret, err);
+		return from_credential_source(ctx, name, role_arn, credential_source, ret, err);
 	if (!source_name)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "profile '%s' has role_arn but neither source_profile nor "
@@ -249,7 +250,7 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 				      w->names[0], MAX_CHAIN);
 	if (has_static_keys(source) || !is_assume_role(source)) {
 		/* botocore's source profiles never read the environment */
-		r = irsa_cred_profile_links(aws, source_name, false, ret, err);
+		r = irsa_cred_profile_links(ctx, source_name, false, ret, err);
 		if (r == 0)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "profile '%s' assumes role '%s' from source_profile '%s', "
@@ -257,16 +258,16 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 		return r < 0 ? -1 : 0;
 	}
 	w->names[w->n++] = source_name;
-	r = assume_role_profile(aws, w, ret, err);
+	r = assume_role_profile(ctx, w, ret, err);
 	w->n--;
 	return r;
 }
 
-static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
+static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk *w,
 			       struct irsa_credentials **ret, struct irsa_error *err)
 {
 	const char *name = w->names[w->n - 1];
-	const struct irsa_profile *p = profile_named(aws, name);
+	const struct irsa_profile *p = profile_named(ctx, name);
 	_cleanup_(irsa_credentials_freep) struct irsa_credentials *src = NULL;
 
 	if (irsa_profile_get(p, "mfa_serial"))
@@ -277,31 +278,31 @@ static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
 	/* refuse what STS would refuse before any source is asked */
 	if (irsa_cred_assume_role_check(name, p, err) < 0)
 		return -1;
-	if (source_credentials(aws, w, &src, err) < 0)
+	if (source_credentials(ctx, w, &src, err) < 0)
 		return -1;
 	irsa_log_debug("credentials: profile '%s' assumes its role with credentials from %s",
 		       name, src->provider ? src->provider : "a source");
-	return irsa_cred_assume_role(aws, src, name, p, ret, err);
+	return irsa_cred_assume_role(ctx, src, name, p, ret, err);
 }
 
 /* --- the links as the default chain calls them --- */
 
-int irsa_cred_assume_role_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_assume_role_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			      struct irsa_error *err)
 {
-	const char *name = session_profile(aws);
-	const struct irsa_profile *p = profile_named(aws, name);
+	const char *name = session_profile(ctx);
+	const struct irsa_profile *p = profile_named(ctx, name);
 	struct walk w = { .names = { name }, .n = 1 };
 
 	if (!p || !is_assume_role(p))
 		return 0;
-	return assume_role_profile(aws, &w, ret, err) < 0 ? -1 : 1;
+	return assume_role_profile(ctx, &w, ret, err) < 0 ? -1 : 1;
 }
 
-int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err)
 {
 	/* an explicit --profile turns the environment off, as for the keys */
-	return irsa_cred_profile_links(aws, session_profile(aws), !irsa_aws_profile_explicit(aws),
+	return irsa_cred_profile_links(ctx, session_profile(ctx), !ctx->profile_explicit,
 				       ret, err);
 }

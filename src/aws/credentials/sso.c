@@ -24,7 +24,6 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
 #include "irsa/log.h"
@@ -94,10 +93,10 @@ static int check_session_agrees(const char *name, const struct irsa_profile *p,
 	return 0;
 }
 
-static int sso_config_resolve(struct irsa_aws *aws, const char *name, struct sso_config *c,
-			      struct irsa_error *err)
+static int sso_config_resolve(const struct irsa_cred_context *ctx, const char *name,
+			      struct sso_config *c, struct irsa_error *err)
 {
-	const struct irsa_config *config = irsa_aws_config(aws);
+	const struct irsa_config *config = ctx->config;
 	const struct irsa_profile *p = irsa_config_profile(config, name);
 	const struct irsa_profile *s = NULL;
 	struct irsa_buf missing = IRSA_BUF_INIT;
@@ -147,11 +146,11 @@ char *irsa_cred_sso_cache_name(const char *key)
 	return irsa_asprintf("%s.json", hex);
 }
 
-static char *cache_path(struct irsa_aws *aws, const struct sso_config *c)
+static char *cache_path(const struct irsa_cred_context *ctx, const struct sso_config *c)
 {
 	_cleanup_free_ char *file = irsa_cred_sso_cache_name(c->session ? c->session
 									 : c->start_url);
-	const char *home = irsa_aws_getenv(aws, "HOME");
+	const char *home = irsa_cred_getenv(ctx, "HOME");
 	_cleanup_free_ char *dir = home ? irsa_asprintf("%s/" SSO_CACHE_DIR, home)
 					: irsa_path_expand_home("~/" SSO_CACHE_DIR);
 
@@ -172,15 +171,15 @@ static int parse_cache_time(const char *s, time_t *ret)
 	return irsa_parse_iso8601(buf, ret);
 }
 
-static int token_load(struct irsa_aws *aws, const struct sso_config *c, struct sso_token *t,
-		      struct irsa_error *err)
+static int token_load(const struct irsa_cred_context *ctx, const struct sso_config *c,
+		      struct sso_token *t, struct irsa_error *err)
 {
 	struct irsa_buf b = IRSA_BUF_INIT;
 	json_error_t jerr;
 	const char *expires;
 	int r;
 
-	t->path = cache_path(aws, c);
+	t->path = cache_path(ctx, c);
 	if (!irsa_file_exists(t->path))
 		return login_error(c, "no SSO token is cached for it", err);
 	r = irsa_file_read(t->path, SSO_CACHE_FILE_MAX, "SSO token cache file", &b, err);
@@ -211,10 +210,11 @@ static void format_time(time_t t, char *buf, size_t len)
 
 /* --- the two HTTP calls --- */
 
-static int sso_endpoint(struct irsa_aws *aws, const char *service, const struct sso_config *c,
-			struct irsa_endpoint *ret, struct irsa_error *err)
+static int sso_endpoint(const struct irsa_cred_context *ctx, const char *service,
+			const struct sso_config *c, struct irsa_endpoint *ret,
+			struct irsa_error *err)
 {
-	if (irsa_aws_endpoint_in(aws, service, c->region, ret, err) < 0)
+	if (irsa_aws_client_endpoint_in(ctx->client, service, c->region, ret, err) < 0)
 		return irsa_error_prefix(err, "profile '%s' has sso_region '%s'", c->profile,
 					 c->region);
 	return 0;
@@ -241,7 +241,8 @@ static char *error_summary(const struct irsa_response *resp)
 
 /* The cached client registration and refresh token, or 0 when there is
  * none that can still be used. */
-static int refresh_grant(struct irsa_aws *aws, const struct sso_token *t, char **ret_body)
+static int refresh_grant(const struct irsa_cred_context *ctx, const struct sso_token *t,
+			 char **ret_body)
 {
 	const char *client_id = json_string_value(json_object_get(t->cache, "clientId"));
 	const char *client_secret = json_string_value(json_object_get(t->cache, "clientSecret"));
@@ -257,7 +258,7 @@ static int refresh_grant(struct irsa_aws *aws, const struct sso_token *t, char *
 			       "registration");
 		return 0;
 	}
-	if (registration_expires <= irsa_aws_now(aws)) {
+	if (registration_expires <= irsa_cred_now(ctx)) {
 		irsa_log_debug("credentials: the SSO client registration expired at %s",
 			       registration);
 		return 0;
@@ -272,7 +273,7 @@ static int refresh_grant(struct irsa_aws *aws, const struct sso_token *t, char *
 /* The cache entry botocore writes after a refresh: the registration kept,
  * a new refresh token only when one came back. NULL when the answer is
  * not a usable token. */
-static json_t *refreshed_entry(struct irsa_aws *aws, const struct sso_config *c,
+static json_t *refreshed_entry(const struct irsa_cred_context *ctx, const struct sso_config *c,
 			       const json_t *old, const json_t *answer, time_t *ret_expires)
 {
 	const char *access = json_string_value(json_object_get(answer, "accessToken"));
@@ -283,7 +284,7 @@ static json_t *refreshed_entry(struct irsa_aws *aws, const struct sso_config *c,
 
 	if (irsa_str_empty(access) || expires_in <= 0 || expires_in > SSO_TOKEN_LIFETIME_MAX)
 		return NULL;
-	*ret_expires = irsa_aws_now(aws) + (time_t)expires_in;
+	*ret_expires = irsa_cred_now(ctx) + (time_t)expires_in;
 	format_time(*ret_expires, when, sizeof(when));
 	fresh = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "startUrl", c->start_url,
 			  "region", c->region, "accessToken", access, "expiresAt", when,
@@ -297,8 +298,8 @@ static json_t *refreshed_entry(struct irsa_aws *aws, const struct sso_config *c,
 
 /* SSO OIDC CreateToken with the refresh token: 1 and t updated, 0 when the
  * cache cannot refresh, -1 on failure. */
-static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct sso_token *t,
-			struct irsa_error *err)
+static int create_token(const struct irsa_cred_context *ctx, const struct sso_config *c,
+			struct sso_token *t, struct irsa_error *err)
 {
 	struct irsa_header headers[] = { { (char *)"Content-Type", (char *)"application/json" } };
 	struct irsa_endpoint ep;
@@ -309,17 +310,17 @@ static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct
 	time_t expires = 0;
 	int r;
 
-	r = refresh_grant(aws, t, &body);
+	r = refresh_grant(ctx, t, &body);
 	if (r < 0)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the SSO token request");
-	if (r == 0 || sso_endpoint(aws, "sso-oidc", c, &ep, err) < 0) {
+	if (r == 0 || sso_endpoint(ctx, "sso-oidc", c, &ep, err) < 0) {
 		irsa_free_secret(body);
 		return r == 0 ? 0 : -1;
 	}
 	url = irsa_asprintf("%s/token", ep.url);
 	irsa_log_debug("credentials: profile '%s': refreshing the SSO token (SSO OIDC "
 		       "CreateToken)", c->profile);
-	r = irsa_cred_http(aws, &(struct irsa_cred_http_request){
+	r = irsa_cred_http(ctx, &(struct irsa_cred_http_request){
 				   .method = "POST", .url = url, .headers = headers,
 				   .n_headers = ARRAY_SIZE(headers), .body = body,
 				   .connect_timeout_ms = SSO_CONNECT_TIMEOUT_MS,
@@ -330,7 +331,7 @@ static int create_token(struct irsa_aws *aws, const struct sso_config *c, struct
 		return irsa_error_prefix(err, "SSO OIDC CreateToken");
 	answer = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
 	if (resp.status == 200)
-		fresh = refreshed_entry(aws, c, t->cache, answer, &expires);
+		fresh = refreshed_entry(ctx, c, t->cache, answer, &expires);
 	if (!fresh) {
 		_cleanup_free_ char *why = resp.status != 200 ? error_summary(&resp)
 							      : irsa_strdup("a malformed answer");
@@ -363,16 +364,16 @@ static int token_save(const struct sso_token *t, struct irsa_error *err)
 
 /* botocore: a token within 15 minutes of its expiry is refreshed when it
  * can be; a failed refresh leaves the cached token in use. */
-static int token_refresh(struct irsa_aws *aws, const struct sso_config *c, struct sso_token *t,
-			 struct irsa_error *err)
+static int token_refresh(const struct irsa_cred_context *ctx, const struct sso_config *c,
+			 struct sso_token *t, struct irsa_error *err)
 {
 	struct irsa_error refresh_err;
 	int r;
 
-	if (!c->session || t->expires - irsa_aws_now(aws) >= SSO_REFRESH_WINDOW)
+	if (!c->session || t->expires - irsa_cred_now(ctx) >= SSO_REFRESH_WINDOW)
 		return 0;
 	irsa_error_clear(&refresh_err);
-	r = create_token(aws, c, t, &refresh_err);
+	r = create_token(ctx, c, t, &refresh_err);
 	if (r < 0) {
 		irsa_log_debug("credentials: the SSO token refresh failed: %s", refresh_err.message);
 		return 0;
@@ -415,7 +416,7 @@ static int parse_role_credentials(const struct sso_config *c, const struct irsa_
 	return r;
 }
 
-static int get_role_credentials(struct irsa_aws *aws, const struct sso_config *c,
+static int get_role_credentials(const struct irsa_cred_context *ctx, const struct sso_config *c,
 				const char *access_token, struct irsa_credentials **ret,
 				struct irsa_error *err)
 {
@@ -429,13 +430,13 @@ static int get_role_credentials(struct irsa_aws *aws, const struct sso_config *c
 	struct irsa_response resp;
 	int r;
 
-	if (sso_endpoint(aws, "sso", c, &ep, err) < 0)
+	if (sso_endpoint(ctx, "sso", c, &ep, err) < 0)
 		return -1;
 	url = irsa_asprintf("%s/federation/credentials?role_name=%s&account_id=%s", ep.url, role,
 			    account);
 	irsa_log_debug("credentials: profile '%s': SSO GetRoleCredentials for role '%s' in "
 		       "account '%s'", c->profile, c->role_name, c->account_id);
-	r = irsa_cred_http(aws, &(struct irsa_cred_http_request){
+	r = irsa_cred_http(ctx, &(struct irsa_cred_http_request){
 				   .method = "GET", .url = url, .headers = headers,
 				   .n_headers = ARRAY_SIZE(headers),
 				   .connect_timeout_ms = SSO_CONNECT_TIMEOUT_MS,
@@ -461,23 +462,23 @@ static int get_role_credentials(struct irsa_aws *aws, const struct sso_config *c
 	return r;
 }
 
-int irsa_cred_sso_load(struct irsa_aws *aws, const char *name, struct irsa_credentials **ret,
-		       struct irsa_error *err)
+int irsa_cred_sso_load(const struct irsa_cred_context *ctx, const char *name,
+		       struct irsa_credentials **ret, struct irsa_error *err)
 {
 	struct sso_config c;
 	struct sso_token t = { 0 };
 	int r;
 
-	r = sso_config_resolve(aws, name, &c, err);
+	r = sso_config_resolve(ctx, name, &c, err);
 	if (r <= 0)
 		return r;
-	r = token_load(aws, &c, &t, err);
+	r = token_load(ctx, &c, &t, err);
 	if (r == 0)
-		r = token_refresh(aws, &c, &t, err);
-	if (r == 0 && t.expires <= irsa_aws_now(aws))
+		r = token_refresh(ctx, &c, &t, err);
+	if (r == 0 && t.expires <= irsa_cred_now(ctx))
 		r = login_error(&c, "its SSO token has expired", err);
 	if (r == 0)
-		r = get_role_credentials(aws, &c, t.access_token, ret, err);
+		r = get_role_credentials(ctx, &c, t.access_token, ret, err);
 	sso_token_release(&t);
 	return r < 0 ? -1 : 1;
 }

@@ -9,7 +9,6 @@
 
 #include <libxml/tree.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/log.h"
 #include "irsa/params.h"
@@ -35,8 +34,8 @@ static int read_token(const char *path, struct irsa_buf *token, struct irsa_erro
 	return 0;
 }
 
-int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *role_arn,
-			   const char *token_file, const char *session_name,
+int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
+			   const char *role_arn, const char *token_file, const char *session_name,
 			   struct irsa_credentials **ret, struct irsa_error *err)
 {
 	_cleanup_(params_release_secret) struct irsa_params params = IRSA_PARAMS_INIT;
@@ -55,7 +54,7 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 		return -1;
 	}
 	if (!session_name)
-		session_name = session = irsa_cred_session_name(aws);
+		session_name = session = irsa_cred_session_name(ctx);
 	irsa_params_add(&params, "RoleArn", role_arn);
 	irsa_params_add(&params, "RoleSessionName", session_name);
 	irsa_params_add(&params, "WebIdentityToken", irsa_buf_str(&token));
@@ -63,8 +62,8 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 	what = irsa_asprintf("web identity (%s) cannot assume role '%s'", who, role_arn);
 	irsa_log_debug("credentials: %s: sts:AssumeRoleWithWebIdentity '%s' as session '%s' "
 		       "with token file '%s'", who, role_arn, session_name, token_file);
-	if (irsa_aws_query_as(aws, NULL, "sts", IRSA_STS_VERSION, "AssumeRoleWithWebIdentity",
-			      &params, &doc, err) < 0)
+	if (irsa_aws_client_query(ctx->client, NULL, "sts", IRSA_STS_VERSION,
+				  "AssumeRoleWithWebIdentity", &params, &doc, err) < 0)
 		return irsa_error_prefix(err, "%s", what);
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
 }
