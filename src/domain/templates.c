@@ -118,11 +118,94 @@ static bool printable(const char *s)
 	return true;
 }
 
-/* NULL when value has the form of type, else what it should look like. */
-static const char *value_problem(const char *type, const char *v)
+/* s is an ARN of service whose resource starts with prefix. */
+static bool arn_of(const char *s, const char *service, const char *prefix)
+{
+	struct irsa_arn a = { 0 };
+	bool ok = irsa_arn_parse(s, "value", &a, NULL) == 0 && strcmp(a.service, service) == 0 &&
+		  irsa_str_has_prefix(a.resource, prefix) && a.resource[strlen(prefix)];
+
+	irsa_arn_release(&a);
+	return ok;
+}
+
+/* 1 to max characters, alphanumerics or extra; '*' allowed only as the
+ * last character when star. */
+static bool name_form(const char *v, size_t max, const char *extra, bool star)
 {
 	size_t len = strlen(v);
 
+	if (star && len > 0 && v[len - 1] == '*') {
+		_cleanup_free_ char *head = irsa_strndup(v, len - 1);
+
+		return len <= max && all_chars(head, extra, false);
+	}
+	return len >= 1 && len <= max && all_chars(v, extra, false);
+}
+
+/* A queue or topic name: letters, digits, '-' and '_', ".fifo" allowed. */
+static bool queue_name(const char *v, size_t max)
+{
+	size_t len = strlen(v);
+
+	if (len > max)
+		return false;
+	if (irsa_str_has_suffix(v, ".fifo"))
+		len -= strlen(".fifo");
+	if (len < 1)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			return false;
+	return true;
+}
+
+static bool kms_key_id(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (irsa_str_has_prefix(v, "mrk-"))
+		return len == 36 && strspn(v + 4, "0123456789abcdef") == 32;
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? v[i] != '-'
+							      : !isxdigit((unsigned char)v[i]))
+			return false;
+	return true;
+}
+
+static bool enum_value(const json_t *p, const char *v)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(p, "values"), i, x)
+		if (strcmp(json_string_value(x), v) == 0)
+			return true;
+	return false;
+}
+
+static char *enum_values(const json_t *p)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(p, "values"), i, x)
+		irsa_buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(x));
+	return irsa_buf_detach(&b);
+}
+
+/* NULL when value has the form of the parameter p's type, else what it
+ * should look like. */
+static const char *value_problem(const json_t *p, const char *v)
+{
+	const char *type = json_string_value(json_object_get(p, "type"));
+	size_t len = strlen(v);
+
+	if (!type)
+		type = "";
 	if (strcmp(type, "s3-bucket") == 0) {
 		if (len < 3 || len > 63 || !all_chars(v, ".-", true) ||
 		    !isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[len - 1]) ||
@@ -138,19 +221,15 @@ static const char *value_problem(const char *type, const char *v)
 			       ? NULL
 			       : "a table name: 3 to 255 of A-Z, a-z, 0-9, '_', '.' and '-'";
 	if (strcmp(type, "secret") == 0) {
-		if (irsa_str_has_prefix(v, "arn:")) {
-			struct irsa_arn a = { 0 };
-			bool ok = irsa_arn_parse(v, "secret", &a, NULL) == 0 &&
-				  strcmp(a.service, "secretsmanager") == 0 &&
-				  irsa_str_has_prefix(a.resource, "secret:");
-
-			irsa_arn_release(&a);
-			return ok ? NULL : "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:"
-					   "ACCOUNT:secret:NAME)";
-		}
-		return len >= 1 && len <= 512 && all_chars(v, "/_+=.@-", false)
+		if (irsa_str_has_prefix(v, "arn:"))
+			return arn_of(v, "secretsmanager", "secret:")
+				       ? NULL
+				       : "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:"
+					 "ACCOUNT:secret:NAME)";
+		return name_form(v, 512, "/_+=.@-", true)
 			       ? NULL
-			       : "a secret name (letters, digits and / _ + = . @ -) or ARN";
+			       : "a secret name (letters, digits and / _ + = . @ -, a final '*' "
+				 "for a prefix) or ARN";
 	}
 	if (strcmp(type, "hosted-zone") == 0) {
 		if (irsa_str_has_prefix(v, "/hostedzone/"))
@@ -169,6 +248,57 @@ static const char *value_problem(const char *type, const char *v)
 	if (strcmp(type, "arn") == 0)
 		return irsa_arn_parse(v, "value", NULL, NULL) == 0 ? NULL
 								   : "an ARN (arn:PARTITION:SERVICE:...)";
+	if (strcmp(type, "sqs-queue") == 0)
+		return arn_of(v, "sqs", "") || queue_name(v, 80)
+			       ? NULL
+			       : "a queue name (1 to 80 of letters, digits, '-' and '_', "
+				 "optionally '.fifo') or queue ARN";
+	if (strcmp(type, "sns-topic") == 0)
+		return arn_of(v, "sns", "") || queue_name(v, 256)
+			       ? NULL
+			       : "a topic name (1 to 256 of letters, digits, '-' and '_', "
+				 "optionally '.fifo') or topic ARN";
+	if (strcmp(type, "kms-key") == 0)
+		return arn_of(v, "kms", "key/") || kms_key_id(v)
+			       ? NULL
+			       : "a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...) "
+				 "or key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)";
+	if (strcmp(type, "ssm-parameter") == 0)
+		return arn_of(v, "ssm", "parameter/") ||
+				       name_form(*v == '/' ? v + 1 : v, 2048, "_.-/", true)
+			       ? NULL
+			       : "a parameter name or path ('/app/prod/db', a final '*' for a "
+				 "prefix) or parameter ARN";
+	if (strcmp(type, "ecr-repository") == 0)
+		return arn_of(v, "ecr", "repository/") ||
+				       (strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == NULL &&
+					name_form(v, 256, "._/-", true))
+			       ? NULL
+			       : "a repository name (a-z, 0-9, '.', '_', '/' and '-', a final '*' "
+				 "for a prefix) or repository ARN";
+	if (strcmp(type, "log-group") == 0)
+		return name_form(v, 512, "_-/.#", true)
+			       ? NULL
+			       : "a log group name (letters, digits and _ - / . #, a final '*' "
+				 "for a prefix)";
+	if (strcmp(type, "iam-role-arn") == 0)
+		return arn_of(v, "iam", "role/") ? NULL
+						 : "a role ARN (arn:aws:iam::ACCOUNT:role/NAME)";
+	if (strcmp(type, "iam-role-name") == 0)
+		return name_form(v, 64, "+=.@_-", false)
+			       ? NULL
+			       : "a role name: 1 to 64 of letters, digits and + = . @ _ -";
+	if (strcmp(type, "aps-workspace") == 0)
+		return strcmp(v, "*") == 0 ||
+				       (irsa_str_has_prefix(v, "ws-") && name_form(v, 64, "-", false))
+			       ? NULL
+			       : "a workspace id such as 'ws-12345678-abcd-...', or '*'";
+	if (strcmp(type, "appmesh-name") == 0)
+		return strcmp(v, "*") == 0 || name_form(v, 255, "_-", false)
+			       ? NULL
+			       : "a name: 1 to 255 of letters, digits, '-' and '_', or '*'";
+	if (strcmp(type, "enum") == 0)
+		return enum_value(p, v) ? NULL : "one of the values 'irsactl policy list' shows";
 	return len > 0 && printable(v) ? NULL : "printable ASCII";
 }
 
@@ -208,7 +338,6 @@ static int add_values(struct irsa_policy_ref *ref, const json_t *params, const c
 		      const char *values, struct irsa_error *err)
 {
 	const json_t *p = json_object_get(params, key);
-	const char *type = json_string_value(json_object_get(p, "type"));
 	bool list = json_is_true(json_object_get(p, "list"));
 	_cleanup_free_ char *copy = irsa_strdup(values);
 	char *save = NULL;
@@ -222,8 +351,15 @@ static int add_values(struct irsa_policy_ref *ref, const json_t *params, const c
 				      "parameter '%s' of template '%s' has an empty value", key,
 				      ref->name);
 	for (char *v = strtok_r(copy, ";", &save); v; v = strtok_r(NULL, ";", &save)) {
-		const char *why = value_problem(type ? type : "", v);
+		const char *why = value_problem(p, v);
 
+		if (why && json_object_get(p, "values")) {
+			_cleanup_free_ char *allowed = enum_values(p);
+
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "parameter '%s' of template '%s' has the value '%s'; "
+					      "expected one of: %s", key, ref->name, v, allowed);
+		}
 		if (why)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "parameter '%s' of template '%s' has the value '%s'; "
@@ -267,6 +403,30 @@ static int parse_params(struct irsa_policy_ref *ref, const json_t *params, const
 	return 0;
 }
 
+/* A template's "one_of": at least one of these parameters is needed. */
+static int check_one_of(const struct irsa_policy_ref *ref, const json_t *tpl,
+			struct irsa_error *err)
+{
+	const json_t *names = json_object_get(tpl, "one_of"), *n;
+	struct irsa_buf b = IRSA_BUF_INIT;
+	size_t i;
+
+	if (!names)
+		return 0;
+	json_array_foreach(names, i, n) {
+		if (count_key(ref, json_string_value(n)) > 0) {
+			irsa_buf_release(&b);
+			return 0;
+		}
+		irsa_buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(n));
+	}
+	irsa_error_set(err, IRSA_ERR_USAGE,
+		       "template '%s' needs at least one of the parameters %s: write %s:KEY=VALUE",
+		       ref->name, irsa_buf_str(&b), ref->name);
+	irsa_buf_release(&b);
+	return -1;
+}
+
 int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
 			  struct irsa_policy_ref *ret, struct irsa_error *err)
 {
@@ -299,6 +459,8 @@ int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
 			       from ? " or give --cluster" : "");
 		goto fail;
 	}
+	if (check_one_of(&ref, tpl, err) < 0)
+		goto fail;
 	*ret = ref;
 	return 0;
 fail:
@@ -333,9 +495,27 @@ static char *normalise(const char *type, const char *v, const struct irsa_templa
 			return irsa_asprintf("%s/", v);
 		return irsa_strdup(v);
 	}
-	if (strcmp(type, "secret") == 0 && !irsa_str_has_prefix(v, "arn:"))
-		return irsa_asprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", ctx->partition,
-				     ctx->region, ctx->account, v);
+	if (irsa_str_has_prefix(v, "arn:"))
+		return irsa_strdup(v);
+	/* a name in the session's region and account becomes an ARN; a name
+	 * ending in '*' is a prefix, matching the random suffix too */
+	if (strcmp(type, "secret") == 0)
+		return irsa_asprintf("arn:%s:secretsmanager:%s:%s:secret:%s%s", ctx->partition,
+				     ctx->region, ctx->account, v,
+				     irsa_str_has_suffix(v, "*") ? "" : "-??????");
+	if (strcmp(type, "sqs-queue") == 0 || strcmp(type, "sns-topic") == 0)
+		return irsa_asprintf("arn:%s:%s:%s:%s:%s", ctx->partition,
+				     strcmp(type, "sqs-queue") == 0 ? "sqs" : "sns", ctx->region,
+				     ctx->account, v);
+	if (strcmp(type, "kms-key") == 0)
+		return irsa_asprintf("arn:%s:kms:%s:%s:key/%s", ctx->partition, ctx->region,
+				     ctx->account, v);
+	if (strcmp(type, "ssm-parameter") == 0)
+		return irsa_asprintf("arn:%s:ssm:%s:%s:parameter/%s", ctx->partition, ctx->region,
+				     ctx->account, *v == '/' ? v + 1 : v);
+	if (strcmp(type, "ecr-repository") == 0)
+		return irsa_asprintf("arn:%s:ecr:%s:%s:repository/%s", ctx->partition, ctx->region,
+				     ctx->account, v);
 	if (strcmp(type, "hosted-zone") == 0 && irsa_str_has_prefix(v, "/hostedzone/"))
 		return irsa_strdup(v + strlen("/hostedzone/"));
 	return irsa_strdup(v);
@@ -441,6 +621,34 @@ static int expand_key(const char *key, const json_t *vars, const char *tname, ch
 	return 0;
 }
 
+/* An object's "$if": "PARAM" (the parameter was given), "!PARAM" (it was
+ * not) or "PARAM=V1|V2" (one of its values, given or default, is V1 or V2). */
+static bool condition_holds(const char *cond, const json_t *vars, const json_t *given)
+{
+	const char *eq = strchr(cond, '=');
+	_cleanup_free_ char *name = NULL;
+	const json_t *v;
+	size_t i;
+
+	if (cond[0] == '!')
+		return !json_object_get(given, cond + 1);
+	if (!eq)
+		return json_object_get(given, cond) != NULL;
+	name = irsa_strndup(cond, (size_t)(eq - cond));
+	json_array_foreach(json_object_get(vars, name), i, v) {
+		const char *value = json_string_value(v);
+
+		for (const char *p = eq + 1; *p;) {
+			size_t len = strcspn(p, "|");
+
+			if (strlen(value) == len && strncmp(p, value, len) == 0)
+				return true;
+			p += len + (p[len] == '|');
+		}
+	}
+	return false;
+}
+
 /* The expansion of v (new reference), or NULL with *ret_drop set when an
  * object's "$if" parameter has no value. A string expands to an array
  * (one element per value); the caller splices or unwraps it. */
@@ -463,7 +671,7 @@ static int expand(const json_t *v, const json_t *vars, const json_t *given, cons
 		json_t *out, *item;
 		const char *key;
 
-		if (cond && !json_object_get(given, cond))
+		if (cond && !condition_holds(cond, vars, given))
 			return 0;
 		out = json_object();
 		json_object_foreach((json_t *)v, key, item) {
@@ -565,9 +773,14 @@ int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *er
 		json_object_set(d, "default", json_object_get(p, "default") ? json_object_get(p, "default")
 								       : json_null());
 		json_object_set(d, "description", json_object_get(p, "description"));
+		if (json_object_get(p, "values"))
+			json_object_set(d, "values", json_object_get(p, "values"));
 		json_array_append_new(params, d);
 	}
-	*ret = json_pack("{s:s, s:O, s:o}", "name", name, "description",
+	*ret = json_pack("{s:s, s:O, s:O, s:o}", "name", name, "group",
+			 json_object_get(tpl, "group"), "description",
 			 json_object_get(tpl, "description"), "params", params);
+	json_object_set(*ret, "source", json_object_get(tpl, "source") ? json_object_get(tpl, "source")
+									: json_null());
 	return 0;
 }
