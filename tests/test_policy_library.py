@@ -169,5 +169,87 @@ class DifferenceTest(unittest.TestCase):
         self.assertEqual(differences(up, up), {})
 
 
+class PolicyListTest(clitest.CliTestCase):
+    def test_grouped_json(self):
+        r = self.run_cli("policy", "list", "--output", "json")
+        self.assertOk(r)
+        doc = r.json()
+        groups = {g["group"]: g for g in doc["groups"]}
+        self.assertEqual([g["group"] for g in doc["groups"]], ["addon", "workload"])
+        self.assertEqual(groups["addon"]["title"], "Add-ons")
+        for t in doc["templates"]:
+            self.assertIn(t["name"], groups[t["group"]]["templates"])
+        listed = groups["addon"]["templates"] + groups["workload"]["templates"]
+        self.assertEqual(sorted(listed), sorted(t["name"] for t in doc["templates"]))
+        for name in ("karpenter", "vpc-cni", "velero", "appmesh", "image-builder"):
+            self.assertIn(name, groups["addon"]["templates"])
+        for name in ("sqs-consume", "sns-publish", "kms-decrypt", "ecr-pull", "assume-role"):
+            self.assertIn(name, groups["workload"]["templates"])
+        vpc = next(t for t in doc["templates"] if t["name"] == "vpc-cni")
+        self.assertEqual(vpc["params"][0]["values"], ["ipv4", "ipv6"])
+        self.assertTrue(vpc["source"]["url"].startswith("https://github.com/aws/amazon-vpc-cni-k8s"))
+
+    def test_grouped_text_and_yaml(self):
+        r = self.run_cli("policy", "list")
+        self.assertOk(r)
+        lines = r.out.splitlines()
+        addons, workloads = lines.index("Add-ons:"), lines.index("Workloads:")
+        self.assertLess(addons, workloads)
+        names = lambda part: [l.split()[0] for l in part if l.startswith("  ") and not l.startswith("   ")]
+        self.assertIn("karpenter", names(lines[addons:workloads]))
+        self.assertNotIn("s3-read", names(lines[addons:workloads]))
+        self.assertIn("s3-read", names(lines[workloads:]))
+        self.assertIn("    upstream: https://github.com/aws/karpenter-provider-aws/", r.out)
+        self.assertIn("one of ipv4, ipv6", r.out)
+        r = self.run_cli("policy", "list", "--output", "yaml")
+        self.assertOk(r)
+        self.assertIn("\ngroups:\n- group: addon\n  title: Add-ons\n", r.out)
+
+
+class CompletionTest(clitest.CliTestCase):
+    def complete(self, *words):
+        r = self.run_cli("__complete", *words)
+        self.assertOk(r)
+        return r.out.split()
+
+    def test_policy_values(self):
+        names = self.complete("create-role", "--policy", "")
+        self.assertIn("karpenter", names)
+        self.assertIn("s3-read", names)
+        self.assertEqual(self.complete("create-role", "-p", "s3-read:"),
+                         ["s3-read:bucket=", "s3-read:prefix="])
+        self.assertEqual(self.complete("create-role", "--policy", "s3-read:bucket=b1,p"),
+                         ["s3-read:bucket=b1,bucket=", "s3-read:bucket=b1,prefix="])
+        self.assertEqual(self.complete("create-role", "--policy", "vpc-cni:ip-family="),
+                         ["vpc-cni:ip-family=ipv4", "vpc-cni:ip-family=ipv6"])
+        self.assertEqual(self.complete("create-role", "--policy", "nope:"), [])
+        self.assertIn("vpc-cni", self.complete("policy", "show", "v"))
+        self.assertEqual(self.complete("policy", "show", "karpenter:"),
+                         ["karpenter:cluster=", "karpenter:node-role=", "karpenter:queue="])
+
+    def test_bash_script(self):
+        """The bash script keeps 'NAME:' in the word and gives bash only the
+        part after the last ':' or '=' (COMP_WORDBREAKS)."""
+        script = os.path.join(HERE, "..", "completions", "bash", "irsactl")
+        prog = ('source "$1"; COMP_LINE="$2"; COMP_POINT=${#COMP_LINE}; '
+                'read -r -a COMP_WORDS <<< "$2"; COMP_CWORD=$((${#COMP_WORDS[@]}-1)); '
+                '_irsactl; printf "%s\\n" "${COMPREPLY[@]}"')
+        env = self.env(PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":" +
+                       os.environ.get("PATH", "/usr/bin:/bin"))
+
+        def bash(line):
+            import subprocess
+            p = subprocess.run(["bash", "-c", prog, "bash", script, line], env=env,
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return p.stdout.split()
+
+        self.assertEqual(bash("irsactl create-role --policy s3-read:b"), ["bucket="])
+        self.assertEqual(bash("irsactl create-role --policy s3-read:bucket=x,pr"), ["x,prefix="])
+        self.assertEqual(bash("irsactl policy show vpc-cni:ip-family=ipv6"), ["ipv6"])
+        self.assertEqual(bash("irsactl create-role --policy kms-de"), ["kms-decrypt"])
+        self.assertIn("create-role", bash("irsactl cre"))
+
+
 if __name__ == "__main__":
     clitest.main()
