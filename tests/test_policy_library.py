@@ -251,5 +251,52 @@ class CompletionTest(clitest.CliTestCase):
         self.assertIn("create-role", bash("irsactl cre"))
 
 
+class EmbedCheckTest(unittest.TestCase):
+    """scripts/embed.py refuses a broken template, so it cannot reach the binary."""
+
+    GOOD = {"description": "d", "group": "workload",
+            "params": {"queues": {"type": "sqs-queue", "list": True}},
+            "policy": {"Version": "2012-10-17", "Statement": [
+                {"$if": "queues", "Effect": "Allow", "Action": "sqs:SendMessage",
+                 "Resource": ["${queues}", "arn:${partition}:sqs:${region}:${account}:x"]}]}}
+
+    def embed(self, doc):
+        import subprocess
+        import sys
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "t.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            return subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "embed.py"),
+                                   os.path.join(tmp, "out.c"), path],
+                                  capture_output=True, text=True)
+
+    def broken(self, change):
+        doc = json.loads(json.dumps(self.GOOD))
+        change(doc)
+        return self.embed(doc)
+
+    def test_good(self):
+        self.assertEqual(self.embed(self.GOOD).returncode, 0)
+
+    def test_broken(self):
+        cases = {
+            "\"group\"": lambda d: d.update(group="other"),
+            "\"source\"": lambda d: d.update(group="addon"),
+            "unknown type 'queue'": lambda d: d["params"]["queues"].update(type="queue"),
+            "no \"values\"": lambda d: d["params"]["queues"].update(type="enum"),
+            "unknown variable '${queue}'": lambda d: d["policy"]["Statement"][0].update(
+                Resource="${queue}"),
+            "names the unknown parameter 'topics'": lambda d: d["policy"]["Statement"][0].update(
+                {"$if": "topics=a|b"}),
+            "\"one_of\" names": lambda d: d.update(one_of=["topics"]),
+        }
+        for message, change in cases.items():
+            r = self.broken(change)
+            self.assertNotEqual(r.returncode, 0, message)
+            self.assertIn(message, r.stderr)
+
+
 if __name__ == "__main__":
     clitest.main()

@@ -186,6 +186,77 @@ static bool enum_value(const json_t *p, const char *v)
 	return false;
 }
 
+static bool sqs_queue_name(const char *v)
+{
+	return queue_name(v, 80);
+}
+
+static bool sns_topic_name(const char *v)
+{
+	return queue_name(v, 256);
+}
+
+static bool ssm_parameter_name(const char *v)
+{
+	return name_form(*v == '/' ? v + 1 : v, 2048, "_.-/", true);
+}
+
+static bool ecr_repository_name(const char *v)
+{
+	return !strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && name_form(v, 256, "._/-", true);
+}
+
+static bool log_group_name(const char *v)
+{
+	return name_form(v, 512, "_-/.#", true);
+}
+
+static bool iam_role_name(const char *v)
+{
+	return name_form(v, 64, "+=.@_-", false);
+}
+
+static bool aps_workspace_id(const char *v)
+{
+	return strcmp(v, "*") == 0 || (irsa_str_has_prefix(v, "ws-") && name_form(v, 64, "-", false));
+}
+
+static bool appmesh_name(const char *v)
+{
+	return strcmp(v, "*") == 0 || name_form(v, 255, "_-", false);
+}
+
+/* Parameter types naming an AWS resource: an ARN of service whose resource
+ * starts with arn_prefix (when service is set), or a name name_ok accepts
+ * (when set); hint says what is expected. */
+static const struct resource_form {
+	const char *type, *service, *arn_prefix;
+	bool (*name_ok)(const char *v);
+	const char *hint;
+} resource_forms[] = {
+	{ "sqs-queue", "sqs", "", sqs_queue_name,
+	  "a queue name (1 to 80 of letters, digits, '-' and '_', optionally '.fifo') or queue ARN" },
+	{ "sns-topic", "sns", "", sns_topic_name,
+	  "a topic name (1 to 256 of letters, digits, '-' and '_', optionally '.fifo') or topic ARN" },
+	{ "kms-key", "kms", "key/", kms_key_id,
+	  "a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...) or key ARN "
+	  "(arn:aws:kms:REGION:ACCOUNT:key/ID)" },
+	{ "ssm-parameter", "ssm", "parameter/", ssm_parameter_name,
+	  "a parameter name or path ('/app/prod/db', a final '*' for a prefix) or parameter ARN" },
+	{ "ecr-repository", "ecr", "repository/", ecr_repository_name,
+	  "a repository name (a-z, 0-9, '.', '_', '/' and '-', a final '*' for a prefix) or "
+	  "repository ARN" },
+	{ "log-group", NULL, NULL, log_group_name,
+	  "a log group name (letters, digits and _ - / . #, a final '*' for a prefix)" },
+	{ "iam-role-arn", "iam", "role/", NULL, "a role ARN (arn:aws:iam::ACCOUNT:role/NAME)" },
+	{ "iam-role-name", NULL, NULL, iam_role_name,
+	  "a role name: 1 to 64 of letters, digits and + = . @ _ -" },
+	{ "aps-workspace", NULL, NULL, aps_workspace_id,
+	  "a workspace id such as 'ws-12345678-abcd-...', or '*'" },
+	{ "appmesh-name", NULL, NULL, appmesh_name,
+	  "a name: 1 to 255 of letters, digits, '-' and '_', or '*'" },
+};
+
 static char *enum_values(const json_t *p)
 {
 	struct irsa_buf b = IRSA_BUF_INIT;
@@ -248,55 +319,15 @@ static const char *value_problem(const json_t *p, const char *v)
 	if (strcmp(type, "arn") == 0)
 		return irsa_arn_parse(v, "value", NULL, NULL) == 0 ? NULL
 								   : "an ARN (arn:PARTITION:SERVICE:...)";
-	if (strcmp(type, "sqs-queue") == 0)
-		return arn_of(v, "sqs", "") || queue_name(v, 80)
-			       ? NULL
-			       : "a queue name (1 to 80 of letters, digits, '-' and '_', "
-				 "optionally '.fifo') or queue ARN";
-	if (strcmp(type, "sns-topic") == 0)
-		return arn_of(v, "sns", "") || queue_name(v, 256)
-			       ? NULL
-			       : "a topic name (1 to 256 of letters, digits, '-' and '_', "
-				 "optionally '.fifo') or topic ARN";
-	if (strcmp(type, "kms-key") == 0)
-		return arn_of(v, "kms", "key/") || kms_key_id(v)
-			       ? NULL
-			       : "a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...) "
-				 "or key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)";
-	if (strcmp(type, "ssm-parameter") == 0)
-		return arn_of(v, "ssm", "parameter/") ||
-				       name_form(*v == '/' ? v + 1 : v, 2048, "_.-/", true)
-			       ? NULL
-			       : "a parameter name or path ('/app/prod/db', a final '*' for a "
-				 "prefix) or parameter ARN";
-	if (strcmp(type, "ecr-repository") == 0)
-		return arn_of(v, "ecr", "repository/") ||
-				       (strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == NULL &&
-					name_form(v, 256, "._/-", true))
-			       ? NULL
-			       : "a repository name (a-z, 0-9, '.', '_', '/' and '-', a final '*' "
-				 "for a prefix) or repository ARN";
-	if (strcmp(type, "log-group") == 0)
-		return name_form(v, 512, "_-/.#", true)
-			       ? NULL
-			       : "a log group name (letters, digits and _ - / . #, a final '*' "
-				 "for a prefix)";
-	if (strcmp(type, "iam-role-arn") == 0)
-		return arn_of(v, "iam", "role/") ? NULL
-						 : "a role ARN (arn:aws:iam::ACCOUNT:role/NAME)";
-	if (strcmp(type, "iam-role-name") == 0)
-		return name_form(v, 64, "+=.@_-", false)
-			       ? NULL
-			       : "a role name: 1 to 64 of letters, digits and + = . @ _ -";
-	if (strcmp(type, "aps-workspace") == 0)
-		return strcmp(v, "*") == 0 ||
-				       (irsa_str_has_prefix(v, "ws-") && name_form(v, 64, "-", false))
-			       ? NULL
-			       : "a workspace id such as 'ws-12345678-abcd-...', or '*'";
-	if (strcmp(type, "appmesh-name") == 0)
-		return strcmp(v, "*") == 0 || name_form(v, 255, "_-", false)
-			       ? NULL
-			       : "a name: 1 to 255 of letters, digits, '-' and '_', or '*'";
+	for (size_t i = 0; i < ARRAY_SIZE(resource_forms); i++) {
+		const struct resource_form *f = &resource_forms[i];
+
+		if (strcmp(type, f->type) != 0)
+			continue;
+		if (f->service && arn_of(v, f->service, f->arn_prefix))
+			return NULL;
+		return f->name_ok && f->name_ok(v) ? NULL : f->hint;
+	}
 	if (strcmp(type, "enum") == 0)
 		return enum_value(p, v) ? NULL : "one of the values 'irsactl policy list' shows";
 	return len > 0 && printable(v) ? NULL : "printable ASCII";
