@@ -22,12 +22,12 @@ import os
 import unittest
 
 import clitest
+from test_create_role import ACCOUNT, RoleTestCase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data", "upstream-policies")
 TEMPLATES = os.path.join(HERE, "..", "src", "domain", "templates")
 REGION = "us-east-1"
-ACCOUNT = "111122223333"
 KINDS = ("narrowed", "dropped", "added", "widened")
 
 
@@ -296,6 +296,62 @@ class EmbedCheckTest(unittest.TestCase):
             r = self.broken(change)
             self.assertNotEqual(r.returncode, 0, message)
             self.assertIn(message, r.stderr)
+
+
+class LibraryOnRoleTest(RoleTestCase):
+    """New templates on a role through the AWS emulator: plan, create,
+    unchanged second run, bad input refused before any request."""
+
+    SPECS = ["karpenter", "vpc-cni:ip-family=ipv6", "sqs-consume:queues=jobs;jobs-dlq",
+             "sns-publish:topics=events", "kms-decrypt:keys=1234abcd-12ab-34cd-56ef-1234567890ab",
+             "assume-role:roles=arn:aws:iam::444455556666:role/target"]
+    NAMES = ["irsactl-karpenter", "irsactl-vpc-cni", "irsactl-sqs-consume", "irsactl-sns-publish",
+             "irsactl-kms-decrypt", "irsactl-assume-role"]
+
+    def create(self, *extra, specs=None):
+        args = ["create-role", "--cluster", "demo", "--namespace", "kube-system",
+                "--service-account", "karpenter", "--role-name", "library-test"]
+        for spec in specs or self.SPECS:
+            args += ["--policy", spec]
+        return self.aws(*args, *extra)
+
+    def test_plan_create_unchanged(self):
+        r = self.create("--dry-run", "--output", "json")
+        self.assertOk(r)
+        planned = [a["target"] for a in r.json()["actions"] if a["verb"] == "put-role-policy"]
+        self.assertEqual(planned, self.NAMES)
+        self.assertEqual(self.mutating(), [])
+        r = self.create()
+        self.assertOk(r)
+        inline = self.role("library-test")["inline_policies"]
+        self.assertEqual(sorted(inline), sorted(self.NAMES))
+        shown = self.aws("policy", "show", "karpenter", "--cluster", "demo", "--account-id",
+                         ACCOUNT, "--output", "json")
+        self.assertOk(shown)
+        self.assertEqual(inline["irsactl-karpenter"], shown.json())
+        self.assertEqual(inline["irsactl-sqs-consume"]["Statement"][0]["Resource"],
+                         [f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs",
+                          f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs-dlq"])
+        self.emu.clear_log()
+        r = self.create()
+        self.assertOk(r)
+        self.assertIn("unchanged", r.out)
+        self.assertEqual(self.mutating(), [])
+
+    def test_bad_input_sends_nothing(self):
+        cases = [
+            (["sqs-consume"], "template 'sqs-consume' needs the parameter 'queues'"),
+            (["external-secrets"], "needs at least one of the parameters secrets, parameters"),
+            (["vpc-cni:ip-family=ipv5"], "expected one of: ipv4, ipv6"),
+            (["kms-decrypt:keys=alias/app"], "a KMS key id"),
+            (["karpentr"], "did you mean 'karpenter'?"),
+        ]
+        for specs, message in cases:
+            with self.subTest(specs):
+                self.emu.clear_log()
+                r = self.create(specs=specs)
+                self.assertFails(r, 2, message)
+                self.assertEqual(self.emu.log(), [])
 
 
 if __name__ == "__main__":
