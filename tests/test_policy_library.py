@@ -354,5 +354,31 @@ class LibraryOnRoleTest(RoleTestCase):
                 self.assertEqual(self.emu.log(), [])
 
 
+class ClusterAddonsExampleTest(RoleTestCase):
+    """examples/cluster-addons.sh runs as written, twice; the second run
+    changes nothing."""
+
+    def test_example(self):
+        import subprocess
+        script = os.path.join(HERE, "..", "examples", "cluster-addons.sh")
+        env = self.emu.env(region="us-east-1")
+        env.pop("AWS_CONFIG_FILE")
+        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env = self.env(**env)
+        env.update(CLUSTER="demo", ZONE="Z1EXAMPLE",
+                   PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":/usr/bin:/bin")
+        for run in ("first", "second"):
+            self.emu.clear_log()
+            r = subprocess.run(["sh", script], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, "%s run:\n%s%s" % (run, r.stdout, r.stderr))
+        self.assertEqual(self.mutating(), [])
+        roles = self.roles()
+        self.assertEqual(sorted(roles["irsa-demo-kube-system-karpenter"]["inline_policies"]),
+                         ["irsactl-karpenter"])
+        dns = roles["irsa-demo-kube-system-external-dns"]["inline_policies"]["irsactl-external-dns"]
+        self.assertIn("arn:aws:route53:::hostedzone/Z1EXAMPLE", json.dumps(dns))
+        self.assertEqual(len(roles), 7)
+
+
 if __name__ == "__main__":
     clitest.main()
