@@ -12,7 +12,7 @@
 
 static const struct cli_option policy_options[] = {
 	{ "account-id", 0, "ID", "account in rendered ARNs (default: '*')", 0, NULL },
-	{ "cluster", 'c', "NAME", "cluster name for templates that take one (cluster-autoscaler)", 0, NULL },
+	{ "cluster", 'c', "NAME", "cluster name for templates that take one (cluster-autoscaler, karpenter)", 0, NULL },
 	{ NULL },
 };
 
@@ -218,7 +218,8 @@ const struct cli_command cli_cmd_policy = {
 	.summary = "List the built-in permission templates or show one rendered",
 	.usage = "list | show TEMPLATE[:KEY=VALUE,...] [--account-id ID] [--cluster NAME]",
 	.description =
-		"'policy list' prints every template with its parameters. 'policy show'\n"
+		"'policy list' prints every template, add-ons then workloads, with its\n"
+		"parameters and an add-on's upstream policy. 'policy show'\n"
 		"renders one as create-role --policy would (partition and region from\n"
 		"--region, account from --account-id or '*'). Offline: no request is sent.\n"
 		"Syntax: TEMPLATE:KEY=VALUE,KEY=VALUE; a list parameter takes V1;V2 or the\n"
@@ -230,6 +231,7 @@ const struct cli_command cli_cmd_policy = {
 	.examples =
 		"  irsactl policy list\n"
 		"  irsactl policy show s3-read:bucket=my-bucket,prefix=reports/\n"
-		"  irsactl policy show dynamodb-read:tables=orders;users --account-id 111122223333",
+		"  irsactl policy show dynamodb-read:tables=orders;users --account-id 111122223333\n"
+		"  irsactl policy show karpenter --cluster prod",
 	.complete_args = complete_args,
 };
