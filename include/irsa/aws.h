@@ -61,6 +61,11 @@ int irsa_aws_credentials(struct irsa_aws *aws, const struct irsa_credentials **r
 int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		  const char *path, const json_t *body, json_t **ret, struct irsa_error *err);
 
+/* How many requests a batch of calls (apply, the reads of one role) may
+ * have in flight at once; default 8, at least 1. */
+void irsa_aws_set_concurrency(struct irsa_aws *aws, size_t n);
+size_t irsa_aws_concurrency(const struct irsa_aws *aws);
+
 /* The number of HTTP attempts made by this session so far (all calls),
  * for tests and --debug summaries. */
 unsigned irsa_aws_attempts(const struct irsa_aws *aws);
