@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "http-fake.h"
 #include "irsa/aws.h"
+#include "irsa/iam.h"
 #include "irsa/strutil.h"
 #include "src/aws/query.h"
 
@@ -334,6 +335,192 @@ TEST(credentials_failure_fails_every_call)
 	irsa_aws_free(aws);
 }
 
+/* --- many roles: the bulk read and the per-role fallback --- */
+
+/* An IAM with roles app1 (one attached, one inline policy) and app2
+ * (nothing attached); GetAccountAuthorizationDetails allowed or not. */
+struct iam_fake {
+	bool bulk_denied;
+	size_t gaad, get_role, list_attached, list_inline, get_inline, other;
+};
+
+#define ROLE_XML(name) \
+	"<RoleName>" name "</RoleName><Arn>arn:aws:iam::123456789012:role/" name "</Arn>" \
+	"<Path>/</Path><RoleId>ID" name "</RoleId>" \
+	"<AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</AssumeRolePolicyDocument>"
+
+static bool body_has(const struct irsa_request *req, const char *s)
+{
+	return strstr(irsa_buf_str(&req->body), s) != NULL;
+}
+
+/* The body's RoleName is exactly name. */
+static bool names_role(const struct irsa_request *req, const char *name)
+{
+	const char *p = strstr(irsa_buf_str(&req->body), "RoleName=");
+	size_t n = strlen(name);
+
+	return p && strncmp(p + 9, name, n) == 0 && (p[9 + n] == '&' || p[9 + n] == '\0');
+}
+
+static int iam_send(void *userdata, const struct irsa_request *req,
+		    const struct irsa_http_options *opts, struct irsa_response *ret,
+		    struct irsa_error *err)
+{
+	struct iam_fake *f = userdata;
+	bool app1 = names_role(req, "app1");
+	bool app2 = names_role(req, "app2");
+
+	(void)opts;
+	(void)err;
+	ret->status = 200;
+	if (body_has(req, "Action=GetAccountAuthorizationDetails")) {
+		f->gaad++;
+		if (f->bulk_denied) {
+			ret->status = 403;
+			irsa_buf_puts(&ret->body, XML_ERROR("AccessDenied", "not authorized"));
+			return 0;
+		}
+		irsa_buf_puts(&ret->body,
+			      "<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult>"
+			      "<RoleDetailList><member>" ROLE_XML("app1")
+			      "<AttachedManagedPolicies><member><PolicyName>P</PolicyName>"
+			      "<PolicyArn>arn:aws:iam::aws:policy/P</PolicyArn></member></AttachedManagedPolicies>"
+			      "<RolePolicyList><member><PolicyName>inl</PolicyName>"
+			      "<PolicyDocument>%7B%22a%22%3A1%7D</PolicyDocument></member></RolePolicyList>"
+			      "<PermissionsBoundary><PermissionsBoundaryArn>arn:aws:iam::aws:policy/B"
+			      "</PermissionsBoundaryArn></PermissionsBoundary>"
+			      "</member><member>" ROLE_XML("app2") "</member><member>" ROLE_XML("other")
+			      "</member></RoleDetailList><IsTruncated>false</IsTruncated>"
+			      "</GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>");
+		return 0;
+	}
+	if (body_has(req, "Action=GetRole&")) {
+		f->get_role++;
+		if (!app1 && !app2) {
+			ret->status = 404;
+			irsa_buf_puts(&ret->body, XML_ERROR("NoSuchEntity", "no such role"));
+		} else {
+			irsa_buf_printf(&ret->body, "<GetRoleResponse><GetRoleResult><Role>%s"
+					"<Description>d</Description><MaxSessionDuration>7200"
+					"</MaxSessionDuration></Role></GetRoleResult></GetRoleResponse>",
+					app1 ? ROLE_XML("app1") : ROLE_XML("app2"));
+		}
+		return 0;
+	}
+	if (body_has(req, "Action=ListAttachedRolePolicies")) {
+		f->list_attached++;
+		irsa_buf_printf(&ret->body, "<ListAttachedRolePoliciesResponse>"
+				"<ListAttachedRolePoliciesResult><AttachedPolicies>%s</AttachedPolicies>"
+				"<IsTruncated>false</IsTruncated></ListAttachedRolePoliciesResult>"
+				"</ListAttachedRolePoliciesResponse>",
+				app1 ? "<member><PolicyName>P</PolicyName><PolicyArn>"
+				       "arn:aws:iam::aws:policy/P</PolicyArn></member>" : "");
+		return 0;
+	}
+	if (body_has(req, "Action=ListRolePolicies")) {
+		f->list_inline++;
+		irsa_buf_printf(&ret->body, "<ListRolePoliciesResponse><ListRolePoliciesResult>"
+				"<PolicyNames>%s</PolicyNames><IsTruncated>false</IsTruncated>"
+				"</ListRolePoliciesResult></ListRolePoliciesResponse>",
+				app1 ? "<member>inl</member>" : "");
+		return 0;
+	}
+	if (body_has(req, "Action=GetRolePolicy")) {
+		f->get_inline++;
+		irsa_buf_puts(&ret->body, "<GetRolePolicyResponse><GetRolePolicyResult>"
+			      "<PolicyName>inl</PolicyName><PolicyDocument>%7B%22a%22%3A1%7D"
+			      "</PolicyDocument></GetRolePolicyResult></GetRolePolicyResponse>");
+		return 0;
+	}
+	f->other++;
+	ret->status = 400;
+	irsa_buf_puts(&ret->body, XML_ERROR("InvalidAction", "unexpected"));
+	return 0;
+}
+
+static void iam_sleep(void *userdata, long ms)
+{
+	(void)userdata;
+	(void)ms;
+}
+
+static const char *const ten_roles[] = { "app1", "app2", "app3", "app4", "app5",
+					 "app6", "app7", "app8", "app9", "app10" };
+
+static void check_app1(const struct irsa_role_details *d)
+{
+	CHECK(d->found);
+	CHECK_STR(d->role.name, "app1");
+	CHECK_STR(d->role.trust_policy, "{\"Version\":\"2012-10-17\"}");
+	CHECK_INT(d->n_attached, 1);
+	if (d->n_attached == 1)
+		CHECK_STR(d->attached[0].arn, "arn:aws:iam::aws:policy/P");
+	CHECK_INT(d->n_inline, 1);
+	if (d->n_inline == 1) {
+		CHECK_STR(d->inline_policies[0].name, "inl");
+		CHECK_STR(d->inline_policies[0].document, "{\"a\":1}");
+	}
+}
+
+static void read_ten(bool denied, size_t n)
+{
+	struct irsa_aws *aws = session();
+	struct iam_fake f = { .bulk_denied = denied };
+	struct irsa_http_transport t = { iam_send, iam_sleep, &f };
+	struct irsa_role_details d[10];
+	struct irsa_error err = { 0 };
+	bool bulk = true;
+
+	irsa_http_set_transport(irsa_aws_http(aws), &t);
+	CHECK_INT(irsa_iam_read_roles(aws, ten_roles, n, d, &bulk, &err), 0);
+	check_app1(&d[0]);
+	CHECK(d[1].found);
+	CHECK_INT(d[1].n_attached, 0);
+	CHECK_INT(d[1].n_inline, 0);
+	for (size_t i = 2; i < n; i++) {
+		CHECK(!d[i].found);
+		CHECK_INT(d[i].err.kind, 0);
+	}
+	CHECK_INT(f.other, 0);
+	if (n >= IRSA_IAM_BULK_MIN && !denied) {
+		CHECK(bulk);
+		CHECK_INT(f.gaad, 1);
+		CHECK_INT(f.get_role, 0);
+		CHECK_STR(d[0].role.permissions_boundary, "arn:aws:iam::aws:policy/B");
+		CHECK(!d[0].role_fields);
+	} else {
+		CHECK(!bulk);
+		CHECK_INT(f.gaad, n >= IRSA_IAM_BULK_MIN ? 1 : 0);
+		/* One GetRole each; lists only for the two that exist. */
+		CHECK_INT(f.get_role, n);
+		CHECK_INT(f.list_attached, 2);
+		CHECK_INT(f.list_inline, 2);
+		CHECK_INT(f.get_inline, 1);
+		CHECK(d[0].role_fields);
+		CHECK_STR(d[0].role.description, "d");
+		CHECK_INT(d[0].role.max_session_duration, 7200);
+	}
+	for (size_t i = 0; i < n; i++)
+		irsa_role_details_release(&d[i]);
+	irsa_aws_free(aws);
+}
+
+TEST(many_roles_one_bulk_read)
+{
+	read_ten(false, 10);
+}
+
+TEST(bulk_read_denied_falls_back_to_per_role_rounds)
+{
+	read_ten(true, 10);
+}
+
+TEST(few_roles_are_read_role_by_role)
+{
+	read_ten(false, 3);
+}
+
 /* --- libcurl's multi interface against a loopback server --- */
 
 struct loop_server {
@@ -508,6 +695,9 @@ int main(void)
 	RUN(an_exhausted_quota_fails_calls_instead_of_retrying);
 	RUN(throttled_calls_wait_and_succeed);
 	RUN(credentials_failure_fails_every_call);
+	RUN(many_roles_one_bulk_read);
+	RUN(bulk_read_denied_falls_back_to_per_role_rounds);
+	RUN(few_roles_are_read_role_by_role);
 	RUN(multi_interface_bounds_and_reuses_connections);
 	return tap_done();
 }
