@@ -24,6 +24,7 @@
 #define NOW 1700000000
 
 static char endpoint_url[64];
+static const char *retry_base = "1000";
 
 static const char *fake_getenv(const char *name)
 {
@@ -36,7 +37,7 @@ static const char *fake_getenv(const char *name)
 	if (strcmp(name, "AWS_ENDPOINT_URL") == 0 && endpoint_url[0])
 		return endpoint_url;
 	if (strcmp(name, "IRSACTL_RETRY_BASE_DELAY_MS") == 0)
-		return "1000";
+		return retry_base;
 	return NULL;
 }
 
@@ -527,6 +528,9 @@ struct loop_server {
 	int fd;
 	int port;
 	atomic_int connections, in_flight, peak, requests;
+	int throttle_first;   /* the first N requests are throttled */
+	atomic_int peak_after; /* the peak among the requests after those */
+	atomic_int first_after; /* in flight when the first request after them came */
 	pthread_t thread;
 };
 
@@ -592,21 +596,34 @@ static void *serve_connection(void *arg)
 	char buf[16384];
 	static const char body[] = "<GetRoleResponse><GetRoleResult><Role><RoleName>x</RoleName>"
 				   "</Role></GetRoleResult></GetRoleResponse>";
-	char answer[512];
+	char answer[1024];
 	struct timespec delay = { 0, 50 * 1000000L };
 
 	while (read_request(c->fd, buf, sizeof(buf))) {
 		int now = atomic_fetch_add(&srv->in_flight, 1) + 1;
 		int peak = atomic_load(&srv->peak);
+		int nth = atomic_fetch_add(&srv->requests, 1);
+		bool throttled = nth < srv->throttle_first;
 
 		while (now > peak && !atomic_compare_exchange_weak(&srv->peak, &peak, now))
 			;
-		atomic_fetch_add(&srv->requests, 1);
+		if (srv->throttle_first && nth == srv->throttle_first)
+			atomic_store(&srv->first_after, now);
+		peak = atomic_load(&srv->peak_after);
+		while (!throttled && srv->throttle_first && now > peak &&
+		       !atomic_compare_exchange_weak(&srv->peak_after, &peak, now))
+			;
 		nanosleep(&delay, NULL);
 		atomic_fetch_sub(&srv->in_flight, 1);
 		/* One write: a second small one would wait on a delayed ACK. */
-		snprintf(answer, sizeof(answer), "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
-			 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+		if (throttled)
+			snprintf(answer, sizeof(answer), "HTTP/1.1 400 Bad Request\r\n"
+				 "Content-Type: text/xml\r\nContent-Length: %zu\r\n\r\n%s",
+				 strlen(XML_ERROR("Throttling", "Rate exceeded")),
+				 XML_ERROR("Throttling", "Rate exceeded"));
+		else
+			snprintf(answer, sizeof(answer), "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+				 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
 		if (write(c->fd, answer, strlen(answer)) < 0)
 			break;
 	}
@@ -675,7 +692,7 @@ TEST(multi_interface_bounds_and_reuses_connections)
 	/* 20 x 50 ms one after another would be 1000 ms. */
 	printf("# 20 requests of 50 ms, 4 at once: %.0f ms, peak %d, %d connections\n", ms,
 	       atomic_load(&srv.peak), atomic_load(&srv.connections));
-	CHECK(ms < 700);
+	CHECK(ms < 950); /* one after another: 1000 ms and more */
 	/* Connections kept: at most one per slot, also across batches. */
 	CHECK(atomic_load(&srv.connections) <= 4);
 	CHECK_INT(irsa_aws_query_many(aws, again.calls, again.n, &err), 0);
@@ -685,6 +702,46 @@ TEST(multi_interface_bounds_and_reuses_connections)
 	batch_release(&again);
 	irsa_aws_free(aws);
 	endpoint_url[0] = '\0';
+}
+
+TEST(throttling_lowers_the_requests_in_flight)
+{
+	static struct loop_server srv;
+	struct irsa_aws *aws;
+	struct batch b = { 0 };
+	struct irsa_error err = { 0 };
+	char name[32];
+
+	if (loop_server_start(&srv) < 0) {
+		CHECK(0);
+		return;
+	}
+	srv.throttle_first = 8;
+	snprintf(endpoint_url, sizeof(endpoint_url), "http://127.0.0.1:%d", srv.port);
+	retry_base = "20";
+	aws = session();
+	irsa_aws_set_concurrency(aws, 8);
+	for (int i = 0; i < 24; i++) {
+		snprintf(name, sizeof(name), "app%d", i);
+		batch_add(&b, name);
+	}
+	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), 0);
+	for (size_t i = 0; i < b.n; i++)
+		CHECK_INT(b.calls[i].rc, 0);
+	CHECK_INT(atomic_load(&srv.requests), 24 + 8);
+	CHECK_INT(atomic_load(&srv.peak), 8);
+	/* Eight throttled answers brought the limit down to 1: the first
+	 * request after them went alone; each success then let one more in. */
+	printf("# in flight after the throttling: first %d, peak %d\n",
+	       atomic_load(&srv.first_after), atomic_load(&srv.peak_after));
+	CHECK_INT(atomic_load(&srv.first_after), 1);
+	CHECK(atomic_load(&srv.peak_after) <= 8);
+	/* Each throttled call retried once and gave its tokens back. */
+	CHECK_INT(irsa_aws_retry_quota(aws), 500);
+	batch_release(&b);
+	irsa_aws_free(aws);
+	endpoint_url[0] = '\0';
+	retry_base = "1000";
 }
 
 int main(void)
@@ -699,5 +756,6 @@ int main(void)
 	RUN(bulk_read_denied_falls_back_to_per_role_rounds);
 	RUN(few_roles_are_read_role_by_role);
 	RUN(multi_interface_bounds_and_reuses_connections);
+	RUN(throttling_lowers_the_requests_in_flight);
 	return tap_done();
 }
