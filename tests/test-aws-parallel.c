@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "http-fake.h"
 #include "irsa/aws.h"
+#include "irsa/eks.h"
 #include "irsa/iam.h"
 #include "irsa/strutil.h"
 #include "src/aws/query.h"
@@ -522,6 +523,67 @@ TEST(few_roles_are_read_role_by_role)
 	read_ten(false, 3);
 }
 
+/* --- EKS calls in parallel --- */
+
+struct eks_fake {
+	size_t requests;
+	bool dev_throttled_once;
+};
+
+static int eks_send(void *userdata, const struct irsa_request *req,
+		    const struct irsa_http_options *opts, struct irsa_response *ret,
+		    struct irsa_error *err)
+{
+	struct eks_fake *f = userdata;
+	const char *name = strrchr(req->path, '/') + 1;
+
+	(void)opts;
+	(void)err;
+	f->requests++;
+	if (strcmp(name, "dev") == 0 && !f->dev_throttled_once) {
+		f->dev_throttled_once = true;
+		ret->status = 429;
+		fake_add_headers(ret, "x-amzn-ErrorType: ThrottlingException\n");
+		irsa_buf_puts(&ret->body, "{\"message\":\"Rate exceeded\"}");
+		return 0;
+	}
+	if (strcmp(name, "prod") != 0 && strcmp(name, "dev") != 0) {
+		ret->status = 404;
+		fake_add_headers(ret, "x-amzn-ErrorType: ResourceNotFoundException\n");
+		irsa_buf_puts(&ret->body, "{\"message\":\"No cluster found\"}");
+		return 0;
+	}
+	ret->status = 200;
+	irsa_buf_printf(&ret->body, "{\"cluster\":{\"name\":\"%s\",\"status\":\"ACTIVE\","
+			"\"identity\":{\"oidc\":{\"issuer\":\"https://oidc.eks.us-west-2.amazonaws.com/id/%s\"}}}}",
+			name, name);
+	return 0;
+}
+
+TEST(clusters_described_in_parallel)
+{
+	struct irsa_aws *aws = session();
+	struct eks_fake f = { 0 };
+	struct irsa_http_transport t = { eks_send, iam_sleep, &f };
+	static const char *const names[] = { "prod", "gone", "dev" };
+	struct irsa_eks_cluster c[3];
+	struct irsa_error errs[3];
+
+	irsa_http_set_transport(irsa_aws_http(aws), &t);
+	CHECK_INT(irsa_eks_describe_clusters(aws, names, 3, c, errs), -1);
+	CHECK_INT(errs[0].kind, 0);
+	CHECK_STR(c[0].oidc_issuer, "https://oidc.eks.us-west-2.amazonaws.com/id/prod");
+	CHECK_INT(errs[1].kind, IRSA_ERR_NOT_FOUND);
+	CHECK_STR(errs[1].message, "EKS cluster 'gone' not found in region 'us-west-2'; check the "
+		  "name and --region (aws eks list-clusters)");
+	CHECK_INT(errs[2].kind, 0);
+	CHECK_STR(c[2].name, "dev");
+	CHECK_INT(f.requests, 4); /* dev was throttled once, then answered */
+	for (int i = 0; i < 3; i++)
+		irsa_eks_cluster_release(&c[i]);
+	irsa_aws_free(aws);
+}
+
 /* --- libcurl's multi interface against a loopback server --- */
 
 struct loop_server {
@@ -755,6 +817,7 @@ int main(void)
 	RUN(many_roles_one_bulk_read);
 	RUN(bulk_read_denied_falls_back_to_per_role_rounds);
 	RUN(few_roles_are_read_role_by_role);
+	RUN(clusters_described_in_parallel);
 	RUN(multi_interface_bounds_and_reuses_connections);
 	RUN(throttling_lowers_the_requests_in_flight);
 	return tap_done();

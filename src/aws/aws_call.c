@@ -499,7 +499,8 @@ out:
 
 /* A batch call between attempts (irsa_aws_client_query_many). */
 struct batch_item {
-	struct irsa_aws_query_call *out;
+	struct irsa_aws_query_call *out;  /* a Query call, or */
+	struct irsa_aws_json_call *jout;  /* a REST-JSON call */
 	struct call call;
 	struct irsa_endpoint ep;
 	struct irsa_request tmpl;
@@ -536,9 +537,12 @@ static void batch_tick(struct batch *b)
 static void item_finish(struct batch *b, struct batch_item *it, int rc,
 			const struct irsa_error *err)
 {
-	it->out->rc = rc;
+	int *out_rc = it->jout ? &it->jout->rc : &it->out->rc;
+	struct irsa_error *out_err = it->jout ? &it->jout->err : &it->out->err;
+
+	*out_rc = rc;
 	if (rc < 0 && err)
-		it->out->err = *err;
+		*out_err = *err;
 	it->finished = true;
 	b->unfinished--;
 }
@@ -559,6 +563,29 @@ static int item_prepare(struct irsa_aws_client *c, const struct irsa_credentials
 	irsa_request_set_header(&it->tmpl, "Content-Type",
 				"application/x-www-form-urlencoded; charset=utf-8");
 	form_body(&it->tmpl.body, q->action, q->version, q->params);
+	return 0;
+}
+
+static int item_prepare_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			     struct batch_item *it, struct irsa_error *err)
+{
+	struct irsa_aws_json_call *q = it->jout;
+	_cleanup_free_ char *url = NULL;
+
+	it->call = (struct call){ q->service, q->path, &it->ep, creds, true };
+	irsa_request_init(&it->tmpl);
+	if (irsa_aws_client_endpoint(c, q->service, &it->ep, err) < 0)
+		return -1;
+	url = irsa_asprintf("%s%s", it->ep.url, q->path);
+	if (init_request(&it->tmpl, q->method, url, err) < 0)
+		return -1;
+	if (q->body) {
+		char *text = json_dumps(q->body, JSON_COMPACT);
+
+		irsa_buf_puts(&it->tmpl.body, text);
+		free(text);
+		irsa_request_set_header(&it->tmpl, "Content-Type", "application/json");
+	}
 	return 0;
 }
 
@@ -583,9 +610,29 @@ static void item_start(struct batch *b, struct batch_item *it)
 	b->in_flight++;
 }
 
+static void item_parse_json(struct batch *b, struct batch_item *it, struct irsa_response *resp)
+{
+	struct irsa_error e = { 0 };
+	json_error_t jerr;
+
+	it->jout->ret = json_loadb(irsa_buf_str(&resp->body), resp->body.len, 0, &jerr);
+	if (it->jout->ret) {
+		item_finish(b, it, 0, NULL);
+		return;
+	}
+	irsa_error_set(&e, IRSA_ERR_REMOTE, "%s %s %s: the answer is not valid JSON (HTTP %ld): %s",
+		       it->jout->service, it->jout->method, it->jout->path, resp->status, jerr.text);
+	item_finish(b, it, -1, &e);
+}
+
 static void item_parse(struct batch *b, struct batch_item *it, struct irsa_response *resp)
 {
 	struct irsa_error e = { 0 };
+
+	if (it->jout) {
+		item_parse_json(b, it, resp);
+		return;
+	}
 	_cleanup_free_ char *what = irsa_asprintf("%s %s (HTTP %ld, %zu bytes from '%s')",
 						  it->call.service, it->call.action, resp->status,
 						  resp->body.len, it->ep.url);
@@ -679,17 +726,45 @@ static void run_batch(struct batch *b)
 	}
 }
 
+/* Run a batch whose items' out or jout are set and prepared. */
+static int batch_run(struct irsa_aws_client *c, struct batch *b, size_t concurrency)
+{
+	b->c = c;
+	b->unfinished = b->n;
+	b->max = b->limit = concurrency ? concurrency : c->concurrency ? c->concurrency : 1;
+	b->x = irsa_http_exchange_new(c->http, b->max);
+	b->clock = monotonic_ms();
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].finished)
+			b->unfinished--;
+	run_batch(b);
+	irsa_http_exchange_free(b->x);
+	for (size_t i = 0; i < b->n; i++) {
+		irsa_buf_release_secure(&b->items[i].tmpl.body);
+		irsa_request_release(&b->items[i].tmpl);
+	}
+	return 0;
+}
+
+/* Prepare failed before anything was sent: the item is finished. */
+static void item_failed_early(struct batch_item *it, const struct irsa_error *e)
+{
+	int *out_rc = it->jout ? &it->jout->rc : &it->out->rc;
+	struct irsa_error *out_err = it->jout ? &it->jout->err : &it->out->err;
+
+	*out_rc = -1;
+	*out_err = *e;
+	it->finished = true;
+}
+
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err)
 {
-	struct batch b = { .c = c, .n = n, .unfinished = n };
+	struct batch b = { .n = n };
 	int r = 0;
 
-	b.max = b.limit = concurrency ? concurrency : c->concurrency ? c->concurrency : 1;
 	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
-	b.x = irsa_http_exchange_new(c->http, b.max);
-	b.clock = monotonic_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct irsa_error e = { 0 };
 
@@ -698,19 +773,46 @@ int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_cred
 		calls[i].err = (struct irsa_error){ 0 };
 		b.items[i].out = &calls[i];
 		if (item_prepare(c, creds, &b.items[i], &e) < 0)
-			item_finish(&b, &b.items[i], -1, &e);
+			item_failed_early(&b.items[i], &e);
 	}
-	run_batch(&b);
+	batch_run(c, &b, concurrency);
 	for (size_t i = 0; i < n; i++) {
-		irsa_buf_release_secure(&b.items[i].tmpl.body);
-		irsa_request_release(&b.items[i].tmpl);
 		if (calls[i].rc < 0 && r == 0) {
 			if (err)
 				*err = calls[i].err;
 			r = -1;
 		}
 	}
-	irsa_http_exchange_free(b.x);
+	free(b.items);
+	return r;
+}
+
+int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
+			      struct irsa_error *err)
+{
+	struct batch b = { .n = n };
+	int r = 0;
+
+	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n; i++) {
+		struct irsa_error e = { 0 };
+
+		calls[i].rc = 0;
+		calls[i].ret = NULL;
+		calls[i].err = (struct irsa_error){ 0 };
+		b.items[i].jout = &calls[i];
+		if (item_prepare_json(c, creds, &b.items[i], &e) < 0)
+			item_failed_early(&b.items[i], &e);
+	}
+	batch_run(c, &b, concurrency);
+	for (size_t i = 0; i < n; i++) {
+		if (calls[i].rc < 0 && r == 0) {
+			if (err)
+				*err = calls[i].err;
+			r = -1;
+		}
+	}
 	free(b.items);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "irsa/aws.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/endpoints.h"
@@ -103,6 +104,11 @@ struct irsa_aws_query_call {
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err);
+/* The same as irsa_aws_client_query_many() for REST-JSON calls. */
+int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
+			      struct irsa_error *err);
+
 /* A REST-JSON call (EKS) signed with creds. body may be NULL. */
 int irsa_aws_client_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			 const char *service, const char *method, const char *path,
