@@ -274,6 +274,28 @@ TEST(folders_and_several_documents)
 	CHECK_INT(system(path), 0);
 }
 
+TEST(standard_input)
+{
+	char path[] = "/tmp/irsactl-apply-stdin-XXXXXX";
+	struct irsa_apply_request r = { 0 };
+	struct irsa_error err = { 0 };
+	int fd = mkstemp(path);
+	const char *text = HEAD "serviceAccounts:\n  - {namespace: n, name: piped}\n";
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	CHECK(freopen(path, "r", stdin) != NULL);
+	CHECK_INT(irsa_apply_read_path("-", &r, &err), 0);
+	CHECK_INT(r.n_sas, 1);
+	if (r.n_sas == 1) {
+		CHECK_STR(r.sas[0].name, "piped");
+		CHECK_STR(r.sas[0].where, "<stdin>:4:5");
+	}
+	irsa_apply_request_release(&r);
+	unlink(path);
+}
+
 TEST(suggestions)
 {
 	static const char *const words[] = { "namespace", "name", "roleName", "attachPolicyARNs" };
@@ -290,6 +312,7 @@ int main(void)
 	RUN(strict_reading);
 	RUN(checks_across_files);
 	RUN(folders_and_several_documents);
+	RUN(standard_input);
 	RUN(suggestions);
 	return tap_done();
 }
