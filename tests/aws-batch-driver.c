@@ -26,7 +26,7 @@ static json_t *tags_json(const struct irsa_tags *t)
 
 static json_t *role_json(const char *name, const struct irsa_role_details *d)
 {
-	json_t *o = json_object(), *attached = json_array(), *inl = json_object();
+	json_t *o = json_object(), *attached, *inl;
 
 	json_object_set_new(o, "name", json_string(name));
 	json_object_set_new(o, "found", json_boolean(d->found));
@@ -34,6 +34,8 @@ static json_t *role_json(const char *name, const struct irsa_role_details *d)
 		json_object_set_new(o, "error", json_string(d->err.message));
 	if (!d->found)
 		return o;
+	attached = json_array();
+	inl = json_object();
 	json_object_set_new(o, "trust", json_string(d->role.trust_policy));
 	json_object_set_new(o, "boundary", d->role.permissions_boundary ?
 				   json_string(d->role.permissions_boundary) : json_null());
