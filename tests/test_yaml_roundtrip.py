@@ -159,12 +159,16 @@ class OutputYamlMatchesJson(clitest.CliTestCase):
     def test_policy_list_and_every_template(self):
         self.same("policy", "list")
         r = self.run_cli("policy", "list", "--output", "json")
+        samples = {"hosted-zone": "Z0123456789ABCDEFGHIJ",
+                   "iam-role-arn": "arn:aws:iam::111122223333:role/target",
+                   "kms-key": "1234abcd-12ab-34cd-56ef-1234567890ab",
+                   "aps-workspace": "ws-12345678-abcd-1234-abcd-123456789012",
+                   "arn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
         for t in json.loads(r.out)["templates"]:
-            args = []
-            for p in t["params"]:
-                if p.get("required"):
-                    args.append("%s=%s" % (p["name"], "abc-1" if p.get("type") != "hosted-zone"
-                                           else "Z0123456789ABCDEFGHIJ"))
+            params = [p for p in t["params"] if p.get("required")]
+            if not params:  # some templates need at least one of their lists
+                params = [p for p in t["params"] if p.get("list")][:1]
+            args = ["%s=%s" % (p["name"], samples.get(p["type"], "abc-1")) for p in params]
             spec = t["name"] + (":" + ",".join(args) if args else "")
             with self.subTest(template=t["name"]):
                 self.same("policy", "show", spec, "--account-id", "111122223333", "--cluster", "demo")

@@ -93,6 +93,10 @@ int irsa_eks_find_pod_identity_association(struct irsa_aws *aws, const char *clu
 					   const char *namespace_, const char *service_account,
 					   struct irsa_pod_identity_association *ret,
 					   bool *ret_found, struct irsa_error *err);
+/* DescribeCluster of n clusters in parallel: ret[i] or errs[i] (kind
+ * != 0) for each. -1 when one failed. */
+int irsa_eks_describe_clusters(struct irsa_aws *aws, const char *const *names, size_t n,
+			       struct irsa_eks_cluster *ret, struct irsa_error *errs);
 
 /* ---- EKS bearer tokens ("k8s-aws-v1." + base64url of a presigned STS
  * GetCallerIdentity URL), as `aws eks get-token` and aws-iam-authenticator
