@@ -166,7 +166,7 @@ class SeedFlowTest(RoleTestCase):
         self.assertOk(r)
         out = r.json()
         self.assertTrue(out["dry_run"])
-        self.assertEqual(out["status"], "created")
+        self.assertEqual(out["status"], "create", "a dry run names the planned change")
         self.assertEqual([(a["verb"], a["target"]) for a in out["actions"]],
                          [("create-role", ROLE), ("put-role-policy", "irsactl-s3-read"),
                           ("put-role-policy", "irsactl-secretsmanager-read"),
@@ -421,10 +421,18 @@ class DeleteTest(RoleTestCase):
         self.assertOk(r)
         out = r.json()
         self.assertTrue(out["dry_run"])
-        self.assertEqual(out["status"], "updated")
+        self.assertEqual(out["status"], "update")
         planned = trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]))
-        self.assertEqual(out["actions"], [{"verb": "update-trust-policy", "target": "shared",
-                                           "document": planned}])
+        self.assertEqual(len(out["actions"]), 1)
+        action = out["actions"][0]
+        self.assertEqual((action["verb"], action["object"], action["target"], action["done"]),
+                         ("update-trust-policy", "shared", "shared", False))
+        self.assertEqual(action["document"], planned)
+        # the update shows what changes: the subject taken out, as a unified diff
+        self.assertTrue(action["diff"].startswith("--- before\n+++ after\n@@ "), action["diff"])
+        lines = action["diff"].splitlines()
+        self.assertTrue(any(l.startswith("-") and "jobs:worker" in l for l in lines), lines)
+        self.assertFalse(any(l.startswith("+") and "jobs:worker" in l for l in lines), lines)
         self.assertEqual(out["trust_policy"], planned)
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.role("shared"), before)
@@ -455,7 +463,7 @@ class DeleteTest(RoleTestCase):
         self.emu.clear_log()
         r = self.aws("delete-role", "--role-name", ROLE)
         self.assertOk(r)
-        self.assertEqual(r.out, f"{ROLE} unchanged\n")
+        self.assertEqual(r.out, f"{ROLE} absent\n")
         self.assertEqual(self.mutating(), [])
 
 

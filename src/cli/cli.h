@@ -75,6 +75,24 @@ const char *cli_status_phrase(const char *status, bool dry_run);
 /* Emit json_t as YAML (block style, libyaml quoting). */
 int cli_emit_yaml(const json_t *value, FILE *out);
 
+/* The finish of every mutating command: execute the plan unless dry_run
+ * (a progress line per action on a terminal), show its notes and
+ * warnings, print its report (irsa_plan_to_json(), or in text "LABEL
+ * STATUS" and with --dry-run the actions, changes, diffs and documents). */
+struct irsa_plan;
+int cli_plan_finish(struct cli_ctx *ctx, struct irsa_plan *plan, bool dry_run,
+		    struct irsa_error *err);
+void cli_plan_print_text(const struct irsa_plan *plan, FILE *out);
+
+/* s with control characters (C0, DEL, C1) escaped as \n, \xHH ..., so a
+ * value from the command line or a server cannot break a one-line message
+ * or reach the terminal as an escape sequence. malloc'd. */
+char *cli_escape(const char *s);
+enum cli_log_kind { CLI_LOG_INFO, CLI_LOG_WARN, CLI_LOG_DEBUG };
+/* A log line on stderr (irsa/log.h levels), escaped with cli_escape(). */
+void cli_log(const struct cli_ctx *ctx, enum cli_log_kind kind, const char *fmt, ...)
+	_printf_(3, 4);
+
 /* Progress / status lines on stderr (not with --quiet). */
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 

@@ -41,39 +41,6 @@ int cli_oidc_target(const struct cli_args *args, bool required, const char **ret
 	return url ? irsa_oidc_issuer_normalize(url, ret_issuer, err) : 0;
 }
 
-static void print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
-{
-	const char *arn = json_string_value(json_object_get(result, "provider_arn"));
-	const char *status = json_string_value(json_object_get(result, "status"));
-	bool dry_run = json_is_true(json_object_get(result, "dry_run"));
-	json_t *actions = json_object_get(result, "actions");
-	json_t *a;
-	size_t i;
-
-	fprintf(out, "%s %s%s\n", arn ? arn : json_string_value(json_object_get(result, "issuer")),
-		cli_status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
-	if (!dry_run)
-		return;
-	json_array_foreach(actions, i, a) {
-		char *details = json_dumps(json_object_get(a, "details"), JSON_COMPACT |
-					   JSON_PRESERVE_ORDER);
-
-		fprintf(out, "  %s %s %s\n", json_string_value(json_object_get(a, "verb")),
-			json_string_value(json_object_get(a, "target")), details ? details : "{}");
-		free(details);
-	}
-}
-
-int cli_oidc_finish(struct cli_ctx *ctx, struct irsa_oidc_plan *plan, bool dry_run,
-		    struct irsa_error *err)
-{
-	if (!dry_run && irsa_oidc_plan_execute(ctx->aws, plan, err) < 0)
-		return -1;
-	for (size_t i = 0; i < plan->warnings.n; i++)
-		irsa_log_warn("%s", plan->warnings.items[i]);
-	return cli_print_result(ctx, irsa_oidc_plan_to_json(plan, dry_run), print_text);
-}
-
 struct associate_input {
 	const char *cluster;
 	char *issuer;
@@ -140,7 +107,7 @@ static int associate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	};
 	if (irsa_oidc_plan_associate(aws, &req, &plan, err) < 0)
 		goto out;
-	r = cli_oidc_finish(ctx, &plan, in.dry_run, err);
+	r = cli_plan_finish(ctx, &plan.plan, in.dry_run, err);
 out:
 	irsa_oidc_plan_release(&plan);
 	associate_input_release(&in);

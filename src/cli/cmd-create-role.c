@@ -260,7 +260,7 @@ static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 		if (irsa_role_plan_apply(ctx->aws, &req, &plan, err) < 0)
 			goto out;
 	}
-	r = cli_role_finish(ctx, &plan, in.dry_run, err);
+	r = cli_plan_finish(ctx, &plan.plan, in.dry_run, err);
 out:
 	for (size_t i = 0; docs && i < in.n_refs; i++) {
 		json_decref(docs[i]);

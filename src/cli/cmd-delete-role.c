@@ -79,7 +79,7 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 					    in.subjects, in.n_subjects, &plan, err) < 0
 		    : irsa_role_plan_delete(aws, in.role_name, &plan, err) < 0)
 		goto out;
-	r = cli_role_finish(ctx, &plan, in.dry_run, err);
+	r = cli_plan_finish(ctx, &plan.plan, in.dry_run, err);
 out:
 	irsa_role_plan_release(&plan);
 	delete_input_release(&in);

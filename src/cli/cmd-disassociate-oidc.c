@@ -32,7 +32,7 @@ static int disassociate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	if (cluster && irsa_oidc_cluster_issuer(aws, cluster, false, &issuer, err) < 0)
 		return -1;
 	if (irsa_oidc_plan_disassociate(aws, issuer, cli_flag(args, "force"), &plan, err) == 0)
-		r = cli_oidc_finish(ctx, &plan, cli_flag(args, "dry-run"), err);
+		r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 	irsa_oidc_plan_release(&plan);
 	return r;
 }

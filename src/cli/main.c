@@ -224,8 +224,12 @@ int main(int argc, char **argv)
 	if (run(argc, argv, &err) < 0) {
 		if (err.kind == IRSA_ERR_NONE)
 			err.kind = IRSA_ERR_INTERNAL;
-		if (err.message[0])
-			fprintf(stderr, "irsactl: error: %s\n", err.message);
+		if (err.message[0]) {
+			char *msg = cli_escape(err.message);
+
+			fprintf(stderr, "irsactl: error: %s\n", msg);
+			free(msg);
+		}
 		return irsa_error_exit_code(err.kind);
 	}
 	return 0;

@@ -39,8 +39,3 @@ int cli_trust_resolve(struct cli_ctx *ctx, struct cli_trust_input *in, bool need
 /* The trust document for in (resolved). */
 int cli_trust_render(const struct cli_trust_input *in, json_t **ret_doc, struct irsa_error *err);
 
-/* Run the plan unless dry_run (a progress line on a terminal before each
- * action), log its notes, and print the result: in text "ARN STATUS",
- * then with --dry-run the actions and their documents. */
-int cli_role_finish(struct cli_ctx *ctx, struct irsa_role_plan *plan, bool dry_run,
-		    struct irsa_error *err);
