@@ -14,23 +14,9 @@ static const struct cli_option update_options[] = {
 	{ "cluster", 'c', "NAME", "EKS cluster to add (DescribeCluster gives its endpoint and CA)", 0, NULL },
 	{ "kubeconfig", 0, "PATH", "file to update (default: the first file in $KUBECONFIG, else ~/.kube/config)", 0, "file" },
 	{ "alias", 0, "NAME", "context name (default: the cluster ARN)", 0, NULL },
-	{ "dry-run", 'n', NULL, "print the resulting kubeconfig instead of writing it", 0, NULL },
+	{ "dry-run", 0, NULL, "print the plan (with a diff of the file), write nothing", 0, NULL },
 	{ NULL },
 };
-
-static void print_text(const struct cli_ctx *ctx, const json_t *r, FILE *out)
-{
-	const char *change = json_string_value(json_object_get(r, "change"));
-	const char *context = json_string_value(json_object_get(r, "context"));
-	const char *file = json_string_value(json_object_get(r, "kubeconfig"));
-
-	if (strcmp(change, "added") == 0)
-		fprintf(out, "added context '%s' to '%s'\n", context, file);
-	else if (strcmp(change, "updated") == 0)
-		fprintf(out, "updated context '%s' in '%s'\n", context, file);
-	else
-		fprintf(out, "context '%s' in '%s' is up to date\n", context, file);
-}
 
 static int update_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
 {
@@ -56,22 +42,7 @@ static int update_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	aws = cli_aws(ctx, err);
 	if (!aws || irsa_kubeconfig_update_plan(aws, &u, err) < 0)
 		goto out;
-	if (dry_run) {
-		fputs(u.content, stdout);
-		cli_status(ctx, "dry run: '%s' not written (%s)", u.path,
-			   u.change == IRSA_KUBECONFIG_UNCHANGED ? "it is up to date" : "it would change");
-		r = 0;
-		goto out;
-	}
-	if (irsa_kubeconfig_update_write(&u, err) < 0)
-		goto out;
-	r = cli_print_result(ctx, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-					    "kubeconfig", u.path,
-					    "context", u.context,
-					    "cluster", u.cluster_arn,
-					    "server", u.server,
-					    "change", irsa_kubeconfig_change_name(u.change)),
-			     print_text);
+	r = cli_plan_finish(ctx, &u.plan, dry_run, err);
 out:
 	irsa_kubeconfig_update_release(&u);
 	return r;
