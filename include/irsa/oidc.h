@@ -111,15 +111,17 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 					const struct irsa_strlist *trusted_by, bool force,
 					struct irsa_oidc_plan *ret, struct irsa_error *err);
 
-/* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider,
- * STS GetCallerIdentity only when the provider does not exist yet), fetch
+/* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider;
+ * the account of a provider to create from the listing, else from the
+ * account helper, request.h), fetch
  * the issuer's thumbprint in FETCH mode (a failure is fatal only when the
  * provider must be created), and plan. No mutating request. */
-int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_request *req,
+struct irsa_account;
+int irsa_oidc_plan_associate(struct irsa_account *acct, const struct irsa_oidc_request *req,
 			     struct irsa_oidc_plan *ret, struct irsa_error *err);
 /* Read the provider and every role's trust policy (ListRoles), and plan
  * the deletion. No mutating request. */
-int irsa_oidc_plan_disassociate(struct irsa_aws *aws, const char *issuer, bool force,
+int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, bool force,
 				struct irsa_oidc_plan *ret, struct irsa_error *err);
 
 /* Run the plan's actions in order (irsa_plan_execute()); sets plan->arn

@@ -13,6 +13,7 @@
 
 #include "irsa/aws.h"
 #include "irsa/error.h"
+#include "irsa/request.h"
 
 enum cli_opt_flags {
 	OPT_REPEAT = 1 << 0, /* may be given several times */
@@ -36,6 +37,7 @@ struct cli_ctx {
 	enum cli_output output;
 	bool debug, quiet, color;
 	struct irsa_aws *aws; /* created by cli_aws() on first use */
+	struct irsa_account account; /* the account helper of aws (request.h) */
 };
 
 struct cli_args;
@@ -55,15 +57,22 @@ struct cli_command {
 	void (*complete_args)(const char *const *words, size_t n);
 };
 
-/* The option values of one invocation. Strings borrowed from argv. */
+/* The option values of one invocation. Strings borrowed from argv. A name
+ * the command does not declare (in its table or the global one) aborts:
+ * see check_declared() in args.c. */
 const char *cli_arg(const struct cli_args *a, const char *name);
 size_t cli_arg_list(const struct cli_args *a, const char *name, const char *const **ret);
 bool cli_flag(const struct cli_args *a, const char *name);
 size_t cli_positional(const struct cli_args *a, const char *const **ret);
+/* True when cmd (or the global table) declares the option --name. */
+bool cli_command_has_option(const struct cli_command *cmd, const char *name);
 
 /* The AWS session for this run, created on first use from the global
  * options. Returns NULL with err set on failure. */
 struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err);
+/* The session's account helper (GetCallerIdentity at most once per
+ * process), creating the session when needed. */
+struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err);
 
 /* Print a result: json/yaml print the object; text calls text_fn (or a
  * generic "key: value" listing when text_fn is NULL). Steals `result`. */

@@ -56,9 +56,17 @@ struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err)
 {
 	struct irsa_aws_options opts = { ctx->profile, ctx->region, NULL };
 
-	if (!ctx->aws && irsa_aws_new(&opts, &ctx->aws, err) < 0)
-		return NULL;
+	if (!ctx->aws) {
+		if (irsa_aws_new(&opts, &ctx->aws, err) < 0)
+			return NULL;
+		irsa_account_init(&ctx->account, ctx->aws);
+	}
 	return ctx->aws;
+}
+
+struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err)
+{
+	return cli_aws(ctx, err) ? &ctx->account : NULL;
 }
 
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...)
@@ -213,6 +221,7 @@ static int run(int argc, char **argv, struct irsa_error *err)
 	}
 	r = run_command(&ctx, cmd, argc - 2 - i, argv + 2 + i, err);
 	cli_args_release(&globals);
+	irsa_account_release(&ctx.account);
 	irsa_aws_free(ctx.aws);
 	return r;
 }

@@ -1,6 +1,6 @@
 #pragma once
-/* Helpers shared by associate-oidc, disassociate-oidc and delete-role
- * (defined in cmd-associate-oidc.c). */
+/* Helpers shared by associate-oidc and disassociate-oidc
+ * (defined in oidc-common.c). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>

@@ -10,7 +10,7 @@
 #include "irsa/log.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
-#include "irsa/sts.h"
+#include "irsa/request.h"
 #include "irsa/thumbprint.h"
 
 #define ISSUER_MAX_LEN 255 /* IAM's limit on an OIDC provider URL */
@@ -572,9 +572,10 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 /* ---- reading the state ---- */
 
 /* The provider of issuer: *ret_arn NULL when there is none. */
-static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_arn,
+static int find_provider(struct irsa_account *acct, const char *issuer, char **ret_arn,
 			 struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_strlist arns = { 0 };
 	const char *found = NULL;
 	int r;
@@ -585,6 +586,9 @@ static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_ar
 	for (size_t i = 0; i < arns.n && !found; i++)
 		if (irsa_oidc_arn_is_for(arns.items[i], issuer))
 			found = arns.items[i];
+	/* every provider listed is in the caller's account */
+	if (arns.n)
+		irsa_account_learn(acct, arns.items[0]);
 	if (!found) {
 		irsa_strlist_release(&arns);
 		return 0;
@@ -600,15 +604,14 @@ static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_ar
 	return r;
 }
 
-static int predict_arn(struct irsa_aws *aws, const char *issuer, char **ret,
+static int predict_arn(struct irsa_account *acct, const char *issuer, char **ret,
 		       struct irsa_error *err)
 {
-	struct irsa_caller_identity id = { 0 };
+	const char *account;
 
-	if (irsa_sts_get_caller_identity(aws, &id, err) < 0)
+	if (irsa_account_get(acct, &account, err) < 0)
 		return -1;
-	*ret = irsa_oidc_provider_arn(irsa_aws_partition(aws)->id, id.account, issuer);
-	irsa_caller_identity_release(&id);
+	*ret = irsa_oidc_provider_arn(irsa_aws_partition(acct->aws)->id, account, issuer);
 	return 0;
 }
 
@@ -636,9 +639,10 @@ static int fetch_thumbprint(struct irsa_aws *aws, const char *issuer, bool must_
 	return 0;
 }
 
-int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_request *req,
+int irsa_oidc_plan_associate(struct irsa_account *acct, const struct irsa_oidc_request *req,
 			     struct irsa_oidc_plan *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_oidc_provider existing = { 0 };
 	struct irsa_strlist warnings = { 0 };
 	_cleanup_free_ char *arn = NULL;
@@ -646,9 +650,9 @@ int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_reques
 	bool fetched = false;
 	int r = -1;
 
-	if (find_provider(aws, req->issuer, &arn, &existing, err) < 0)
+	if (find_provider(acct, req->issuer, &arn, &existing, err) < 0)
 		return -1;
-	if (!arn && predict_arn(aws, req->issuer, &arn, err) < 0)
+	if (!arn && predict_arn(acct, req->issuer, &arn, err) < 0)
 		goto out;
 	if (req->thumbprint_mode == IRSA_THUMBPRINT_FETCH &&
 	    fetch_thumbprint(aws, req->issuer, !existing.arn, hex, &fetched, &warnings, err) < 0)
@@ -682,18 +686,19 @@ static int roles_trusting(struct irsa_aws *aws, const char *arn, struct irsa_str
 	return 0;
 }
 
-int irsa_oidc_plan_disassociate(struct irsa_aws *aws, const char *issuer, bool force,
+int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, bool force,
 				struct irsa_oidc_plan *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_oidc_provider existing = { 0 };
 	struct irsa_strlist trusted_by = { 0 };
 	_cleanup_free_ char *arn = NULL;
 	int r = -1;
 
-	if (find_provider(aws, issuer, &arn, &existing, err) < 0)
+	if (find_provider(acct, issuer, &arn, &existing, err) < 0)
 		return -1;
 	if (!arn) {
-		if (predict_arn(aws, issuer, &arn, err) < 0)
+		if (predict_arn(acct, issuer, &arn, err) < 0)
 			return -1;
 	} else if (roles_trusting(aws, arn, &trusted_by, err) < 0) {
 		goto out;
