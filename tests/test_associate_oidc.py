@@ -90,6 +90,19 @@ class AssociateTest(OidcTestCase):
         self.assertEqual(self.mutating(), [])
         self.assertTrue(self.emu.log(), "the second run read the state")
 
+    def test_account_looked_up_at_most_once(self):
+        # no provider at all: the new one's ARN needs the account, from STS, once
+        r = self.run_aws("associate-oidc", "--issuer-url", ISSUER, "--no-thumbprint")
+        self.assertOk(r)
+        self.assertEqual([x["action"] for x in self.emu.log()].count("GetCallerIdentity"), 1)
+        # another provider exists: its ARN gives the account, no STS call
+        self.emu.clear_log()
+        r = self.run_aws("associate-oidc", "--issuer-url", "https://oidc.example.com/two",
+                         "--no-thumbprint")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.example.com/two created\n")
+        self.assertNotIn("GetCallerIdentity", [x["action"] for x in self.emu.log()])
+
     def test_issuer_url_trailing_slash_is_same_provider(self):
         r = self.run_aws("associate-oidc", "--issuer-url", ISSUER + "/", "--no-thumbprint")
         self.assertOk(r)
