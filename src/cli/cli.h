@@ -5,7 +5,7 @@
  *
  * Adding a command: write src/cli/cmd-NAME.c defining
  * `const struct cli_command cli_cmd_NAME`, declare it below, add it to
- * the table in main.c and the file to src/cli/meson.build, write
+ * the table in commands.c and the file to src/cli/meson.build, write
  * man/irsactl-NAME.1.scd, and add tests. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -121,6 +121,7 @@ extern const struct cli_command cli_cmd_token;
 extern const struct cli_command cli_cmd_update_kubeconfig;
 extern const struct cli_command cli_cmd_whoami;
 
+/* The table of commands (commands.c), sorted by name. */
 const struct cli_command *const *cli_commands(size_t *ret_n);
 const struct cli_command *cli_find_command(const char *name);
 void cli_print_command_help(const struct cli_command *cmd, FILE *out);
