@@ -79,7 +79,8 @@ const char *irsa_oidc_verb_name(enum irsa_oidc_verb v);
  * need. The report's subject is {provider_arn, issuer}, its result
  * {thumbprints, client_ids, trusted_by}. The creation's document is
  * {url, client_ids, thumbprints, tags}; updates carry "changes". Built in
- * place (the plan points back at it); release with
+ * place (the plan points back at it); run with irsa_plan_execute(&p->plan,
+ * ...), which sets arn from a creation; release with
  * irsa_oidc_plan_release(). */
 struct irsa_oidc_plan {
 	struct irsa_plan plan;
@@ -123,11 +124,6 @@ int irsa_oidc_plan_associate(struct irsa_account *acct, const struct irsa_oidc_r
  * the deletion. No mutating request. */
 int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, bool force,
 				struct irsa_oidc_plan *ret, struct irsa_error *err);
-
-/* Run the plan's actions in order (irsa_plan_execute()); sets plan->arn
- * from a creation. */
-int irsa_oidc_plan_execute(struct irsa_oidc_plan *plan, irsa_plan_progress_fn progress,
-			   void *userdata, struct irsa_error *err);
 
 /* The normalised OIDC issuer of an EKS cluster (DescribeCluster). With
  * need_active, a cluster that is not ACTIVE is IRSA_ERR_CONFLICT; a cluster

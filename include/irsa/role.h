@@ -98,7 +98,9 @@ int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read
  * the role's actions need. The report's subject is {role_arn, role_name},
  * its result {trust_policy, policies: {managed, inline}}. Build it with one
  * of the functions below into a struct that stays where it is (the plan
- * points back at it), release it with irsa_role_plan_release(). */
+ * points back at it), run it with irsa_plan_execute(&plan->plan, ...)
+ * (after a creation role_arn is IAM's answer), release it with
+ * irsa_role_plan_release(). */
 struct irsa_role_plan {
 	struct irsa_plan plan;
 	struct irsa_aws *aws;             /* for execution (borrowed; NULL from *_compute) */
@@ -137,9 +139,3 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name,
 int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const char *issuer,
 			  const struct irsa_subject *subjects, size_t n_subjects,
 			  struct irsa_role_plan *ret, struct irsa_error *err);
-
-/* Run the plan's actions in order (irsa_plan_execute()); after a creation
- * plan->role_arn is IAM's answer. A MalformedPolicyDocument on the trust
- * policy says to check the OIDC provider. */
-int irsa_role_plan_execute(struct irsa_role_plan *plan, irsa_plan_progress_fn progress,
-			   void *userdata, struct irsa_error *err);

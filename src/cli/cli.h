@@ -78,9 +78,6 @@ struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err);
  * generic "key: value" listing when text_fn is NULL). Steals `result`. */
 int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 		     void (*text_fn)(const struct cli_ctx *ctx, const json_t *result, FILE *out));
-/* "created" / "updated" / "deleted" as a dry run says them ("would be
- * created"); other statuses ("unchanged", "absent") as they are. */
-const char *cli_status_phrase(const char *status, bool dry_run);
 /* Emit json_t as YAML (block style, libyaml quoting). */
 int cli_emit_yaml(const json_t *value, FILE *out);
 
@@ -97,12 +94,16 @@ void cli_plan_print_text(const struct irsa_plan *plan, FILE *out);
  * value from the command line or a server cannot break a one-line message
  * or reach the terminal as an escape sequence. malloc'd. */
 char *cli_escape(const char *s);
+/* A hint for what to do about err, from its kind and code (never its
+ * message), or NULL. The one place hints are added to errors. */
+const char *cli_error_hint(const struct irsa_error *err);
 enum cli_log_kind { CLI_LOG_INFO, CLI_LOG_WARN, CLI_LOG_DEBUG };
 /* A log line on stderr (irsa/log.h levels), escaped with cli_escape(). */
 void cli_log(const struct cli_ctx *ctx, enum cli_log_kind kind, const char *fmt, ...)
 	_printf_(3, 4);
 
-/* Progress / status lines on stderr (not with --quiet). */
+/* Progress / status lines on stderr (not with --quiet), escaped with
+ * cli_escape(). */
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* Global options, shared by every command. */

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cli.h"
 #include "irsa/log.h"
+#include "irsa/strutil.h"
 
 struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err)
 {
@@ -31,14 +32,27 @@ struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err)
 
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...)
 {
+	char *raw, *safe;
 	va_list ap;
 
 	if (ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	raw = irsa_vasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	safe = cli_escape(raw);
+	fprintf(stderr, "%s\n", safe);
+	free(raw);
+	free(safe);
+}
+
+const char *cli_error_hint(const struct irsa_error *err)
+{
+	/* IAM's answer when a trust policy names an OIDC provider that does
+	 * not exist (create-role checks first; this covers a race) */
+	if (strcmp(err->code, "MalformedPolicyDocument") == 0)
+		return "does the OIDC provider exist? see 'irsactl associate-oidc'";
+	return NULL;
 }
 
 static int apply_globals(struct cli_ctx *ctx, const struct cli_args *a, struct irsa_error *err)
@@ -196,8 +210,10 @@ int main(int argc, char **argv)
 			err.kind = IRSA_ERR_INTERNAL;
 		if (err.message[0]) {
 			char *msg = cli_escape(err.message);
+			const char *hint = cli_error_hint(&err);
 
-			fprintf(stderr, "irsactl: error: %s\n", msg);
+			fprintf(stderr, "irsactl: error: %s%s%s%s\n", msg, hint ? " (" : "",
+				hint ? hint : "", hint ? ")" : "");
 			free(msg);
 		}
 		return irsa_error_exit_code(err.kind);

@@ -165,19 +165,6 @@ int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 	return r;
 }
 
-const char *cli_status_phrase(const char *status, bool dry_run)
-{
-	if (!dry_run)
-		return status;
-	if (strcmp(status, "created") == 0)
-		return "would be created";
-	if (strcmp(status, "updated") == 0)
-		return "would be updated";
-	if (strcmp(status, "deleted") == 0)
-		return "would be deleted";
-	return status;
-}
-
 /* C0 controls, DEL and the C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F)
  * as \n, \t, \r or \xHH; everything else as it is. */
 char *cli_escape(const char *s)

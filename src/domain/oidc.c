@@ -743,14 +743,6 @@ static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct ir
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown OIDC plan action %d", a->op);
 }
 
-int irsa_oidc_plan_execute(struct irsa_oidc_plan *plan, irsa_plan_progress_fn progress,
-			   void *userdata, struct irsa_error *err)
-{
-	if (!plan->aws && plan->plan.n_actions)
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "OIDC plan without an AWS session");
-	return irsa_plan_execute(&plan->plan, progress, userdata, err);
-}
-
 int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
 			     char **ret_issuer, struct irsa_error *err)
 {

@@ -625,11 +625,3 @@ static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct ir
 	}
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown role action %d", a->op);
 }
-
-int irsa_role_plan_execute(struct irsa_role_plan *plan, irsa_plan_progress_fn progress,
-			   void *userdata, struct irsa_error *err)
-{
-	if (!plan->aws && plan->plan.n_actions)
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "role plan without an AWS session");
-	return irsa_plan_execute(&plan->plan, progress, userdata, err);
-}
