@@ -20,7 +20,7 @@
  *
  * A plan may hold the actions of several objects (irsa_plan_absorb()):
  * each action names its object, and "objects" lists each object's subject
- * and status. */
+ * and planned status. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -92,7 +92,8 @@ void irsa_plan_note(struct irsa_plan *plan, const char *fmt, ...) _printf_(2, 3)
 void irsa_plan_warn(struct irsa_plan *plan, const char *fmt, ...) _printf_(2, 3);
 
 /* Move src's actions, notes and warnings into dst (src is left empty but
- * must still be released); dst->objects gets src's subject and status.
+ * must still be released); dst->objects gets src's subject and planned
+ * status.
  * dst's status becomes the combination (unchanged + X = X; two different
  * changes = update). Actions keep their executor: src->run must equal
  * dst->run when both plans have actions. */

@@ -1,10 +1,9 @@
 /* irsactl update-kubeconfig: add or refresh an EKS cluster's entry in a
  * kubeconfig, the way `aws eks update-kubeconfig` does, with the exec
- * plugin `irsactl token`. The work is in irsa/kubeconfig_update.h; this
- * file parses flags and prints results. */
+ * plugin `irsactl token`. The work and the plan are in
+ * irsa/kubeconfig_update.h; this file parses flags and finishes the plan. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "irsa/kubeconfig_update.h"
@@ -34,8 +33,6 @@ static int update_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	if (irsa_str_empty(o.cluster))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "'update-kubeconfig' needs --cluster NAME (the EKS cluster name)");
-	if (o.alias && !*o.alias)
-		return irsa_error_set(err, IRSA_ERR_USAGE, "--alias must not be empty");
 	/* the file is read and checked before the AWS session is set up */
 	if (irsa_kubeconfig_update_read(&o, &u, err) < 0)
 		goto out;

@@ -45,6 +45,8 @@ int irsa_kubeconfig_update_read(const struct irsa_kubeconfig_update_options *opt
 	*ret = (struct irsa_kubeconfig_update){ 0 };
 	if (irsa_str_empty(opts->cluster))
 		return irsa_error_set(err, IRSA_ERR_USAGE, "no EKS cluster name given");
+	if (opts->alias && !*opts->alias)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "--alias must not be empty");
 	ret->cluster = irsa_strdup(opts->cluster);
 	ret->alias = opts->alias ? irsa_strdup(opts->alias) : NULL;
 	ret->path = irsa_kubeconfig_target_path(opts->path, opts->env_list);
