@@ -220,10 +220,15 @@ static int plan_trust(const struct irsa_role_request *req, const struct irsa_rol
 		return -1;
 	}
 	plan->trust = merged;
-	if (!changed || irsa_trust_check_size(merged, req->trust_limit, err) < 0) {
+	if (!changed) {
 		json_decref(existing);
-		return changed ? irsa_error_prefix(err, "role '%s'", req->role_name) : 0;
+		return 0;
 	}
+	if (irsa_trust_check_size(merged, req->trust_limit, err) < 0) {
+		json_decref(existing);
+		return irsa_error_prefix(err, "role '%s'", req->role_name);
+	}
+	/* the action keeps the trust policy it replaces, for the diff */
 	add_action(plan, IRSA_ROLE_UPDATE_TRUST, req->role_name, merged, NULL)->before = existing;
 	return 0;
 }
