@@ -93,6 +93,7 @@ TEST(several_objects)
 	irsa_plan_init(&a);
 	irsa_plan_init(&b);
 	json_object_set_new(a.subject, "name", json_string("a"));
+	a.label = irsa_strdup("thing a");
 	a.status = IRSA_PLAN_UNCHANGED;
 	irsa_plan_note(&a, "note %d", 1);
 	json_object_set_new(b.subject, "name", json_string("b"));
@@ -109,6 +110,9 @@ TEST(several_objects)
 	CHECK_INT(all.warnings.n, 1);
 	j = irsa_plan_to_json(&all);
 	CHECK_INT(json_array_size(json_object_get(j, "objects")), 2);
+	CHECK_INT(all.object_labels.n, 2);
+	CHECK_STR(all.object_labels.items[0], "thing a");
+	CHECK_INT(all.object_status[1], IRSA_PLAN_CREATE);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "objects"), 1),
 						    "status")), "create");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "actions"), 0),

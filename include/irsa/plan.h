@@ -67,6 +67,8 @@ struct irsa_plan {
 	json_t *subject;   /* identifying keys, printed first ({"role_arn", "role_name"}) */
 	json_t *result;    /* the state after the plan, printed after the actions */
 	json_t *objects;   /* with several objects: [{subject..., "status"}], else NULL */
+	struct irsa_strlist object_labels; /* parallel to objects: each one's label */
+	enum irsa_plan_status *object_status; /* parallel to objects */
 	struct irsa_plan_action *actions;
 	size_t n_actions;
 	struct irsa_strlist notes;    /* information, one line each (stderr) */

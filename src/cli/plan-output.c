@@ -10,11 +10,11 @@
 #include "irsa/log.h"
 #include "irsa/plan.h"
 
-static const char *phrase(const struct irsa_plan *plan)
+static const char *phrase(enum irsa_plan_status status, bool executed)
 {
-	if (plan->executed)
-		return irsa_plan_status_name(plan->status, true);
-	switch (plan->status) {
+	if (executed)
+		return irsa_plan_status_name(status, true);
+	switch (status) {
 	case IRSA_PLAN_CREATE:
 		return "would be created";
 	case IRSA_PLAN_UPDATE:
@@ -22,7 +22,7 @@ static const char *phrase(const struct irsa_plan *plan)
 	case IRSA_PLAN_DELETE:
 		return "would be deleted";
 	default:
-		return irsa_plan_status_name(plan->status, false);
+		return irsa_plan_status_name(status, false);
 	}
 }
 
@@ -72,9 +72,16 @@ static void print_action(FILE *out, const struct irsa_plan_action *a)
 
 void cli_plan_print_text(const struct irsa_plan *plan, FILE *out)
 {
-	fprintf(out, "%s %s%s%s%s\n", plan->label ? plan->label : "", phrase(plan),
-		plan->where ? " in " : "", plan->where ? plan->where : "",
-		plan->executed ? "" : " (dry run)");
+	const char *suffix = plan->executed ? "" : " (dry run)";
+
+	/* a plan of several objects: one line per object */
+	for (size_t i = 0; i < plan->object_labels.n; i++)
+		fprintf(out, "%s %s%s\n", plan->object_labels.items[i],
+			phrase(plan->object_status[i], plan->executed), suffix);
+	if (plan->label || !plan->object_labels.n)
+		fprintf(out, "%s %s%s%s%s\n", plan->label ? plan->label : "",
+			phrase(plan->status, plan->executed), plan->where ? " in " : "",
+			plan->where ? plan->where : "", suffix);
 	if (plan->executed)
 		return;
 	for (size_t i = 0; i < plan->n_actions; i++)

@@ -56,6 +56,8 @@ void irsa_plan_release(struct irsa_plan *plan)
 	json_decref(plan->subject);
 	json_decref(plan->result);
 	json_decref(plan->objects);
+	irsa_strlist_release(&plan->object_labels);
+	free(plan->object_status);
 	for (size_t i = 0; i < plan->n_actions; i++)
 		action_release(&plan->actions[i]);
 	free(plan->actions);
@@ -145,6 +147,10 @@ void irsa_plan_absorb(struct irsa_plan *dst, struct irsa_plan *src)
 	if (!dst->objects)
 		dst->objects = json_array();
 	json_array_append_new(dst->objects, object_summary(src));
+	irsa_strlist_add(&dst->object_labels, src->label ? src->label : "");
+	dst->object_status = irsa_realloc(dst->object_status, dst->object_labels.n *
+							      sizeof(*dst->object_status));
+	dst->object_status[dst->object_labels.n - 1] = src->status;
 	dst->status = combine(dst->status, src->status);
 	if (src->n_actions) {
 		dst->actions = irsa_realloc(dst->actions, (dst->n_actions + src->n_actions) *
