@@ -16,6 +16,7 @@ static const struct cli_option delete_options[] = {
 	{ "remove-subject", 0, "NS:SA", "the same as --subject", OPT_REPEAT, NULL },
 	{ "cluster", 'c', "NAME", "only the trust statement of this EKS cluster's issuer", 0, NULL },
 	{ "issuer-url", 0, "URL", "only the trust statement of this OIDC issuer", 0, NULL },
+	{ "force", 0, NULL, "delete the role even if irsactl did not make it", 0, NULL },
 	{ "dry-run", 0, NULL, "print the plan, change nothing", 0, NULL },
 	{ NULL },
 };
@@ -59,7 +60,8 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 		    ? irsa_role_plan_remove(acct->aws, role_name,
 					    in.n_issuers ? irsa_oidc_issuer_key(in.issuers[0]) : NULL,
 					    in.subjects, in.n_subjects, &plan, err) < 0
-		    : irsa_role_plan_delete(acct->aws, role_name, &plan, err) < 0)
+		    : irsa_role_plan_delete(acct->aws, role_name, cli_flag(args, "force"), &plan,
+					    err) < 0)
 		goto out;
 	r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 out:
@@ -73,10 +75,12 @@ const struct cli_command cli_cmd_delete_role = {
 	.name = "delete-role",
 	.summary = "Delete an IRSA role, or take service accounts or a cluster out of its trust",
 	.usage = "--role-name NAME [--subject NS:SA | --namespace NS --service-account SA]... "
-		 "[--cluster NAME | --issuer-url URL] [--dry-run]",
+		 "[--cluster NAME | --issuer-url URL] [--force] [--dry-run]",
 	.description =
 		"Without service accounts, --cluster or --issuer-url: detaches every managed\n"
-		"policy, deletes every inline policy, then deletes the role.\n"
+		"policy, deletes every inline policy, then deletes the role. Only a role\n"
+		"irsactl made (tag managed-by=irsactl, or an irsactl trust statement) is\n"
+		"deleted without --force; a role that does not exist is reported 'absent'.\n"
 		"With service accounts (--subject NS:SA, or --namespace and --service-account\n"
 		"as create-role takes them; --remove-subject is --subject): takes those out of\n"
 		"irsactl's trust statements (of one cluster with --cluster/--issuer-url) and\n"

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+
 #include "irsa/fileutil.h"
 #include "irsa/iam.h"
+#include "irsa/iam_rules.h"
 #include "irsa/oidc.h"
 #include "irsa/request.h"
 #include "irsa/strutil.h"
@@ -14,7 +17,6 @@
 #include "irsa/trust.h"
 
 #define POLICY_FILE_MAX (128u * 1024u)
-#define DESCRIPTION_MAX 1000
 #define AUDIENCE_MAX 255
 
 /* ---- the account ---- */
@@ -424,6 +426,9 @@ static int parse_policy_files(const struct irsa_create_role_request *req,
 			return -1;
 		in->policy_names[slot] = irsa_policy_file_policy_name(path);
 		in->n_policies = slot + 1;
+		if (irsa_iam_check_policy(in->policy_docs[slot], IRSA_POLICY_PERMISSIONS, what,
+					  err) < 0)
+			return -1;
 		if (irsa_validate_policy_name(in->policy_names[slot], err) < 0)
 			return irsa_error_prefix(err, "policy file '%s'", path);
 	}
@@ -440,10 +445,8 @@ static int parse_settings(const struct irsa_create_role_request *req,
 	if (role->path && irsa_validate_iam_path(role->path, err) < 0)
 		return -1;
 	role->description = req->description;
-	if (role->description && strlen(role->description) > DESCRIPTION_MAX)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "--description is longer than IAM's %d characters",
-				      DESCRIPTION_MAX);
+	if (role->description && irsa_validate_role_description(role->description, err) < 0)
+		return -1;
 	role->permissions_boundary = req->permissions_boundary;
 	if (role->permissions_boundary &&
 	    irsa_validate_policy_arn(role->permissions_boundary, "--permissions-boundary", err) < 0)
@@ -455,8 +458,9 @@ static int parse_settings(const struct irsa_create_role_request *req,
 		role->max_session_duration = (int)num;
 	}
 	if (req->trust_policy_limit) {
-		if (parse_number("--trust-policy-limit", req->trust_policy_limit, 1, 1 << 20, &num,
-				 err) < 0)
+		if (parse_number("--trust-policy-limit", req->trust_policy_limit, 1, LONG_MAX, &num,
+				 err) < 0 ||
+		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
 			return -1;
 		role->trust_limit = (size_t)num;
 	}
@@ -514,12 +518,30 @@ static int render_templates(struct irsa_account *acct, struct irsa_create_role_i
 	return 0;
 }
 
+/* Policy ARNs of another partition, refused before the first request. */
+static int check_partition(const struct irsa_create_role_input *in, const char *partition,
+			   struct irsa_error *err)
+{
+	const struct irsa_role_request *role = &in->role;
+
+	if (role->permissions_boundary &&
+	    irsa_validate_policy_arn_in(role->permissions_boundary, "--permissions-boundary",
+					partition, err) < 0)
+		return -1;
+	for (size_t i = 0; i < role->n_managed_arns; i++)
+		if (irsa_validate_policy_arn_in(role->managed_arns[i], "--attach-policy-arn",
+						partition, err) < 0)
+			return -1;
+	return 0;
+}
+
 int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_input *in,
 			     struct irsa_error *err)
 {
 	struct irsa_role_request *role = &in->role;
 
-	if (irsa_trust_input_resolve(acct, &in->trust, false, err) < 0 ||
+	if (check_partition(in, irsa_aws_partition(acct->aws)->id, err) < 0 ||
+	    irsa_trust_input_resolve(acct, &in->trust, false, err) < 0 ||
 	    irsa_trust_check_providers(acct, &in->trust, err) < 0 ||
 	    irsa_account_get(acct, &in->trust.account_id, err) < 0 ||
 	    irsa_trust_input_render(&in->trust, &in->trust_doc, err) < 0 ||
