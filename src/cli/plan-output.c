@@ -99,12 +99,13 @@ static void progress(void *userdata, const struct irsa_plan_action *a)
 int cli_plan_finish(struct cli_ctx *ctx, struct irsa_plan *plan, bool dry_run,
 		    struct irsa_error *err)
 {
-	if (!dry_run && irsa_plan_execute(plan, progress, ctx, err) < 0)
-		return -1;
+	/* notes and warnings first: they still matter when an action fails */
 	for (size_t i = 0; i < plan->notes.n; i++)
 		cli_log(ctx, CLI_LOG_INFO, "%s", plan->notes.items[i]);
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		cli_log(ctx, CLI_LOG_WARN, "%s", plan->warnings.items[i]);
+	if (!dry_run && irsa_plan_execute(plan, progress, ctx, err) < 0)
+		return -1;
 	if (ctx->output == CLI_OUTPUT_TEXT) {
 		cli_plan_print_text(plan, stdout);
 		return 0;
