@@ -3,6 +3,7 @@
  * ServiceAccount, then server-side apply (--remove: a JSON merge patch). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "irsa/fileutil.h"
 #include "irsa/iam.h"
@@ -448,6 +449,7 @@ int irsa_sa_plan_file(const char *path, bool manifest, const struct irsa_sa_spec
 	struct irsa_manifest_result r;
 	struct irsa_buf old = IRSA_BUF_INIT;
 	const char *arn = irsa_sa_spec_role_arn(s);
+	struct stat st;
 	bool had_file;
 	int rc;
 
@@ -459,7 +461,10 @@ int irsa_sa_plan_file(const char *path, bool manifest, const struct irsa_sa_spec
 	ret->overwrite = overwrite;
 	ret->plan.run = run_file_action;
 	ret->plan.data = ret;
-	had_file = irsa_file_read(path, SA_FILE_MAX, "file", &old, NULL) == 0;
+	/* the old text for the diff: only a regular file's (reading a FIFO
+	 * would wait for a writer) */
+	had_file = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		   irsa_file_read(path, SA_FILE_MAX, "file", &old, NULL) == 0;
 	rc = manifest ? irsa_manifest_update_file(path, s, overwrite, true, &r, err)
 		      : irsa_manifest_write_file(path, s, true, &r, err);
 	if (rc < 0) {
