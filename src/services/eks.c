@@ -4,6 +4,7 @@
 
 #include "irsa/eks.h"
 #include "irsa/strutil.h"
+#include "eks_internal.h"
 
 void irsa_eks_cluster_release(struct irsa_eks_cluster *c)
 {
@@ -26,12 +27,38 @@ static char *dup_json_string(const json_t *v)
 	return s && *s ? irsa_strdup(s) : NULL;
 }
 
+int eks_cluster_parse(const json_t *root, const char *name, struct irsa_eks_cluster *ret,
+		      struct irsa_error *err)
+{
+	struct irsa_eks_cluster c = { 0 };
+	const json_t *cl = json_object_get(root, "cluster");
+
+	if (!json_is_object(cl))
+		return irsa_error_set(err, IRSA_ERR_REMOTE,
+				      "eks DescribeCluster: the answer for '%s' has no cluster object",
+				      name);
+	c.name = dup_json_string(json_object_get(cl, "name"));
+	c.arn = dup_json_string(json_object_get(cl, "arn"));
+	c.status = dup_json_string(json_object_get(cl, "status"));
+	c.endpoint = dup_json_string(json_object_get(cl, "endpoint"));
+	c.ca_data = dup_json_string(json_object_get(json_object_get(cl, "certificateAuthority"),
+						    "data"));
+	c.oidc_issuer = dup_json_string(
+		json_object_get(json_object_get(json_object_get(cl, "identity"), "oidc"), "issuer"));
+	c.version = dup_json_string(json_object_get(cl, "version"));
+	if (!c.name)
+		c.name = irsa_strdup(name);
+	if (!c.status)
+		c.status = irsa_strdup("UNKNOWN");
+	*ret = c;
+	return 0;
+}
+
 int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,
 			      struct irsa_eks_cluster *ret, struct irsa_error *err)
 {
 	struct irsa_buf path = IRSA_BUF_INIT;
-	struct irsa_eks_cluster c = { 0 };
-	json_t *root = NULL, *cl;
+	json_t *root = NULL;
 	int r;
 
 	if (irsa_str_empty(name))
@@ -48,27 +75,7 @@ int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,
 					      name, irsa_aws_region(aws));
 		return -1;
 	}
-	cl = json_object_get(root, "cluster");
-	if (!json_is_object(cl)) {
-		json_decref(root);
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "eks DescribeCluster: the answer for '%s' has no cluster object",
-				      name);
-	}
-	c.name = dup_json_string(json_object_get(cl, "name"));
-	c.arn = dup_json_string(json_object_get(cl, "arn"));
-	c.status = dup_json_string(json_object_get(cl, "status"));
-	c.endpoint = dup_json_string(json_object_get(cl, "endpoint"));
-	c.ca_data = dup_json_string(json_object_get(json_object_get(cl, "certificateAuthority"),
-						    "data"));
-	c.oidc_issuer = dup_json_string(
-		json_object_get(json_object_get(json_object_get(cl, "identity"), "oidc"), "issuer"));
-	c.version = dup_json_string(json_object_get(cl, "version"));
+	r = eks_cluster_parse(root, name, ret, err);
 	json_decref(root);
-	if (!c.name)
-		c.name = irsa_strdup(name);
-	if (!c.status)
-		c.status = irsa_strdup("UNKNOWN");
-	*ret = c;
-	return 0;
+	return r;
 }
