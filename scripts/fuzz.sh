@@ -63,7 +63,7 @@ if [ "${1:-}" = "-q" ]; then
 	exit 1
 fi
 
-build=build-fuzz
+build="build-fuzz"
 runs=10000000
 seconds=0
 while getopts b:r:t: opt; do
