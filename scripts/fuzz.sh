@@ -35,10 +35,10 @@ run_target() {
 	rc=0
 	"$@" -print_final_stats=1 >"$log" 2>&1 || rc=$?
 	secs=$(( $(date +%s) - start ))
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
 	crashes=$(grep -c '^Test unit written to\|^artifact_prefix=.*Test unit written to' "$log" || true)
-	printf '%s: %s runs, %s, %s crashes, %s s%s\n' "$name" "${runs:-?}" \
+	printf '%s: %s runs, %s, %s crashes, %s s%s\n' "$name" "${executed:-?}" \
 		"${cov:-cov: ?}" "$crashes" "$secs" "$([ "$rc" = 0 ] || echo ", FAILED (exit $rc, log $log)")"
 	return "$rc"
 }
