@@ -62,8 +62,10 @@ def main():
         issuer = kube.url + "/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
         with open(kube.ca_path, "rb") as f:
             ca_data = base64.b64encode(f.read()).decode()
+        # The issuer is the local API server on a random port, which IAM would refuse.
         aws.seed(clusters=[{"name": CLUSTER, "issuer": issuer, "endpoint": kube.url,
-                            "ca_data": ca_data, "status": "ACTIVE", "version": "1.31"}])
+                            "ca_data": ca_data, "status": "ACTIVE", "version": "1.31"}],
+                 issuer_url_ports=True)
         env = aws.env(key="AKIAIRSATESTALICE01")
         env.update({
             "HOME": home,

@@ -356,6 +356,11 @@ class ThumbprintTest(OidcTestCase):
         cls.arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/127.0.0.1:{cls.server.port}/id/test"
         cls.root = os.path.join(cls.certs.name, "root.pem")
 
+    def setUp(self):
+        super().setUp()
+        # The local issuer listens on a random port; IAM refuses ports in provider URLs.
+        self.emu.seed(issuer_url_ports=True)
+
     @classmethod
     def tearDownClass(cls):
         cls.server.close()

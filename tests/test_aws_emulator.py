@@ -54,6 +54,8 @@ THUMB = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/",
       "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 
+GCI = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
+
 EMU = None
 
 
@@ -71,6 +73,14 @@ def trust(sub="system:serviceaccount:default:app", provider=PROVIDER_ARN, host=I
         "Effect": "Allow", "Principal": {"Federated": provider},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {f"{host}:sub": sub, f"{host}:aud": "sts.amazonaws.com"}}}]})
+
+
+SERVICE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+# IAM's answer (400 InvalidInput) to tag keys equal without regard to case.
+DUPLICATE_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
 
 
 def perm_policy(action="s3:GetObject", resource="arn:aws:s3:::bucket/*"):
@@ -201,7 +211,7 @@ class SignatureTests(EmulatorTest):
                          time.time())
 
     def test_unknown_key_expired_date_and_missing_auth(self):
-        status, _, body = signed_query({"Action": "GetCallerIdentity"}, key=ALICE,
+        status, _, body = signed_query(GCI, key=ALICE,
                                        tamper=lambda h: {**h, "Authorization": h[
                                            "Authorization"].replace(ALICE, "AKIAUNKNOWNKEY000001")})
         self.assertEqual((status, xml_error(body)[0]), (403, "InvalidClientTokenId"))
@@ -209,7 +219,7 @@ class SignatureTests(EmulatorTest):
         def old_date(h):
             return {**h, "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ",
                                                      time.gmtime(time.time() - 600))}
-        status, _, body = signed_query({"Action": "GetCallerIdentity"}, tamper=old_date)
+        status, _, body = signed_query(GCI, tamper=old_date)
         code, msg, _ = xml_error(body)
         self.assertEqual((status, code), (403, "SignatureDoesNotMatch"))
         self.assertIn("Signature expired", msg)
@@ -257,7 +267,7 @@ class SignatureTests(EmulatorTest):
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         seen = set()
         for _ in range(3):
-            status, hdrs, _ = signed_query({"Action": "GetCallerIdentity"}, conn=conn)
+            status, hdrs, _ = signed_query(GCI, conn=conn)
             self.assertEqual(status, 200)
             self.assertNotEqual(hdrs.get("connection"), "close")
             self.assertIsNotNone(conn.sock)
@@ -329,11 +339,16 @@ class StsTests(EmulatorTest):
                          f"arn:aws:sts::{ALICE_ACCT}:assumed-role/app/pod")
         exp = res.find("sts:Credentials/sts:Expiration", NS).text
         self.assertRegex(exp, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        for tok in ("tok-wrong-1234", ""):
+        # A wrong token is refused by STS; one shorter than the model's minimum (4) by
+        # the model's validation, without echoing the (sensitive) token.
+        for tok, code in (("tok-wrong-1234", "InvalidIdentityToken"), ("", "ValidationError")):
             params["WebIdentityToken"] = tok
             status, _, body = send("POST", EMU.url + "/", urllib.parse.urlencode(params).encode(),
                                    {"Content-Type": "application/x-www-form-urlencoded"})
-            self.assertEqual((status, xml_error(body)[0]), (400, "InvalidIdentityToken"))
+            self.assertEqual((status, xml_error(body)[0]), (400, code))
+        self.assertEqual(xml_error(body)[1], "1 validation error detected: Value at "
+                         "'webIdentityToken' failed to satisfy constraint: Member must have "
+                         "length greater than or equal to 4")
 
     def test_partition_from_signing_region(self):
         sts = client("sts", region="cn-north-1")
@@ -567,11 +582,11 @@ class FaultAndLogTests(EmulatorTest):
     def test_skew_and_latency(self):
         EMU.faults([{"kind": "latency", "ms": 300, "count": 1},
                     {"kind": "skew", "count": 1}])
-        status, hdrs, body = signed_query({"Action": "GetCallerIdentity"})
+        status, hdrs, body = signed_query(GCI)
         self.assertEqual((status, xml_error(body)[0]), (403, "RequestTimeTooSkewed"))
         self.assertIn("date", hdrs)
         t0 = time.monotonic()
-        status, _, _ = signed_query({"Action": "GetCallerIdentity"})
+        status, _, _ = signed_query(GCI)
         self.assertEqual(status, 200)
         self.assertLess(time.monotonic() - t0, 0.25)
 
@@ -689,6 +704,403 @@ class EksTests(EmulatorTest):
             client("eks", key=BOB).describe_cluster(name="demo")
 
 
+def iam_query(params, **kw):
+    """A signed IAM Query request (Version added unless given), sent raw."""
+    return signed_query({"Version": "2010-05-08", **params}, service="iam", **kw)
+
+
+def tag_params(tags, prefix="Tags"):
+    out = {}
+    for i, (k, v) in enumerate(tags, 1):
+        out[f"{prefix}.member.{i}.Key"] = k
+        out[f"{prefix}.member.{i}.Value"] = v
+    return out
+
+
+class _PartialSigner(SigV4Auth):
+    """botocore's signer, leaving the named headers out of SignedHeaders (still sent)."""
+
+    def __init__(self, credentials, service, region, leave_out):
+        super().__init__(credentials, service, region)
+        self.leave_out = leave_out
+
+    def headers_to_sign(self, request):
+        hm = super().headers_to_sign(request)
+        for name in self.leave_out:
+            del hm[name]
+        return hm
+
+
+class StrictValidationTests(EmulatorTest):
+    """Bad requests sent straight to the emulator get AWS's error code, status and message.
+
+    Each request here is one that AWS refuses; botocore 1.29's own client-side
+    validation would stop most of them, so they go out as raw signed requests.
+    """
+
+    def assertRefused(self, resp, status, code, message=None):
+        got_status, hdrs, body = resp
+        got_code, got_msg, typ = xml_error(body)
+        self.assertEqual((got_status, got_code), (status, code), got_msg)
+        self.assertEqual(typ, "Sender")
+        root = ET.fromstring(body)
+        self.assertEqual(root.find(root.tag.split("}")[0] + "}RequestId").text,
+                         hdrs["x-amzn-requestid"])
+        if message is not None:
+            self.assertEqual(got_msg, message)
+        return got_msg
+
+    def create_role(self, name="app", doc=None, **extra):
+        return iam_query({"Action": "CreateRole", "RoleName": name,
+                          "AssumeRolePolicyDocument": doc or SERVICE_TRUST, **extra})
+
+    def test_required_member_missing(self):
+        self.assertRefused(iam_query({"Action": "CreateRole", "RoleName": "app"}), 400,
+                           "ValidationError",
+                           "1 validation error detected: Value null at 'assumeRolePolicyDocument' "
+                           "failed to satisfy constraint: Member must not be null")
+
+    def test_lengths(self):
+        self.assertRefused(self.create_role("r" * 65), 400, "ValidationError",
+                           f"1 validation error detected: Value '{'r' * 65}' at 'roleName' failed "
+                           "to satisfy constraint: Member must have length less than or equal to 64")
+        msg = self.assertRefused(self.create_role(""), 400, "ValidationError")
+        self.assertIn("Member must have length greater than or equal to 1", msg)
+        # Two constraints broken: both reported, as AWS does.
+        msg = self.assertRefused(self.create_role("bad name!" * 8), 400, "ValidationError")
+        self.assertTrue(msg.startswith("2 validation errors detected: "), msg)
+        self.assertEqual(self.create_role("r" * 64)[0], 200)
+
+    def test_pattern_java_semantics(self):
+        self.assertRefused(self.create_role("bad name!"), 400, "ValidationError",
+                           "1 validation error detected: Value 'bad name!' at 'roleName' failed to "
+                           "satisfy constraint: Member must satisfy regular expression pattern: "
+                           "[\\w+=,.@-]+")
+        # Java's \w is ASCII: a letter outside ASCII is refused.
+        self.assertRefused(self.create_role("r\u00f4le"), 400, "ValidationError")
+        # The whole value must match: '/a/b' starts with a valid '/' but is not a path.
+        self.assertRefused(self.create_role("app", Path="/a/b"), 400, "ValidationError")
+        # Today's pathType stops at U+007E; Debian's 1.29 model still allowed DEL.
+        self.assertRefused(self.create_role("app", Path="/a\x7f/"), 400, "ValidationError")
+        # \p{L} is Unicode: a tag key in any script is fine, '*' is not.
+        self.assertEqual(self.create_role("app", **tag_params([("\u00e9quipe", "caf\u00e9")]))[0],
+                         200)
+        msg = self.assertRefused(iam_query({"Action": "TagRole", "RoleName": "app",
+                                            **tag_params([("bad*key", "v")])}),
+                                 400, "ValidationError")
+        self.assertEqual(msg, "1 validation error detected: Value 'bad*key' at "
+                         "'tags.1.member.key' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+
+    def test_role_description_today_rule(self):
+        # Control characters are refused (the error answer still parses as XML);
+        # tab, newline and Latin-1 are fine; beyond U+00FF is refused nowadays.
+        for bad in ("line\x01", "bell\x07", "euro \u20ac"):
+            msg = self.assertRefused(self.create_role("app", Description=bad), 400,
+                                     "ValidationError")
+            self.assertIn("at 'description' failed to satisfy constraint: Member must satisfy "
+                          "regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E"
+                          "\\u00A1-\\u00FF]*", msg)
+        ok = "tab\there\r\nand caf\u00e9"
+        self.assertEqual(self.create_role("app", Description=ok)[0], 200)
+        self.assertEqual(client("iam").get_role(RoleName="app")["Role"]["Description"], ok)
+
+    def test_enum_and_integer_ranges(self):
+        self.assertRefused(iam_query({"Action": "ListPolicies", "Scope": "Everything"}), 400,
+                           "ValidationError",
+                           "1 validation error detected: Value 'Everything' at 'scope' failed to "
+                           "satisfy constraint: Member must satisfy enum value set: "
+                           "[All, AWS, Local]")
+        self.assertRefused(self.create_role("app", MaxSessionDuration="60"), 400,
+                           "ValidationError",
+                           "1 validation error detected: Value '60' at 'maxSessionDuration' "
+                           "failed to satisfy constraint: Member must have value greater than or "
+                           "equal to 3600")
+        self.assertRefused(iam_query({"Action": "ListRoles", "MaxItems": "1001"}), 400,
+                           "ValidationError")
+        self.assertRefused(iam_query({"Action": "ListRoles", "MaxItems": "ten"}), 400,
+                           "ValidationError",
+                           "1 validation error detected: Value 'ten' at 'maxItems' failed to "
+                           "satisfy constraint: Member must be a number")
+
+    def test_unknown_parameters(self):
+        self.assertRefused(self.create_role("app", Colour="blue"), 400, "InvalidQueryParameter")
+        self.assertRefused(self.create_role("app", **{"Tags.member.1.Key": "k",
+                                                      "Tags.member.1.Value": "v",
+                                                      "Tags.member.1.Colour": "blue"}),
+                           400, "InvalidQueryParameter")
+        self.assertRefused(signed_query({**GCI, "RoleName": "x"}), 400, "InvalidQueryParameter")
+        self.assertEqual(EMU.state()["accounts"].get(ALICE_ACCT, {}).get("roles", {}), {})
+
+    def test_version_required_and_checked(self):
+        self.assertRefused(signed_query({"Action": "GetCallerIdentity"}), 400, "InvalidAction",
+                           "Could not find operation GetCallerIdentity for version "
+                           "NO_VERSION_SPECIFIED")
+        self.assertRefused(iam_query({"Action": "ListRoles", "Version": "2011-06-15"}), 400,
+                           "InvalidAction",
+                           "Could not find operation ListRoles for version 2011-06-15")
+        self.assertRefused(iam_query({"Action": "CreateBucket"}), 400, "InvalidAction")
+
+    def test_tags_iam_rules(self):
+        self.assertRefused(self.create_role("app", **tag_params([("Env", "a"), ("env", "b")])),
+                           400, "InvalidInput", DUPLICATE_TAGS)
+        for key in ("aws:owner", "AWS:owner"):
+            self.assertRefused(self.create_role("app", **tag_params([(key, "x")])), 400,
+                               "InvalidInput")
+        self.assertRefused(self.create_role("app", **tag_params(
+            [(f"k{i}", "v") for i in range(51)])), 400, "ValidationError")
+        self.assertEqual(self.create_role("app", **tag_params([("Env", "a")]))[0], 200)
+        self.assertRefused(iam_query({"Action": "UntagRole", "RoleName": "app",
+                                      "TagKeys.member.1": "aws:cloudformation:stack-name"}),
+                           400, "InvalidInput")
+        # Keys are unique without regard to case: 'env' replaces 'Env'.
+        iam = client("iam")
+        iam.tag_role(RoleName="app", Tags=[{"Key": "env", "Value": "b"}])
+        self.assertEqual(iam.list_role_tags(RoleName="app")["Tags"], [{"Key": "env", "Value": "b"}])
+        iam.untag_role(RoleName="app", TagKeys=["ENV"])
+        self.assertEqual(iam.list_role_tags(RoleName="app")["Tags"], [])
+        iam.tag_role(RoleName="app", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+        self.assertRefused(iam_query({"Action": "TagRole", "RoleName": "app",
+                                      **tag_params([("one-more", "v")])}),
+                           409, "LimitExceeded", "Cannot exceed quota for TagsPerRole: 50")
+
+    def test_policy_grammar(self):
+        no_version = json.dumps({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "ec2.amazonaws.com"}}]})
+        self.assertEqual(self.create_role("app", no_version)[0], 200)  # IAM accepts it
+        self.assertEqual(iam_query({"Action": "PutRolePolicy", "RoleName": "app",
+                                    "PolicyName": "p", "PolicyDocument": json.dumps({
+                                        "Statement": {"Effect": "Allow", "Action": "s3:*",
+                                                      "Resource": "*"}})})[0], 200)
+        bad_docs = {
+            "trust without Principal": ("trust", {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole"}]}),
+            "Sid not alphanumeric": ("trust", {"Version": "2012-10-17", "Statement": [
+                {"Sid": "allow-ec2", "Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+            "identity policy with Principal": ("identity", {"Version": "2012-10-17",
+                                                            "Statement": [{
+                "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}),
+            "principal in another partition": ("trust", {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {
+                    "Federated": PROVIDER_ARN.replace("arn:aws:", "arn:aws-cn:")}}]}),
+            "unknown Version": ("identity", {"Version": "2020-01-01", "Statement": [{
+                "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+        }
+        for what, (kind, doc) in bad_docs.items():
+            if kind == "trust":
+                resp = iam_query({"Action": "UpdateAssumeRolePolicy", "RoleName": "app",
+                                  "PolicyDocument": json.dumps(doc)})
+            else:
+                resp = iam_query({"Action": "CreatePolicy", "PolicyName": "p",
+                                  "PolicyDocument": json.dumps(doc)})
+            with self.subTest(what):
+                self.assertRefused(resp, 400, "MalformedPolicyDocument")
+
+    def test_policy_sizes_count_without_whitespace(self):
+        def trust_of_size(n, pad=""):
+            base = json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Condition": {"StringEquals": {"aws:PrincipalTag/x": "X"}}}]},
+                separators=(",", ":"))
+            doc = base.replace('"X"', '"' + "x" * (n - len(base) + 1) + '"')
+            self.assertEqual(len(doc), n)
+            return doc.replace(",", "," + pad)
+        self.assertEqual(self.create_role("fits", trust_of_size(2048, pad=" " * 40))[0], 200)
+        self.assertRefused(self.create_role("big", trust_of_size(2049)), 409, "LimitExceeded",
+                           "Cannot exceed quota for ACLSizePerRole: 2048")
+        EMU.seed(quotas={"ACLSizePerRole": 4096})  # raised to IAM's hard maximum
+        self.assertEqual(self.create_role("big", trust_of_size(4096))[0], 200)
+        self.assertRefused(self.create_role("bigger", trust_of_size(4097)), 409, "LimitExceeded")
+        with self.assertRaisesRegex(RuntimeError, "4096 at most"):
+            EMU.seed(quotas={"ACLSizePerRole": 4097})
+
+        def policy_of_size(n):
+            base = json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::X"}]},
+                separators=(",", ":"))
+            return base.replace("X", "x" * (n - len(base) + 1))
+        self.assertEqual(iam_query({"Action": "CreatePolicy", "PolicyName": "p6144",
+                                    "PolicyDocument": policy_of_size(6144)})[0], 200)
+        self.assertRefused(iam_query({"Action": "CreatePolicy", "PolicyName": "p6145",
+                                      "PolicyDocument": policy_of_size(6145)}),
+                           409, "LimitExceeded", "Cannot exceed quota for PolicySize: 6144")
+        # Inline policies: 10,240 per role in aggregate.
+        for name, size in (("a", 5000), ("b", 5240)):
+            self.assertEqual(iam_query({"Action": "PutRolePolicy", "RoleName": "fits",
+                                        "PolicyName": name,
+                                        "PolicyDocument": policy_of_size(size)})[0], 200)
+        self.assertRefused(iam_query({"Action": "PutRolePolicy", "RoleName": "fits",
+                                      "PolicyName": "c", "PolicyDocument": policy_of_size(100)}),
+                           409, "LimitExceeded")
+
+    def test_policy_arn_partition_and_attach_quota(self):
+        self.assertEqual(self.create_role("app")[0], 200)
+        for arn in ("arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                    f"arn:aws-us-gov:iam::{ALICE_ACCT}:policy/p"):
+            for action in ("AttachRolePolicy", "DetachRolePolicy"):
+                self.assertRefused(iam_query({"Action": action, "RoleName": "app",
+                                              "PolicyArn": arn}), 400, "InvalidInput")
+        self.assertRefused(self.create_role("app2", PermissionsBoundary=(
+            "arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess")), 400, "InvalidInput")
+
+    def test_oidc_provider_url_rules(self):
+        bad = {"http://issuer.example/id/1": "InvalidInput",
+               "https://issuer.example:8443/id/1": "InvalidInput",
+               "https://user@issuer.example/id/1": "InvalidInput",
+               "https://issuer.example/id/1?x=1": "InvalidInput",
+               "https://issuer.example/id/1#frag": "InvalidInput",
+               "https:///id/1": "InvalidInput",
+               "https://issuer.example/" + "x" * 240: "ValidationError"}
+        for url, code in bad.items():
+            with self.subTest(url):
+                self.assertRefused(iam_query({"Action": "CreateOpenIDConnectProvider",
+                                              "Url": url}), 400, code)
+        for tp, code in (("a" * 39, "ValidationError"), ("g" * 40, "InvalidInput")):
+            self.assertRefused(iam_query({"Action": "CreateOpenIDConnectProvider",
+                                          "Url": "https://issuer.example/id/1",
+                                          "ThumbprintList.member.1": tp}), 400, code)
+        self.assertRefused(iam_query({"Action": "CreateOpenIDConnectProvider",
+                                      "Url": "https://issuer.example/id/1",
+                                      "ClientIDList.member.1": ""}), 400, "ValidationError")
+        self.assertEqual(EMU.state()["accounts"].get(ALICE_ACCT, {}).get("oidc_providers", {}),
+                         {})
+
+    def test_every_model_pattern_compiles(self):
+        from aws import model
+        for svc in ("iam", "sts", "eks"):
+            mdl = model.service(svc)
+            for name, shape in mdl.shapes.items():
+                if "pattern" in shape:
+                    with self.subTest(f"{svc}:{name}"):
+                        model.java_regex(shape["pattern"])
+        rx = model.java_regex(r"[\w+=,.@-]+")
+        self.assertIsNone(rx.fullmatch("\u00e9"))
+        self.assertIsNone(rx.fullmatch("ab cd"))
+        self.assertIsNotNone(model.java_regex(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+").fullmatch(
+            "\u65e5\u672c \u0661"))
+        with self.assertRaises(ValueError):
+            model.java_regex(r"[\p{IsAlphabetic}]")
+        with self.assertRaises(ValueError):
+            model.java_regex(r"[a-z&&[^x]]")
+
+
+class UnsignedHeaderTests(EmulatorTest):
+    """Every x-amz-* header sent must be signed (SigV4)."""
+
+    def send_signed(self, creds, leave_out=(), extra=None):
+        body = urllib.parse.urlencode(GCI)
+        req = AWSRequest(method="POST", url=EMU.url + "/", data=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **(extra or {})})
+        _PartialSigner(creds, "sts", "us-east-1", leave_out).add_auth(req)
+        return send("POST", EMU.url + "/", body.encode(), dict(req.headers.items()))
+
+    def test_unsigned_amz_headers_refused(self):
+        alice = Credentials(ALICE, ALICE_SECRET)
+        self.assertEqual(self.send_signed(alice)[0], 200)
+        status, _, body = self.send_signed(alice, leave_out=["x-amz-date"])
+        code, msg, _ = xml_error(body)
+        self.assertEqual((status, code), (403, "SignatureDoesNotMatch"))
+        self.assertIn("HeadersNotSigned: x-amz-date", msg)
+        status, _, body = self.send_signed(alice, leave_out=["x-amz-meta-x"],
+                                           extra={"X-Amz-Meta-X": "1"})
+        self.assertEqual((status, xml_error(body)[0]), (403, "SignatureDoesNotMatch"))
+
+        EMU.seed(assumable_roles=[f"arn:aws:iam::{ALICE_ACCT}:role/t"])
+        temp = client("sts").assume_role(RoleArn=f"arn:aws:iam::{ALICE_ACCT}:role/t",
+                                         RoleSessionName="s1")["Credentials"]
+        creds = Credentials(temp["AccessKeyId"], temp["SecretAccessKey"], temp["SessionToken"])
+        self.assertEqual(self.send_signed(creds)[0], 200)
+        status, _, body = self.send_signed(creds, leave_out=["x-amz-security-token"])
+        code, msg, _ = xml_error(body)
+        self.assertEqual((status, code), (403, "SignatureDoesNotMatch"))
+        self.assertIn("HeadersNotSigned: x-amz-security-token", msg)
+
+
+class EksValidationTests(EmulatorTest):
+    def eks_get(self, path):
+        req = AWSRequest(method="GET", url=EMU.url + path)
+        SigV4Auth(Credentials(ALICE, ALICE_SECRET), "eks", "us-east-1").add_auth(req)
+        status, hdrs, body = send("GET", req.url, headers=dict(req.headers.items()))
+        return status, hdrs.get("x-amzn-errortype"), json.loads(body)
+
+    def test_model_constraints_and_unknown_parameters(self):
+        EMU.seed(clusters=[{"name": "demo", "issuer": ISSUER,
+                            "addons": {"eks-pod-identity-agent": {"version": "v1.3.4-eksbuild.1"}}}])
+        status, typ, body = self.eks_get("/clusters?maxResults=0")
+        self.assertEqual((status, typ), (400, "InvalidParameterException"))
+        self.assertEqual(body["message"], "1 validation error detected: Value '0' at "
+                         "'maxResults' failed to satisfy constraint: Member must have value "
+                         "greater than or equal to 1")
+        self.assertEqual(self.eks_get("/clusters?maxResults=abc")[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_get("/clusters?colour=blue")[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_get("/clusters?maxResults=1")[2], {"clusters": ["demo"]})
+        # DescribeAddon (from the overlay's newer model).
+        status, _, body = self.eks_get("/clusters/demo/addons/eks-pod-identity-agent")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["addon"]["addonVersion"], "v1.3.4-eksbuild.1")
+        self.assertEqual(self.eks_get("/clusters/demo/addons/vpc-cni")[:2],
+                         (404, "ResourceNotFoundException"))
+        self.assertEqual(self.eks_get("/nothing/here")[:2], (404, "UnknownOperationException"))
+
+    def eks_call(self, method, path, doc=None):
+        body = json.dumps(doc).encode() if doc is not None else b""
+        req = AWSRequest(method=method, url=EMU.url + path, data=body,
+                         headers={"Content-Type": "application/json"} if body else {})
+        SigV4Auth(Credentials(ALICE, ALICE_SECRET), "eks", "us-east-1").add_auth(req)
+        status, hdrs, out = send(method, req.url, body, dict(req.headers.items()))
+        return status, hdrs.get("x-amzn-errortype"), json.loads(out)
+
+    def test_pod_identity_associations(self):
+        """The operations of the newer EKS model (botocore 1.29 has none of them)."""
+        EMU.seed(clusters=[{"name": "demo", "issuer": ISSUER}])
+        base = "/clusters/demo/pod-identity-associations"
+        role = f"arn:aws:iam::{ALICE_ACCT}:role/app"
+        status, _, out = self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "app", "roleArn": role})
+        self.assertEqual(status, 200, out)
+        a = out["association"]
+        self.assertRegex(a["associationId"], r"^a-[0-9a-z]{17}$")
+        self.assertEqual(a["associationArn"], f"arn:aws:eks:us-east-1:{ALICE_ACCT}:"
+                         f"podidentityassociation/demo/{a['associationId']}")
+        # One association per service account; the model's rules; role ARNs only.
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "app",
+                                                      "roleArn": role})[:2],
+                         (409, "ResourceInUseException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x"})[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x", "roleArn": role,
+                                                      "colour": "blue"})[:2],
+                         (400, "InvalidParameterException"))
+        self.assertEqual(self.eks_call("POST", base, {"namespace": "default",
+                                                      "serviceAccount": "x",
+                                                      "roleArn": "arn:aws-cn:iam::111122223333:"
+                                                                 "role/app"})[:2],
+                         (400, "InvalidParameterException"))
+        listed = self.eks_call("GET", base + "?namespace=default")[2]
+        self.assertEqual([x["serviceAccount"] for x in listed["associations"]], ["app"])
+        self.assertEqual(self.eks_call("GET", base + "?namespace=other")[2], {"associations": []})
+        path = f"{base}/{a['associationId']}"
+        other = f"arn:aws:iam::{ALICE_ACCT}:role/other"
+        self.assertEqual(self.eks_call("POST", path, {"roleArn": other})[2]["association"]
+                         ["roleArn"], other)
+        self.assertEqual(self.eks_call("GET", path)[2]["association"]["roleArn"], other)
+        self.assertEqual(self.eks_call("DELETE", path)[0], 200)
+        self.assertEqual(self.eks_call("GET", path)[:2], (404, "ResourceNotFoundException"))
+        self.assertEqual(self.eks_call("GET", "/clusters/nope/pod-identity-associations")[:2],
+                         (404, "ResourceNotFoundException"))
+        log = EMU.log()
+        self.assertEqual([r["action"] for r in log if r["mutating"] and r["status"] == 200],
+                         ["CreatePodIdentityAssociation", "UpdatePodIdentityAssociation",
+                          "DeletePodIdentityAssociation"])
+
+
 @unittest.skipUnless(os.path.exists("/usr/bin/aws"), "/usr/bin/aws (Debian awscli) is not installed")
 class AwsCliTests(EmulatorTest):
     def aws(self, *args):
@@ -699,6 +1111,16 @@ class AwsCliTests(EmulatorTest):
                                *args], env=env, capture_output=True, text=True, timeout=30)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+    def aws_fails(self, *args):
+        """Run a command the emulator must refuse; return awscli's stderr."""
+        env = EMU.clean_env()
+        env.pop("AWS_ENDPOINT_URL")
+        env["HOME"] = self.home
+        proc = subprocess.run(["/usr/bin/aws", "--endpoint-url", EMU.url, "--output", "json",
+                               *args], env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 254, proc.stderr)  # awscli v2: the service said no
+        return proc.stderr
 
     def setUp(self):
         super().setUp()
@@ -732,6 +1154,37 @@ class AwsCliTests(EmulatorTest):
             "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
         self.assertTrue(all(r["status"] == 200 for r in EMU.log()))
         self.assertTrue(all("aws-cli/" in r["user_agent"] for r in EMU.log()))
+
+
+    def test_real_aws_cli_refused_like_aws(self):
+        """awscli checks neither patterns nor IAM's own rules: the emulator must."""
+        cases = [
+            (("iam", "create-role", "--role-name", "bad name!",
+              "--assume-role-policy-document", SERVICE_TRUST), "ValidationError",
+             "Member must satisfy regular expression pattern: [\\w+=,.@-]+"),
+            (("iam", "create-role", "--role-name", "app", "--description", "bell\x07",
+              "--assume-role-policy-document", SERVICE_TRUST), "ValidationError",
+             "at 'description' failed to satisfy constraint"),
+            (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",
+              SERVICE_TRUST, "--tags", "Key=Env,Value=a", "Key=env,Value=b"), "InvalidInput",
+             DUPLICATE_TAGS),
+            (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",
+              SERVICE_TRUST, "--tags", "Key=aws:owner,Value=a"), "InvalidInput", "aws:"),
+            (("iam", "create-role", "--role-name", "app", "--assume-role-policy-document",
+              SERVICE_TRUST, "--tags", "Key=bad*key,Value=a"), "ValidationError",
+             "'tags.1.member.key'"),
+            (("iam", "create-open-id-connect-provider", "--url", "https://issuer.example:8443/x",
+              "--thumbprint-list", THUMB), "InvalidInput", "port"),
+        ]
+        for args, code, text in cases:
+            with self.subTest(args[1:4]):
+                err = self.aws_fails(*args)
+                self.assertIn(f"({code})", err)
+                self.assertIn(text, err)
+        self.assertEqual(EMU.state()["accounts"].get(ALICE_ACCT, {}).get("roles", {}), {})
+        # Everything reached the emulator, signed with every x-amz-* header.
+        self.assertEqual([r["status"] for r in EMU.log()], [400] * len(cases))
+        self.assertTrue(all(r["signed"] for r in EMU.log()))
 
 
 class LifecycleTests(unittest.TestCase):

@@ -176,6 +176,9 @@ class WhoamiTest(clitest.AwsEmulatorCase):
         self.emu.faults([{"service": "sts", "kind": "drop", "count": 1}])
         r = self.run_cli("whoami", "--output", "json")
         self.assertOk(r)
+        # The effect that matters: the dropped request was sent again, once.
+        self.assertEqual([(e["action"], e["status"], e["fault"]) for e in self.emu.log()],
+                         [("GetCallerIdentity", 0, "drop"), ("GetCallerIdentity", 200, None)])
 
     def test_validation_error_not_retried(self):
         r = self.run_cli("whoami", AWS_SECRET_ACCESS_KEY="wrong-secret")

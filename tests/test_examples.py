@@ -17,8 +17,9 @@ class ExamplesTest(clitest.CliTestCase):
         with AwsEmulator() as aws, KubeEmulator(cluster_name="prod") as kube:
             with open(kube.ca_path, "rb") as f:
                 ca = base64.b64encode(f.read()).decode()
+            # The issuer is the local API server on a random port, which IAM would refuse.
             aws.seed(clusters=[{"name": "prod", "issuer": kube.url + "/id/PROD", "endpoint": kube.url,
-                                "ca_data": ca}])
+                                "ca_data": ca}], issuer_url_ports=True)
             kube.seed(namespaces=["payments"])
             env = self.env(**aws.env())
             env.update(HOME=self.home, AWS_CA_BUNDLE=kube.ca_path,

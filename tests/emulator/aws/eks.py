@@ -1,7 +1,10 @@
-"""EKS (REST-JSON): DescribeCluster, ListClusters; clusters come from the control API."""
+"""EKS (REST-JSON): DescribeCluster, ListClusters, DescribeAddon and the Pod Identity
+association operations; clusters come from the control API."""
 
 import base64
 import hashlib
+import re
+from collections import OrderedDict
 
 from .errors import AwsError
 
@@ -26,6 +29,9 @@ def seed_cluster(store, spec, now):
         "tags": dict(spec.get("tags") or {}),
         "created": spec.get("created_at", now),
         "id": ident,
+        # add-on name -> {"version": ..., "status": ...}, for DescribeAddon
+        "addons": {n: dict(a or {}) for n, a in (spec.get("addons") or {}).items()},
+        "associations": OrderedDict(),  # Pod Identity association id -> record
     }
 
 
@@ -60,28 +66,38 @@ def _cluster_out(c, partition):
     return out
 
 
-def describe_cluster(ctx, params):
-    name = params["name"]
+def _cluster(ctx, name):
     with ctx.store.lock:
         c = ctx.store.clusters.get((ctx.identity.account, ctx.region, name))
     if c is None:
         raise AwsError("ResourceNotFoundException", f"No cluster found for name: {name}.", 404)
-    return {"cluster": _cluster_out(c, ctx.partition)}
+    return c
+
+
+def describe_cluster(ctx, params):
+    return {"cluster": _cluster_out(_cluster(ctx, params["name"]), ctx.partition)}
+
+
+def describe_addon(ctx, params):
+    c = _cluster(ctx, params["clusterName"])
+    name = params["addonName"]
+    addon = c["addons"].get(name)
+    if addon is None:
+        raise AwsError("ResourceNotFoundException",
+                       f"No addon: {name} found in cluster: {c['name']}", 404)
+    acct = c["account"]
+    return {"addon": {
+        "addonName": name, "clusterName": c["name"], "status": addon.get("status", "ACTIVE"),
+        "addonVersion": addon.get("version", "v1.0.0-eksbuild.1"),
+        "addonArn": f"arn:{ctx.partition}:eks:{c['region']}:{acct}:addon/{c['name']}/{name}/"
+                    f"{c['id'][:8].lower()}-0000-0000-0000-{c['id'][8:20].lower()}",
+        "createdAt": c["created"], "modifiedAt": c["created"], "health": {"issues": []},
+        "tags": {}}}
 
 
 def list_clusters(ctx, params):
-    raw_max = params.get("maxResults")
-    limit = 100
-    if raw_max is not None:
-        try:
-            limit = int(raw_max)
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 100:
-            raise AwsError("InvalidParameterException",
-                           "1 validation error detected: Value at 'maxResults' failed to satisfy "
-                           "constraint: Member must have value between 1 and 100", 400)
-    limit = min(limit, ctx.store.page_size)
+    # maxResults is 1..100 by the model, checked before this runs.
+    limit = min(params.get("maxResults", 100), ctx.store.page_size)
     with ctx.store.lock:
         names = sorted(n for (a, r, n) in ctx.store.clusters
                        if a == ctx.identity.account and r == ctx.region)
@@ -96,3 +112,120 @@ def list_clusters(ctx, params):
     if start + limit < len(names):
         out["nextToken"] = base64.b64encode(f"o:{start + limit}".encode()).decode()
     return out
+
+
+# ---------------------------------------------------------------------------
+# EKS Pod Identity associations (per cluster)
+
+ROLE_ARN_RX = re.compile(r"^arn:([^:]+):iam::(\d{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")
+
+
+def _check_role_arn(ctx, arn, member):
+    m = ROLE_ARN_RX.match(arn or "")
+    if not m or m.group(1) != ctx.partition:
+        raise AwsError("InvalidParameterException",
+                       f"The {member} {arn} is not a valid IAM role ARN in partition "
+                       f"{ctx.partition}.", 400)
+
+
+def _association(ctx, c, association_id):
+    a = c["associations"].get(association_id)
+    if a is None:
+        raise AwsError("ResourceNotFoundException", "No Pod Identity Association found for "
+                       f"id: {association_id}.", 404)
+    return a
+
+
+def _association_out(ctx, c, a, summary=False):
+    out = {"clusterName": c["name"], "namespace": a["namespace"],
+           "serviceAccount": a["serviceAccount"], "associationId": a["id"],
+           "associationArn": f"arn:{ctx.partition}:eks:{c['region']}:{c['account']}:"
+                             f"podidentityassociation/{c['name']}/{a['id']}"}
+    if summary:
+        return out
+    out.update({"roleArn": a["roleArn"], "tags": dict(a["tags"]), "createdAt": a["createdAt"],
+                "modifiedAt": a["modifiedAt"], "disableSessionTags": a["disableSessionTags"]})
+    for k in ("targetRoleArn", "externalId", "policy"):
+        if a.get(k):
+            out[k] = a[k]
+    return out
+
+
+def create_pod_identity_association(ctx, p):
+    c = _cluster(ctx, p["clusterName"])
+    _check_role_arn(ctx, p["roleArn"], "roleArn")
+    if p.get("targetRoleArn"):
+        _check_role_arn(ctx, p["targetRoleArn"], "targetRoleArn")
+    for a in c["associations"].values():
+        if (a["namespace"], a["serviceAccount"]) == (p["namespace"], p["serviceAccount"]):
+            raise AwsError("ResourceInUseException", f"Association already exists: {a['id']}",
+                           409, extra={"clusterName": c["name"]})
+    with ctx.store.lock:
+        ctx.store.id_counter += 1
+        seed = f"{c['id']}#{ctx.store.id_counter}"
+    aid = "a-" + hashlib.sha256(seed.encode()).hexdigest()[:17]
+    now = ctx.now
+    a = {"id": aid, "namespace": p["namespace"], "serviceAccount": p["serviceAccount"],
+         "roleArn": p["roleArn"], "tags": dict(p.get("tags") or {}), "createdAt": now,
+         "modifiedAt": now, "disableSessionTags": bool(p.get("disableSessionTags", False)),
+         "targetRoleArn": p.get("targetRoleArn"), "policy": p.get("policy")}
+    if a["targetRoleArn"]:
+        a["externalId"] = hashlib.sha256(aid.encode()).hexdigest()[:36]
+    c["associations"][aid] = a
+    return {"association": _association_out(ctx, c, a)}
+
+
+def describe_pod_identity_association(ctx, p):
+    c = _cluster(ctx, p["clusterName"])
+    return {"association": _association_out(ctx, c, _association(ctx, c, p["associationId"]))}
+
+
+def update_pod_identity_association(ctx, p):
+    c = _cluster(ctx, p["clusterName"])
+    a = _association(ctx, c, p["associationId"])
+    for member in ("roleArn", "targetRoleArn"):
+        if p.get(member):
+            _check_role_arn(ctx, p[member], member)
+    for member in ("roleArn", "targetRoleArn", "policy", "disableSessionTags"):
+        if member in p:
+            a[member] = p[member]
+    a["modifiedAt"] = ctx.now
+    return {"association": _association_out(ctx, c, a)}
+
+
+def delete_pod_identity_association(ctx, p):
+    c = _cluster(ctx, p["clusterName"])
+    a = _association(ctx, c, p["associationId"])
+    del c["associations"][a["id"]]
+    return {"association": _association_out(ctx, c, a)}
+
+
+def list_pod_identity_associations(ctx, p):
+    c = _cluster(ctx, p["clusterName"])
+    items = [a for a in c["associations"].values()
+             if p.get("namespace") in (None, a["namespace"])
+             and p.get("serviceAccount") in (None, a["serviceAccount"])]
+    limit = min(p.get("maxResults", 100), ctx.store.page_size)
+    start = 0
+    if p.get("nextToken"):
+        try:
+            start = int(base64.b64decode(p["nextToken"].encode()).decode().split(":", 1)[1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise AwsError("InvalidParameterException", "The nextToken is invalid.", 400) from None
+    out = {"associations": [_association_out(ctx, c, a, summary=True)
+                            for a in items[start:start + limit]]}
+    if start + limit < len(items):
+        out["nextToken"] = base64.b64encode(f"o:{start + limit}".encode()).decode()
+    return out
+
+
+HANDLERS = {
+    "DescribeCluster": describe_cluster,
+    "ListClusters": list_clusters,
+    "DescribeAddon": describe_addon,
+    "CreatePodIdentityAssociation": create_pod_identity_association,
+    "DescribePodIdentityAssociation": describe_pod_identity_association,
+    "UpdatePodIdentityAssociation": update_pod_identity_association,
+    "DeletePodIdentityAssociation": delete_pod_identity_association,
+    "ListPodIdentityAssociations": list_pod_identity_associations,
+}

@@ -112,9 +112,8 @@ def validate_policy(doc, kind, account=None, partition="aws"):
     extra = set(obj) - {"Version", "Id", "Statement"}
     if extra:
         raise malformed(f"Syntax errors in policy. Unknown field {sorted(extra)[0]}")
-    if "Version" not in obj:
-        raise malformed("Syntax errors in policy. Missing required field Version")
-    if obj["Version"] not in ("2012-10-17", "2008-10-17"):
+    # IAM accepts a policy without Version (it is then read as 2008-10-17).
+    if "Version" in obj and obj["Version"] not in ("2012-10-17", "2008-10-17"):
         raise malformed(f"The policy failed legacy parsing (Version {obj['Version']!r} is not "
                         "2012-10-17 or 2008-10-17)")
     if "Statement" not in obj:
@@ -188,8 +187,11 @@ def _validate_principal(p, account, partition, where):
         if typ not in PRINCIPAL_TYPES or not _strings(vals):
             raise malformed(f"Invalid principal in policy: {json.dumps({typ: vals})}" + where)
         for v in _as_list(vals):
-            bad = False
-            if typ == "AWS":
+            # A principal ARN names something in the caller's partition.
+            bad = v.startswith("arn:") and v.split(":")[1] != partition
+            if bad:
+                pass
+            elif typ == "AWS":
                 bad = not (v == "*" or re.fullmatch(r"\d{12}", v) or re.fullmatch(
                     r"arn:[a-z-]+:(iam::\d{12}:(root|user/.+|role/.+)|sts::\d{12}:assumed-role/.+)",
                     v))
@@ -344,23 +346,38 @@ def _check_path(path, what="path"):
 
 
 def _tags(tags):
-    out = []
+    """Tags of a request (the model has checked each key and value), with IAM's own rules."""
+    out, seen = [], set()
     for t in tags or []:
-        if "Key" not in t:
-            raise AwsError("ValidationError", "1 validation error detected: Value null at "
-                           "'tags.member.key' failed to satisfy constraint: Member must not be "
-                           "null", 400)
-        out.append({"Key": t["Key"], "Value": t.get("Value", "")})
+        key = t["Key"]
+        if key.lower().startswith("aws:"):
+            raise invalid_input(f"The tag key {key} uses the reserved prefix 'aws:'. Tag keys "
+                                "starting with 'aws:' are reserved for AWS use.")
+        if key.lower() in seen:
+            raise invalid_input("Duplicate tag keys found. Please note that Tag keys are case "
+                                "insensitive.")
+        seen.add(key.lower())
+        out.append({"Key": key, "Value": t["Value"]})
     return out
 
 
-def _merge_tags(existing, new, limit=50):
-    merged = OrderedDict((t["Key"], t["Value"]) for t in existing)
+def _merge_tags(existing, new, quota="TagsPerRole", limit=50):
+    """IAM tag keys are case-insensitive: a new 'env' replaces an existing 'Env'."""
+    merged = OrderedDict((t["Key"].lower(), t) for t in existing)
     for t in new:
-        merged[t["Key"]] = t["Value"]
+        merged[t["Key"].lower()] = t
     if len(merged) > limit:
-        raise limit_exceeded(f"Cannot exceed quota for TagsPerRole: {limit}")
-    return [{"Key": k, "Value": v} for k, v in merged.items()]
+        raise limit_exceeded(f"Cannot exceed quota for {quota}: {limit}")
+    return [dict(t) for t in merged.values()]
+
+
+def _untag(tags, keys):
+    for k in keys:
+        if k.lower().startswith("aws:"):
+            raise invalid_input(f"The tag key {k} uses the reserved prefix 'aws:'. Tag keys "
+                                "starting with 'aws:' are reserved for AWS use.")
+    drop = {k.lower() for k in keys}
+    return [t for t in tags if t["Key"].lower() not in drop]
 
 
 def _policy_by_arn(ctx, arn, attachable=True):
@@ -444,14 +461,23 @@ def _boundary(ctx, arn):
 # ---------------------------------------------------------------------------
 # OIDC providers
 
-def _provider_key(url):
+def _provider_key(url, allow_port=False):
+    """'host/path' of an issuer URL, by IAM's rules: https://, a host, an optional path,
+    no port, no user, no query or fragment.  The host is case-insensitive.
+
+    allow_port: a test's local issuer listens on a random port (seed
+    ``issuer_url_ports``); IAM itself refuses a port."""
     if not url.lower().startswith("https://"):
         raise invalid_input("The URL must begin with https:// (got "
                             f"{url!r}).")
     rest = url[len("https://"):].rstrip("/")
     host, _, path = rest.partition("/")
-    if not host or "?" in rest or "#" in rest or " " in rest:
-        raise invalid_input(f"Invalid URL: {url}")
+    if not host or re.search(r"[\s?#]", rest) or not re.fullmatch(r"[\x21-\x7e]+", rest):
+        raise invalid_input(f"Invalid Url: {url}. It must be https:// and a host name, "
+                            "optionally followed by a path, without query or fragment.")
+    if "@" in host or (":" in host and not allow_port):
+        raise invalid_input(f"Invalid Url: {url}. The URL must not contain a port number or "
+                            "user information.")
     return host.lower() + ("/" + path if path else "")
 
 
@@ -476,7 +502,7 @@ def _check_thumbprints(tps):
 
 
 def create_oidc_provider(ctx, p):
-    key = _provider_key(p["Url"])
+    key = _provider_key(p["Url"], ctx.store.issuer_url_ports)
     if key in ctx.account.providers:
         raise already_exists(f"Provider with url https://{key} already exists.")
     tps = p.get("ThumbprintList") or []
@@ -489,7 +515,7 @@ def create_oidc_provider(ctx, p):
         raise limit_exceeded("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")
     if len(ctx.account.providers) >= 100:
         raise limit_exceeded("Cannot exceed quota for OpenIdConnectProvidersPerAccount: 100")
-    tags = _merge_tags([], _tags(p.get("Tags")))
+    tags = _merge_tags([], _tags(p.get("Tags")), "TagsPerOpenIdConnectProvider")
     arn = ctx.arn(f"oidc-provider/{key}")
     ctx.account.providers[key] = {"Arn": arn, "Url": key, "ClientIDList": cids,
                                   "ThumbprintList": tps, "Tags": tags, "CreateDate": ctx.now}
@@ -542,12 +568,12 @@ def update_thumbprint(ctx, p):
 
 def tag_oidc_provider(ctx, p):
     prov = _provider(ctx, p["OpenIDConnectProviderArn"])
-    prov["Tags"] = _merge_tags(prov["Tags"], _tags(p["Tags"]))
+    prov["Tags"] = _merge_tags(prov["Tags"], _tags(p["Tags"]), "TagsPerOpenIdConnectProvider")
 
 
 def untag_oidc_provider(ctx, p):
     prov = _provider(ctx, p["OpenIDConnectProviderArn"])
-    prov["Tags"] = [t for t in prov["Tags"] if t["Key"] not in p["TagKeys"]]
+    prov["Tags"] = _untag(prov["Tags"], p["TagKeys"])
 
 
 def list_oidc_provider_tags(ctx, p):
@@ -632,7 +658,7 @@ def tag_role(ctx, p):
 
 def untag_role(ctx, p):
     role = _role(ctx, p["RoleName"])
-    role["Tags"] = [t for t in role["Tags"] if t["Key"] not in p["TagKeys"]]
+    role["Tags"] = _untag(role["Tags"], p["TagKeys"])
 
 
 def list_role_tags(ctx, p):
@@ -663,7 +689,7 @@ def create_policy(ctx, p):
         raise already_exists(f"A policy called {name} already exists. Duplicate names are not "
                              "allowed.")
     _check_managed_doc(ctx, p["PolicyDocument"])
-    tags = _merge_tags([], _tags(p.get("Tags")))
+    tags = _merge_tags([], _tags(p.get("Tags")), "TagsPerPolicy")
     pol = {"PolicyName": name, "Path": path, "PolicyId": ctx.store.next_id("ANPA", ctx.account.id),
            "Arn": ctx.arn(f"policy{path}{name}"), "Description": p.get("Description"),
            "CreateDate": ctx.now, "UpdateDate": ctx.now, "DefaultVersionId": "v1",
@@ -816,7 +842,7 @@ def attach_role_policy(ctx, p):
 def detach_role_policy(ctx, p):
     role = _role(ctx, p["RoleName"])
     m = POLICY_ARN_RX.match(p["PolicyArn"])
-    if not m:
+    if not m or m.group(1) != ctx.partition:
         raise invalid_input(f"ARN {p['PolicyArn']} is not valid.")
     for a in list(role["attached"]):
         if with_partition(a, ctx.partition) == p["PolicyArn"]:
@@ -915,9 +941,6 @@ HANDLERS = {
     "ListRolePolicies": list_role_policies,
 }
 
-# Members the botocore 1.29 model marks required but IAM no longer requires.
-OPTIONAL_OVERRIDES = {"CreateOpenIDConnectProvider": {"optional": ["ThumbprintList"]}}
-
 
 # ---------------------------------------------------------------------------
 # Seeding (control API): bypasses request validation but keeps the same records
@@ -961,7 +984,7 @@ def seed_policy(store, spec, now):
 
 def seed_provider(store, spec, now):
     account = store.account(str(spec.get("account") or store.default_account))
-    key = _provider_key(spec["url"])
+    key = _provider_key(spec["url"], allow_port=True)
     partition = spec.get("partition", "aws")
     account.providers[key] = {
         "Arn": f"arn:{partition}:iam::{account.id}:oidc-provider/{key}", "Url": key,

@@ -15,7 +15,7 @@ import traceback
 import uuid
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from . import eks, iam, model, sigv4, sts
 from .errors import AwsError
@@ -32,6 +32,13 @@ JSON_CODES = {"SignatureDoesNotMatch": "InvalidSignatureException",
               "ExpiredToken": "ExpiredTokenException",
               "Throttling": "ThrottlingException"}
 QUERY_SERVICES = {"iam": iam.HANDLERS, "sts": sts.HANDLERS}
+# How far IAM lets an account raise each quota (the defaults are in state.Store).
+QUOTA_HARD_MAX = {"ACLSizePerRole": 4096, "PoliciesPerRole": 20, "PolicySize": 6144,
+                  "RolePolicySize": 10240, "VersionsPerPolicy": 5}
+# What the emulator answers for a parameter the operation's input shape lacks
+# (by the validation code of the protocol: Query, REST-JSON).
+UNKNOWN_PARAMETER_CODE = {"ValidationError": "InvalidQueryParameter",
+                          "InvalidParameterException": "InvalidParameterException"}
 IMDS_TOKEN_HEADER = "X-aws-ec2-metadata-token"
 IMDS_TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 
@@ -281,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         rec["service"] = service
         if service == "eks":
             fmt = "json"
-            action, eks_params = self._eks_route(path, query)
+            action, eks_labels = model.service("eks").route(self.command, path)
         elif service in QUERY_SERVICES:
             fmt = "query"
             action = params.get("Action")
@@ -306,15 +313,7 @@ class Handler(BaseHTTPRequestHandler):
             ctx = iam.Ctx(store, ident, info.region, partition, int(store.now()),
                           self.request_id)
             if fmt == "json":
-                if action is None:
-                    raise AwsError("UnknownOperationException",
-                                   f"No operation for {self.command} {path}", 404)
-                handler = {"DescribeCluster": eks.describe_cluster,
-                           "ListClusters": eks.list_clusters}[action]
-                result = handler(ctx, eks_params)
-                mdl = model.service("eks")
-                out = model.to_json(mdl, mdl.output_shape(action), result)
-                self._json(200, out, rec)
+                self._json(200, self._eks_call(action, eks_labels, query, body, ctx), rec)
                 return
             result, mdl = self._query_call(service, action, params, ctx)
             self._send(200, model.query_response(mdl, action, result, self.request_id),
@@ -325,16 +324,21 @@ class Handler(BaseHTTPRequestHandler):
                 rec["expected_string_to_sign"] = e.extra["string_to_sign"]
             self._error(e, rec, fmt, ns)
 
-    def _eks_route(self, path, query):
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        parts = path.split("/")
-        if self.command in ("GET", "HEAD"):
-            if path in ("/clusters", "/clusters/"):
-                return "ListClusters", params
-            if len(parts) == 3 and parts[2]:
-                params["name"] = unquote(parts[2])
-                return "DescribeCluster", params
-        return None, params
+    def _eks_call(self, action, labels, query, body, ctx):
+        if action is None:
+            raise AwsError("UnknownOperationException",
+                           f"No operation for {self.command} {self.path.partition('?')[0]}", 404)
+        mdl = model.service("eks")
+        args = self._checked_input(mdl, action, lambda: model.parse_rest_json(
+            mdl, action, labels, parse_qsl(query, keep_blank_values=True), body),
+            "InvalidParameterException")
+        handler = eks.HANDLERS.get(action)
+        if handler is None:
+            raise AwsError("UnknownOperationException", f"The operation {action} is not "
+                           "implemented by the irsactl AWS emulator.", 404)
+        with ctx.store.lock:
+            result = handler(ctx, args)
+        return model.to_json(mdl, mdl.output_shape(action), result)
 
     def _authenticate(self, info, service, action, path, query, body, rec):
         store = self.server.store
@@ -366,28 +370,34 @@ class Handler(BaseHTTPRequestHandler):
         if not action:
             raise AwsError("MissingAction", "Missing Action", 400)
         version = params.get("Version")
-        if action not in mdl.operations or (version and version != mdl.api_version):
+        if action not in mdl.operations or version != mdl.api_version:
             raise AwsError("InvalidAction", f"Could not find operation {action} for version "
-                           f"{version or mdl.api_version}", 400)
+                           f"{version or 'NO_VERSION_SPECIFIED'}", 400)
+        args = self._checked_input(mdl, action, lambda: model.parse_query(
+            mdl, mdl.input_shape(action), params), "ValidationError")
         if action not in handlers:
             raise AwsError("InvalidAction", f"The action {action} is not implemented by the "
                            "irsactl AWS emulator.", 400)
-        if action == "AssumeRoleWithWebIdentity" and len(params.get("WebIdentityToken", "")) < 4:
-            raise AwsError("InvalidIdentityToken", "The web identity token that was passed is "
-                           "empty or could not be parsed.", 400)
-        try:
-            args = model.parse_query(mdl, mdl.input_shape(action), params)
-        except model.ParseError as e:
-            raise AwsError("ValidationError", "1 validation error detected: " + str(e), 400)
-        problems = model.validate(mdl, mdl.input_shape(action), args,
-                                  iam.OPTIONAL_OVERRIDES.get(action))
-        if problems:
-            n = len(problems)
-            raise AwsError("ValidationError", f"{n} validation error{'s' if n > 1 else ''} "
-                           "detected: " + "; ".join(problems), 400)
         with ctx.store.lock:
             result = handlers[action](ctx, args)
         return result, mdl
+
+    @staticmethod
+    def _checked_input(mdl, action, parse, code):
+        """Parse the input, refuse unknown parameters, validate it against the model."""
+        try:
+            args, unknown = parse()
+        except model.ParseError as e:
+            raise AwsError(code, "1 validation error detected: " + str(e), 400) from None
+        if unknown:
+            raise AwsError(UNKNOWN_PARAMETER_CODE[code], f"The parameter {unknown[0]} is not "
+                           f"recognized: {action} has no such input member.", 400)
+        problems = model.validate(mdl, mdl.input_shape(action), args)
+        if problems:
+            n = len(problems)
+            raise AwsError(code, f"{n} validation error{'s' if n > 1 else ''} detected: "
+                           + "; ".join(problems), 400)
+        return args
 
     # -- IMDSv2 ------------------------------------------------------------------
     def _imds(self, path, rec):
@@ -558,7 +568,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("seed body must be a JSON object")
         known = {"clusters", "roles", "policies", "oidc_providers", "web_identity_tokens",
                  "container_token", "container_role", "instance_role", "instance_region",
-                 "assumable_roles", "clock_offset", "quotas"}
+                 "assumable_roles", "clock_offset", "quotas", "issuer_url_ports"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown seed keys {sorted(unknown)}; known: {sorted(known)}")
@@ -570,7 +580,12 @@ class Handler(BaseHTTPRequestHandler):
             for q, v in (data.get("quotas") or {}).items():
                 if q not in store.quotas:
                     raise ValueError(f"unknown quota {q}; known: {sorted(store.quotas)}")
+                if not 1 <= int(v) <= QUOTA_HARD_MAX[q]:
+                    raise ValueError(f"quota {q} can be raised to {QUOTA_HARD_MAX[q]} at most "
+                                     "in IAM")
                 store.quotas[q] = int(v)
+            if "issuer_url_ports" in data:
+                store.issuer_url_ports = bool(data["issuer_url_ports"])
             for spec in data.get("oidc_providers") or []:
                 iam.seed_provider(store, spec, now)
             for spec in data.get("policies") or []:
@@ -611,6 +626,7 @@ class Handler(BaseHTTPRequestHandler):
                 "container_role": store.container_role,
                 "clock_offset": store.clock_offset,
                 "quotas": dict(store.quotas),
+                "issuer_url_ports": store.issuer_url_ports,
                 "temporary_keys": sorted(store.temp),
             }
 
@@ -644,6 +660,9 @@ def main(argv=None):
     store = Store(args.accounts, args.page_size, args.log_file)
     for name in ("iam", "sts", "eks"):
         model.service(name)  # load the models before the first request
+    # The Unicode tables of the \p{..} patterns take a moment: build them while
+    # the server starts answering (a request that needs them waits).
+    threading.Thread(target=model.warm_up, daemon=True).start()
     server = EmuServer(("127.0.0.1", args.port), store, args.verbose)
     port = server.server_address[1]
     stop = threading.Event()

@@ -216,6 +216,12 @@ def verify(info, method, path, query, header_items, body, secret, now):
         if not hdrs.get_all(n):
             raise AwsError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403,
                            extra={"detail": f"signed header '{n}' is not in the request"})
+    # SigV4: every x-amz-* header sent must be signed, else a relay could change it.
+    unsigned = sorted({k.lower() for k, _ in header_items
+                       if k.lower().startswith("x-amz-") and k.lower() not in names})
+    if unsigned:
+        raise AwsError("SignatureDoesNotMatch", "There were headers present in the request "
+                       f"which were not signed (HeadersNotSigned: {', '.join(unsigned)})", 403)
     content_sha = hdrs.get("x-amz-content-sha256")
     if (info.kind == "header" and content_sha is not None and content_sha != UNSIGNED_PAYLOAD
             and content_sha != hashlib.sha256(body or b"").hexdigest()):

@@ -130,6 +130,7 @@ class Store:
             self.instance_role = None
             self.instance_region = "us-east-1"
             self.assumable_roles = set()
+            self.issuer_url_ports = False  # let OIDC provider URLs carry a port (tests only)
             self.imds_tokens = {}       # token -> expiry
             self.cached_creds = {}      # (slot, role arn, session) -> Identity
             self.clock_offset = 0.0
