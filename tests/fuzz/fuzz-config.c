@@ -49,9 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort(); /* a listed profile must be found */
 			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 				irsa_profile_get(p, keys[k]);
-			for (size_t k = 0; k < p->n_items; k++)
-				if (!p->items[k].key)
-					abort();
+			for (size_t f = 0; f < 2; f++)
+				for (size_t k = 0; k < p->n_items[f]; k++)
+					if (!p->items[f][k].key)
+						abort();
 		}
 		free(names);
 		irsa_config_require_profile(c, "default", &err);
