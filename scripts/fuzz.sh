@@ -85,7 +85,11 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" -Dfuzz=true --buildtype=debugoptimized >/dev/null
 fi
-nice -n 19 ninja -C "$build" fuzz >/dev/null
+if ! out=$(nice -n 19 ninja -C "$build" fuzz 2>&1); then
+	printf '%s\n' "$out" >&2
+	echo "fuzz.sh: building the fuzz targets failed" >&2
+	exit 1
+fi
 
 status=0
 mkdir -p "$build/fuzz-crashes"
