@@ -213,15 +213,15 @@ TEST(existing_role_trust_differs)
 
 	state_with_role(&st, trust, NULL);
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_ROLE_UPDATED);
-	REQUIRE(plan.n_actions == 1);
-	CHECK_STR(irsa_role_verb_name(plan.actions[0].verb), "update-trust-policy");
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+	REQUIRE(plan.plan.n_actions == 1);
+	CHECK_STR(plan.plan.actions[0].verb, "update-trust-policy");
 	/* the new subject joins the existing one: nothing is dropped */
 	subs = json_object_get(json_object_get(json_object_get(json_array_get(
-		json_object_get(plan.actions[0].document, "Statement"), 0), "Condition"),
+		json_object_get(plan.plan.actions[0].document, "Statement"), 0), "Condition"),
 		"StringEquals"), KEY ":sub");
 	CHECK_INT(json_array_size(subs), 2);
-	CHECK(json_equal(plan.actions[0].document, plan.trust));
+	CHECK(json_equal(plan.plan.actions[0].document, plan.trust));
 	irsa_role_plan_release(&plan);
 	irsa_role_state_release(&st);
 	json_decref(trust);
