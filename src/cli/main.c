@@ -124,8 +124,9 @@ static int run(int argc, char **argv, struct irsa_error *err)
 	struct cli_args globals;
 	int i, r;
 
+	ctx.commands = cli_commands(&ctx.n_commands);
 	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
-		return cli_complete(argc - 2, argv + 2);
+		return cli_complete(argc - 2, argv + 2, ctx.commands, ctx.n_commands);
 	cli_args_init(&globals, argc);
 	i = cli_args_parse(&globals, tables, 1, argc - 1, argv + 1, true, NULL, err);
 	if (i < 0 || apply_globals(&ctx, &globals, err) < 0) {
@@ -141,12 +142,12 @@ static int run(int argc, char **argv, struct irsa_error *err)
 		bool help = cli_flag(&globals, "help");
 
 		cli_args_release(&globals);
-		cli_print_main_help(help ? stdout : stderr);
+		cli_print_main_help(help ? stdout : stderr, ctx.commands, ctx.n_commands);
 		if (help)
 			return finish_stdout(err);
 		return irsa_error_set(err, IRSA_ERR_USAGE, "no command given");
 	}
-	cmd = cli_find_command(argv[1 + i]);
+	cmd = cli_command_lookup(ctx.commands, ctx.n_commands, argv[1 + i]);
 	if (!cmd) {
 		r = unknown_command(argv[1 + i], err);
 		cli_args_release(&globals);
