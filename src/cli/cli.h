@@ -92,6 +92,7 @@ extern const struct cli_command cli_cmd_policy;
 extern const struct cli_command cli_cmd_render_trust_policy;
 extern const struct cli_command cli_cmd_token;
 extern const struct cli_command cli_cmd_update_kubeconfig;
+extern const struct cli_command cli_cmd_verify;
 extern const struct cli_command cli_cmd_whoami;
 
 const struct cli_command *const *cli_commands(size_t *ret_n);

@@ -35,6 +35,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_render_trust_policy,
 	&cli_cmd_token,
 	&cli_cmd_update_kubeconfig,
+	&cli_cmd_verify,
 	&cli_cmd_whoami,
 };
 

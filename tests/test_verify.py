@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""irsactl verify against both emulators: a working chain (with --live, the role's
+ARN comes back), then a matrix of setups each broken in one way, where verify must
+exit 9 and name the broken link as its first failed check. No token or secret may
+reach any output or the --debug log."""
+import json
+import os
+import re
+
+from clitest import AwsEmulatorCase, main
+from kube_harness import KubeEmulator
+
+ACCT = "111122223333"
+ROLE = "web-role"
+ROLE_ARN = f"arn:aws:iam::{ACCT}:role/{ROLE}"
+CHECKS = ["identity", "cluster", "oidc-provider", "service-account", "role", "trust",
+          "permissions", "pods", "live"]
+EXIT_CHECK_FAILED = 9
+
+
+class VerifyCase(AwsEmulatorCase):
+    """Both emulators: the Kubernetes one is also the cluster's OIDC issuer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kube = KubeEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kube.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.kube.reset()
+        self.issuer = self.kube.url
+        self.key = self.issuer[len("https://"):]
+        self.provider = f"arn:aws:iam::{ACCT}:oidc-provider/{self.key}"
+        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
+        self.extra_env = dict(self.emu.env())
+
+    # -- the working chain, and ways to break it -----------------------------------
+    def trust(self, sub="system:serviceaccount:apps:web", aud="sts.amazonaws.com", op="StringEquals",
+              extra=()):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "IrsactlOidc00000001", "Effect": "Allow", "Principal": {"Federated": self.provider},
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {op: {self.key + ":sub": sub, self.key + ":aud": aud}}}] + list(extra)}
+
+    def seed(self, cluster=None, provider=None, role=None, sa=None, pods=None, aws_extra=None, kube_extra=None):
+        """The working chain; each argument replaces one part (False removes it)."""
+        aws = {"issuer_url_ports": True, "oidc_ca_bundle": self.kube.ca_path,
+               "policies": [{"name": "s3-read", "document": {"Version": "2012-10-17", "Statement": [
+                   {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}}]}
+        if cluster is not False:
+            aws["clusters"] = [cluster or {"name": "demo", "issuer": self.issuer}]
+        if provider is not False:
+            aws["oidc_providers"] = [provider or {"url": self.issuer, "client_ids": ["sts.amazonaws.com"]}]
+        if role is not False:
+            aws["roles"] = [role or {"name": ROLE, "trust": self.trust(),
+                                     "attached_policies": [f"arn:aws:iam::{ACCT}:policy/s3-read"]}]
+        aws.update(aws_extra or {})
+        self.emu.seed(**aws)
+        kube = {"namespaces": ["apps"]}
+        if sa is not False:
+            kube["serviceaccounts"] = [sa or {"namespace": "apps", "name": "web",
+                                              "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}]
+        kube.update(kube_extra or {})
+        self.kube.seed(**kube)
+        if pods is not False and sa is not False:
+            self.kube.seed(pods=pods or [
+                {"namespace": "apps", "name": "web-5d9c7-x2x4q", "serviceAccountName": "web",
+                 "ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d9c7", "apiVersion": "apps/v1",
+                                      "uid": "u1", "controller": True}]}])
+
+    def verify(self, *extra, output="json"):
+        args = ["verify", "--cluster", "demo", "-n", "apps", "-s", "web", "--kubeconfig", self.kubeconfig,
+                "--output", output] + list(extra)
+        return self.run_cli(*args)
+
+    def checks(self, r):
+        doc = r.json()
+        self.assertEqual([c["check"] for c in doc["checks"]], CHECKS, r)
+        return {c["check"]: c for c in doc["checks"]}
+
+    def first_failure(self, r):
+        doc = r.json()
+        return next((c["check"] for c in doc["checks"] if c["status"] == "fail"), None)
+
+
+class WorkingChainTest(VerifyCase):
+    def test_everything_ok_with_live(self):
+        self.seed()
+        r = self.verify("--live", "--action", "s3:GetObject", "--resource", "arn:aws:s3:::data/x")
+        self.assertOk(r)
+        doc = r.json()
+        self.assertEqual(sorted(doc), ["checks", "ok"])
+        self.assertTrue(doc["ok"])
+        c = self.checks(r)
+        self.assertEqual({k: v["status"] for k, v in c.items()}, {k: "ok" for k in CHECKS}, r)
+        self.assertIn(f"arn:aws:sts::{ACCT}:assumed-role/{ROLE}/irsactl-verify", c["live"]["message"])
+        self.assertIn("s3:GetObject allowed by 's3-read'", c["permissions"]["message"])
+        self.assertIn("1 pod carry the injection", c["pods"]["message"])
+        self.assertTrue(all(v["fix"] is None for v in c.values()))
+        # the STS call of --live was unsigned and regional; the token went to STS, not to any output
+        sts = [e for e in self.emu.log() if e.get("action") == "AssumeRoleWithWebIdentity"]
+        self.assertEqual(len(sts), 1)
+
+    def test_text_output_and_skips(self):
+        self.seed()
+        r = self.verify(output="text")
+        self.assertOk(r)
+        lines = r.out.splitlines()
+        self.assertEqual([l.split()[1] for l in lines], CHECKS)
+        self.assertTrue(lines[0].startswith("ok    identity "))
+        self.assertTrue(lines[6].startswith("skip  permissions "), lines[6])
+        self.assertTrue(lines[8].startswith("skip  live "), lines[8])
+
+    def test_no_secret_in_any_output_or_debug_log(self):
+        self.seed()
+        r = self.verify("--live", "--debug")
+        self.assertOk(r)
+        secrets = [self.accounts[k]["secret"] for k in self.accounts]
+        state = self.emu.state()
+        secrets += state.get("temporary_keys", [])
+        for s in secrets:
+            self.assertNotIn(s, r.out + r.err)
+        # JWTs (the TokenRequest answer) and session tokens never appear
+        self.assertIsNone(re.search(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.", r.out + r.err))
+        self.assertNotIn("SessionToken", r.out + r.err)
+        self.assertNotIn("irsactl-test-token", r.out + r.err)
+
+    def test_every_annotated_service_account_of_the_namespace(self):
+        self.seed(kube_extra={"serviceaccounts": [
+            {"namespace": "apps", "name": "web", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+            {"namespace": "apps", "name": "other", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+            {"namespace": "apps", "name": "plain"}]})
+        r = self.run_cli("verify", "--cluster", "demo", "-n", "apps", "--kubeconfig", self.kubeconfig)
+        self.assertFails(r, EXIT_CHECK_FAILED, "1 service account failed a check")
+        self.assertEqual(r.out.splitlines()[0].split()[:3], ["fail", "apps/other", "trust:"])
+        self.assertIn("ok    apps/web", r.out)
+        self.assertNotIn("plain", r.out)
+        r = self.run_cli("verify", "--cluster", "demo", "-A", "--kubeconfig", self.kubeconfig, "--output", "json")
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED)
+        doc = r.json()
+        self.assertFalse(doc["ok"])
+        self.assertEqual([(s["namespace"], s["service_account"], s["ok"]) for s in doc["service_accounts"]],
+                         [("apps", "other", False), ("apps", "web", True)])
+
+    def test_usage_errors(self):
+        r = self.run_cli("verify", "-n", "apps", "-s", "web")
+        self.assertFails(r, 2, "give exactly one of --cluster NAME and --issuer-url URL")
+        r = self.run_cli("verify", "--cluster", "demo", "-A", "-n", "apps")
+        self.assertFails(r, 2, "--all-namespaces")
+        r = self.run_cli("verify", "--cluster", "demo", "-s", "web", "--resource", "arn:aws:s3:::x")
+        self.assertFails(r, 2, "--resource needs --action")
+
+
+class BrokenLinkMatrixTest(VerifyCase):
+    """Each setup is broken in one way; verify exits 9 and the first failed check
+    is the broken link, with a fix."""
+
+    def assertBroken(self, link, fix_part=None, message_part=None, extra=("--live",), **seed):
+        self.seed(**seed)
+        r = self.verify(*extra)
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        self.assertIn("the '%s' check failed" % link, r.err)
+        self.assertEqual(self.first_failure(r), link, r)
+        c = self.checks(r)[link]
+        if message_part:
+            self.assertIn(message_part, c["message"], r)
+        if fix_part:
+            self.assertIsNotNone(c["fix"], r)
+            self.assertIn(fix_part, c["fix"], r)
+        return self.checks(r)
+
+    def test_cluster_missing(self):
+        self.assertBroken("cluster", "aws eks list-clusters", cluster={"name": "other", "issuer": "https://x"})
+
+    def test_cluster_not_active(self):
+        self.assertBroken("cluster", None, "is CREATING, not ACTIVE",
+                          cluster={"name": "demo", "issuer": "https://127.0.0.1:1", "status": "CREATING"})
+
+    def test_missing_provider(self):
+        c = self.assertBroken("oidc-provider", "irsactl associate-oidc --cluster demo", "no IAM OIDC provider",
+                              provider=False)
+        # the later links are still checked: the trust names the expected provider, STS refuses
+        self.assertEqual(c["trust"]["status"], "ok")
+        self.assertEqual(c["live"]["status"], "fail")
+        self.assertIn("No OpenIDConnect provider found", c["live"]["message"])
+
+    def test_wrong_issuer_host(self):
+        c = self.assertBroken("oidc-provider", "irsactl associate-oidc", "the account has providers for: "
+                              "'localhost:", provider={"url": self.issuer.replace("127.0.0.1", "localhost")})
+        self.assertEqual(c["role"]["status"], "ok")
+
+    def test_audience_not_in_client_ids(self):
+        self.assertBroken("oidc-provider", "irsactl associate-oidc --cluster demo",
+                          "does not list the audience 'sts.amazonaws.com'",
+                          provider={"url": self.issuer, "client_ids": ["vault"]})
+
+    def test_custom_audience_not_in_client_ids(self):
+        self.assertBroken("oidc-provider", "add-client-id-to-open-id-connect-provider",
+                          "does not list the audience 'vault'",
+                          sa={"namespace": "apps", "name": "web", "annotations": {
+                              "eks.amazonaws.com/role-arn": ROLE_ARN, "eks.amazonaws.com/audience": "vault"}})
+
+    def test_service_account_missing(self):
+        self.assertBroken("service-account", "kubectl create serviceaccount web -n apps",
+                          "'apps/web' does not exist", sa=False)
+
+    def test_annotation_missing(self):
+        self.assertBroken("service-account", "irsactl annotate-sa -n apps -s web --role-arn",
+                          "has no 'eks.amazonaws.com/role-arn' annotation",
+                          sa={"namespace": "apps", "name": "web"})
+
+    def test_annotation_malformed(self):
+        self.assertBroken("service-account", "irsactl annotate-sa", "is not a role ARN",
+                          sa={"namespace": "apps", "name": "web",
+                              "annotations": {"eks.amazonaws.com/role-arn": "web-role"}})
+
+    def test_role_in_another_partition(self):
+        self.assertBroken("service-account", "irsactl annotate-sa", "is in partition 'aws-cn'",
+                          sa={"namespace": "apps", "name": "web", "annotations": {
+                              "eks.amazonaws.com/role-arn": f"arn:aws-cn:iam::{ACCT}:role/{ROLE}"}})
+
+    def test_bad_token_expiration_annotation(self):
+        self.assertBroken("service-account", "--token-expiration 86400", "not a number of seconds",
+                          sa={"namespace": "apps", "name": "web", "annotations": {
+                              "eks.amazonaws.com/role-arn": ROLE_ARN,
+                              "eks.amazonaws.com/token-expiration": "forever"}})
+
+    def test_role_missing(self):
+        self.assertBroken("role", "irsactl create-role --cluster demo -n apps -s web --role-name web-role",
+                          "cannot be found", role=False)
+
+    def test_sub_for_another_namespace(self):
+        c = self.assertBroken("trust", "irsactl create-role --cluster demo -n apps -s web",
+                              "wants 'system:serviceaccount:other:web', the request has "
+                              "'system:serviceaccount:apps:web'",
+                              role={"name": ROLE, "trust": self.trust(sub="system:serviceaccount:other:web")})
+        # the emulated STS agrees with irsactl's evaluator: the live exchange is refused too
+        self.assertEqual(c["live"]["status"], "fail")
+        self.assertIn("Not authorized to perform sts:AssumeRoleWithWebIdentity", c["live"]["message"])
+
+    def test_string_like_that_does_not_match(self):
+        self.assertBroken("trust", None, "StringLike",
+                          role={"name": ROLE, "trust": self.trust(op="StringLike",
+                                                                  sub="system:serviceaccount:apps:api-*")})
+
+    def test_explicit_deny(self):
+        deny = {"Sid": "NoApps", "Effect": "Deny", "Principal": "*", "Action": "sts:*",
+                "Condition": {"StringLike": {self.key + ":sub": "system:serviceaccount:apps:*"}}}
+        self.assertBroken("trust", "update-assume-role-policy", "statement 1 ('NoApps') explicitly denies",
+                          role={"name": ROLE, "trust": self.trust(extra=[deny])})
+
+    def test_aud_condition_wrong(self):
+        self.assertBroken("trust", None, "wants 'sts.amazonaws.com.cn'",
+                          role={"name": ROLE, "trust": self.trust(aud="sts.amazonaws.com.cn")})
+
+    def test_action_denied(self):
+        self.assertBroken("permissions", "--attach-policy-arn", "s3:PutObject implicitly denied",
+                          extra=("--action", "s3:GetObject,s3:PutObject", "--resource", "arn:aws:s3:::data/x"))
+
+    def test_pod_created_before_the_annotation(self):
+        c = self.assertBroken("pods", "kubectl rollout restart deployment/web -n apps",
+                              "web-5d9c7-old", pods=[
+                                  {"namespace": "apps", "name": "web-5d9c7-old", "serviceAccountName": "web",
+                                   "inject": False, "ownerReferences": [
+                                       {"kind": "ReplicaSet", "name": "web-5d9c7", "apiVersion": "apps/v1",
+                                        "uid": "u", "controller": True}]}])
+        self.assertEqual(c["live"]["status"], "ok")
+
+    def test_token_issuer_differs(self):
+        self.assertBroken("live", None, "differs from the cluster's issuer",
+                          kube_extra={"issuer": self.kube.url + "/id/ROTATED"})
+
+    def test_role_annotation_other_than_expected(self):
+        self.assertBroken("service-account", "--overwrite", "not 'arn:aws:iam::111122223333:role/expected'",
+                          extra=("--role-arn", f"arn:aws:iam::{ACCT}:role/expected"))
+
+
+if __name__ == "__main__":
+    main()
