@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "emulator"))
 
 from aws_harness import AwsEmulator  # noqa: E402
+from issuer_harness import LocalIssuer  # noqa: E402
 from kube_harness import KubeEmulator  # noqa: E402
 
 CLUSTER = "demo"
@@ -58,24 +59,25 @@ def main():
         sys.exit(__doc__)
     irsactl = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(prefix="irsactl-demo-") as home, \
-            AwsEmulator() as aws, KubeEmulator(cluster_name=CLUSTER) as kube:
-        issuer = kube.url + "/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+            AwsEmulator() as aws, KubeEmulator(cluster_name=CLUSTER) as kube, \
+            LocalIssuer() as local_issuer:
+        # IAM takes no port in an issuer URL: the local issuer is reached on
+        # 443 through a loopback proxy (see tests/emulator/issuer_harness.py).
+        issuer = local_issuer.url("/id/EXAMPLED539D4633E53DE1B71EXAMPLE")
         with open(kube.ca_path, "rb") as f:
             ca_data = base64.b64encode(f.read()).decode()
-        # The issuer is the local API server on a random port, which IAM would refuse.
         aws.seed(clusters=[{"name": CLUSTER, "issuer": issuer, "endpoint": kube.url,
-                            "ca_data": ca_data, "status": "ACTIVE", "version": "1.31"}],
-                 issuer_url_ports=True)
+                            "ca_data": ca_data, "status": "ACTIVE", "version": "1.31"}])
         env = aws.env(key="AKIAIRSATESTALICE01")
         env.update({
             "HOME": home,
             "PATH": os.path.dirname(irsactl) + ":/usr/bin:/bin",
             "AWS_CONFIG_FILE": os.path.join(home, ".aws", "config"),
             "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, ".aws", "credentials"),
-            # The issuer is served by the Kubernetes emulator with its own CA.
-            "AWS_CA_BUNDLE": kube.ca_path,
             "KUBECONFIG": os.path.join(home, ".kube", "config"),
         })
+        # The issuer's proxy and CA (AWS_CA_BUNDLE).
+        env.update(local_issuer.env())
         print(bold("irsactl end-to-end demo"))
         print("AWS emulator:        %s (IAM, STS, EKS; every SigV4 signature checked with botocore)" % aws.url)
         print("Kubernetes emulator: %s (cluster '%s', EKS tokens checked with botocore)" % (kube.url, CLUSTER))

@@ -1,6 +1,7 @@
 /* Unit tests: names, subjects, ARNs, default role names. */
 #include "tap.h"
 #include "irsa/names.h"
+#include "irsa/serviceaccount.h"
 #include "irsa/strutil.h"
 
 TEST(namespace_labels)
@@ -82,7 +83,9 @@ TEST(role_names_and_paths)
 	CHECK_INT(irsa_validate_iam_path("/irsa/team/", &err), 0);
 	CHECK_INT(irsa_validate_iam_path("/irsa", &err), -1);
 	CHECK_INT(irsa_validate_iam_path("irsa/", &err), -1);
-	CHECK_INT(irsa_validate_iam_path("/a//b/", &err), -1);
+	CHECK_INT(irsa_validate_iam_path("/a//b/", &err), 0); /* IAM's pattern allows it */
+	CHECK_INT(irsa_validate_iam_path("//", &err), -1);
+	CHECK_INT(irsa_validate_iam_path("///", &err), 0);
 	CHECK_INT(irsa_validate_iam_path("/a b/", &err), -1);
 	CHECK_INT(irsa_validate_account_id("123456789012", &err), 0);
 	CHECK_INT(irsa_validate_account_id("12345678901", &err), -1);
@@ -152,6 +155,27 @@ TEST(default_role_name)
 	free(n);
 }
 
+/* The ARN parser and the builder follow the same path rule (IAM's). */
+TEST(role_arn_path_rule_shared)
+{
+	static const char *const paths[] = { "/a//b/", "/a/b/", "/", "/a b/", "/\xc3\xa9/" };
+	struct irsa_error err = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		char *arn = NULL, *text = irsa_asprintf("arn:aws:iam::111122223333:role%sr",
+							 paths[i]);
+		int built = irsa_role_arn_build("aws", "111122223333", paths[i], "r", &arn, &err);
+		int parsed = irsa_role_arn_parse(text, NULL, &err);
+
+		CHECK_INT(parsed, built);
+		CHECK_INT(parsed, irsa_validate_iam_path(paths[i], NULL));
+		if (built == 0)
+			CHECK_STR(arn, text);
+		free(arn);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	RUN(namespace_labels);
@@ -160,5 +184,6 @@ int main(void)
 	RUN(role_names_and_paths);
 	RUN(arns);
 	RUN(default_role_name);
+	RUN(role_arn_path_rule_shared);
 	return tap_done();
 }

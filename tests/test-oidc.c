@@ -44,12 +44,17 @@ TEST(issuer_normalize)
 	s = norm("https://issuer.example.com/");
 	CHECK_STR(s, "https://issuer.example.com");
 	free(s);
-	s = norm("https://127.0.0.1:8443/id/1");
-	CHECK_STR(s, "https://127.0.0.1:8443/id/1");
+	s = norm("https://127.0.0.1/id/1");
+	CHECK_STR(s, "https://127.0.0.1/id/1");
 	free(s);
-	s = norm("https://[::1]:8443/x");
-	CHECK_STR(s, "https://[::1]:8443/x");
+	s = norm("https://[::1]/x");
+	CHECK_STR(s, "https://[::1]/x");
 	free(s);
+	/* IAM takes no port in a provider URL */
+	CHECK(norm_fails("https://127.0.0.1:8443/id/1", "IAM does not accept"));
+	CHECK(norm_fails("https://[::1]:8443/x", "has a port"));
+	CHECK(norm_fails("https://oidc.example.com:443/x", "has a port"));
+	CHECK(norm_fails("https://oidc.example.com/id/\xc3\xa9", "non-ASCII"));
 	CHECK(norm_fails("http://oidc.example.com/id/1", "https"));
 	CHECK(norm_fails("oidc.example.com/id/1", "https://"));
 	CHECK(norm_fails("https://oidc.example.com/id?x=1", "query"));
@@ -197,7 +202,9 @@ TEST(plan_create)
 	CHECK_STR(plan.client_ids.items[0], "sts.amazonaws.com");
 	CHECK_INT(plan.thumbprints.n, 1);
 	CHECK_STR(plan.thumbprints.items[0], TP_A);
-	CHECK_INT(plan.tags.n, 1);
+	CHECK_INT(plan.tags.n, 2); /* the user's, then managed-by=irsactl */
+	CHECK_STR(plan.tags.items[1].key, "managed-by");
+	CHECK_STR(plan.tags.items[1].value, "irsactl");
 	j = irsa_oidc_plan_to_json(&plan, true);
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "created");
 	CHECK_STR(json_string_value(json_object_get(j, "provider_arn")), ARN);

@@ -1,5 +1,6 @@
 /* Unit tests: role plans computed against a state (no AWS). */
 #include "tap.h"
+#include "irsa/names.h"
 #include "irsa/role.h"
 #include "irsa/strutil.h"
 #include "irsa/trust.h"
@@ -43,7 +44,7 @@ TEST(new_role)
 {
 	json_t *trust = trust_doc(), *s3 = s3_doc();
 	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
-	const char *arns[] = { "arn:aws:iam::aws:policy/ReadOnlyAccess" };
+	const char *arns[] = { "arn:aws-cn:iam::aws:policy/ReadOnlyAccess" };
 	struct irsa_role_request req = { .role_name = "r", .path = "/irsa/", .trust = trust,
 					 .managed_arns = arns, .n_managed_arns = 1,
 					 .inline_policies = &inl, .n_inline_policies = 1,
@@ -60,7 +61,71 @@ TEST(new_role)
 	CHECK_STR(irsa_role_verb_name(plan.actions[1].verb), "attach-role-policy");
 	CHECK_STR(irsa_role_verb_name(plan.actions[2].verb), "put-role-policy");
 	CHECK(json_equal(plan.actions[0].document, trust));
+	/* a role irsactl creates says so */
+	CHECK_INT(plan.tags.n, 1);
+	CHECK_STR(plan.tags.items[0].key, "managed-by");
+	CHECK_STR(plan.tags.items[0].value, "irsactl");
 	irsa_role_plan_release(&plan);
+	json_decref(trust);
+	json_decref(s3);
+}
+
+/* IAM keeps one tag per key ignoring case: "team" matches an existing
+ * "Team", so a second run converges instead of tagging again. */
+TEST(tags_compared_case_insensitively)
+{
+	json_t *trust = trust_doc();
+	struct irsa_tags tags = { 0 };
+	struct irsa_role_request req = { .role_name = "r", .trust = trust, .tags = &tags };
+	struct irsa_role_state st;
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+
+	state_with_role(&st, trust, NULL);
+	irsa_tags_add(&st.role.tags, "Team", "payments");
+	irsa_tags_add(&tags, "team", "payments");
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.n_actions, 0);
+	CHECK_INT(plan.status, IRSA_ROLE_UNCHANGED);
+	irsa_role_plan_release(&plan);
+	free(tags.items[0].value);
+	tags.items[0].value = irsa_strdup("billing");
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.n_actions, 1);
+	CHECK_STR(plan.actions[0].details, "team");
+	/* an existing role taken over is not marked as irsactl's */
+	CHECK_INT(plan.tags.n, 1);
+	CHECK(irsa_tags_find(&plan.tags, "managed-by") == NULL);
+	irsa_role_plan_release(&plan);
+	CHECK_STR(irsa_role_status_name(IRSA_ROLE_ABSENT), "absent");
+	irsa_tags_release(&tags);
+	irsa_role_state_release(&st);
+	json_decref(trust);
+}
+
+/* The inline total counts the policies already on the role that stay. */
+TEST(inline_total_counts_foreign_policies)
+{
+	json_t *trust = trust_doc(), *s3 = s3_doc();
+	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
+	struct irsa_role_request req = { .role_name = "r", .trust = trust,
+					 .inline_policies = &inl, .n_inline_policies = 1 };
+	struct irsa_role_state st;
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+	char *big = irsa_malloc0(10300);
+
+	strcpy(big, "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"");
+	memset(big + strlen(big), 'x', 10200);
+	strcat(big, "\"}]}");
+	state_with_role(&st, trust, NULL);
+	irsa_strlist_add(&st.inline_names, "by-hand");
+	st.inline_docs = irsa_malloc0(2 * sizeof(char *));
+	st.inline_docs[0] = big;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "'by-hand' already on the role"));
+	irsa_role_state_release(&st);
 	json_decref(trust);
 	json_decref(s3);
 }
@@ -148,6 +213,8 @@ TEST(prune_and_managed_limit)
 int main(void)
 {
 	RUN(new_role);
+	RUN(tags_compared_case_insensitively);
+	RUN(inline_total_counts_foreign_policies);
 	RUN(existing_role_unchanged_then_updated);
 	RUN(prune_and_managed_limit);
 	return tap_done();

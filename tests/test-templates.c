@@ -1,5 +1,7 @@
 /* Unit tests: permission templates (parse, validate, render). */
 #include "tap.h"
+#include "irsa/iam_rules.h"
+#include "irsa/names.h"
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
 #include "irsa/trust.h"
@@ -72,6 +74,7 @@ TEST(every_template_renders_valid_json)
 			CHECK_INT(irsa_policy_parse(s, name, &back, &err), 0);
 			CHECK(irsa_policy_equal(doc, back));
 			CHECK(irsa_policy_size(doc) <= 6144);
+			CHECK_INT(irsa_iam_check_policy(doc, IRSA_POLICY_PERMISSIONS, name, &err), 0);
 			json_decref(back);
 			json_decref(doc);
 			free(s);
@@ -214,6 +217,32 @@ TEST(describe_and_names)
 	name = irsa_policy_file_policy_name("extra+perms.v2.yaml");
 	CHECK_STR(name, "irsactl-file-extra+perms.v2.yaml");
 	free(name);
+	{
+		/* non-ASCII file names: readable, valid, and distinct */
+		char *a = irsa_policy_file_policy_name("/p/caf\xc3\xa9-\xc3\x9f.json");
+		char *b = irsa_policy_file_policy_name("caf\xc3\xa8-\xc3\x9f.json");
+		char *c = irsa_policy_file_policy_name("\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xb8.json");
+		char *h = irsa_asprintf("irsactl-file-cafe-ss-%08x",
+					irsa_name_hash("caf\xc3\xa9-\xc3\x9f"));
+		char longname[300];
+
+		CHECK_STR(a, h);
+		CHECK(strncmp(b, "irsactl-file-cafe-ss-", 21) == 0);
+		CHECK(strcmp(a, b) != 0);
+		CHECK(strncmp(c, "irsactl-file-", 13) == 0 && strlen(c) == 13 + 8);
+		CHECK_INT(irsa_validate_policy_name(a, NULL), 0);
+		CHECK_INT(irsa_validate_policy_name(c, NULL), 0);
+		memset(longname, 'x', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		name = irsa_policy_file_policy_name(longname);
+		CHECK_INT(strlen(name), 128);
+		CHECK_INT(irsa_validate_policy_name(name, NULL), 0);
+		free(name);
+		free(a);
+		free(b);
+		free(c);
+		free(h);
+	}
 }
 
 int main(void)

@@ -251,6 +251,88 @@ TEST(merge_skips_subject_granted_by_foreign_statement)
 	json_decref(recipe);
 }
 
+/* Text that is not UTF-8 is refused: it never becomes a statement that
+ * lost its aud condition or a policy without statements. */
+TEST(invalid_utf8_is_an_error)
+{
+	struct irsa_trust_provider p = { EKS, &app, 1 };
+	struct irsa_trust_spec spec = { "aws", ACCT, "aud\xff", &p, 1, NULL, 0 };
+	struct irsa_error err = { 0 };
+	json_t *doc = NULL;
+
+	CHECK_INT(irsa_trust_render(&spec, &doc, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "audience is not valid UTF-8"));
+	CHECK(doc == NULL);
+	spec.audience = NULL;
+	p.issuer = "oidc.example.com/id/\xc3";
+	CHECK_INT(irsa_trust_render(&spec, &doc, &err), -1);
+	CHECK(strstr(err.message, "issuer is not valid UTF-8"));
+	CHECK(doc == NULL);
+	/* a valid non-ASCII audience keeps its condition */
+	p.issuer = EKS;
+	spec.audience = "caf\xc3\xa9";
+	CHECK_INT(irsa_trust_render(&spec, &doc, &err), 0);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(
+			json_array_get(json_object_get(doc, "Statement"), 0), "Condition"), "StringEquals"),
+			EKS ":aud")), "caf\xc3\xa9");
+	json_decref(doc);
+}
+
+/* A hand-written IRSA statement (no irsactl Sid) for the same issuer and
+ * subject is recognised in its usual shapes: no aud condition, aud as a
+ * list, the subject matched by a StringLike pattern, Action as a list. */
+TEST(merge_recognises_equivalent_hand_written_statements)
+{
+	static const char *const shapes[] = {
+		"\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{"
+		"\"" EKS ":sub\":\"system:serviceaccount:default:my-app\"}}",
+		"\"Action\":[\"sts:AssumeRoleWithWebIdentity\"],\"Condition\":{\"StringEquals\":{"
+		"\"" EKS ":aud\":[\"other\",\"sts.amazonaws.com\"],"
+		"\"" EKS ":sub\":[\"system:serviceaccount:default:my-app\"]}}",
+		"\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringLike\":{"
+		"\"" EKS ":sub\":\"system:serviceaccount:default:*\"},\"StringEquals\":{"
+		"\"" EKS ":aud\":\"sts.amazonaws.com\"}}",
+	};
+	/* and shapes that grant less, so irsactl's statement is still added */
+	static const char *const narrower[] = {
+		"\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{"
+		"\"" EKS ":aud\":\"other\",\"" EKS ":sub\":\"system:serviceaccount:default:my-app\"}}",
+		"\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{"
+		"\"" EKS ":sub\":\"system:serviceaccount:default:my-app\"},\"IpAddress\":{"
+		"\"aws:SourceIp\":\"10.0.0.0/8\"}}",
+		"\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{"
+		"\"" EKS ":sub\":\"system:serviceaccount:default:*\"}}",
+	};
+	struct irsa_trust_provider p = { EKS, &app, 1 };
+	json_t *want = render("aws", &p, 1, NULL, 0);
+	struct irsa_error err = { 0 };
+
+	for (size_t k = 0; k < 2; k++) {
+		const char *const *list = k ? narrower : shapes;
+		size_t n = k ? ARRAY_SIZE(narrower) : ARRAY_SIZE(shapes);
+
+		for (size_t i = 0; i < n; i++) {
+			char *text = irsa_asprintf(
+				"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+				"\"Principal\":{\"Federated\":\"arn:aws:iam::" ACCT ":oidc-provider/"
+				EKS "\"},%s}]}", list[i]);
+			json_t *have = parse(text), *merged = NULL;
+			bool changed = !k;
+
+			CHECK_INT(irsa_trust_merge(have, want, &merged, &changed, &err), 0);
+			if (changed != (k == 1))
+				printf("# shape %zu/%zu: changed=%d\n", k, i, changed);
+			CHECK(changed == (k == 1));
+			CHECK_INT(json_array_size(json_object_get(merged, "Statement")), k ? 2 : 1);
+			json_decref(merged);
+			json_decref(have);
+			free(text);
+		}
+	}
+	json_decref(want);
+}
+
 TEST(remove_one_subject)
 {
 	struct irsa_subject subs[2] = { app, worker };
@@ -355,5 +437,7 @@ int main(void)
 	RUN(remove_one_subject);
 	RUN(size_limit);
 	RUN(policy_parse_errors);
+	RUN(invalid_utf8_is_an_error);
+	RUN(merge_recognises_equivalent_hand_written_statements);
 	return tap_done();
 }

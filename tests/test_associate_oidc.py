@@ -12,11 +12,16 @@ import unittest
 
 import clitest
 from aws_harness import AwsEmulator
+from issuer_harness import ISSUER_HOST, ConnectProxy
 
 ACCOUNT = "111122223333"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/" + ISSUER[len("https://"):]
 TP = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+# IAM takes no port in a provider URL, so the loopback issuer is reached as
+# https://TEST_ISSUER_HOST (port 443) through a CONNECT proxy (HTTPS_PROXY)
+# that forwards to the TLS server's port.
+TEST_ISSUER_HOST = ISSUER_HOST
 
 
 def trust_for(arn, key):
@@ -73,7 +78,8 @@ class AssociateTest(OidcTestCase):
         self.assertEqual(p["client_ids"], ["sts.amazonaws.com"])
         self.assertEqual(p["thumbprints"], [])
         self.assertEqual(p["tags"], [{"Key": "team", "Value": "platform"},
-                                     {"Key": "env", "Value": "dev"}])
+                                     {"Key": "env", "Value": "dev"},
+                                     {"Key": "managed-by", "Value": "irsactl"}])
         self.assertEqual(self.mutating(), ["CreateOpenIDConnectProvider"])
 
         self.emu.clear_log()
@@ -281,7 +287,7 @@ def make_chain(d):
         f.write("basicConstraints=critical,CA:TRUE,pathlen:0\n"
                 "keyUsage=critical,keyCertSign,cRLSign\n")
     with open(os.path.join(d, "leaf.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+        f.write(f"subjectAltName=DNS:{TEST_ISSUER_HOST},IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
                 "extendedKeyUsage=serverAuth\n")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "int.key", "-out", "int.csr",
             "-subj", "/CN=irsactl test intermediate", cwd=d)
@@ -352,17 +358,19 @@ class ThumbprintTest(OidcTestCase):
         make_chain(cls.certs.name)
         cls.server = TlsServer(os.path.join(cls.certs.name, "chain.pem"),
                                os.path.join(cls.certs.name, "leaf.key"))
-        cls.issuer = f"https://127.0.0.1:{cls.server.port}/id/test"
-        cls.arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/127.0.0.1:{cls.server.port}/id/test"
+        cls.proxy = ConnectProxy(cls.server.port)
+        cls.issuer = f"https://{TEST_ISSUER_HOST}/id/test"
+        cls.arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{TEST_ISSUER_HOST}/id/test"
         cls.root = os.path.join(cls.certs.name, "root.pem")
 
-    def setUp(self):
-        super().setUp()
-        # The local issuer listens on a random port; IAM refuses ports in provider URLs.
-        self.emu.seed(issuer_url_ports=True)
+    def run_aws(self, *args, **extra):
+        for k, v in self.proxy.env().items():
+            extra.setdefault(k, v)
+        return super().run_aws(*args, **extra)
 
     @classmethod
     def tearDownClass(cls):
+        cls.proxy.close()
         cls.server.close()
         cls.certs.cleanup()
         super().tearDownClass()

@@ -19,6 +19,7 @@ ISSUER2 = "https://" + KEY2
 PROVIDER2 = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{KEY2}"
 ROLE = "irsa-demo-default-app"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
+OWNER_TAG = {"Key": "managed-by", "Value": "irsactl"}  # on what irsactl creates
 
 SEED_POLICIES = ["--policy", "s3-read:bucket=demo-bucket,prefix=reports",
                  "--policy", "secretsmanager-read:secrets=prod/db",
@@ -194,7 +195,7 @@ class SeedFlowTest(RoleTestCase):
         self.assertEqual(role["path"], "/irsa/")
         self.assertEqual(role["description"], "demo app")
         self.assertEqual(role["max_session_duration"], 7200)
-        self.assertEqual(role["tags"], [{"Key": "team", "Value": "payments"}])
+        self.assertEqual(role["tags"], [{"Key": "team", "Value": "payments"}, OWNER_TAG])
         self.assertEqual(role["permissions_boundary"], "arn:aws:iam::aws:policy/ReadOnlyAccess")
         self.assertEqual(role["attached_policies"], ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
         self.emu.clear_log()
@@ -253,10 +254,11 @@ class SeedFromClusterTest(RoleTestCase):
         expected_trust = trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]))
         self.assertEqual(account, {
             "oidc_providers": {PROVIDER: {"url": ISSUER, "client_ids": ["sts.amazonaws.com"],
-                                          "thumbprints": [self.TP], "tags": []}},
+                                          "thumbprints": [self.TP], "tags": [OWNER_TAG]}},
             "roles": {ROLE: {"arn": ROLE_ARN, "path": "/", "description": None,
                              "max_session_duration": 3600, "permissions_boundary": None,
-                             "tags": [], "trust": expected_trust, "attached_policies": [],
+                             "tags": [OWNER_TAG], "trust": expected_trust,
+                             "attached_policies": [],
                              "inline_policies": EXPECTED_INLINE}},
             "policies": {}})
         self.assertEqual(list(role["inline_policies"]), list(EXPECTED_INLINE))
@@ -455,7 +457,7 @@ class DeleteTest(RoleTestCase):
         self.emu.clear_log()
         r = self.aws("delete-role", "--role-name", ROLE)
         self.assertOk(r)
-        self.assertEqual(r.out, f"{ROLE} unchanged\n")
+        self.assertEqual(r.out, f"{ROLE} absent\n")
         self.assertEqual(self.mutating(), [])
 
 
@@ -563,6 +565,152 @@ class BadInputTest(RoleTestCase):
                      "--policy-file", path)
         self.assertOk(r)
         self.assertEqual(self.role()["inline_policies"], {"irsactl-file-send-jobs": doc})
+
+
+class IamRulesTest(RoleTestCase):
+    """What IAM would reject is refused locally: exit 2, one error line naming
+    the rule and the fix, and no request at all (or, for the rules that need
+    the role's state, no mutating request)."""
+    BASE = ["create-role", "--cluster", "demo", "--subject", "default:app"]
+
+    def check(self, args, part, region="us-east-1"):
+        r = self.aws(*args, region=region)
+        self.assertFails(r, 2, part)
+        self.assertEqual(self.emu.log(), [], "a request was sent for " + " ".join(args))
+        return r
+
+    def test_tag_keys_differing_only_in_case(self):
+        self.check(self.BASE + ["--tag", "Team=a", "--tag", "team=b"], "differ only in case")
+
+    def test_tags_converge_case_insensitively(self):
+        self.emu.seed(roles=[{"name": "tagged", "trust": trust(HAND_WRITTEN),
+                              "tags": {"Team": "payments"}}])
+        self.emu.clear_log()
+        r = self.aws(*self.BASE, "--role-name", "tagged", "--tag", "team=payments")
+        self.assertOk(r)
+        self.assertNotIn("TagRole", self.mutating())
+
+    def test_description_characters_not_bytes(self):
+        r = self.aws(*self.BASE, "--description", "é" * 501)
+        self.assertOk(r)
+        self.assertEqual(self.role()["description"], "é" * 501)
+        self.emu.reset()
+        self.check(self.BASE + ["--description", "x" * 1001], "1001 characters")
+        self.check(self.BASE + ["--description", "price in €"], "U+20AC")
+
+    def test_trust_policy_limit_above_maximum(self):
+        self.check(self.BASE + ["--trust-policy-limit", "5000"], "at most 4096")
+
+    def test_policy_arn_of_another_partition(self):
+        r = self.check(self.BASE + ["--attach-policy-arn",
+                                    "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+                       "use 'arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess'",
+                       region="cn-north-1")
+        self.assertIn("partition 'aws'", r.err)
+        self.check(self.BASE + ["--permissions-boundary",
+                                "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"],
+                   "use 'arn:aws:iam::aws:policy/ReadOnlyAccess'")
+
+    def test_policy_file_grammar(self):
+        stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+        principal = self.write("principal.json", json.dumps(
+            {"Version": "2012-10-17", "Statement": [dict(stmt, Principal="*")]}))
+        self.check(self.BASE + ["--policy-file", principal], "must not have")
+        sid = self.write("sid.json", json.dumps(
+            {"Version": "2012-10-17", "Statement": [dict(stmt, Sid="read-all")]}))
+        self.check(self.BASE + ["--policy-file", sid], "letters and digits")
+        no_resource = self.write("nores.json", json.dumps(
+            {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}))
+        self.check(self.BASE + ["--policy-file", no_resource], "Resource")
+
+    def test_policy_file_non_latin1_and_name(self):
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Zurich", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::bucket/Zürich/東京/*"}]}
+        path = self.write("politique-café.json", json.dumps(doc, ensure_ascii=False))
+        r = self.aws(*self.BASE, "--policy-file", path)
+        self.assertOk(r)
+        (name, stored), = self.role()["inline_policies"].items()
+        self.assertEqual(stored, doc)
+        self.assertRegex(name, r"^irsactl-file-politique-cafe-[0-9a-f]{8}$")
+        sent = [x for x in self.emu.log() if x["action"] == "PutRolePolicy"]
+        self.assertEqual(len(sent), 1)
+        # the second run reads it back equal: nothing sent
+        self.emu.clear_log()
+        r = self.aws(*self.BASE, "--policy-file", path)
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+
+    def test_issuer_url_non_ascii_or_port(self):
+        self.check(["render-trust-policy", "--issuer-url", "https://oidc.example.com/id/é",
+                    "--subject", "a:b", "--account-id", ACCOUNT], "non-ASCII")
+        self.check(self.BASE[:1] + ["--issuer-url", "https://oidc.example.com:8443/id/1",
+                                    "--subject", "a:b"], "IAM does not accept")
+
+    def test_audience_not_utf8_keeps_condition(self):
+        bad = os.fsdecode(b"aud\xff")
+        self.check(["render-trust-policy", "--issuer-url", ISSUER, "--subject", "a:b",
+                    "--account-id", ACCOUNT, "--audience", bad], "not valid UTF-8")
+
+    def test_inline_total_counts_policies_on_the_role(self):
+        big = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": ["arn:aws:s3:::bucket-%04d/*" % i for i in range(300)]}]}
+        self.emu.seed(roles=[{"name": "busy", "trust": trust(HAND_WRITTEN),
+                              "inline_policies": {"by-hand": big}}])
+        self.emu.clear_log()
+        path = self.write("more.json", json.dumps(big))
+        r = self.aws(*self.BASE, "--role-name", "busy", "--policy-file", path)
+        self.assertFails(r, 2, "'by-hand' already on the role")
+        self.assertIn("10240", r.err)
+        self.assertEqual(self.mutating(), [])
+
+    def test_tag_count_includes_existing_tags(self):
+        self.emu.seed(roles=[{"name": "tagged", "trust": trust(HAND_WRITTEN),
+                              "tags": {"k%d" % i: "v" for i in range(49)}}])
+        self.emu.clear_log()
+        r = self.aws(*self.BASE, "--role-name", "tagged", "--tag", "a=1", "--tag", "b=2")
+        self.assertFails(r, 2, "has 49 tags and 2 new keys")
+        self.assertEqual(self.mutating(), [])
+        r = self.aws(*self.BASE, "--role-name", "tagged", "--tag", "K1=changed")
+        self.assertOk(r)
+
+    def test_hand_written_statement_without_aud_taken_over(self):
+        recipe = {"Effect": "Allow", "Principal": {"Federated": PROVIDER},
+                  "Action": "sts:AssumeRoleWithWebIdentity",
+                  "Condition": {"StringEquals": {f"{KEY}:sub": sa("default", "app")}}}
+        self.emu.seed(roles=[{"name": "legacy", "trust": trust(recipe)}])
+        self.emu.clear_log()
+        r = self.aws(*self.BASE, "--role-name", "legacy")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/legacy unchanged\n")
+        self.assertEqual(self.role("legacy")["trust"], trust(recipe))
+        self.assertEqual(self.mutating(), [])
+
+
+class DeleteGuardTest(RoleTestCase):
+    def test_hand_made_role_needs_force(self):
+        self.emu.seed(roles=[{"name": "admin", "trust": trust(HAND_WRITTEN),
+                              "attached_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"]}])
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", "admin")
+        self.assertFails(r, 5, "was not made by irsactl")
+        self.assertIn("--force", r.err)
+        self.assertEqual(self.mutating(), [])
+        self.assertIn("admin", self.roles())
+        r = self.aws("delete-role", "--role-name", "admin", "--force")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:role/admin deleted\n")
+        self.assertEqual(self.mutating(), ["DetachRolePolicy", "DeleteRole"])
+        self.assertEqual(self.roles(), {})
+
+    def test_role_with_irsactl_statement_is_deletable(self):
+        statement = oidc_statement(PROVIDER, KEY, [sa("default", "app")])
+        self.emu.seed(roles=[{"name": "older", "trust": trust(HAND_WRITTEN, statement)}])
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", "older")
+        self.assertOk(r)
+        self.assertEqual(self.roles(), {})
 
 
 class PolicyCommandTest(RoleTestCase):

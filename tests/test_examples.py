@@ -7,6 +7,7 @@ import unittest
 
 import clitest
 from aws_harness import AwsEmulator
+from issuer_harness import LocalIssuer
 from kube_harness import KubeEmulator
 
 EXAMPLES = os.path.join(clitest.HERE, "..", "examples")
@@ -14,15 +15,18 @@ EXAMPLES = os.path.join(clitest.HERE, "..", "examples")
 
 class ExamplesTest(clitest.CliTestCase):
     def test_ci_pipeline(self):
-        with AwsEmulator() as aws, KubeEmulator(cluster_name="prod") as kube:
+        with AwsEmulator() as aws, KubeEmulator(cluster_name="prod") as kube, \
+                LocalIssuer() as issuer:
             with open(kube.ca_path, "rb") as f:
                 ca = base64.b64encode(f.read()).decode()
-            # The issuer is the local API server on a random port, which IAM would refuse.
-            aws.seed(clusters=[{"name": "prod", "issuer": kube.url + "/id/PROD", "endpoint": kube.url,
-                                "ca_data": ca}], issuer_url_ports=True)
+            # IAM takes no port in an issuer URL: the local issuer is reached on 443
+            # through a loopback proxy (issuer_harness).
+            aws.seed(clusters=[{"name": "prod", "issuer": issuer.url("/id/PROD"),
+                                "endpoint": kube.url, "ca_data": ca}])
             kube.seed(namespaces=["payments"])
             env = self.env(**aws.env())
-            env.update(HOME=self.home, AWS_CA_BUNDLE=kube.ca_path,
+            env.update(issuer.env())
+            env.update(HOME=self.home,
                        AWS_CONFIG_FILE=os.path.join(self.home, "aws-config"),
                        AWS_SHARED_CREDENTIALS_FILE=os.path.join(self.home, "aws-credentials"),
                        KUBECONFIG=os.path.join(self.home, "kubeconfig"),

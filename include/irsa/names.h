@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include "irsa/aws_config.h"
 #include "irsa/error.h"
+#include "irsa/strlist.h"
 
 #define IRSA_ROLE_NAME_MAX 64
 #define IRSA_IAM_PATH_MAX 512
+#define IRSA_POLICY_NAME_MAX 128
 
 enum irsa_name_flags {
 	IRSA_NAME_WILDCARD = 1 << 0, /* '*' and '?' allowed (IAM StringLike) */
@@ -41,7 +43,9 @@ char *irsa_subject_string(const struct irsa_subject *s);
 
 /* IAM role name: 1-64 of [A-Za-z0-9+=,.@_-]. */
 int irsa_validate_role_name(const char *name, struct irsa_error *err);
-/* IAM path: "/" or "/a/b/", at most 512, printable ASCII without spaces. */
+/* IAM path, IAM's pattern (/)|(/[!-~]+/): "/" or "/a/b/", at most 512
+ * printable ASCII characters without spaces ("/a//b/" is allowed, "//"
+ * is not). Role ARNs (irsa_role_arn_parse) are checked with this rule. */
 int irsa_validate_iam_path(const char *path, struct irsa_error *err);
 /* IAM managed/inline policy name: 1-128 of [A-Za-z0-9+=,.@_-]. */
 int irsa_validate_policy_name(const char *name, struct irsa_error *err);
@@ -71,7 +75,29 @@ int irsa_validate_policy_arn(const char *s, const char *what, struct irsa_error 
  * ...:role/NAME or ...:user/NAME. */
 int irsa_validate_principal_arn(const char *s, const char *what, struct irsa_error *err);
 
-/* Tags ("--tag KEY=VALUE") are parsed by irsa_tag_arg_parse() in oidc.h. */
+/* Tags ("--tag KEY=VALUE") are parsed by irsa_tag_arg_parse() in oidc.h,
+ * with these checks: key 1-128 and value 0-256 characters of letters,
+ * digits, spaces and _.:/=+-@ (UTF-8; non-ASCII letters allowed), keys
+ * not starting with "aws:" (any case). */
+int irsa_validate_tag(const char *key, const char *value, struct irsa_error *err);
+/* IAM tag keys are unique case-insensitively: the tag of t whose key
+ * equals key ignoring ASCII case, or NULL. */
+const struct irsa_kv *irsa_tags_find(const struct irsa_tags *t, const char *key);
+
+/* A role description as IAM accepts it: at most 1,000 characters (not
+ * bytes) of tab, LF, CR, U+0020-U+007E and U+00A1-U+00FF, valid UTF-8. */
+int irsa_validate_role_description(const char *s, struct irsa_error *err);
+
+/* A policy ARN (irsa_validate_policy_arn) in the given partition; one of
+ * another partition is refused with the ARN it should be. */
+int irsa_validate_policy_arn_in(const char *s, const char *what, const char *partition,
+				struct irsa_error *err);
+
+/* Decode the UTF-8 character at *p into *cp and advance *p; -1 (and *p
+ * unchanged) on an invalid or overlong sequence or a surrogate. */
+int irsa_utf8_next(const char **p, unsigned *cp);
+/* Number of characters of a valid UTF-8 string, (size_t)-1 if invalid. */
+size_t irsa_utf8_length(const char *s);
 
 /* Replace, in place, every character IAM does not allow in a role or
  * policy name with '-'. */

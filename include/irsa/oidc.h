@@ -16,9 +16,10 @@
 
 /* ---- issuer URLs and ARNs ---- */
 
-/* Validate and normalise an issuer URL: https only, a host, no user
- * info, query or fragment, no spaces; scheme and host lower-cased, the
- * trailing '/' trimmed. *ret is "https://HOST[:PORT][/PATH]" (malloc'd).
+/* Validate and normalise an issuer URL: https only, a host, no port (IAM
+ * takes none), no user info, query or fragment, no spaces or non-ASCII;
+ * scheme and host lower-cased, the trailing '/' trimmed. *ret is
+ * "https://HOST[/PATH]" (malloc'd).
  * IRSA_ERR_USAGE with a message naming the problem. */
 int irsa_oidc_issuer_normalize(const char *url, char **ret, struct irsa_error *err);
 /* The normalised issuer without "https://": how IAM names the provider

@@ -23,7 +23,9 @@
  * with a managed policy for that.
  *
  * Ownership: irsactl changes only its trust statements (see trust.h) and
- * its inline policies ("irsactl-" prefix). Managed policies and inline
+ * its inline policies ("irsactl-" prefix). A role it creates carries the
+ * tag managed-by=irsactl (iam_rules.h); delete-role deletes only such
+ * roles, or roles with an irsactl trust statement, unless --force. Managed policies and inline
  * policies it does not own are never detached or deleted, except managed
  * ones with prune, and everything by a whole-role deletion. */
 #include <stdbool.h>
@@ -64,6 +66,7 @@ enum irsa_role_status {
 	IRSA_ROLE_CREATED,
 	IRSA_ROLE_UPDATED,
 	IRSA_ROLE_DELETED,
+	IRSA_ROLE_ABSENT,          /* delete-role of a role that does not exist */
 };
 const char *irsa_role_status_name(enum irsa_role_status s);
 
@@ -136,8 +139,10 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
 
 /* Plan deleting the whole role: detach every managed policy, delete every
  * inline policy, delete the role. A role that does not exist plans
- * nothing (status unchanged, with a note). */
-int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name,
+ * nothing (status absent, with a note). A role that is not irsactl's
+ * (irsa_iam_role_is_owned(): no owner tag, no irsactl trust statement)
+ * is refused with IRSA_ERR_CONFLICT unless force. */
+int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool force,
 			  struct irsa_role_plan *ret, struct irsa_error *err);
 
 /* Plan taking subjects (n_subjects > 0) out of irsactl's trust statements

@@ -54,8 +54,12 @@ int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_te
 /* The inline policy name for ref: "irsactl-NAME", malloc'd. */
 char *irsa_template_policy_name(const struct irsa_policy_ref *ref);
 /* The inline policy name for the policy file at path:
- * "irsactl-file-BASENAME" without ".json", characters IAM does not allow
- * in a name replaced by '-'; malloc'd, not validated (it may be too long). */
+ * "irsactl-file-BASENAME" without ".json", readable in IAM's name
+ * characters: Latin-1 letters without accents ("café" -> "cafe"), other
+ * characters IAM does not allow replaced by '-'. A name that had
+ * non-ASCII characters, or is longer than 128, ends in '-' and 8 hex
+ * digits of a hash of the file name, so different files keep different
+ * names. malloc'd. */
 char *irsa_policy_file_policy_name(const char *path);
 
 /* The templates, sorted by name. */

@@ -14,9 +14,14 @@
  *     the --trust-role-arn sts:AssumeRole statements.
  * Only statements with these Sids are ever changed or removed; every other
  * statement is kept as it is. When merging, a subject (or an AssumeRole
- * principal) already granted by a statement irsactl did not write, with
- * exactly the same principal, action and audience and no other condition,
- * is not added again.
+ * principal) already granted by a statement irsactl did not write is not
+ * added again: the same principal and action, no condition but ISSUER:sub
+ * and ISSUER:aud, the subject among its subs (or matched by a StringLike
+ * pattern), the audience among its auds or no aud condition at all.
+ *
+ * Every string that goes into a document must be UTF-8 (jansson refuses
+ * the rest); a constructor that fails is an error, never a statement or
+ * condition silently left out.
  *
  * Documents are compared canonically, as IAM may give them back in another
  * shape: key order ignored, a one-element list equals its only element,
@@ -85,8 +90,9 @@ int irsa_policy_parse(const char *text, const char *what, json_t **ret_doc,
 /* A canonical copy (see above) for comparisons. New reference. */
 json_t *irsa_policy_canonical(const json_t *doc);
 bool irsa_policy_equal(const json_t *a, const json_t *b);
-/* Compact JSON (no whitespace, keys in document order), malloc'd; the
- * form irsactl sends and IAM measures. */
+/* Compact JSON (no whitespace, keys in document order, characters beyond
+ * Latin-1 as \uXXXX), malloc'd; the form irsactl sends and IAM measures
+ * (irsa_iam_policy_text()). irsa_policy_size() counts its characters. */
 char *irsa_policy_compact(const json_t *doc);
 /* Indented JSON for people, malloc'd, ending without a newline. */
 char *irsa_policy_pretty(const json_t *doc);

@@ -1,11 +1,13 @@
 /* irsactl create-role: create or update the IAM role of service accounts:
  * trust policy, settings, managed policies and built-in templates. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "role-common.h"
 #include "irsa/fileutil.h"
+#include "irsa/iam_rules.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
@@ -122,6 +124,8 @@ static int parse_policy_files(const struct cli_args *args, struct create_input *
 		}
 		irsa_buf_release(&text);
 		in->n_files = i + 1;
+		if (irsa_iam_check_policy(in->file_docs[i], IRSA_POLICY_PERMISSIONS, what, err) < 0)
+			return -1;
 		in->file_names[i] = irsa_policy_file_policy_name(files[i]);
 		if (irsa_validate_policy_name(in->file_names[i], err) < 0)
 			return irsa_error_prefix(err, "policy file '%s'", files[i]);
@@ -151,9 +155,8 @@ static int parse_input(const struct cli_args *args, struct create_input *in,
 	if (in->path && irsa_validate_iam_path(in->path, err) < 0)
 		return -1;
 	in->description = cli_arg(args, "description");
-	if (in->description && strlen(in->description) > 1000)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "--description is longer than IAM's 1000 characters");
+	if (in->description && irsa_validate_role_description(in->description, err) < 0)
+		return -1;
 	in->boundary = cli_arg(args, "permissions-boundary");
 	if (in->boundary && irsa_validate_policy_arn(in->boundary, "--permissions-boundary", err) < 0)
 		return -1;
@@ -163,7 +166,8 @@ static int parse_input(const struct cli_args *args, struct create_input *in,
 		in->max_session = (int)num;
 	}
 	if ((v = cli_arg(args, "trust-policy-limit"))) {
-		if (parse_int("--trust-policy-limit", v, 1, 1 << 20, &num, err) < 0)
+		if (parse_int("--trust-policy-limit", v, 1, LONG_MAX, &num, err) < 0 ||
+		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
 			return -1;
 		in->trust_limit = (size_t)num;
 	}
@@ -221,6 +225,26 @@ static int render_policies(struct cli_ctx *ctx, struct create_input *in,
 	return 0;
 }
 
+/* Policy ARNs of another partition, refused before the first request. */
+static int check_partition(struct cli_ctx *ctx, const struct create_input *in,
+			   struct irsa_error *err)
+{
+	struct irsa_aws *aws = cli_aws(ctx, err);
+	const char *partition;
+
+	if (!aws)
+		return -1;
+	partition = irsa_aws_partition(aws)->id;
+	if (in->boundary && irsa_validate_policy_arn_in(in->boundary, "--permissions-boundary",
+							partition, err) < 0)
+		return -1;
+	for (size_t i = 0; i < in->n_managed; i++)
+		if (irsa_validate_policy_arn_in(in->managed[i], "--attach-policy-arn", partition,
+						err) < 0)
+			return -1;
+	return 0;
+}
+
 static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
 {
 	struct create_input in = { 0 };
@@ -230,7 +254,8 @@ static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	char **names = NULL;
 	int r = -1;
 
-	if (parse_input(args, &in, err) < 0 || cli_trust_resolve(ctx, &in.trust, true, err) < 0 ||
+	if (parse_input(args, &in, err) < 0 || check_partition(ctx, &in, err) < 0 ||
+	    cli_trust_resolve(ctx, &in.trust, true, err) < 0 ||
 	    cli_trust_render(&in.trust, &trust, err) < 0)
 		goto out;
 	inl = irsa_malloc0((in.n_refs + in.n_files + 1) * sizeof(*inl));

@@ -13,6 +13,7 @@ static const struct cli_option delete_options[] = {
 	{ "remove-subject", 0, "NS:SA", "only take this service account out of the trust policy", OPT_REPEAT, NULL },
 	{ "cluster", 'c', "NAME", "only the trust statement of this EKS cluster's issuer", 0, NULL },
 	{ "issuer-url", 0, "URL", "only the trust statement of this OIDC issuer", 0, NULL },
+	{ "force", 0, NULL, "delete the role even if irsactl did not make it", 0, NULL },
 	{ "dry-run", 0, NULL, "print the plan, change nothing", 0, NULL },
 	{ NULL },
 };
@@ -23,7 +24,7 @@ struct delete_input {
 	char *issuer;
 	struct irsa_subject *subjects;
 	size_t n_subjects;
-	bool dry_run;
+	bool force, dry_run;
 };
 
 static void delete_input_release(struct delete_input *in)
@@ -54,6 +55,7 @@ static int parse_input(const struct cli_args *args, struct delete_input *in,
 			return irsa_error_prefix(err, "--remove-subject");
 		in->n_subjects = i + 1;
 	}
+	in->force = cli_flag(args, "force");
 	in->dry_run = cli_flag(args, "dry-run");
 	return 0;
 }
@@ -77,7 +79,7 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	if (partial ? irsa_role_plan_remove(aws, in.role_name,
 					    in.issuer ? irsa_oidc_issuer_key(in.issuer) : NULL,
 					    in.subjects, in.n_subjects, &plan, err) < 0
-		    : irsa_role_plan_delete(aws, in.role_name, &plan, err) < 0)
+		    : irsa_role_plan_delete(aws, in.role_name, in.force, &plan, err) < 0)
 		goto out;
 	r = cli_role_finish(ctx, &plan, in.dry_run, err);
 out:
@@ -89,10 +91,12 @@ out:
 const struct cli_command cli_cmd_delete_role = {
 	.name = "delete-role",
 	.summary = "Delete an IRSA role, or take service accounts or a cluster out of its trust",
-	.usage = "--role-name NAME [--remove-subject NS:SA]... [--cluster NAME | --issuer-url URL] [--dry-run]",
+	.usage = "--role-name NAME [--remove-subject NS:SA]... [--cluster NAME | --issuer-url URL] [--force] [--dry-run]",
 	.description =
 		"Without --remove-subject, --cluster or --issuer-url: detaches every managed\n"
-		"policy, deletes every inline policy, then deletes the role.\n"
+		"policy, deletes every inline policy, then deletes the role. Only a role\n"
+		"irsactl made (tag managed-by=irsactl, or an irsactl trust statement) is\n"
+		"deleted without --force; a role that does not exist is reported 'absent'.\n"
 		"With --remove-subject: takes those service accounts out of irsactl's trust\n"
 		"statements (of one cluster with --cluster/--issuer-url) and keeps the rest.\n"
 		"With only --cluster/--issuer-url: removes irsactl's statement for that\n"

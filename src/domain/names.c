@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "irsa/endpoints.h"
 #include "irsa/names.h"
@@ -154,14 +155,15 @@ int irsa_validate_role_name(const char *name, struct irsa_error *err)
 
 int irsa_validate_policy_name(const char *name, struct irsa_error *err)
 {
-	return check_iam_name("policy name", name, 128, err);
+	return check_iam_name("policy name", name, IRSA_POLICY_NAME_MAX, err);
 }
 
 int irsa_validate_iam_path(const char *path, struct irsa_error *err)
 {
 	size_t len = path ? strlen(path) : 0;
 
-	if (len == 0 || path[0] != '/' || path[len - 1] != '/' || strstr(path, "//"))
+	/* IAM's pattern: (/)|(/[\x21-\x7e]+/), at most 512 */
+	if (len == 0 || path[0] != '/' || path[len - 1] != '/' || len == 2)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "IAM path '%s' must be '/' or start and end with '/' "
 				      "(for example '/irsa/')", path ? path : "");
@@ -373,4 +375,158 @@ char *irsa_default_role_name(const char *cluster, const char *ns, const char *sa
 		snprintf(name + IRSA_ROLE_NAME_MAX - 9, 10, "-%08x", h);
 	}
 	return name;
+}
+
+/* ---- UTF-8, descriptions, tags ------------------------------------------ */
+
+int irsa_utf8_next(const char **p, unsigned *cp)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	unsigned c = s[0], n, min;
+
+	if (c < 0x80) {
+		n = 0, min = 0;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 1, min = 0x80, c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2, min = 0x800, c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3, min = 0x10000, c &= 0x07;
+	} else {
+		return -1;
+	}
+	for (unsigned i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	*cp = c;
+	*p += n + 1;
+	return 0;
+}
+
+size_t irsa_utf8_length(const char *s)
+{
+	size_t n = 0;
+	unsigned cp;
+
+	while (*s) {
+		if (irsa_utf8_next(&s, &cp) < 0)
+			return (size_t)-1;
+		n++;
+	}
+	return n;
+}
+
+#define DESCRIPTION_MAX 1000
+
+static bool description_char_ok(unsigned cp)
+{
+	return cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp <= 0x7e) ||
+	       (cp >= 0xa1 && cp <= 0xff);
+}
+
+int irsa_validate_role_description(const char *s, struct irsa_error *err)
+{
+	size_t chars = 0;
+	unsigned cp;
+
+	for (const char *p = s; p && *p; chars++) {
+		if (irsa_utf8_next(&p, &cp) < 0)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "--description is not valid UTF-8; give it as UTF-8 text");
+		if (!description_char_ok(cp))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "--description has the character U+%04X that IAM does not "
+					      "allow; use tab, newline and the Latin-1 printable "
+					      "characters (U+0020-U+007E, U+00A1-U+00FF)", cp);
+	}
+	if (chars > DESCRIPTION_MAX)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--description is %zu characters long and IAM allows %d; "
+				      "shorten it", chars, DESCRIPTION_MAX);
+	return 0;
+}
+
+#define TAG_KEY_MAX 128
+#define TAG_VALUE_MAX 256
+
+/* IAM's [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and
+ * those signs; beyond ASCII, letters, numbers and spaces (the Latin-1
+ * signs and controls are refused; beyond Latin-1 everything printable is
+ * let through, IAM has the final word there). */
+static bool tag_char_ok(unsigned cp)
+{
+	if (cp < 0x80)
+		return isalnum((int)cp) || cp == ' ' || strchr("_.:/=+-@", (int)cp);
+	if (cp < 0xa0)
+		return false;
+	if (cp < 0xc0)
+		return cp == 0xa0 || cp == 0xaa || cp == 0xb2 || cp == 0xb3 || cp == 0xb5 ||
+		       cp == 0xb9 || cp == 0xba || (cp >= 0xbc && cp <= 0xbe);
+	if (cp <= 0xff)
+		return cp != 0xd7 && cp != 0xf7;
+	return true;
+}
+
+static int check_tag_text(const char *key, const char *what, const char *s, size_t max,
+			  struct irsa_error *err)
+{
+	size_t chars = 0;
+	unsigned cp;
+
+	for (const char *p = s; *p; chars++)
+		if (irsa_utf8_next(&p, &cp) < 0 || !tag_char_ok(cp))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "tag '%s': the %s may contain only letters, digits, "
+					      "spaces and _.:/=+-@", key, what);
+	if (chars > max)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "tag '%s': the %s is %zu characters long and IAM allows %zu",
+				      key, what, chars, max);
+	return 0;
+}
+
+int irsa_validate_tag(const char *key, const char *value, struct irsa_error *err)
+{
+	if (!key || !*key)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "a tag has an empty key; give KEY=VALUE (e.g. --tag team=payments)");
+	if (check_tag_text(key, "key", key, TAG_KEY_MAX, err) < 0 ||
+	    check_tag_text(key, "value", value ? value : "", TAG_VALUE_MAX, err) < 0)
+		return -1;
+	if (strncasecmp(key, "aws:", 4) == 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "tag '%s': keys starting with 'aws:' are reserved by AWS; "
+				      "choose another key", key);
+	return 0;
+}
+
+const struct irsa_kv *irsa_tags_find(const struct irsa_tags *t, const char *key)
+{
+	for (size_t i = 0; t && i < t->n; i++)
+		if (strcasecmp(t->items[i].key, key) == 0)
+			return &t->items[i];
+	return NULL;
+}
+
+int irsa_validate_policy_arn_in(const char *s, const char *what, const char *partition,
+				struct irsa_error *err)
+{
+	struct irsa_arn a = { 0 };
+	int r = 0;
+
+	if (irsa_validate_policy_arn(s, what, err) < 0)
+		return -1;
+	if (!partition || irsa_arn_parse(s, what, &a, err) < 0)
+		return partition ? -1 : 0;
+	if (strcmp(a.partition, partition) != 0)
+		r = irsa_error_set(err, IRSA_ERR_USAGE,
+				   "%s '%s' is in the partition '%s' but the account is in '%s'; "
+				   "use 'arn:%s:iam::%s:%s'", what, s, a.partition, partition,
+				   partition, a.account, a.resource);
+	irsa_arn_release(&a);
+	return r;
 }

@@ -7,15 +7,15 @@
 #include <strings.h>
 
 #include "irsa/eks.h"
+#include "irsa/iam_rules.h"
 #include "irsa/log.h"
+#include "irsa/names.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
 #include "irsa/sts.h"
 #include "irsa/thumbprint.h"
 
 #define ISSUER_MAX_LEN 255 /* IAM's limit on an OIDC provider URL */
-#define TAG_KEY_MAX 128
-#define TAG_VALUE_MAX 256
 #define TAGS_MAX 50
 #define THUMBPRINTS_MAX 5
 
@@ -74,6 +74,12 @@ static int check_authority(const char *url, const char *auth, size_t len, struct
 		if (v < 1 || v > 65535)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "issuer URL '%s' has an invalid port", url);
+		/* IAM names a provider by its URL without "https://" inside
+		 * an ARN, where ':' separates fields: it takes no port. */
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "issuer URL '%s' has a port, and IAM does not accept an OIDC "
+				      "provider URL with one; serve the issuer on port 443 and use "
+				      "that URL (the same as the tokens' 'iss')", url);
 	}
 	return 0;
 }
@@ -83,6 +89,11 @@ static int check_path(const char *url, const char *path, struct irsa_error *err)
 	for (const char *p = path; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
+		if (c >= 0x80)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "issuer URL '%s' has a non-ASCII character; IAM names the "
+					      "provider by its URL in ASCII: give the path percent-encoded "
+					      "exactly as the issuer writes it in its tokens ('iss')", url);
 		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c))
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "issuer URL '%s' contains a character not allowed in "
@@ -214,49 +225,25 @@ bool irsa_oidc_trust_references(const char *trust_policy, const char *provider_a
 
 /* ---- tags and thumbprints ---- */
 
-static bool tag_char_ok(unsigned char c)
-{
-	return isalnum(c) || c == ' ' || c >= 0x80 || strchr("_.:/=+-@", c);
-}
-
-static int check_tag_text(const char *arg, const char *what, const char *s, size_t max,
-			  struct irsa_error *err)
-{
-	size_t chars = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (!tag_char_ok(*p))
-			return irsa_error_set(err, IRSA_ERR_USAGE,
-					      "tag '%s': the %s may contain only letters, digits, "
-					      "spaces and _.:/=+-@", arg, what);
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-	}
-	if (chars > max)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "tag '%s': the %s is longer than %zu characters", arg, what, max);
-	return 0;
-}
-
 int irsa_tag_arg_parse(const char *arg, struct irsa_tags *tags, struct irsa_error *err)
 {
 	const char *eq = strchr(arg, '=');
 	_cleanup_free_ char *key = NULL;
+	const struct irsa_kv *same;
 
 	if (!eq || eq == arg)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "tag '%s' is not KEY=VALUE (e.g. --tag team=payments)", arg);
 	key = irsa_strndup(arg, (size_t)(eq - arg));
-	if (check_tag_text(arg, "key", key, TAG_KEY_MAX, err) < 0 ||
-	    check_tag_text(arg, "value", eq + 1, TAG_VALUE_MAX, err) < 0)
+	if (irsa_validate_tag(key, eq + 1, err) < 0)
 		return -1;
-	if (strncasecmp(key, "aws:", 4) == 0)
+	same = irsa_tags_find(tags, key);
+	if (same && strcmp(same->key, key) == 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "tag key '%s' is given twice", key);
+	if (same)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "tag '%s': keys starting with 'aws:' are reserved by AWS", arg);
-	for (size_t i = 0; i < tags->n; i++)
-		if (strcmp(tags->items[i].key, key) == 0)
-			return irsa_error_set(err, IRSA_ERR_USAGE, "tag key '%s' is given twice",
-					      key);
+				      "tag keys '%s' and '%s' differ only in case, and IAM treats "
+				      "them as one key; give one of them", same->key, key);
 	if (tags->n >= TAGS_MAX)
 		return irsa_error_set(err, IRSA_ERR_USAGE, "more than %d tags; IAM allows %d",
 				      TAGS_MAX, TAGS_MAX);
@@ -382,12 +369,12 @@ static void copy_strlist(struct irsa_strlist *dst, const struct irsa_strlist *sr
 		irsa_strlist_add(dst, src->items[i]);
 }
 
+/* IAM keeps one tag per key ignoring case: look keys up the same way. */
 static const char *tag_value(const struct irsa_tags *t, const char *key)
 {
-	for (size_t i = 0; t && i < t->n; i++)
-		if (strcmp(t->items[i].key, key) == 0)
-			return t->items[i].value;
-	return NULL;
+	const struct irsa_kv *kv = irsa_tags_find(t, key);
+
+	return kv ? kv->value : NULL;
 }
 
 static void plan_creation(const struct irsa_oidc_request *req, const char *client_id,
@@ -400,6 +387,9 @@ static void plan_creation(const struct irsa_oidc_request *req, const char *clien
 		irsa_strlist_add(&plan->thumbprints, fetched);
 	for (size_t i = 0; req->tags && i < req->tags->n; i++)
 		irsa_tags_add(&plan->tags, req->tags->items[i].key, req->tags->items[i].value);
+	/* a provider irsactl creates says so */
+	if (!irsa_tags_find(&plan->tags, IRSA_OWNER_TAG_KEY) && plan->tags.n < IRSA_IAM_TAGS_MAX)
+		irsa_tags_add(&plan->tags, IRSA_OWNER_TAG_KEY, IRSA_OWNER_TAG_VALUE);
 	add_action(plan, IRSA_OIDC_CREATE_PROVIDER, plan->issuer, NULL);
 	plan->status = IRSA_OIDC_CREATED;
 }
@@ -458,6 +448,10 @@ int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
 		plan_creation(req, client_id, fetched, &plan);
 		*ret = plan;
 		return 0;
+	}
+	if (irsa_iam_check_tag_total(&existing->tags, req->tags, "the OIDC provider", err) < 0) {
+		irsa_oidc_plan_release(&plan);
+		return -1;
 	}
 	copy_strlist(&plan.client_ids, &existing->client_ids);
 	copy_strlist(&plan.thumbprints, &existing->thumbprints);

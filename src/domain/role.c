@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "irsa/iam_rules.h"
 #include "irsa/log.h"
 #include "irsa/role.h"
 #include "irsa/strutil.h"
@@ -37,6 +38,8 @@ const char *irsa_role_status_name(enum irsa_role_status s)
 		return "updated";
 	case IRSA_ROLE_DELETED:
 		return "deleted";
+	case IRSA_ROLE_ABSENT:
+		return "absent";
 	case IRSA_ROLE_UNCHANGED:
 		break;
 	}
@@ -158,12 +161,12 @@ static bool list_has(const char *const *l, size_t n, const char *s)
 	return false;
 }
 
+/* IAM keeps one tag per key ignoring case: look keys up the same way. */
 static const char *tag_value(const struct irsa_tags *t, const char *key)
 {
-	for (size_t i = 0; t && i < t->n; i++)
-		if (strcmp(t->items[i].key, key) == 0)
-			return t->items[i].value;
-	return NULL;
+	const struct irsa_kv *kv = irsa_tags_find(t, key);
+
+	return kv ? kv->value : NULL;
 }
 
 static char *role_arn(const char *partition, const char *account, const char *path,
@@ -316,8 +319,6 @@ static bool request_has_inline(const struct irsa_role_request *req, const char *
 static int plan_inline(const struct irsa_role_request *req, const struct irsa_role_state *state,
 		       struct irsa_role_plan *plan, struct irsa_error *err)
 {
-	size_t total = 0;
-
 	plan->inline_policies = json_object();
 	for (size_t i = 0; i < req->n_inline_policies; i++) {
 		const struct irsa_inline_policy *p = &req->inline_policies[i];
@@ -331,19 +332,11 @@ static int plan_inline(const struct irsa_role_request *req, const struct irsa_ro
 					      "template once (list parameters take several values "
 					      "separated by ';')", p->name);
 		}
-		total += irsa_policy_size(p->document);
 		if (!have_doc || !irsa_policy_equal(have_doc, p->document))
 			add_action(plan, IRSA_ROLE_PUT_INLINE_POLICY, p->name, p->document, NULL);
 		json_decref(have_doc);
 		json_object_set_new(plan->inline_policies, p->name, json_deep_copy(p->document));
 	}
-	if (total > IRSA_INLINE_POLICIES_SIZE_MAX)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "the inline policies of role '%s' would be %zu characters long "
-				      "(without whitespace) and IAM allows %d for all inline policies "
-				      "of a role; split the permissions over several roles or attach "
-				      "a managed policy with --attach-policy-arn",
-				      req->role_name, total, IRSA_INLINE_POLICIES_SIZE_MAX);
 	for (size_t i = 0; i < state->inline_names.n; i++) {
 		const char *name = state->inline_names.items[i];
 
@@ -358,12 +351,23 @@ static int plan_inline(const struct irsa_role_request *req, const struct irsa_ro
 	return 0;
 }
 
+/* A role irsactl creates says so (what delete-role checks), unless the
+ * user's tags take the key or the whole quota. */
+static void add_owner_tag(struct irsa_tags *tags)
+{
+	if (!irsa_tags_find(tags, IRSA_OWNER_TAG_KEY) && tags->n < IRSA_IAM_TAGS_MAX)
+		irsa_tags_add(tags, IRSA_OWNER_TAG_KEY, IRSA_OWNER_TAG_VALUE);
+}
+
 int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 				 const struct irsa_role_state *state, struct irsa_role_plan *ret,
 				 struct irsa_error *err)
 {
 	struct irsa_role_plan plan = { 0 };
 
+	if (irsa_iam_check_role_request(req, err) < 0 ||
+	    irsa_iam_check_role_totals(req, state, err) < 0)
+		return -1;
 	plan.role_name = irsa_strdup(req->role_name);
 	if (plan_trust(req, state, &plan, err) < 0)
 		goto fail;
@@ -375,6 +379,7 @@ int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 		plan.role_arn = role_arn(req->partition, req->account, req->path, req->role_name);
 		for (size_t i = 0; req->tags && i < req->tags->n; i++)
 			irsa_tags_add(&plan.tags, req->tags->items[i].key, req->tags->items[i].value);
+		add_owner_tag(&plan.tags);
 		plan.create = (struct irsa_role_spec){
 			.name = plan.role_name,
 			.path = req->path,
@@ -402,14 +407,16 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
 	struct irsa_role_state state = { 0 };
 	int r;
 
-	if (irsa_role_read(aws, req->role_name, IRSA_POLICY_NAME_PREFIX, &state, err) < 0)
+	/* every inline document: the ones that stay count towards IAM's total */
+	if (irsa_iam_check_role_request(req, err) < 0 ||
+	    irsa_role_read(aws, req->role_name, "", &state, err) < 0)
 		return -1;
 	r = irsa_role_plan_apply_compute(req, &state, ret, err);
 	irsa_role_state_release(&state);
 	return r;
 }
 
-int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name,
+int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool force,
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
@@ -422,9 +429,19 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name,
 	plan.inline_policies = json_object();
 	if (!state.exists) {
 		note(&plan, "role '%s' does not exist; nothing to delete", role_name);
-		plan.status = IRSA_ROLE_UNCHANGED;
+		plan.status = IRSA_ROLE_ABSENT;
 		*ret = plan;
 		return 0;
+	}
+	if (!force && !irsa_iam_role_is_owned(&state.role)) {
+		irsa_error_set(err, IRSA_ERR_CONFLICT,
+			       "role '%s' was not made by irsactl (no '%s' tag and no irsactl "
+			       "trust statement), so it is not deleted; check the role, then pass "
+			       "--force to delete it with its %zu managed and %zu inline policies",
+			       role_name, IRSA_OWNER_TAG_KEY, state.n_attached, state.inline_names.n);
+		irsa_role_state_release(&state);
+		irsa_role_plan_release(&plan);
+		return -1;
 	}
 	plan.role_arn = irsa_strdup(state.role.arn);
 	for (size_t i = 0; i < state.n_attached; i++)

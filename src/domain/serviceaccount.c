@@ -133,14 +133,12 @@ static bool utf8_valid(const char *s)
 
 /* ---- role ARNs ----------------------------------------------------------- */
 
+/* The same rule as the builder's (irsa_validate_iam_path). */
 static bool role_path_ok(const char *s, size_t n)
 {
-	if (n == 0 || n > 512 || s[0] != '/' || s[n - 1] != '/')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E)
-			return false;
-	return true;
+	_cleanup_free_ char *path = irsa_strndup(s, n);
+
+	return irsa_validate_iam_path(path, NULL) == 0;
 }
 
 static int check_name_path(const char *name, const char *path, struct irsa_error *err)

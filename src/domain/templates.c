@@ -311,14 +311,83 @@ char *irsa_template_policy_name(const struct irsa_policy_ref *ref)
 	return irsa_asprintf(IRSA_POLICY_NAME_PREFIX "%s", ref->name);
 }
 
+static bool is_iam_name_char(char c)
+{
+	return isalnum((unsigned char)c) || (c && strchr("+=,.@_-", c));
+}
+
+/* ASCII for the Latin-1 letters U+00C0-U+00FF ('-' where there is none). */
+static const char latin1_ascii[] = "AAAAAAACEEEEIIIIDNOOOOO-OUUUUYTs"
+				   "aaaaaaaceeeeiiiidnooooo-ouuuuyty";
+
+static void put_dash(struct irsa_buf *b)
+{
+	if (b->len == 0 || b->data[b->len - 1] != '-')
+		irsa_buf_putc(b, '-');
+}
+
+/* The base name in IAM's name characters: Latin-1 letters without their
+ * accents, any other character outside the set as one '-'. Sets
+ * *non_ascii when the name had a character beyond ASCII. */
+static void readable_name(struct irsa_buf *b, const char *s, size_t n, bool *non_ascii)
+{
+	const char *end = s + n;
+
+	for (const char *p = s; p < end;) {
+		const char *q = p;
+		unsigned cp;
+
+		if ((unsigned char)*p < 0x80) {
+			if (is_iam_name_char(*p))
+				irsa_buf_putc(b, *p);
+			else
+				put_dash(b);
+			p++;
+			continue;
+		}
+		*non_ascii = true;
+		if (irsa_utf8_next(&q, &cp) < 0 || q > end) {
+			put_dash(b);
+			p++;
+			continue;
+		}
+		p = q;
+		if (cp == 0xdf)
+			irsa_buf_puts(b, "ss");
+		else if (cp == 0xc6 || cp == 0xe6)
+			irsa_buf_puts(b, cp == 0xc6 ? "AE" : "ae");
+		else if (cp >= 0xc0 && cp <= 0xff && latin1_ascii[cp - 0xc0] != '-')
+			irsa_buf_putc(b, latin1_ascii[cp - 0xc0]);
+		else
+			put_dash(b);
+	}
+}
+
 char *irsa_policy_file_policy_name(const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t n = strlen(base) - (irsa_str_has_suffix(base, ".json") ? 5 : 0);
-	char *name = irsa_asprintf(IRSA_POLICY_NAME_PREFIX "file-%.*s", (int)n, base);
+	struct irsa_buf b = IRSA_BUF_INIT;
+	bool non_ascii = false;
+	_cleanup_free_ char *full = irsa_strndup(base, n);
 
-	irsa_iam_name_sanitize(name);
-	return name;
+	irsa_buf_puts(&b, IRSA_POLICY_NAME_PREFIX "file-");
+	readable_name(&b, base, n, &non_ascii);
+	/* Names that lost characters stay apart: "café" and "cafè" differ
+	 * in a hash of the file name. */
+	if (non_ascii) {
+		while (b.len > 0 && b.data[b.len - 1] == '-')
+			b.data[--b.len] = '\0';
+		irsa_buf_printf(&b, "-%08x", irsa_name_hash(full));
+	}
+	if (b.len > IRSA_POLICY_NAME_MAX) {
+		unsigned h = irsa_name_hash(full);
+
+		b.len = IRSA_POLICY_NAME_MAX - 9;
+		b.data[b.len] = '\0';
+		irsa_buf_printf(&b, "-%08x", h);
+	}
+	return irsa_buf_detach(&b);
 }
 
 /* ---- rendering ----------------------------------------------------------- */
@@ -343,45 +412,63 @@ static char *normalise(const char *type, const char *v, const struct irsa_templa
 
 /* vars: name → array of values; given: name → true when the user (or the
  * context) supplied a non-empty value. */
-static void build_vars(const struct irsa_policy_ref *ref, const json_t *params,
-		       const struct irsa_template_ctx *ctx, json_t *vars, json_t *given)
+/* A jansson constructor failed (out of memory, or text not UTF-8): an
+ * error, never a policy that silently lost a value. */
+static int build_failed(const char *tname, struct irsa_error *err)
+{
+	return irsa_error_set(err, IRSA_ERR_INTERNAL,
+			      "cannot build the policy of template '%s' (out of memory or text "
+			      "that is not UTF-8)", tname);
+}
+
+static int build_vars(const struct irsa_policy_ref *ref, const json_t *params,
+		      const struct irsa_template_ctx *ctx, json_t *vars, json_t *given,
+		      struct irsa_error *err)
 {
 	const char *key;
 	json_t *p;
 
-	json_object_set_new(vars, "partition", json_pack("[s]", ctx->partition));
-	json_object_set_new(vars, "region", json_pack("[s]", ctx->region));
-	json_object_set_new(vars, "account", json_pack("[s]", ctx->account));
+	if (json_object_set_new(vars, "partition", json_pack("[s]", ctx->partition)) < 0 ||
+	    json_object_set_new(vars, "region", json_pack("[s]", ctx->region)) < 0 ||
+	    json_object_set_new(vars, "account", json_pack("[s]", ctx->account)) < 0)
+		return build_failed(ref->name, err);
 	json_object_foreach((json_t *)params, key, p) {
 		const char *type = json_string_value(json_object_get(p, "type"));
 		const char *def = json_string_value(json_object_get(p, "default"));
 		json_t *values = json_array();
+		int r = values ? 0 : -1;
 
-		for (size_t i = 0; i < ref->n_params; i++) {
+		for (size_t i = 0; r == 0 && i < ref->n_params; i++) {
 			if (strcmp(ref->params[i].key, key) != 0)
 				continue;
 			char *n = normalise(type, ref->params[i].value, ctx);
 
-			json_array_append_new(values, json_string(n));
+			r = json_array_append_new(values, json_string(n));
 			free(n);
 		}
-		if (json_array_size(values) > 0)
-			json_object_set_new(given, key, json_true());
-		else if (def)
-			json_array_append_new(values, json_string(def));
-		json_object_set_new(vars, key, values);
+		if (r == 0 && json_array_size(values) > 0)
+			r = json_object_set_new(given, key, json_true());
+		else if (r == 0 && def)
+			r = json_array_append_new(values, json_string(def));
+		if (r < 0) {
+			json_decref(values);
+			return build_failed(ref->name, err);
+		}
+		if (json_object_set_new(vars, key, values) < 0)
+			return build_failed(ref->name, err);
 	}
+	return 0;
 }
 
-static void append_unique(json_t *out, const char *s)
+static int append_unique(json_t *out, const char *s)
 {
 	size_t i;
 	json_t *item;
 
 	json_array_foreach(out, i, item)
 		if (strcmp(json_string_value(item), s) == 0)
-			return;
-	json_array_append_new(out, json_string(s));
+			return 0;
+	return json_array_append_new(out, json_string(s));
 }
 
 /* Substitute every ${NAME} of rest, after acc; a list variable gives one
@@ -397,8 +484,7 @@ static int subst(const char *acc, const char *rest, const json_t *vars, const ch
 	if (!p) {
 		_cleanup_free_ char *s = irsa_asprintf("%s%s", acc, rest);
 
-		append_unique(out, s);
-		return 0;
+		return append_unique(out, s) < 0 ? build_failed(tname, err) : 0;
 	}
 	q = strchr(p, '}');
 	if (!q)
@@ -484,14 +570,21 @@ static int expand(const json_t *v, const json_t *vars, const json_t *given, cons
 			if (!x)
 				continue;
 			if (json_is_string(item)) {
+				int r = 0;
+
 				/* a scalar: one value stays a string */
 				if (json_array_size(x) == 1)
-					json_object_set(out, k, json_array_get(x, 0));
+					r = json_object_set(out, k, json_array_get(x, 0));
 				else if (json_array_size(x) > 1)
-					json_object_set(out, k, x);
+					r = json_object_set(out, k, x);
 				json_decref(x);
-			} else {
-				json_object_set_new(out, k, x);
+				if (r < 0) {
+					json_decref(out);
+					return build_failed(tname, err);
+				}
+			} else if (json_object_set_new(out, k, x) < 0) {
+				json_decref(out);
+				return build_failed(tname, err);
 			}
 		}
 		*ret = out;
@@ -513,19 +606,26 @@ static int expand(const json_t *v, const json_t *vars, const json_t *given, cons
 			if (json_is_string(item)) {
 				size_t j;
 				json_t *s;
+				int r = 0;
 
 				json_array_foreach(x, j, s)
-					append_unique(out, json_string_value(s));
+					if (r == 0)
+						r = append_unique(out, json_string_value(s));
 				json_decref(x);
-			} else {
-				json_array_append_new(out, x);
+				if (r < 0) {
+					json_decref(out);
+					return build_failed(tname, err);
+				}
+			} else if (json_array_append_new(out, x) < 0) {
+				json_decref(out);
+				return build_failed(tname, err);
 			}
 		}
 		*ret = out;
 		return 0;
 	}
 	*ret = json_deep_copy(v);
-	return 0;
+	return *ret ? 0 : build_failed(tname, err);
 }
 
 int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_template_ctx *ctx,
@@ -540,7 +640,9 @@ int irsa_template_render(const struct irsa_policy_ref *ref, const struct irsa_te
 				      "render it", ref->name);
 	if (load(ref->name, &tpl, err) < 0)
 		return -1;
-	build_vars(ref, json_object_get(tpl, "params"), ctx, vars, given);
+	if (!vars || !given ||
+	    build_vars(ref, json_object_get(tpl, "params"), ctx, vars, given, err) < 0)
+		return vars && given ? -1 : build_failed(ref->name, err);
 	if (expand(json_object_get(tpl, "policy"), vars, given, ref->name, &doc, err) < 0)
 		return -1;
 	*ret_doc = doc;
@@ -562,12 +664,16 @@ int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *er
 				      json_is_true(json_object_get(p, "required")), "list",
 				      json_is_true(json_object_get(p, "list")));
 
-		json_object_set(d, "default", json_object_get(p, "default") ? json_object_get(p, "default")
-								       : json_null());
-		json_object_set(d, "description", json_object_get(p, "description"));
-		json_array_append_new(params, d);
+		if (!d ||
+		    json_object_set(d, "default", json_object_get(p, "default")
+						      ? json_object_get(p, "default") : json_null()) < 0 ||
+		    json_object_set(d, "description", json_object_get(p, "description")) < 0 ||
+		    json_array_append_new(params, d) < 0) {
+			json_decref(params);
+			return build_failed(name, err);
+		}
 	}
 	*ret = json_pack("{s:s, s:O, s:o}", "name", name, "description",
 			 json_object_get(tpl, "description"), "params", params);
-	return 0;
+	return *ret ? 0 : build_failed(name, err);
 }

@@ -1,9 +1,11 @@
 /* IRSA trust policies: render, merge, remove, compare (see trust.h for
  * how irsactl recognises the statements it owns). */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "irsa/iam_rules.h"
 #include "irsa/strutil.h"
 #include "irsa/trust.h"
 
@@ -17,6 +19,8 @@ struct oidc_stmt {
 	char *audience;     /* the single StringEquals aud, NULL if not exactly one */
 	char **subs;
 	size_t n_subs;
+	struct irsa_strlist auds; /* every aud value of the conditions */
+	bool subs_like;     /* the subs are StringLike patterns */
 	bool plain;         /* only ISSUER:sub and ISSUER:aud conditions */
 };
 
@@ -28,6 +32,7 @@ static void oidc_stmt_release(struct oidc_stmt *s)
 	for (size_t i = 0; i < s->n_subs; i++)
 		free(s->subs[i]);
 	free(s->subs);
+	irsa_strlist_release(&s->auds);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -60,6 +65,10 @@ static char *oidc_sid(const char *provider_arn, const char *audience)
 	return irsa_asprintf(IRSA_SID_OIDC "%08x", irsa_name_hash(key));
 }
 
+/* jansson constructors return NULL on text that is not UTF-8 (and on
+ * out-of-memory); json_pack() fails on a NULL "o" value, so a NULL
+ * anywhere below comes out as a NULL statement, never as a statement
+ * that silently lost a condition. */
 static json_t *string_or_list(char *const *items, size_t n)
 {
 	json_t *a;
@@ -67,8 +76,11 @@ static json_t *string_or_list(char *const *items, size_t n)
 	if (n == 1)
 		return json_string(items[0]);
 	a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(items[i]));
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(items[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
 }
 
@@ -77,23 +89,18 @@ static json_t *render_oidc(const struct oidc_stmt *s)
 	_cleanup_free_ char *sid = oidc_sid(s->provider_arn, s->audience);
 	_cleanup_free_ char *aud_key = irsa_asprintf("%s:aud", s->issuer);
 	_cleanup_free_ char *sub_key = irsa_asprintf("%s:sub", s->issuer);
-	json_t *cond = json_object(), *eq = json_object();
+	json_t *cond;
 	bool like = false;
 
 	for (size_t i = 0; i < s->n_subs; i++)
 		if (irsa_name_has_wildcard(s->subs[i]))
 			like = true;
-	json_object_set_new(eq, aud_key, json_string(s->audience));
-	if (like) {
-		json_t *lk = json_object();
-
-		json_object_set_new(lk, sub_key, string_or_list(s->subs, s->n_subs));
-		json_object_set_new(cond, "StringEquals", eq);
-		json_object_set_new(cond, "StringLike", lk);
-	} else {
-		json_object_set_new(eq, sub_key, string_or_list(s->subs, s->n_subs));
-		json_object_set_new(cond, "StringEquals", eq);
-	}
+	if (like)
+		cond = json_pack("{s:{s:s}, s:{s:o}}", "StringEquals", aud_key, s->audience,
+				 "StringLike", sub_key, string_or_list(s->subs, s->n_subs));
+	else
+		cond = json_pack("{s:{s:s, s:o}}", "StringEquals", aud_key, s->audience, sub_key,
+				 string_or_list(s->subs, s->n_subs));
 	return json_pack("{s:s, s:s, s:{s:s}, s:s, s:o}", "Sid", sid, "Effect", "Allow",
 			 "Principal", "Federated", s->provider_arn, "Action",
 			 ACTION_WEB_IDENTITY, "Condition", cond);
@@ -105,6 +112,22 @@ static json_t *render_assume(const char *arn)
 
 	return json_pack("{s:s, s:s, s:{s:s}, s:s}", "Sid", sid, "Effect", "Allow", "Principal",
 			 "AWS", arn, "Action", ACTION_ASSUME_ROLE);
+}
+
+static int render_failed(struct irsa_error *err)
+{
+	return irsa_error_set(err, IRSA_ERR_INTERNAL,
+			      "cannot build the trust policy statement (out of memory or text "
+			      "that is not UTF-8)");
+}
+
+/* Text that goes into the policy must be UTF-8: jansson refuses the rest. */
+static int check_text(const char *what, const char *s, struct irsa_error *err)
+{
+	if (s && irsa_utf8_length(s) == (size_t)-1)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "the %s is not valid UTF-8 text; give it in UTF-8", what);
+	return 0;
 }
 
 int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
@@ -123,6 +146,11 @@ int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "no service account for the trust policy; give "
 					      "--namespace and --service-account, or --subject NS:SA");
+	if (check_text("audience", aud, err) < 0)
+		return -1;
+	for (size_t i = 0; i < spec->n_providers; i++)
+		if (check_text("issuer", spec->providers[i].issuer, err) < 0)
+			return -1;
 	stmts = json_array();
 	for (size_t i = 0; i < spec->n_providers; i++) {
 		struct oidc_stmt s = { 0 };
@@ -148,7 +176,11 @@ int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 				add_sub(&s, sub);
 			}
 		}
-		json_array_append_new(stmts, render_oidc(&s));
+		if (json_array_append_new(stmts, render_oidc(&s)) < 0) {
+			oidc_stmt_release(&s);
+			json_decref(stmts);
+			return render_failed(err);
+		}
 		oidc_stmt_release(&s);
 	}
 	for (size_t i = 0; i < spec->n_trust_role_arns; i++) {
@@ -156,10 +188,14 @@ int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 
 		for (size_t j = 0; j < i; j++)
 			dup = dup || strcmp(spec->trust_role_arns[i], spec->trust_role_arns[j]) == 0;
-		if (!dup)
-			json_array_append_new(stmts, render_assume(spec->trust_role_arns[i]));
+		if (!dup && json_array_append_new(stmts, render_assume(spec->trust_role_arns[i])) < 0) {
+			json_decref(stmts);
+			return render_failed(err);
+		}
 	}
 	doc = json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", stmts);
+	if (!doc)
+		return render_failed(err);
 	*ret_doc = doc;
 	return 0;
 }
@@ -233,6 +269,26 @@ static void collect_subs(struct oidc_stmt *s, const json_t *v)
 			add_sub(s, json_string_value(item));
 }
 
+/* Add the string or strings of v to l; false when v is something else. */
+static bool collect_strings(struct irsa_strlist *l, const json_t *v)
+{
+	size_t i;
+	json_t *item;
+
+	if (json_is_string(v)) {
+		irsa_strlist_add(l, json_string_value(v));
+		return true;
+	}
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return false;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(item))
+			return false;
+	json_array_foreach(v, i, item)
+		irsa_strlist_add(l, json_string_value(item));
+	return true;
+}
+
 /* Decode an OIDC web-identity statement; false when st is not one. */
 static bool parse_oidc(const json_t *st, struct oidc_stmt *ret)
 {
@@ -267,22 +323,43 @@ static bool parse_oidc(const json_t *st, struct oidc_stmt *ret)
 		json_object_foreach(ops, key, v) {
 			if ((eq || like) && strcmp(key, sub_key) == 0) {
 				collect_subs(&s, v);
-			} else if (eq && strcmp(key, aud_key) == 0 && single_string(v)) {
-				free(s.audience);
-				s.audience = irsa_strdup(single_string(v));
+				s.subs_like = s.subs_like || like;
+			} else if ((eq || like) && strcmp(key, aud_key) == 0 &&
+				   collect_strings(&s.auds, v)) {
+				if (eq && single_string(v)) {
+					free(s.audience);
+					s.audience = irsa_strdup(single_string(v));
+				}
 			} else {
 				s.plain = false;
 			}
 		}
 	}
-	if (!s.audience)
-		s.plain = false;
 	*ret = s;
 	return true;
 }
 
-/* True when a statement irsactl did not write grants sub exactly as an
- * irsactl statement for provider/audience would. */
+/* True when one of s's sub values grants sub: equal, or a StringLike
+ * pattern that matches it (IAM's '*' and '?', which fnmatch() shares
+ * when the pattern has no '[' or '\\'). */
+static bool stmt_grants_sub(const struct oidc_stmt *s, const char *sub)
+{
+	if (has_sub(s, sub))
+		return true;
+	for (size_t i = 0; s->subs_like && i < s->n_subs; i++)
+		if (!strpbrk(s->subs[i], "[\\") && !irsa_name_has_wildcard(sub) &&
+		    fnmatch(s->subs[i], sub, FNM_NOESCAPE) == 0)
+			return true;
+	return false;
+}
+
+/* True when a statement irsactl did not write grants sub to tokens of
+ * provider_arn for audience at least as an irsactl statement would: the
+ * same Federated principal and action, no condition but ISSUER:sub and
+ * ISSUER:aud, sub among its subjects (or matched by its pattern), and
+ * audience among its audiences (or no aud condition at all: any
+ * audience). Such a statement is recognised as equivalent, so taking
+ * over a hand-written IRSA trust adds no duplicate. */
 static bool foreign_grants_sub(const json_t *stmts, const char *provider_arn,
 			       const char *audience, const char *sub)
 {
@@ -295,8 +372,9 @@ static bool foreign_grants_sub(const json_t *stmts, const char *provider_arn,
 
 		if (irsa_str_has_prefix(sid_of(st), IRSA_SID_PREFIX) || !parse_oidc(st, &s))
 			continue;
-		hit = s.plain && strcmp(s.provider_arn, provider_arn) == 0 &&
-		      strcmp(s.audience, audience) == 0 && has_sub(&s, sub);
+		hit = s.plain && s.n_subs > 0 && strcmp(s.provider_arn, provider_arn) == 0 &&
+		      (s.auds.n == 0 || irsa_strlist_contains(&s.auds, audience)) &&
+		      stmt_grants_sub(&s, sub);
 		oidc_stmt_release(&s);
 		if (hit)
 			return true;
@@ -340,19 +418,38 @@ static json_t *with_statements(const json_t *doc, json_t *stmts)
 {
 	json_t *out = json_is_object(doc) ? json_deep_copy(doc) : json_object();
 
-	if (!json_object_get(out, "Version"))
-		json_object_set_new(out, "Version", json_string("2012-10-17"));
-	json_object_set_new(out, "Statement", stmts);
+	if (!out || (!json_object_get(out, "Version") &&
+		     json_object_set_new(out, "Version", json_string("2012-10-17")) < 0)) {
+		json_decref(out);
+		json_decref(stmts);
+		return NULL;
+	}
+	if (json_object_set_new(out, "Statement", stmts) < 0) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }
 
-static void merge_oidc(json_t *stmts, const json_t *want)
+/* Put st (stolen) at index at, or append it when at < 0. -1 when st is
+ * NULL (a constructor failed). */
+static int place(json_t *stmts, ssize_t at, json_t *st)
+{
+	if (!st)
+		return -1;
+	if (at >= 0)
+		return json_array_set_new(stmts, (size_t)at, st);
+	return json_array_append_new(stmts, st);
+}
+
+static int merge_oidc(json_t *stmts, const json_t *want)
 {
 	struct oidc_stmt d = { 0 }, have = { 0 };
 	ssize_t at = find_sid(stmts, sid_of(want));
+	int r = 0;
 
 	if (!parse_oidc(want, &d))
-		return;
+		return 0;
 	if (at >= 0 && parse_oidc(json_array_get(stmts, (size_t)at), &have) && have.audience) {
 		/* ours already: keep its subjects, add the new ones */
 		for (size_t i = 0; i < d.n_subs; i++)
@@ -364,7 +461,7 @@ static void merge_oidc(json_t *stmts, const json_t *want)
 		have.provider_arn = irsa_strdup(d.provider_arn);
 		have.issuer = irsa_strdup(d.issuer);
 		have.audience = irsa_strdup(d.audience);
-		json_array_set_new(stmts, (size_t)at, render_oidc(&have));
+		r = place(stmts, at, render_oidc(&have));
 	} else {
 		struct oidc_stmt add = { 0 };
 
@@ -374,28 +471,26 @@ static void merge_oidc(json_t *stmts, const json_t *want)
 		for (size_t i = 0; i < d.n_subs; i++)
 			if (!foreign_grants_sub(stmts, d.provider_arn, d.audience, d.subs[i]))
 				add_sub(&add, d.subs[i]);
-		if (add.n_subs > 0) {
-			if (at >= 0)
-				json_array_set_new(stmts, (size_t)at, render_oidc(&add));
-			else
-				json_array_append_new(stmts, render_oidc(&add));
-		}
+		if (add.n_subs > 0)
+			r = place(stmts, at, render_oidc(&add));
 		oidc_stmt_release(&add);
 	}
 	oidc_stmt_release(&have);
 	oidc_stmt_release(&d);
+	return r;
 }
 
-static void merge_assume(json_t *stmts, const json_t *want)
+static int merge_assume(json_t *stmts, const json_t *want)
 {
 	const char *arn = json_string_value(json_object_get(json_object_get(want, "Principal"),
 							    "AWS"));
 	ssize_t at = find_sid(stmts, sid_of(want));
 
 	if (at >= 0)
-		json_array_set(stmts, (size_t)at, (json_t *)want);
-	else if (!arn || !foreign_grants_assume(stmts, arn))
-		json_array_append(stmts, (json_t *)want);
+		return json_array_set(stmts, (size_t)at, (json_t *)want);
+	if (!arn || !foreign_grants_assume(stmts, arn))
+		return json_array_append(stmts, (json_t *)want);
+	return 0;
 }
 
 int irsa_trust_merge(const json_t *existing, const json_t *desired, json_t **ret_merged,
@@ -412,13 +507,22 @@ int irsa_trust_merge(const json_t *existing, const json_t *desired, json_t **ret
 	json_decref(have);
 	want = statements_of(desired);
 	json_array_foreach(want, i, st) {
+		int r = 0;
+
 		if (irsa_str_has_prefix(sid_of(st), IRSA_SID_OIDC))
-			merge_oidc(stmts, st);
+			r = merge_oidc(stmts, st);
 		else if (irsa_str_has_prefix(sid_of(st), IRSA_SID_ASSUME))
-			merge_assume(stmts, st);
+			r = merge_assume(stmts, st);
+		if (r < 0 || !stmts) {
+			json_decref(want);
+			json_decref(stmts);
+			return render_failed(err);
+		}
 	}
 	json_decref(want);
 	merged = with_statements(existing, stmts);
+	if (!merged)
+		return render_failed(err);
 	if (ret_changed)
 		*ret_changed = !irsa_policy_equal(existing, merged);
 	*ret_merged = merged;
@@ -463,8 +567,12 @@ int irsa_trust_remove(const json_t *existing, const char *issuer,
 			keep.n_subs = n;
 			s = keep;
 			removed++;
-			if (n > 0)
-				json_array_append_new(out, render_oidc(&s));
+			if (n > 0 && place(out, -1, render_oidc(&s)) < 0) {
+				oidc_stmt_release(&s);
+				json_decref(have);
+				json_decref(out);
+				return render_failed(err);
+			}
 		} else {
 			json_array_append(out, st);
 		}
@@ -472,6 +580,8 @@ int irsa_trust_remove(const json_t *existing, const char *issuer,
 	}
 	json_decref(have);
 	*ret_doc = with_statements(existing, out);
+	if (!*ret_doc)
+		return render_failed(err);
 	if (ret_removed)
 		*ret_removed = removed;
 	return 0;
@@ -606,7 +716,7 @@ bool irsa_policy_equal(const json_t *a, const json_t *b)
 
 char *irsa_policy_compact(const json_t *doc)
 {
-	return json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return irsa_iam_policy_text(doc);
 }
 
 char *irsa_policy_pretty(const json_t *doc)
@@ -616,9 +726,7 @@ char *irsa_policy_pretty(const json_t *doc)
 
 size_t irsa_policy_size(const json_t *doc)
 {
-	_cleanup_free_ char *s = irsa_policy_compact(doc);
-
-	return s ? strlen(s) : 0;
+	return irsa_iam_policy_size(doc);
 }
 
 int irsa_trust_check_size(const json_t *doc, size_t limit, struct irsa_error *err)
