@@ -1394,6 +1394,20 @@ class WebIdentityTests(EmulatorTest):
         self.assertEqual(code, "InvalidIdentityToken")
         self.assertIn("Couldn't retrieve verification key", msg)
 
+    def test_issuer_name_without_port_mapped_to_the_issuer(self):
+        issuer = "https://oidc.irsactl.test/id/MAPPED"
+        self.kube.seed(issuer=issuer)
+        EMU.reset()
+        EMU.seed(oidc_ca_bundle=self.kube.ca_path, oidc_host_map={"oidc.irsactl.test": f"127.0.0.1:{self.kube.port}"},
+                 oidc_providers=[{"url": issuer}])
+        self.key, self.provider = issuer[len("https://"):], f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/oidc.irsactl.test/id/MAPPED"
+        arn = self.seed_role()
+        out = self.assume(arn, self.token())
+        self.assertEqual(out["Provider"], self.provider)
+        self.assertIn("/id/MAPPED/keys", [e["path"] for e in self.kube.log()])
+        EMU.seed(oidc_host_map={})  # the name does not resolve: no key can be fetched
+        self.assertIn("Couldn't retrieve verification key", self.refused(arn, self.token())[1])
+
     def test_token_never_logged(self):
         arn = self.seed_role(sub="system:serviceaccount:other:web")
         tok = self.token()

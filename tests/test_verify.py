@@ -10,6 +10,7 @@ import re
 from clitest import AwsEmulatorCase, main
 from kube_harness import KubeEmulator
 
+ISSUER_HOST = "oidc.irsactl.test"
 ACCT = "111122223333"
 ROLE = "web-role"
 ROLE_ARN = f"arn:aws:iam::{ACCT}:role/{ROLE}"
@@ -34,7 +35,9 @@ class VerifyCase(AwsEmulatorCase):
     def setUp(self):
         super().setUp()
         self.kube.reset()
-        self.issuer = self.kube.url
+        # IAM takes no port in a provider URL: the issuer has a name the AWS emulator
+        # maps to the Kubernetes emulator's port when it fetches the JWKS
+        self.issuer = "https://%s/id/EMULATED" % ISSUER_HOST
         self.key = self.issuer[len("https://"):]
         self.provider = f"arn:aws:iam::{ACCT}:oidc-provider/{self.key}"
         self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
@@ -50,7 +53,8 @@ class VerifyCase(AwsEmulatorCase):
 
     def seed(self, cluster=None, provider=None, role=None, sa=None, pods=None, aws_extra=None, kube_extra=None):
         """The working chain; each argument replaces one part (False removes it)."""
-        aws = {"issuer_url_ports": True, "oidc_ca_bundle": self.kube.ca_path,
+        aws = {"oidc_ca_bundle": self.kube.ca_path,
+               "oidc_host_map": {ISSUER_HOST: "127.0.0.1:%d" % self.kube.port},
                "policies": [{"name": "s3-read", "document": {"Version": "2012-10-17", "Statement": [
                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}}]}
         if cluster is not False:
@@ -62,7 +66,7 @@ class VerifyCase(AwsEmulatorCase):
                                      "attached_policies": [f"arn:aws:iam::{ACCT}:policy/s3-read"]}]
         aws.update(aws_extra or {})
         self.emu.seed(**aws)
-        kube = {"namespaces": ["apps"]}
+        kube = {"namespaces": ["apps"], "issuer": self.issuer}
         if sa is not False:
             kube["serviceaccounts"] = [sa or {"namespace": "apps", "name": "web",
                                               "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}]
@@ -180,7 +184,7 @@ class BrokenLinkMatrixTest(VerifyCase):
 
     def test_cluster_not_active(self):
         self.assertBroken("cluster", None, "is CREATING, not ACTIVE",
-                          cluster={"name": "demo", "issuer": "https://127.0.0.1:1", "status": "CREATING"})
+                          cluster={"name": "demo", "issuer": "https://oidc.irsactl.test/x", "status": "CREATING"})
 
     def test_missing_provider(self):
         c = self.assertBroken("oidc-provider", "irsactl associate-oidc --cluster demo", "no IAM OIDC provider",
@@ -192,7 +196,8 @@ class BrokenLinkMatrixTest(VerifyCase):
 
     def test_wrong_issuer_host(self):
         c = self.assertBroken("oidc-provider", "irsactl associate-oidc", "the account has providers for: "
-                              "'localhost:", provider={"url": self.issuer.replace("127.0.0.1", "localhost")})
+                              "'oidc.other.test/id/EMULATED'",
+                              provider={"url": self.issuer.replace(ISSUER_HOST, "oidc.other.test")})
         self.assertEqual(c["role"]["status"], "ok")
 
     def test_audience_not_in_client_ids(self):
@@ -274,7 +279,7 @@ class BrokenLinkMatrixTest(VerifyCase):
 
     def test_token_issuer_differs(self):
         self.assertBroken("live", None, "differs from the cluster's issuer",
-                          kube_extra={"issuer": self.kube.url + "/id/ROTATED"})
+                          kube_extra={"issuer": "https://%s/id/ROTATED" % ISSUER_HOST})
 
     def test_role_annotation_other_than_expected(self):
         self.assertBroken("service-account", "--overwrite", "not 'arn:aws:iam::111122223333:role/expected'",

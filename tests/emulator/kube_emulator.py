@@ -49,6 +49,10 @@ DEFAULT_TOKEN_USER = "admin"
 DEFAULT_BASIC = {"admin": "irsactl-test-password"}
 DEFAULT_CLUSTER = "test-cluster"
 DEFAULT_MANAGER_FALLBACK = "unknown"
+# A name for the emulator as its cluster's OIDC issuer without a port (IAM takes
+# none): in the server certificate; the AWS emulator maps it to the port (seed
+# oidc_host_map).
+ISSUER_TEST_HOST = "oidc.irsactl.test"
 
 # ---------------------------------------------------------------------------
 # validation helpers (mirroring k8s.io/apimachinery/pkg/util/validation)
@@ -331,7 +335,8 @@ def ensure_certs(certs_dir):
                 f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                         "extendedKeyUsage=serverAuth\n"
                         "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default,"
-                        "DNS:kubernetes.default.svc\nauthorityKeyIdentifier=keyid\n")
+                        "DNS:kubernetes.default.svc,DNS:" + ISSUER_TEST_HOST + "\n"
+                        "authorityKeyIdentifier=keyid\n")
             with open(os.path.join(tmp, "client.ext"), "w") as f:
                 f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                         "extendedKeyUsage=clientAuth\nauthorityKeyIdentifier=keyid\n")

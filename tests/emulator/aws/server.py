@@ -569,7 +569,7 @@ class Handler(BaseHTTPRequestHandler):
         known = {"clusters", "roles", "policies", "oidc_providers", "web_identity_tokens",
                  "container_token", "container_role", "instance_role", "instance_region",
                  "assumable_roles", "clock_offset", "quotas", "issuer_url_ports",
-                 "oidc_ca_bundle"}
+                 "oidc_ca_bundle", "oidc_host_map"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown seed keys {sorted(unknown)}; known: {sorted(known)}")
@@ -589,6 +589,8 @@ class Handler(BaseHTTPRequestHandler):
                 store.issuer_url_ports = bool(data["issuer_url_ports"])
             if "oidc_ca_bundle" in data:
                 store.oidc_ca_bundle = data["oidc_ca_bundle"] or None
+            if "oidc_host_map" in data:
+                store.oidc_host_map = {str(k).lower(): str(v) for k, v in (data["oidc_host_map"] or {}).items()}
             for spec in data.get("oidc_providers") or []:
                 iam.seed_provider(store, spec, now)
             for spec in data.get("policies") or []:
@@ -631,6 +633,7 @@ class Handler(BaseHTTPRequestHandler):
                 "quotas": dict(store.quotas),
                 "issuer_url_ports": store.issuer_url_ports,
                 "oidc_ca_bundle": store.oidc_ca_bundle,
+                "oidc_host_map": dict(store.oidc_host_map),
                 "temporary_keys": sorted(store.temp),
             }
 

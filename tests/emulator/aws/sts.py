@@ -175,7 +175,7 @@ def _validated_web_identity(ctx, p, arn, token):
     if isinstance(nbf, (int, float)) and nbf > now + 300:
         raise _invalid_token("Token used before issued")
     try:
-        jwks = webtoken.fetch_jwks(iss, store.oidc_ca_bundle)
+        jwks = webtoken.fetch_jwks(iss, store.oidc_ca_bundle, store.oidc_host_map)
     except webtoken.FetchError:
         raise AwsError("InvalidIdentityToken", NO_KEY, 400) from None
     if not jwt.verify(jwks):

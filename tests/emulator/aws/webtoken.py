@@ -4,10 +4,11 @@ issuer's JWKS over HTTPS (discovery document first), verify RS256.
 Debian's python3-cryptography does the RSA work."""
 
 import base64
+import http.client
 import json
+import socket
 import ssl
-import urllib.error
-import urllib.request
+import urllib.parse
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -72,22 +73,47 @@ def issuer_key(iss):
     return host.lower() + ("/" + path if path else "")
 
 
-def _get_json(url, ca_bundle):
-    if not url.startswith("https://"):
+class _Connection(http.client.HTTPSConnection):
+    """HTTPS to `address` (host, port) while verifying the certificate for the URL's
+    host: how a test's issuer name (no port, as IAM wants) reaches a loopback server."""
+
+    def __init__(self, host, port, address, context):
+        super().__init__(host, port, context=context, timeout=FETCH_TIMEOUT)
+        self._address = address
+
+    def connect(self):
+        raw = socket.create_connection(self._address, self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+def _get_json(url, ca_bundle, host_map=None):
+    u = urllib.parse.urlsplit(url)
+    if u.scheme != "https" or not u.hostname:
         raise FetchError("not https: " + url)
+    port = u.port or 443
+    mapped = (host_map or {}).get(u.hostname)
+    address = (mapped.rsplit(":", 1)[0], int(mapped.rsplit(":", 1)[1])) if mapped else (u.hostname, port)
     ctx = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+    conn = _Connection(u.hostname, port, address, ctx)
     try:
-        with urllib.request.urlopen(url, context=ctx, timeout=FETCH_TIMEOUT) as r:
-            return json.loads(r.read(MAX_DOCUMENT))
-    except (urllib.error.URLError, OSError, ValueError) as e:
+        conn.request("GET", (u.path or "/") + ("?" + u.query if u.query else ""),
+                     headers={"Accept": "application/json"})
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise FetchError("HTTP %d from %s" % (resp.status, url))
+        return json.loads(resp.read(MAX_DOCUMENT))
+    except (OSError, ValueError, http.client.HTTPException) as e:
         raise FetchError(str(e)) from None
+    finally:
+        conn.close()
 
 
-def fetch_jwks(iss, ca_bundle=None):
-    disco = _get_json(iss.rstrip("/") + "/.well-known/openid-configuration", ca_bundle)
+def fetch_jwks(iss, ca_bundle=None, host_map=None):
+    """host_map: {"issuer.host": "127.0.0.1:PORT"}, where to connect for a host (tests)."""
+    disco = _get_json(iss.rstrip("/") + "/.well-known/openid-configuration", ca_bundle, host_map)
     if not isinstance(disco, dict) or disco.get("issuer") != iss or not isinstance(disco.get("jwks_uri"), str):
         raise FetchError("bad discovery document")
-    jwks = _get_json(disco["jwks_uri"], ca_bundle)
+    jwks = _get_json(disco["jwks_uri"], ca_bundle, host_map)
     if not isinstance(jwks, dict):
         raise FetchError("bad JWKS")
     return jwks
