@@ -286,5 +286,68 @@ class BrokenLinkMatrixTest(VerifyCase):
                           extra=("--role-arn", f"arn:aws:iam::{ACCT}:role/expected"))
 
 
+class ListTest(VerifyCase):
+    def test_list_roles_pages_through_1500_roles(self):
+        other = "https://oidc.other.test/id/X"
+        irsa = [{"name": f"irsa-{i:02d}", "trust": self.trust(sub=f"system:serviceaccount:apps:sa{i}")}
+                for i in range(8)]
+        irsa.append({"name": "irsa-other", "trust": {"Statement": [{
+            "Effect": "Allow", "Action": ["sts:AssumeRoleWith*"], "Principal": {
+                "Federated": f"arn:aws:iam::{ACCT}:oidc-provider/oidc.other.test/id/X"},
+            "Condition": {"StringLike": {"oidc.other.test/id/X:SUB": "system:serviceaccount:ci:*"}}}]}})
+        irsa.append({"name": "irsa-denied-only", "trust": {"Statement": [{
+            "Effect": "Deny", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {
+                "Federated": self.provider}}]}})
+        plain = [{"name": f"plain-{i:04d}"} for i in range(1490)]
+        self.emu.seed(roles=plain + irsa)
+        self.emu.clear_log()
+        r = self.run_cli("list", "roles", "--output", "json")
+        self.assertOk(r)
+        roles = r.json()["roles"]
+        self.assertEqual([x["role_name"] for x in roles], [f"irsa-{i:02d}" for i in range(8)] + ["irsa-other"])
+        self.assertEqual(roles[0]["issuers"], [self.key])
+        self.assertEqual(roles[0]["subjects"], ["system:serviceaccount:apps:sa0"])
+        self.assertTrue(roles[0]["managed"])
+        self.assertEqual((roles[8]["issuers"], roles[8]["subjects"], roles[8]["managed"]),
+                         (["oidc.other.test/id/X"], ["system:serviceaccount:ci:*"], False))
+        pages = [e for e in self.emu.log() if e.get("action") == "ListRoles"]
+        self.assertEqual(len(pages), 15)
+        r = self.run_cli("list", "roles", "--issuer-url", other)
+        self.assertOk(r)
+        self.assertEqual(r.out.splitlines()[0].split(), ["ROLE", "MANAGED", "ISSUER", "SUBJECTS"])
+        self.assertEqual([l.split()[0] for l in r.out.splitlines()[1:]], ["irsa-other"])
+        self.seed(aws_extra={})
+        r = self.run_cli("list", "roles", "--cluster", "demo", "--output", "json")
+        self.assertOk(r)
+        self.assertEqual(len(r.json()["roles"]), 9)  # the 8 above and web-role
+
+    def test_list_service_accounts(self):
+        self.seed(kube_extra={"serviceaccounts": [
+            {"namespace": "apps", "name": "web", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+            {"namespace": "apps", "name": "other", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+            {"namespace": "apps", "name": "ghost",
+             "annotations": {"eks.amazonaws.com/role-arn": f"arn:aws:iam::{ACCT}:role/ghost"}},
+            {"namespace": "apps", "name": "plain"},
+            {"namespace": "ci", "name": "runner", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}]})
+        r = self.run_cli("list", "service-accounts", "-n", "apps", "--kubeconfig", self.kubeconfig,
+                         "--output", "json")
+        self.assertOk(r)
+        got = {s["service_account"]: s for s in r.json()["service_accounts"]}
+        self.assertEqual(sorted(got), ["ghost", "other", "web"])
+        self.assertEqual((got["web"]["role_exists"], got["web"]["trust_admits"]), (True, True))
+        self.assertEqual((got["other"]["role_exists"], got["other"]["trust_admits"]), (True, False))
+        self.assertIn("system:serviceaccount:apps:other", got["other"]["detail"])
+        self.assertEqual((got["ghost"]["role_exists"], got["ghost"]["trust_admits"]), (False, None))
+        r = self.run_cli("list", "service-accounts", "-A", "--cluster", "demo", "--kubeconfig", self.kubeconfig)
+        self.assertOk(r)
+        self.assertIn("ci/runner", r.out)
+        self.assertRegex(r.out, r"apps/web +%s +yes +admits" % re.escape(ROLE_ARN))
+
+    def test_list_usage(self):
+        self.assertFails(self.run_cli("list", "users"), 2, "unknown list 'users'")
+        self.assertFails(self.run_cli("list", "roles", "-n", "apps"), 2, "takes no --namespace")
+        self.assertFails(self.run_cli("list", "roles", "--cluster", "a", "--issuer-url", "https://x"), 2)
+
+
 if __name__ == "__main__":
     main()

@@ -31,6 +31,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_delete_role,
 	&cli_cmd_disassociate_oidc,
 	&cli_cmd_help,
+	&cli_cmd_list,
 	&cli_cmd_policy,
 	&cli_cmd_render_trust_policy,
 	&cli_cmd_token,
