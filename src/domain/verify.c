@@ -350,8 +350,10 @@ static void check_service_account(struct verify *v, const struct irsa_error *rea
 
 	if (!v->sa) {
 		if (read_error->kind == IRSA_ERR_NOT_FOUND) {
+			_cleanup_free_ char *annotate = annotate_fix(v);
+
 			fix = irsa_asprintf("kubectl create serviceaccount %s -n %s && %s", sa_name(v),
-					    sa_ns(v), annotate_fix(v));
+					    sa_ns(v), annotate);
 			check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 				  "service account '%s/%s' does not exist", sa_ns(v), sa_name(v));
 		} else {
