@@ -152,6 +152,23 @@ class WorkingChainTest(VerifyCase):
         self.assertEqual([(s["namespace"], s["service_account"], s["ok"]) for s in doc["service_accounts"]],
                          [("apps", "other", False), ("apps", "web", True)])
 
+    def test_many_service_accounts_in_parallel_with_live(self):
+        names = [f"sa{i}" for i in range(7)]
+        subs = [f"system:serviceaccount:apps:{n}" for n in names[:5]]
+        self.seed(role={"name": ROLE, "trust": self.trust(sub=subs)},
+                  kube_extra={"namespaces": ["apps", "ci"], "serviceaccounts": [
+                      {"namespace": "apps" if i < 6 else "ci", "name": n,
+                       "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}} for i, n in enumerate(names)]})
+        r = self.run_cli("verify", "--cluster", "demo", "-A", "--live", "--kubeconfig", self.kubeconfig,
+                         "--output", "json")
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        got = [(s["namespace"], s["service_account"], s["ok"]) for s in r.json()["service_accounts"]]
+        self.assertEqual(got, [("apps", n, i < 5) for i, n in enumerate(names[:6])] + [("ci", "sa6", False)])
+        for s in r.json()["service_accounts"][:5]:
+            live = [c for c in s["checks"] if c["check"] == "live"][0]
+            self.assertEqual(live["status"], "ok", s)
+        self.assertIn("2 service accounts failed a check", r.err)
+
     def test_usage_errors(self):
         r = self.run_cli("verify", "-n", "apps", "-s", "web")
         self.assertFails(r, 2, "give exactly one of --cluster NAME and --issuer-url URL")

@@ -94,6 +94,22 @@ enum irsa_check_id irsa_verify_first_failure(const struct irsa_verify_report *r)
 /* {"ok": bool, "checks": [{"check", "status", "message", "fix"}]} (fix null when none). */
 json_t *irsa_verify_report_to_json(const struct irsa_verify_report *r);
 
+/* How a worker of irsa_verify_run_many() opens its own sessions. */
+struct irsa_verify_sessions {
+	const struct irsa_aws_options *aws;
+	const struct irsa_kube_options *kube; /* its aws member is ignored */
+};
+
+/* Verify each "NAMESPACE/NAME" of sas (req's namespace_name and
+ * service_account are ignored), up to `parallel` at a time, each worker
+ * with its own AWS and Kubernetes sessions. reports (sas->n of them) are
+ * filled in the order of sas; release each. Fails when a session cannot be
+ * made or a request is bad. */
+int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
+			 const struct irsa_verify_request *req, const struct irsa_strlist *sas,
+			 unsigned parallel, struct irsa_verify_report *reports,
+			 struct irsa_error *err);
+
 /* The service accounts of ns (NULL = every namespace) that carry the
  * eks.amazonaws.com/role-arn annotation, as "NAMESPACE/NAME" sorted. */
 int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *ns,

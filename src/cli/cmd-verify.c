@@ -130,10 +130,16 @@ static int verify_one(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 	return 0;
 }
 
+#define VERIFY_PARALLEL 4
+
 static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
-		       struct irsa_verify_request *req, bool all_namespaces, struct irsa_error *err)
+		       const struct irsa_kube_options *ko, struct irsa_verify_request *req,
+		       bool all_namespaces, struct irsa_error *err)
 {
+	struct irsa_aws_options ao = { ctx->profile, ctx->region, NULL };
+	struct irsa_verify_sessions sessions = { &ao, ko };
 	struct irsa_strlist sas = { 0 };
+	struct irsa_verify_report *reports;
 	json_t *list = json_array(), *result;
 	size_t n_failed = 0;
 
@@ -146,28 +152,24 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 		json_decref(list);
 		return -1;
 	}
-	for (size_t i = 0; i < sas.n; i++) {
-		_cleanup_free_ char *ns = irsa_strdup(sas.items[i]);
-		char *slash = strchr(ns, '/');
-		struct irsa_verify_report rep;
-		json_t *one;
-
-		*slash = '\0';
-		req->namespace_name = ns;
-		req->service_account = slash + 1;
-		if (irsa_verify_run(env, req, &rep, err) < 0) {
-			irsa_strlist_release(&sas);
-			json_decref(list);
-			return -1;
-		}
-		if (!irsa_verify_ok(&rep))
-			n_failed++;
-		one = irsa_verify_report_to_json(&rep);
-		json_object_set_new(one, "namespace", json_string(ns));
-		json_object_set_new(one, "service_account", json_string(slash + 1));
-		json_array_append_new(list, one);
-		irsa_verify_report_release(&rep);
+	reports = irsa_malloc0((sas.n + 1) * sizeof(*reports));
+	if (irsa_verify_run_many(&sessions, req, &sas, VERIFY_PARALLEL, reports, err) < 0) {
+		free(reports);
+		irsa_strlist_release(&sas);
+		json_decref(list);
+		return -1;
 	}
+	for (size_t i = 0; i < sas.n; i++) {
+		json_t *one = irsa_verify_report_to_json(&reports[i]);
+
+		if (!irsa_verify_ok(&reports[i]))
+			n_failed++;
+		json_object_set_new(one, "namespace", json_string(reports[i].namespace_name));
+		json_object_set_new(one, "service_account", json_string(reports[i].service_account));
+		json_array_append_new(list, one);
+		irsa_verify_report_release(&reports[i]);
+	}
+	free(reports);
 	irsa_strlist_release(&sas);
 	result = json_pack("{s:b, s:o}", "ok", n_failed == 0, "service_accounts", list);
 	if (cli_print_result(ctx, result, text_many) < 0)
@@ -223,7 +225,7 @@ static int verify_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	split_actions(args, &actions);
 	req.actions = &actions;
 	r = req.service_account ? verify_one(ctx, &env, &req, err)
-				: verify_many(ctx, &env, &req, all, err);
+				: verify_many(ctx, &env, &ko, &req, all, err);
 	irsa_strlist_release(&actions);
 	return r;
 }
@@ -250,7 +252,7 @@ const struct cli_command cli_cmd_verify = {
 		"failure, the command that fixes it. The exit status is 0 when no check fails\n"
 		"(warnings allowed) and 9 when one does. Without -s every service account of the\n"
 		"namespace (or with -A of the cluster) that has an eks.amazonaws.com/role-arn\n"
-		"annotation is verified, one summary line each.",
+		"annotation is verified, four at a time, one summary line each.",
 	.options = verify_options,
 	.min_args = 0,
 	.max_args = 0,

@@ -1,9 +1,12 @@
 /* irsactl verify: the checks (see verify.h). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libxml/parser.h>
 
 #include "irsa/eks.h"
 #include "irsa/endpoints.h"
@@ -881,5 +884,116 @@ int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *n
 		}
 	}
 	json_decref(items);
+	return 0;
+}
+
+/* ---- many service accounts, in parallel ---------------------------------- */
+
+struct batch {
+	const struct irsa_verify_sessions *sessions;
+	const struct irsa_verify_request *req;
+	const struct irsa_strlist *sas;
+	struct irsa_verify_report *reports;
+	pthread_mutex_t lock;
+	size_t next;
+	bool failed;
+	struct irsa_error err;
+};
+
+static bool batch_take(struct batch *b, size_t *ret)
+{
+	bool more;
+
+	pthread_mutex_lock(&b->lock);
+	more = !b->failed && b->next < b->sas->n;
+	if (more)
+		*ret = b->next++;
+	pthread_mutex_unlock(&b->lock);
+	return more;
+}
+
+static void batch_fail(struct batch *b, const struct irsa_error *e)
+{
+	pthread_mutex_lock(&b->lock);
+	if (!b->failed)
+		b->err = *e;
+	b->failed = true;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void verify_one_of(struct batch *b, const struct irsa_verify_env *env, size_t i)
+{
+	struct irsa_verify_request req = *b->req;
+	_cleanup_free_ char *ns = irsa_strdup(b->sas->items[i]);
+	char *slash = strchr(ns, '/');
+	struct irsa_error e = { 0 };
+
+	if (!slash) {
+		irsa_error_set(&e, IRSA_ERR_USAGE, "'%s' is not NAMESPACE/NAME", ns);
+		batch_fail(b, &e);
+		return;
+	}
+	*slash = '\0';
+	req.namespace_name = ns;
+	req.service_account = slash + 1;
+	if (irsa_verify_run(env, &req, &b->reports[i], &e) < 0)
+		batch_fail(b, &e);
+}
+
+static void *batch_worker(void *arg)
+{
+	struct batch *b = arg;
+	struct irsa_kube_options ko = *b->sessions->kube;
+	struct irsa_verify_env env = { 0 };
+	struct irsa_aws *aws = NULL;
+	struct irsa_kube *kube = NULL;
+	struct irsa_error e = { 0 }, kube_err = { 0 };
+	size_t i;
+
+	if (irsa_aws_new(b->sessions->aws, &aws, &e) < 0) {
+		batch_fail(b, &e);
+		return NULL;
+	}
+	ko.aws = aws;
+	if (irsa_kube_open(&ko, &kube, &kube_err) < 0)
+		env.kube_error = kube_err.message;
+	env.aws = aws;
+	env.kube = kube;
+	while (batch_take(b, &i))
+		verify_one_of(b, &env, i);
+	irsa_kube_free(kube);
+	irsa_aws_free(aws);
+	return NULL;
+}
+
+int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
+			 const struct irsa_verify_request *req, const struct irsa_strlist *sas,
+			 unsigned parallel, struct irsa_verify_report *reports,
+			 struct irsa_error *err)
+{
+	struct batch b = { sessions, req, sas, reports, PTHREAD_MUTEX_INITIALIZER, 0, false, { 0 } };
+	pthread_t threads[16];
+	size_t n_threads = parallel < 1 ? 1 : parallel > 16 ? 16 : parallel, started = 0;
+
+	memset(reports, 0, sas->n * sizeof(*reports));
+	if (n_threads > sas->n)
+		n_threads = sas->n;
+	/* libxml2 must be initialised once before threads use it */
+	xmlInitParser();
+	for (; started < n_threads; started++)
+		if (pthread_create(&threads[started], NULL, batch_worker, &b) != 0)
+			break;
+	if (started == 0 && sas->n > 0)
+		batch_worker(&b);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	pthread_mutex_destroy(&b.lock);
+	if (b.failed) {
+		for (size_t i = 0; i < sas->n; i++)
+			irsa_verify_report_release(&reports[i]);
+		if (err)
+			*err = b.err;
+		return -1;
+	}
 	return 0;
 }
