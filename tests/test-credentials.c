@@ -266,13 +266,16 @@ static int resolve(const char *flag, struct irsa_credentials **ret, struct irsa_
 {
 	struct irsa_aws_options opts = { .profile = flag, .region = "us-east-1", .ops = &ops };
 	struct irsa_aws *aws = NULL;
+	const struct irsa_credentials *borrowed;
 	int r;
 
 	*ret = NULL;
 	irsa_error_clear(err);
 	if (irsa_aws_new(&opts, &aws, err) < 0)
 		return -1;
-	r = irsa_credentials_resolve(aws, ret, err);
+	r = irsa_aws_credentials(aws, &borrowed, err);
+	if (r == 0)
+		*ret = irsa_credentials_dup(borrowed);
 	irsa_aws_free(aws);
 	return r;
 }

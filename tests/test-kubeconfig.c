@@ -206,7 +206,7 @@ TEST(errors)
 
 	CHECK_INT(irsa_kubeconfig_load(NULL, list, &kc, &err), -1);
 	CHECK(strstr(err.message, bad) != NULL);
-	CHECK(strstr(err.message, "malformed YAML at line") != NULL);
+	CHECK(strstr(err.message, "is not valid YAML: line ") != NULL);
 	CHECK(!strchr(err.message, '\n'));
 
 	CHECK_INT(irsa_kubeconfig_load(dup, NULL, &kc, &err), -1);
@@ -313,10 +313,83 @@ TEST(merge_entry)
 	free(three);
 	three = NULL;
 	CHECK_INT(irsa_kubeconfig_merge_entry("bad", "a: [", 4, &entry, &three, &ch, &err), -1);
-	CHECK(strstr(err.message, "kubeconfig 'bad': malformed YAML") != NULL);
+	CHECK(strstr(err.message, "kubeconfig 'bad' is not valid YAML: line ") != NULL);
 	CHECK(three == NULL);
 	free(one);
 	free(two);
+}
+
+/* Issue #8: files the update used to damage. */
+TEST(merge_entry_keeps_data)
+{
+	char *out = NULL;
+	enum irsa_kubeconfig_change ch;
+	struct irsa_error err = { 0 };
+	struct irsa_kubeconfig *kc = NULL;
+	struct irsa_kubeconfig_entry e = entry;
+	const char *const numbers[] = { "1_000", "0b101", "0x1F", "2012-10-17", "on" };
+	const char *flow_null = "apiVersion: v1\nkind: Config\nclusters:\n"
+				"- name: x\n  cluster: {server: 'https://x', insecure-skip-tls-verify: }\n"
+				"---\nsecond: document\n";
+	const char *dup_name = "apiVersion: v1\nkind: Config\ncontexts:\n"
+			       "- name: arn:aws:eks:us-west-2:111122223333:cluster/demo\n"
+			       "  name: arn:aws:eks:us-west-2:111122223333:cluster/demo\n";
+
+	/* a null in a flow mapping stays null, the second document stays */
+	CHECK_INT(irsa_kubeconfig_merge_entry("f", flow_null, strlen(flow_null), &entry, &out, &ch, &err), 0);
+	CHECK(out && strstr(out, "insecure-skip-tls-verify: null}") != NULL);
+	CHECK(out && strstr(out, "\n---\nsecond: document\n") != NULL);
+	CHECK_INT(irsa_kubeconfig_parse("f", out, strlen(out), &kc, &err), 0);
+	if (kc) {
+		CHECK(!cluster(kc, "x")->insecure_skip_tls_verify);
+		kc = irsa_kubeconfig_free(kc);
+	}
+	free(out);
+	out = NULL;
+
+	/* numbers in any YAML form are quoted */
+	e.exec_args = numbers;
+	e.n_exec_args = ARRAY_SIZE(numbers);
+	e.context_name = "1_000";
+	CHECK_INT(irsa_kubeconfig_merge_entry("n", NULL, 0, &e, &out, &ch, &err), 0);
+	CHECK(out && strstr(out, "      - \"1_000\"\n      - \"0b101\"\n") != NULL);
+	CHECK(out && strstr(out, "current-context: \"1_000\"\n") != NULL);
+	CHECK_INT(irsa_kubeconfig_parse("n", out, strlen(out), &kc, &err), 0);
+	if (kc) {
+		CHECK_STR(kc->current_context, "1_000");
+		CHECK_STR(kc->users[0].exec->args[4], "on");
+		kc = irsa_kubeconfig_free(kc);
+	}
+	free(out);
+	out = NULL;
+
+	/* a context whose only key is a repeated name is not "equal": replaced */
+	CHECK_INT(irsa_kubeconfig_merge_entry("d", dup_name, strlen(dup_name), &entry, &out, &ch, &err), 0);
+	CHECK_INT(ch, IRSA_KUBECONFIG_UPDATED);
+	CHECK_INT(irsa_kubeconfig_parse("d", out, strlen(out), &kc, &err), 0);
+	if (kc) {
+		CHECK_INT(kc->n_contexts, 1);
+		CHECK_STR(kc->contexts[0].cluster, entry.cluster_name);
+		kc = irsa_kubeconfig_free(kc);
+	}
+	free(out);
+	out = NULL;
+
+	/* limits */
+	{
+		struct irsa_buf deep = IRSA_BUF_INIT;
+
+		irsa_buf_puts(&deep, "clusters: ");
+		for (int i = 0; i < 100000; i++)
+			irsa_buf_putc(&deep, '[');
+		CHECK_INT(irsa_kubeconfig_parse("deep", irsa_buf_str(&deep), deep.len, &kc, &err), -1);
+		CHECK(strstr(err.message, "kubeconfig 'deep' cannot be read: line 1, column 74: nested "
+				       "deeper than 64 levels") != NULL);
+		CHECK_INT(irsa_kubeconfig_merge_entry("deep", irsa_buf_str(&deep), deep.len, &entry, &out,
+						      &ch, &err), -1);
+		CHECK(out == NULL);
+		irsa_buf_release(&deep);
+	}
 }
 
 int main(void)
@@ -328,6 +401,7 @@ int main(void)
 	RUN(errors);
 	RUN(target_path);
 	RUN(merge_entry);
+	RUN(merge_entry_keeps_data);
 	{
 		_cleanup_free_ char *cmd = irsa_asprintf("rm -rf '%s'", tmpdir);
 

@@ -1,5 +1,7 @@
 /* ServiceAccount YAML: rendering, and merging into manifests in place. */
 #include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,7 +121,7 @@ TEST(render_quoting)
 		  "e: \"\"\n"
 		  "f: \"null\"\n"
 		  "g: \"2001-12-14\"\n"
-		  "h: 'a: b'\n"
+		  "h: \"a: b\"\n"
 		  "i: \"line\\nbreak\"\n"
 		  "j: héllo\n");
 	free(out);
@@ -394,8 +396,8 @@ TEST(merge_appends)
 		    "  annotations:\n"
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
 		    IRSA_SA_CREATED);
-	check_merge("no newline", &s, "a: 1",
-		    "a: 1\n"
+	check_merge("no newline", &s, "kind: A\napiVersion: v1",
+		    "kind: A\napiVersion: v1\n"
 		    "---\n"
 		    "apiVersion: v1\n"
 		    "kind: ServiceAccount\n"
@@ -405,8 +407,8 @@ TEST(merge_appends)
 		    "  annotations:\n"
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
 		    IRSA_SA_CREATED);
-	check_merge("trailing separator", &s, "a: 1\n---\n",
-		    "a: 1\n"
+	check_merge("trailing separator", &s, "kind: A\napiVersion: v1\n---\n",
+		    "kind: A\napiVersion: v1\n"
 		    "---\n"
 		    "apiVersion: v1\n"
 		    "kind: ServiceAccount\n"
@@ -544,6 +546,148 @@ static char *read_all(const char *path)
 	return irsa_buf_detach(&b);
 }
 
+/* Issue #8: hostile or unusual manifests that used to lose or change data. */
+TEST(merge_bare_cr_line_breaks)
+{
+	struct irsa_sa_spec s;
+
+	spec_remove(&s);
+	check_merge("bare CR", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    app: web\r    keep: x\rautomountServiceAccountToken: false\r",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    keep: x\rautomountServiceAccountToken: false\r",
+		    IRSA_SA_UPDATED);
+	check_merge("bare CR, last label", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  labels:\r    app: web\rautomountServiceAccountToken: false",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "automountServiceAccountToken: false",
+		    IRSA_SA_UPDATED);
+	check_merge("one bare CR among LFs", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    "  labels:\n    app: web\rautomountServiceAccountToken: false\n",
+		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    "automountServiceAccountToken: false\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+	spec_arn(&s, "apps", ARN);
+	check_merge("bare CR, insert", &s,
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "automountServiceAccountToken: false\r",
+		    "apiVersion: v1\rkind: ServiceAccount\rmetadata:\r  name: web\r  namespace: apps\r"
+		    "  annotations:\r    eks.amazonaws.com/role-arn: " ARN "\r"
+		    "automountServiceAccountToken: false\r",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_append_after_block_scalar)
+{
+	struct irsa_sa_spec s;
+	const char *sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			 "  namespace: apps\n  annotations:\n"
+			 "    eks.amazonaws.com/role-arn: " ARN "\n";
+	_cleanup_free_ char *want1 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    text\n%s", sa);
+	_cleanup_free_ char *want2 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: >2-\n    a\n\n    b\n%s", sa);
+	_cleanup_free_ char *want3 = irsa_asprintf("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    keep\n%s", sa);
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("literal, no final newline", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    text", want1, IRSA_SA_CREATED);
+	check_merge("folded keep, no final newline", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: >2+\n    a\n\n    b", want2, IRSA_SA_CREATED);
+	/* with a final newline nothing needs to change */
+	check_merge("literal strip", &s,
+		    "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |-\n    keep\n", want3, IRSA_SA_CREATED);
+	irsa_sa_spec_release(&s);
+}
+
+static void check_merge_fails(const char *in, const struct irsa_sa_spec *s, enum irsa_error_kind kind,
+			      const char *part)
+{
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_manifest_merge("m.yaml", in, strlen(in), s, false, &r, &err), -1);
+	CHECK_INT(err.kind, kind);
+	if (!strstr(err.message, part)) {
+		printf("#   message '%s' lacks '%s'\n", err.message, part);
+		tap_case_failed = 1;
+	}
+}
+
+TEST(merge_refuses_repeated_keys_and_non_manifests)
+{
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct irsa_error err = { 0 };
+	const char *same = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			   "  namespace: apps\n  annotations:\n    x: y\n  annotations:\n"
+			   "    eks.amazonaws.com/role-arn: " ARN "\n";
+
+	spec_arn(&s, "apps", ARN);
+	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			  "  namespace: apps\n  annotations:\n    a: b\n  annotations:\n    c: d\n",
+			  &s, IRSA_ERR_USAGE, "has the key 'annotations' twice in metadata (line 4)");
+	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+			  "  namespace: apps\n  annotations:\n    a: b\n    a: c\n",
+			  &s, IRSA_ERR_USAGE, "has the key 'a' twice in metadata.annotations");
+	/* the last of two keys is what readers see: already right, unchanged */
+	CHECK_INT(irsa_manifest_merge("m.yaml", same, strlen(same), &s, false, &r, &err), 0);
+	CHECK_INT(r.status, IRSA_SA_UNCHANGED);
+	irsa_manifest_result_release(&r);
+	/* a Helm values file, a list, a document without kind */
+	check_merge_fails("replicaCount: 1\nimage:\n  repository: nginx\nserviceAccount:\n  create: true\n",
+			  &s, IRSA_ERR_USAGE, "document 1 (line 1) is not a Kubernetes object");
+	check_merge_fails("apiVersion: v1\nkind: Namespace\n---\n- a\n- b\n", &s, IRSA_ERR_USAGE,
+			  "document 2 (line 4) is not a Kubernetes object");
+	check_merge_fails("apiVersion: v1\nmetadata: {name: web}\n", &s, IRSA_ERR_USAGE,
+			  "is not a Kubernetes object");
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_flow_metadata_keeps_nulls)
+{
+	struct irsa_sa_spec s;
+
+	spec_arn(&s, "apps", ARN);
+	check_merge("flow metadata with a null", &s,
+		    "apiVersion: v1\nkind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps, generateName: , uid: ~}\n",
+		    "apiVersion: v1\nkind: ServiceAccount\n"
+		    "metadata: {name: web, namespace: apps, generateName: null, uid: ~, annotations: "
+		    "{eks.amazonaws.com/role-arn: '" ARN "'}}\n",
+		    IRSA_SA_UPDATED);
+	irsa_sa_spec_release(&s);
+}
+
+TEST(merge_limits)
+{
+	struct irsa_sa_spec s;
+	struct irsa_buf deep = IRSA_BUF_INIT;
+	const char *laughs =
+		"apiVersion: v1\nkind: ConfigMap\ndata:\n"
+		"  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+		"  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+		"  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+		"  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+		"  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+		"  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+		"  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+		"  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+		"  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+
+	spec_arn(&s, "apps", ARN);
+	check_merge_fails(laughs, &s, IRSA_ERR_USAGE, "aliases expand to more than");
+	irsa_buf_puts(&deep, "apiVersion: v1\nkind: ConfigMap\ndata: ");
+	for (int i = 0; i < 160 * 1024; i++)
+		irsa_buf_putc(&deep, '[');
+	check_merge_fails(irsa_buf_str(&deep), &s, IRSA_ERR_USAGE, "nested deeper than 64 levels");
+	irsa_buf_release(&deep);
+	irsa_sa_spec_release(&s);
+}
+
 TEST(files)
 {
 	char dir[] = "/tmp/irsactl-test-manifest-XXXXXX";
@@ -603,6 +747,125 @@ TEST(files)
 	rmdir(dir);
 }
 
+/* Issue #8, files: symlinks, FIFOs, devices, owners, long names. */
+TEST(file_writes)
+{
+	char dir[] = "/tmp/irsactl-test-files-XXXXXX";
+	_cleanup_free_ char *target = NULL, *link = NULL, *dangling = NULL, *fifo = NULL,
+			    *longname = NULL, *text = NULL, *sub = NULL;
+	struct irsa_buf b = IRSA_BUF_INIT;
+	struct irsa_error err = { 0 };
+	struct irsa_sa_spec s;
+	struct irsa_manifest_result r;
+	struct stat st;
+	char name[241];
+
+	CHECK(mkdtemp(dir) != NULL);
+	target = irsa_asprintf("%s/config", dir);
+	link = irsa_asprintf("%s/link", dir);
+	dangling = irsa_asprintf("%s/dangling", dir);
+	fifo = irsa_asprintf("%s/fifo", dir);
+	sub = irsa_asprintf("%s/sub", dir);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	longname = irsa_asprintf("%s/%s", dir, name);
+
+	/* a symlink: the target is rewritten, the link stays a link */
+	CHECK_INT(irsa_file_write_atomic(target, "v1", 2, 0600, &err), 0);
+	CHECK_INT(symlink("config", link), 0);
+	CHECK_INT(irsa_file_write_atomic(link, "v2", 2, 0600, &err), 0);
+	CHECK_INT(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	text = read_all(target);
+	CHECK_STR(text, "v2");
+	free(text);
+	/* a dangling symlink: its target is created */
+	CHECK_INT(mkdir(sub, 0700), 0);
+	CHECK_INT(symlink("sub/new", dangling), 0);
+	CHECK_INT(irsa_file_write_atomic(dangling, "v3", 2, 0600, &err), 0);
+	CHECK_INT(lstat(dangling, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	text = irsa_asprintf("%s/new", sub);
+	CHECK(irsa_file_exists(text));
+	unlink(text);
+	free(text);
+	text = NULL;
+
+	/* a 240-byte file name: the temp name must still fit */
+	CHECK_INT(irsa_file_write_atomic(longname, "x", 1, 0644, &err), 0);
+	CHECK(irsa_file_exists(longname));
+
+	/* the owner survives a rewrite (only root can test it) */
+	if (geteuid() == 0) {
+		CHECK_INT(chown(target, 4321, 4322), 0);
+		CHECK_INT(irsa_file_write_atomic(target, "v4", 2, 0600, &err), 0);
+		CHECK_INT(stat(target, &st), 0);
+		CHECK_INT(st.st_uid, 4321);
+		CHECK_INT(st.st_gid, 4322);
+	}
+
+	/* a FIFO: reading without a writer does not hang, atomic writes refuse
+	 * it, -o without a reader fails at once, with a reader it streams */
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	CHECK_INT(irsa_file_read(fifo, 1024, "kubeconfig", &b, &err), 0);
+	CHECK_INT(b.len, 0);
+	CHECK_INT(irsa_file_write_atomic(fifo, "x", 1, 0600, &err), -1);
+	CHECK(strstr(err.message, "not a regular file") != NULL);
+	CHECK_INT(stat(fifo, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	CHECK(irsa_file_is_stream(fifo));
+	CHECK(!irsa_file_is_stream(target));
+	CHECK_INT(irsa_file_write_output(fifo, "x", 1, 0644, &err), -1);
+	CHECK(strstr(err.message, "no process reads from it") != NULL);
+	spec_arn(&s, "apps", ARN);
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			/* read-write: the probe below closing is no end of file */
+			int fd = open(fifo, O_RDWR);
+			char got[4096];
+			ssize_t n = fd < 0 ? -1 : read(fd, got, sizeof(got) - 1);
+
+			_exit(n > 0 && memmem(got, (size_t)n, "kind: ServiceAccount", 20) ? 0 : 1);
+		}
+		/* wait until the child has the FIFO open for reading */
+		for (int i = 0; i < 500; i++) {
+			int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+
+			if (fd >= 0) {
+				close(fd);
+				break;
+			}
+			usleep(10000);
+		}
+		CHECK_INT(irsa_manifest_write_file(fifo, &s, false, &r, &err), 0);
+		CHECK_INT(r.status, IRSA_SA_CREATED);
+		irsa_manifest_result_release(&r);
+		{
+			int status = -1;
+
+			waitpid(pid, &status, 0);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+	}
+	CHECK_INT(stat(fifo, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	/* -f on a FIFO: refused without blocking */
+	CHECK_INT(irsa_manifest_update_file(fifo, &s, false, false, &r, &err), -1);
+	CHECK(strstr(err.message, "not a regular file") != NULL);
+	irsa_sa_spec_release(&s);
+
+	irsa_buf_release(&b);
+	unlink(target);
+	unlink(link);
+	unlink(dangling);
+	unlink(fifo);
+	unlink(longname);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(render_new);
@@ -616,6 +879,12 @@ int main(void)
 	RUN(merge_namespace_rules);
 	RUN(merge_remove);
 	RUN(merge_bad_manifests);
+	RUN(merge_bare_cr_line_breaks);
+	RUN(merge_append_after_block_scalar);
+	RUN(merge_refuses_repeated_keys_and_non_manifests);
+	RUN(merge_flow_metadata_keeps_nulls);
+	RUN(merge_limits);
 	RUN(files);
+	RUN(file_writes);
 	return tap_done();
 }

@@ -359,7 +359,7 @@ class ClientErrorTest(KubeCase):
             (["--kubeconfig", os.path.join(self.home, "missing")], {}, 2, "cannot read kubeconfig"),
             (["--kubeconfig", self.home], {}, 2, "is a directory"),
             (["--kubeconfig", self.write("bad", "clusters:\n- name: x\n  cluster: {server: [\n")],
-             {}, 2, "malformed YAML at line"),
+             {}, 2, "is not valid YAML: line "),
             (["--kubeconfig", self.write("notmap", "- a\n- b\n")], {}, 2, "the top level is not a mapping"),
             (["--kubeconfig", kc, "--context", "nope"], {}, 2, "context 'nope' not found"),
             ([], {"KUBECONFIG": os.path.join(self.home, "missing")}, 2, "none of the files in KUBECONFIG"),
@@ -585,7 +585,7 @@ class UpdateKubeconfigTest(KubeCase):
     def test_bad_input(self):
         path = self.write("config", "clusters: [\n")
         r = self.update("--kubeconfig", path)
-        self.assertFails(r, 2, "malformed YAML")
+        self.assertFails(r, 2, "is not valid YAML: line ")
         with open(path) as f:
             self.assertEqual(f.read(), "clusters: [\n")
         self.assertEqual(self.aws.log(), [])

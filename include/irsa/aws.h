@@ -1,25 +1,22 @@
 #pragma once
 /* The AWS session: region, partition, profile, endpoints, credentials,
  * the HTTP client and the retry policy, shared by every service call in
- * one run. Services (sts, iam, eks) call irsa_aws_query() and
- * irsa_aws_json(); they never touch HTTP or signing themselves. */
+ * one run. Services (sts, iam, eks) call irsa_aws_json() and, for the
+ * XML Query APIs, irsa_aws_query() (src/aws/query.h, private: the XML
+ * parser stays inside the engine); they never touch HTTP or signing.
+ *
+ * Tests drive the whole session without a network through the HTTP seam:
+ * irsa_http_set_transport(irsa_aws_http(aws), ...). */
 #include <stdbool.h>
 #include <time.h>
 #include <jansson.h>
-#include <libxml/tree.h>
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/endpoints.h"
+#include "irsa/env.h"
 #include "irsa/error.h"
 #include "irsa/http.h"
 #include "irsa/params.h"
-
-/* The outside world, injectable for tests. NULL members = the real one. */
-struct irsa_env_ops {
-	const char *(*getenv)(const char *name);
-	time_t (*now)(void);
-	void (*sleep_ms)(long ms);
-};
 
 struct irsa_aws_options {
 	const char *profile;  /* --profile; NULL = AWS_PROFILE or "default" */
@@ -59,37 +56,15 @@ int irsa_aws_endpoint(const struct irsa_aws *aws, const char *service,
 int irsa_aws_credentials(struct irsa_aws *aws, const struct irsa_credentials **ret,
 			 struct irsa_error *err);
 
-/* Call an AWS Query API (IAM, STS): POST form Action/Version/params, signed
- * with the session credentials, retried by the standard retry mode, error
- * answers decoded into err (code, message, status, request id). On success
- * *ret_doc is the parsed XML answer (caller frees with xmlFreeDoc).
- * version: "2010-05-08" (IAM), "2011-06-15" (STS). */
-int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *version,
-		   const char *action, const struct irsa_params *params, xmlDoc **ret_doc,
-		   struct irsa_error *err);
-/* Same, signed with creds instead of the session's; creds NULL sends the
- * request unsigned (AssumeRoleWithWebIdentity). */
-int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
-		      const char *service, const char *version, const char *action,
-		      const struct irsa_params *params, xmlDoc **ret_doc,
-		      struct irsa_error *err);
-
 /* Call a REST-JSON API (EKS). body may be NULL. *ret is the decoded JSON
  * answer (caller json_decref()s it). */
 int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		  const char *path, const json_t *body, json_t **ret, struct irsa_error *err);
 
-/* XML helpers for service modules: the text of the first descendant
- * element named `name` under node (namespace ignored), NULL if none.
- * Returned string is malloc'd. */
-char *irsa_xml_find_text(xmlNode *node, const char *name);
-/* The text content of n (malloc'd), NULL when n is NULL. */
-char *irsa_xml_text(xmlNode *n);
-xmlNode *irsa_xml_find(xmlNode *node, const char *name);
-/* For _cleanup_xml_doc_ xmlDoc *doc = NULL. */
-static inline void irsa_xml_docp_free(xmlDoc **d) { if (*d) xmlFreeDoc(*d); }
-#define _cleanup_xml_doc_ _cleanup_(irsa_xml_docp_free)
-
 /* The number of HTTP attempts made by this session so far (all calls),
  * for tests and --debug summaries. */
 unsigned irsa_aws_attempts(const struct irsa_aws *aws);
+/* The tokens left in the session's retry quota (standard retry mode:
+ * 500 at the start, 5 per retry, 10 per retry after a timeout, given
+ * back on success). Every call of the session draws from it. */
+int irsa_aws_retry_quota(const struct irsa_aws *aws);

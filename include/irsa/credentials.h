@@ -1,13 +1,24 @@
 #pragma once
 /* AWS credentials and the SDK-order provider chain.
  *
- * The secret fields are zeroed when freed. Providers that need STS
- * (assume role, web identity) call through struct irsa_aws. */
+ * The secret fields are zeroed when freed. Providers get what they need
+ * in a struct irsa_cred_context, not the session: the AWS client (the
+ * layer below the session: environment, clock, HTTP, endpoints, signed
+ * calls) through which those that need STS (assume role, web identity)
+ * call it with explicit credentials, and the profile settings. */
 #include <stdbool.h>
 #include <time.h>
 #include "irsa/error.h"
 
-struct irsa_aws;
+struct irsa_aws_client;
+struct irsa_config;
+
+struct irsa_cred_context {
+	struct irsa_aws_client *client;   /* src/aws/client.h */
+	const struct irsa_config *config; /* the shared config/credentials files */
+	const char *profile;              /* the profile's name */
+	bool profile_explicit;            /* chosen with --profile */
+};
 
 struct irsa_credentials {
 	char *access_key_id;
@@ -35,7 +46,8 @@ static inline void irsa_credentials_freep(struct irsa_credentials **c) { irsa_cr
  * names the provider and the reason). */
 struct irsa_cred_provider {
 	const char *name;
-	int (*get)(struct irsa_aws *aws, struct irsa_credentials **ret, struct irsa_error *err);
+	int (*get)(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
+		   struct irsa_error *err);
 };
 
 /* Resolve credentials in the SDK order:
@@ -49,5 +61,5 @@ struct irsa_cred_provider {
  *     _FULL_URI), else EC2 instance metadata (IMDSv2).
  * Returns 0 and *ret (caller owns) or -1 with err (IRSA_ERR_AUTH when no
  * provider had credentials, naming what was tried). */
-int irsa_credentials_resolve(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_credentials_resolve(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err);

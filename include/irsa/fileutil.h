@@ -14,11 +14,27 @@
 int irsa_file_read(const char *path, size_t max, const char *what,
 		   struct irsa_buf *out, struct irsa_error *err);
 
+/* Reading opens without blocking: a FIFO that nobody writes to reads as
+ * empty instead of hanging. */
+
 /* Write data to path atomically: a temp file in the same directory,
- * fsync, rename. The file gets `mode` (a new file) or keeps nothing of
- * the old one. Never leaves a half-written file behind. */
+ * fsync, rename. A symlink's final target is written (the link stays).
+ * The file gets `mode`, and an existing file's owner and group where the
+ * process may set them. Only regular files are replaced: anything else
+ * at the path (a device, a FIFO, a directory) is an error. Never leaves
+ * a half-written file behind; long names are fine. */
 int irsa_file_write_atomic(const char *path, const void *data, size_t len,
 			   mode_t mode, struct irsa_error *err);
+
+/* Is path (following symlinks) a FIFO or a character device? */
+bool irsa_file_is_stream(const char *path);
+
+/* For an output option (-o): a stream (irsa_file_is_stream(): a FIFO,
+ * /dev/stdout, a terminal) is written to in place, a FIFO nobody reads
+ * being an error rather than a hang; anything else as
+ * irsa_file_write_atomic(). */
+int irsa_file_write_output(const char *path, const void *data, size_t len, mode_t mode,
+			   struct irsa_error *err);
 
 bool irsa_file_exists(const char *path);
 

@@ -73,15 +73,42 @@ struct irsa_http_options {
 
 struct irsa_http;
 
-/* One client per run; keeps connections alive between requests. */
+/* One client per run; keeps connections alive between requests. Cheap:
+ * libcurl is loaded by the first request sent, not here. */
 struct irsa_http *irsa_http_new(void);
 struct irsa_http *irsa_http_free(struct irsa_http *h);
 
-/* Send one request, no retries. A transport failure (DNS, connect, TLS,
+/* The seam between the clients (the AWS session, the Kubernetes client,
+ * the credential providers) and the network, as aws-c-auth injects its
+ * HTTP vtable: tests install canned answers here and drive retries,
+ * error decoding and pagination without a server.
+ *
+ * send() answers one request like irsa_http_send() does: 0 with ret
+ * filled (any status), or -1 with err (IRSA_ERR_NETWORK for a transport
+ * failure). sleep_ms() is how the clients wait between attempts (NULL =
+ * really sleep). */
+struct irsa_http_transport {
+	int (*send)(void *userdata, const struct irsa_request *req,
+		    const struct irsa_http_options *opts, struct irsa_response *ret,
+		    struct irsa_error *err);
+	void (*sleep_ms)(void *userdata, long ms);
+	void *userdata;
+};
+
+/* Route every request of h through t (copied), NULL = libcurl again. */
+void irsa_http_set_transport(struct irsa_http *h, const struct irsa_http_transport *t);
+/* Wait ms milliseconds between attempts (the transport's sleep_ms). */
+void irsa_http_sleep_ms(struct irsa_http *h, long ms);
+
+/* Send one request, no retries. The answer's body is limited to
+ * opts->max_body (also for a transport's answers). A transport failure (DNS, connect, TLS,
  * timeout, dropped connection) is IRSA_ERR_NETWORK; any HTTP answer,
  * whatever its status, is success with ret->status set. Logs the request
  * line at debug level, secrets redacted, with the caller's attempt
  * number (1 for the first) and the time it took. */
+/* err->code of a transport failure that was a timeout (the AWS retry
+ * mode charges more for those). */
+#define IRSA_HTTP_TIMEOUT_CODE "Timeout"
 int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
 		   const struct irsa_http_options *opts, int attempt, struct irsa_response *ret,
 		   struct irsa_error *err);
@@ -102,7 +129,13 @@ void irsa_peer_chain_release(struct irsa_peer_chain *c);
  * tls_server_name), send nothing, and return the chain the server sent
  * (n may be 0 if libcurl gives none). A connection or TLS failure is
  * IRSA_ERR_NETWORK: "cannot fetch the TLS certificate chain of 'URL': WHY".
- * opts may be NULL. Release ret with irsa_peer_chain_release(). */
+ * opts may be NULL. Release ret with irsa_peer_chain_release(). Always
+ * goes to the network (libcurl), whatever transport h has. */
 int irsa_http_peer_chain(struct irsa_http *h, const char *url,
 			 const struct irsa_http_options *opts, struct irsa_peer_chain *ret,
 			 struct irsa_error *err);
+
+/* The scheme and the host (without port; an IPv6 address keeps its
+ * brackets) of an absolute URL, parsed as libcurl parses it; malloc'd.
+ * -1 when url does not parse. */
+int irsa_http_url_host(const char *url, char **ret_scheme, char **ret_host);

@@ -35,6 +35,8 @@ const char *irsa_kube_context_name(const struct irsa_kube *k);
 /* How the client authenticates, for messages: "token", "client-certificate",
  * "exec (aws eks get-token, native EKS token)", ... Borrowed. */
 const char *irsa_kube_auth_method(const struct irsa_kube *k);
+/* The client's HTTP client, e.g. for irsa_http_set_transport() in tests. */
+struct irsa_http *irsa_kube_http(struct irsa_kube *k);
 
 /* GET the ServiceAccount. IRSA_ERR_NOT_FOUND (err->code "NotFound") when the
  * ServiceAccount does not exist; *ret is the object (caller decrefs). */

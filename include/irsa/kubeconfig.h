@@ -140,8 +140,12 @@ enum irsa_kubeconfig_change {
 /* Merge entry into the kubeconfig text `old` (NULL or empty: a new file):
  * the cluster, user and context of the same names are replaced whole (as
  * the aws CLI does), others appended; current-context set when asked;
- * every other entry and field is kept. Parses and emits with libyaml, so
- * comments in the file are not kept when it changes. *ret_content is the
+ * every other entry and field is kept, and so are further YAML documents
+ * (re-emitted after the first). Entries are compared as YAML readers see
+ * them (irsa_yaml_equal(): a repeated key counts once, its last value).
+ * Parses and emits with irsa/yaml.h, so comments in the file are not kept
+ * when it changes; values read back the same (nulls stay null, strings
+ * that look like numbers are quoted). *ret_content is the
  * new text (malloc'd; equal to old when unchanged). `file` names the file
  * in messages. */
 int irsa_kubeconfig_merge_entry(const char *file, const char *old, size_t old_len,

@@ -10,7 +10,16 @@
  * every other line (comments included) keeps its bytes. Only when the
  * mapping to change is written in flow style ({...}), or holds something
  * that cannot be edited line by line, is that one mapping re-emitted
- * (comments inside it are then lost).
+ * (comments inside it are then lost). Line breaks may be LF, CRLF or a
+ * bare CR (YAML's three).
+ *
+ * Loading goes through irsa/yaml.h (limits on size, nesting, aliases).
+ * A file whose documents are not all Kubernetes objects (a mapping with
+ * apiVersion and kind; empty documents are fine) is refused, and so is a
+ * change to a ServiceAccount whose edited mappings repeat a key. After
+ * every edit the result is read back: every document, and every key of
+ * the ServiceAccount outside its annotations and labels, must read the
+ * same as before, else nothing is written (IRSA_ERR_INTERNAL).
  *
  * Matching: the ServiceAccount document (apiVersion v1, kind
  * ServiceAccount) with the spec's name and metadata.namespace equal to the
@@ -54,14 +63,19 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			struct irsa_manifest_result *ret, struct irsa_error *err);
 
 /* -f: read path, merge, and (unless dry_run or unchanged) write it back
- * atomically (temp file + rename) with the file's mode; a symlink's
- * target is written. A missing file is IRSA_ERR_NOT_FOUND. */
+ * atomically (temp file + rename) with the file's mode and owner; a
+ * symlink's target is written. A missing file is IRSA_ERR_NOT_FOUND;
+ * anything but a regular file, or a file that is not Kubernetes
+ * manifests (every document a mapping with apiVersion and kind), is
+ * IRSA_ERR_USAGE. */
 int irsa_manifest_update_file(const char *path, const struct irsa_sa_spec *s, bool overwrite,
 			      bool dry_run, struct irsa_manifest_result *ret,
 			      struct irsa_error *err);
 
 /* -o: write the rendered document to path atomically with mode 0644,
  * replacing the file (status created / updated, or unchanged when the
- * bytes are the same, in which case nothing is written). */
+ * bytes are the same, in which case nothing is written). A FIFO or a
+ * device (/dev/stdout) gets the document written into it (created); any
+ * other non-regular file is an error (irsa_file_write_output()). */
 int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, bool dry_run,
 			     struct irsa_manifest_result *ret, struct irsa_error *err);

@@ -2,15 +2,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "irsa/alloc.h" /* most users of strutil.h want both */
 #include "irsa/buf.h"
-
-/* strdup that aborts on OOM (the tool cannot do anything useful then). */
-char *irsa_strdup(const char *s);
-char *irsa_strndup(const char *s, size_t n);
-void *irsa_malloc0(size_t n);
-void *irsa_realloc(void *p, size_t n);
-char *irsa_asprintf(const char *fmt, ...) _printf_(1, 2);
-char *irsa_vasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
 bool irsa_str_has_prefix(const char *s, const char *prefix);
 bool irsa_str_has_suffix(const char *s, const char *suffix);
@@ -37,8 +30,3 @@ int irsa_base64_decode(const char *in, unsigned char **ret_out, size_t *ret_len)
 /* The name closest to word by edit distance, for "did you mean"; NULL
  * when none is close (more than a third of the word, or 2 edits, off). */
 const char *irsa_str_closest(const char *word, const char *const *names, size_t n);
-
-/* Secure zeroing that the compiler cannot remove. */
-void irsa_secure_zero(void *p, size_t n);
-/* free() after zeroing strlen(s) bytes. */
-void irsa_free_secret(char *s);

@@ -1,17 +1,17 @@
-/* AWS calls: build, sign, send with the standard retry mode, decode. */
+/* AWS calls through the client (client.h): build, sign, send with the
+ * standard retry mode (retry quota, jittered backoff, clock skew
+ * correction), decode. Knows nothing of the session or the credentials
+ * chain: the caller passes the credentials. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <libxml/parser.h>
-
-#include "aws_internal.h"
+#include "client.h"
 #include "irsa/log.h"
 #include "irsa/sigv4.h"
 #include "irsa/strutil.h"
-
-#define MAX_BACKOFF_MS 20000L
+#include "xml.h"
 
 static const char *const throttling_codes[] = {
 	"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
@@ -60,55 +60,6 @@ static bool in_list(const char *code, const char *const *list, size_t n)
 	return false;
 }
 
-/* A decoded error answer. */
-struct aws_fault {
-	long status;
-	char code[128];
-	char message[512];
-	char request_id[128];
-};
-
-xmlNode *irsa_xml_find(xmlNode *node, const char *name)
-{
-	for (xmlNode *n = node; n; n = n->next) {
-		xmlNode *found;
-
-		if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-			return n;
-		found = irsa_xml_find(n->children, name);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-char *irsa_xml_text(xmlNode *n)
-{
-	xmlChar *content;
-	char *s;
-
-	if (!n)
-		return NULL;
-	content = xmlNodeGetContent(n);
-	s = irsa_strdup(content ? (const char *)content : "");
-	xmlFree(content);
-	return s;
-}
-
-char *irsa_xml_find_text(xmlNode *node, const char *name)
-{
-	return irsa_xml_text(irsa_xml_find(node, name));
-}
-
-/* Parse without entity substitution, DTD loading or network access. */
-static xmlDoc *parse_xml(const struct irsa_buf *body)
-{
-	if (!body->len)
-		return NULL;
-	return xmlReadMemory(irsa_buf_str(body), (int)body->len, NULL, NULL,
-			     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-}
-
 static void copy_text(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
@@ -117,16 +68,18 @@ static void copy_text(char *dst, size_t len, const char *src)
 			*p = ' ';
 }
 
-static void decode_xml_fault(const struct irsa_response *resp, struct aws_fault *f)
+static void decode_xml_fault(const struct irsa_response *resp, struct irsa_aws_fault *f)
 {
-	xmlDoc *doc = parse_xml(&resp->body);
+	xmlDoc *doc = NULL;
+	xmlNode *root;
 	_cleanup_free_ char *code = NULL, *message = NULL, *rid = NULL;
 
-	if (!doc)
+	if (irsa_xml_parse(irsa_buf_str(&resp->body), resp->body.len, "error", &doc, NULL) < 0)
 		return;
-	code = irsa_xml_find_text(xmlDocGetRootElement(doc), "Code");
-	message = irsa_xml_find_text(xmlDocGetRootElement(doc), "Message");
-	rid = irsa_xml_find_text(xmlDocGetRootElement(doc), "RequestId");
+	root = xmlDocGetRootElement(doc);
+	code = irsa_xml_find_text(root, "Code");
+	message = irsa_xml_find_text(root, "Message");
+	rid = irsa_xml_find_text(root, "RequestId");
 	copy_text(f->code, sizeof(f->code), code);
 	copy_text(f->message, sizeof(f->message), message);
 	if (rid)
@@ -134,7 +87,7 @@ static void decode_xml_fault(const struct irsa_response *resp, struct aws_fault 
 	xmlFreeDoc(doc);
 }
 
-static void decode_json_fault(const struct irsa_response *resp, struct aws_fault *f)
+static void decode_json_fault(const struct irsa_response *resp, struct irsa_aws_fault *f)
 {
 	const char *type = irsa_response_get_header(resp, "x-amzn-ErrorType");
 	json_t *root = json_loadb(irsa_buf_str(&resp->body), resp->body.len, 0, NULL);
@@ -164,7 +117,8 @@ static void decode_json_fault(const struct irsa_response *resp, struct aws_fault
 	json_decref(root);
 }
 
-static void decode_fault(const struct irsa_response *resp, bool json, struct aws_fault *f)
+void irsa_aws_fault_decode(const struct irsa_response *resp, bool json,
+			   struct irsa_aws_fault *f)
 {
 	const char *rid = irsa_response_get_header(resp, "x-amzn-RequestId");
 
@@ -187,26 +141,26 @@ static void decode_fault(const struct irsa_response *resp, bool json, struct aws
 	}
 }
 
-static bool is_throttle(const struct aws_fault *f)
+bool irsa_aws_fault_is_throttle(const struct irsa_aws_fault *f)
 {
 	return IN_LIST(f->code, throttling_codes) || f->status == 429;
 }
 
-static bool is_retryable(const struct aws_fault *f)
+bool irsa_aws_fault_is_retryable(const struct irsa_aws_fault *f)
 {
-	return is_throttle(f) || IN_LIST(f->code, transient_codes) || f->status == 500 ||
+	return irsa_aws_fault_is_throttle(f) || IN_LIST(f->code, transient_codes) || f->status == 500 ||
 	       f->status == 502 || f->status == 503 || f->status == 504;
 }
 
-static bool is_skew(const struct aws_fault *f)
+bool irsa_aws_fault_is_skew(const struct irsa_aws_fault *f)
 {
 	return IN_LIST(f->code, skew_codes) ||
 	       (strcmp(f->code, "SignatureDoesNotMatch") == 0 && strstr(f->message, "expired"));
 }
 
-static enum irsa_error_kind fault_kind(const struct aws_fault *f)
+enum irsa_error_kind irsa_aws_fault_kind(const struct irsa_aws_fault *f)
 {
-	if (is_throttle(f))
+	if (irsa_aws_fault_is_throttle(f))
 		return IRSA_ERR_THROTTLED;
 	if (IN_LIST(f->code, auth_codes))
 		return IRSA_ERR_AUTH;
@@ -233,10 +187,10 @@ static const char *fault_hint(enum irsa_error_kind kind)
 	}
 }
 
-static int fault_error(const char *service, const char *action, const struct aws_fault *f,
+static int fault_error(const char *service, const char *action, const struct irsa_aws_fault *f,
 		       int attempts, struct irsa_error *err)
 {
-	enum irsa_error_kind kind = fault_kind(f);
+	enum irsa_error_kind kind = irsa_aws_fault_kind(f);
 	char after[64] = "";
 
 	if (attempts > 1)
@@ -250,14 +204,6 @@ static int fault_error(const char *service, const char *action, const struct aws
 		err->http_status = (int)f->status;
 	}
 	return -1;
-}
-
-static long backoff_ms(const struct irsa_aws *aws, int attempt)
-{
-	double b = (double)rand() / RAND_MAX;
-	double ms = b * (double)aws->retry_base_ms * (double)(1L << (attempt > 10 ? 10 : attempt - 1));
-
-	return ms > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : (long)ms;
 }
 
 static void copy_request(struct irsa_request *dst, const struct irsa_request *src)
@@ -274,7 +220,7 @@ static void copy_request(struct irsa_request *dst, const struct irsa_request *sr
 }
 
 /* Learn the clock skew from the server's Date header. */
-static bool adjust_skew(struct irsa_aws *aws, const struct irsa_response *resp)
+static bool adjust_skew(struct irsa_aws_client *c, const struct irsa_response *resp)
 {
 	const char *date = irsa_response_get_header(resp, "Date");
 	struct tm tm = { 0 };
@@ -282,11 +228,11 @@ static bool adjust_skew(struct irsa_aws *aws, const struct irsa_response *resp)
 
 	if (!date || !strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
 		return false;
-	skew = (long)(timegm(&tm) - irsa_aws_now(aws));
+	skew = (long)(timegm(&tm) - irsa_aws_client_now(c));
 	if (skew > -60 && skew < 60)
 		return false;
 	irsa_log_debug("clock skew of %ld s against the server, correcting", skew);
-	aws->clock_skew = skew;
+	c->clock_skew = skew;
 	return true;
 }
 
@@ -298,13 +244,13 @@ struct call {
 	bool json;
 };
 
-static int sign(struct irsa_aws *aws, const struct call *call, struct irsa_request *req,
-		struct irsa_error *err)
+static int sign(const struct irsa_aws_client *c, const struct call *call,
+		struct irsa_request *req, struct irsa_error *err)
 {
 	struct irsa_sigv4_config cfg = {
 		.region = call->endpoint->signing_region,
 		.service = call->endpoint->signing_name,
-		.time = irsa_aws_now(aws) + aws->clock_skew,
+		.time = irsa_aws_client_now(c) + c->clock_skew,
 		.mode = IRSA_SIGV4_HEADER,
 		.flags = IRSA_SIGV4_DEFAULT_FLAGS,
 		.creds = call->creds,
@@ -315,54 +261,89 @@ static int sign(struct irsa_aws *aws, const struct call *call, struct irsa_reque
 	return irsa_sigv4_sign(&cfg, req, err);
 }
 
+/* Take the cost of one retry from the client's quota; false when the
+ * quota cannot pay for it (then the call fails now). */
+static bool take_retry_quota(struct irsa_aws_client *c, int cost)
+{
+	if (c->retry.quota < cost) {
+		irsa_log_debug("retry quota exhausted (%d left, %d needed), not retrying",
+			       c->retry.quota, cost);
+		return false;
+	}
+	c->retry.quota -= cost;
+	return true;
+}
+
+/* A success gives back what its last retry took, or a token when it
+ * needed none. */
+static void refill_retry_quota(struct irsa_aws_client *c, int last_cost)
+{
+	c->retry.quota += last_cost ? last_cost : IRSA_RETRY_NO_RETRY_INCREMENT;
+	if (c->retry.quota > IRSA_RETRY_QUOTA_MAX)
+		c->retry.quota = IRSA_RETRY_QUOTA_MAX;
+}
+
+static int transport_error(const struct call *call, int attempt, const struct irsa_error *terr,
+			   struct irsa_error *err)
+{
+	if (err)
+		*err = *terr;
+	return irsa_error_prefix(err, "%s %s failed%s", call->service, call->action,
+				 attempt > 1 ? " after every retry" : "");
+}
+
 /* Send with the standard retry mode. On success ret holds a 2xx answer. */
-static int send_with_retries(struct irsa_aws *aws, const struct call *call,
+static int send_with_retries(struct irsa_aws_client *c, const struct call *call,
 			     const struct irsa_request *tmpl, struct irsa_response *ret,
 			     struct irsa_error *err)
 {
 	bool skew_retried = false;
-	struct aws_fault fault;
+	int last_cost = 0;
+	struct irsa_aws_fault fault;
 
 	for (int attempt = 1;; attempt++) {
 		struct irsa_request req;
 		struct irsa_error terr = { 0 };
-		int r;
+		int r, cost;
 
 		copy_request(&req, tmpl);
-		if (sign(aws, call, &req, err) < 0) {
+		if (sign(c, call, &req, err) < 0) {
 			irsa_request_release(&req);
 			return -1;
 		}
 		irsa_response_release(ret);
 		irsa_response_init(ret);
-		aws->attempts++;
-		r = irsa_http_send(aws->http, &req, &aws->http_options, attempt, ret, &terr);
+		c->attempts++;
+		r = irsa_http_send(c->http, &req, &c->http_options, attempt, ret, &terr);
 		irsa_request_release(&req);
 
 		if (r < 0) {
-			if (attempt >= aws->max_attempts || terr.kind != IRSA_ERR_NETWORK) {
-				if (err)
-					*err = terr;
-				return irsa_error_prefix(err, "%s %s failed%s", call->service,
-							 call->action,
-							 attempt > 1 ? " after every retry" : "");
-			}
-			irsa_aws_sleep_ms(aws, backoff_ms(aws, attempt));
+			cost = strcmp(terr.code, IRSA_HTTP_TIMEOUT_CODE) == 0 ? IRSA_RETRY_TIMEOUT_COST
+									     : IRSA_RETRY_COST;
+			if (terr.kind != IRSA_ERR_NETWORK || attempt >= c->retry.max_attempts ||
+			    !take_retry_quota(c, cost))
+				return transport_error(call, attempt, &terr, err);
+			last_cost = cost;
+			irsa_aws_client_sleep_ms(c, irsa_aws_client_backoff_ms(c, attempt));
 			continue;
 		}
-		if (ret->status >= 200 && ret->status < 300)
+		if (ret->status >= 200 && ret->status < 300) {
+			refill_retry_quota(c, last_cost);
 			return 0;
+		}
 
-		decode_fault(ret, call->json, &fault);
-		if (!skew_retried && is_skew(&fault) && adjust_skew(aws, ret)) {
+		irsa_aws_fault_decode(ret, call->json, &fault);
+		if (!skew_retried && irsa_aws_fault_is_skew(&fault) && adjust_skew(c, ret)) {
 			skew_retried = true;
 			attempt--; /* a corrected clock is not a retry */
 			continue;
 		}
-		if (!is_retryable(&fault) || attempt >= aws->max_attempts)
+		if (!irsa_aws_fault_is_retryable(&fault) || attempt >= c->retry.max_attempts ||
+		    !take_retry_quota(c, IRSA_RETRY_COST))
 			return fault_error(call->service, call->action, &fault, attempt, err);
+		last_cost = IRSA_RETRY_COST;
 		irsa_log_debug("%s %s: %s, retrying", call->service, call->action, fault.code);
-		irsa_aws_sleep_ms(aws, backoff_ms(aws, attempt));
+		irsa_aws_client_sleep_ms(c, irsa_aws_client_backoff_ms(c, attempt));
 	}
 }
 
@@ -376,20 +357,35 @@ static int init_request(struct irsa_request *req, const char *method, const char
 	return 0;
 }
 
-int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
-		      const char *service, const char *version, const char *action,
-		      const struct irsa_params *params, xmlDoc **ret_doc,
-		      struct irsa_error *err)
+static void form_body(struct irsa_buf *body, const char *action, const char *version,
+		      const struct irsa_params *params)
+{
+	irsa_buf_puts(body, "Action=");
+	irsa_form_encode(body, action);
+	irsa_buf_puts(body, "&Version=");
+	irsa_form_encode(body, version);
+	for (size_t i = 0; params && i < params->n; i++) {
+		irsa_buf_putc(body, '&');
+		irsa_form_encode(body, params->items[i].key);
+		irsa_buf_putc(body, '=');
+		irsa_form_encode(body, params->items[i].value);
+	}
+}
+
+int irsa_aws_client_query(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			  const char *service, const char *version, const char *action,
+			  const struct irsa_params *params, xmlDoc **ret_doc,
+			  struct irsa_error *err)
 {
 	struct irsa_endpoint ep;
 	struct irsa_request req;
 	struct irsa_response resp;
 	struct call call = { service, action, &ep, creds, false };
 	_cleanup_free_ char *url = NULL;
-	xmlDoc *doc;
+	_cleanup_free_ char *what = NULL;
 	int r = -1;
 
-	if (irsa_aws_endpoint(aws, service, &ep, err) < 0)
+	if (irsa_aws_client_endpoint(c, service, &ep, err) < 0)
 		return -1;
 	url = irsa_asprintf("%s/", ep.url);
 	irsa_response_init(&resp);
@@ -397,27 +393,13 @@ int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds
 		goto out;
 	irsa_request_set_header(&req, "Content-Type",
 				"application/x-www-form-urlencoded; charset=utf-8");
-	irsa_buf_puts(&req.body, "Action=");
-	irsa_form_encode(&req.body, action);
-	irsa_buf_puts(&req.body, "&Version=");
-	irsa_form_encode(&req.body, version);
-	for (size_t i = 0; params && i < params->n; i++) {
-		irsa_buf_putc(&req.body, '&');
-		irsa_form_encode(&req.body, params->items[i].key);
-		irsa_buf_putc(&req.body, '=');
-		irsa_form_encode(&req.body, params->items[i].value);
-	}
-	if (send_with_retries(aws, &call, &req, &resp, err) < 0)
+	form_body(&req.body, action, version, params);
+	if (send_with_retries(c, &call, &req, &resp, err) < 0)
 		goto out;
-	doc = parse_xml(&resp.body);
-	if (!doc) {
-		irsa_error_set(err, IRSA_ERR_REMOTE,
-			       "%s %s: the answer is not valid XML (HTTP %ld, %zu bytes); "
-			       "is the endpoint '%s' really %s?",
-			       service, action, resp.status, resp.body.len, ep.url, service);
+	what = irsa_asprintf("%s %s (HTTP %ld, %zu bytes from '%s')", service, action,
+			     resp.status, resp.body.len, ep.url);
+	if (irsa_xml_parse(irsa_buf_str(&resp.body), resp.body.len, what, ret_doc, err) < 0)
 		goto out;
-	}
-	*ret_doc = doc;
 	r = 0;
 out:
 	irsa_buf_release_secure(&req.body);
@@ -427,33 +409,21 @@ out:
 	return r;
 }
 
-int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *version,
-		   const char *action, const struct irsa_params *params, xmlDoc **ret_doc,
-		   struct irsa_error *err)
+int irsa_aws_client_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			 const char *service, const char *method, const char *path,
+			 const json_t *body, json_t **ret, struct irsa_error *err)
 {
-	const struct irsa_credentials *creds;
-
-	if (irsa_aws_credentials(aws, &creds, err) < 0)
-		return -1;
-	return irsa_aws_query_as(aws, creds, service, version, action, params, ret_doc, err);
-}
-
-int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
-		  const char *path, const json_t *body, json_t **ret, struct irsa_error *err)
-{
-	const struct irsa_credentials *creds;
 	struct irsa_endpoint ep;
 	struct irsa_request req;
 	struct irsa_response resp;
-	struct call call = { service, path, &ep, NULL, true };
+	struct call call = { service, path, &ep, creds, true };
 	_cleanup_free_ char *url = NULL;
 	json_error_t jerr;
 	json_t *root;
 	int r = -1;
 
-	if (irsa_aws_credentials(aws, &creds, err) < 0 || irsa_aws_endpoint(aws, service, &ep, err) < 0)
+	if (irsa_aws_client_endpoint(c, service, &ep, err) < 0)
 		return -1;
-	call.creds = creds;
 	url = irsa_asprintf("%s%s", ep.url, path);
 	irsa_response_init(&resp);
 	if (init_request(&req, method, url, err) < 0)
@@ -465,7 +435,7 @@ int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		free(text);
 		irsa_request_set_header(&req, "Content-Type", "application/json");
 	}
-	if (send_with_retries(aws, &call, &req, &resp, err) < 0)
+	if (send_with_retries(c, &call, &req, &resp, err) < 0)
 		goto out;
 	root = json_loadb(irsa_buf_str(&resp.body), resp.body.len, 0, &jerr);
 	if (!root) {

@@ -1,191 +1,113 @@
 /* libcurl, loaded on first use.
  *
- * libcurl4-openssl on Debian pulls in some thirty shared libraries (GnuTLS,
- * Kerberos, LDAP, SSH ...). Linking it normally costs ~4.5 ms of dynamic
- * loading on every start, including the many starts that never send a
- * request: --version, --help, offline commands, and the shell completion
- * that runs irsactl on each TAB. So the binary does not link libcurl;
- * these definitions of the libcurl functions irsactl uses dlopen() it the
- * first time one is called and forward to the real ones. Code elsewhere
- * uses the ordinary libcurl API. */
+ * Why: libcurl4-openssl on Debian pulls in some thirty shared libraries
+ * (GnuTLS, Kerberos, LDAP, SSH ...). Linking it costs ~4.5 ms of dynamic
+ * loading on every start, including the many starts that send no request:
+ * --version, --help, offline commands, and the shell completion that runs
+ * irsactl on each TAB. So by default (meson option curl_loading=lazy) the
+ * binary does not link libcurl; http.c calls it through the table below,
+ * filled by dlopen() the first time a request is sent.
+ *
+ * The dependency stays visible: meson finds libcurl with pkg-config like
+ * any other dependency, the soname dlopen() asks for is read from that
+ * library at configure time (IRSA_CURL_SONAME, scripts/elf-soname.py),
+ * and the binary carries an ELF .note.dlopen note naming it (the
+ * freedesktop.org "dlopen metadata" convention that packaging tools read
+ * to generate the package dependency). With curl_loading=linked the
+ * table points at the linked functions instead. */
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-/* The type-checking wrapper macros would hide the definitions below. */
-#define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
+#include "config.h"
+#include "curl_api.h"
 
-#include "irsa/log.h"
-
-#define CURL_SONAME "libcurl.so.4"
-
-static struct {
-	void *handle;
-	bool failed;
-	CURLcode (*global_init)(long);
-	CURL *(*easy_init)(void);
-	void (*easy_cleanup)(CURL *);
-	void (*easy_reset)(CURL *);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-	void (*free)(void *);
-	CURLU *(*url)(void);
-	void (*url_cleanup)(CURLU *);
-	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
-	CURLUcode (*url_get)(CURLU *, CURLUPart, char **, unsigned int);
-} api;
-
+static struct irsa_curl_api api;
+static bool loaded;
+static char load_error[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-#define LOAD(field, name) \
+#ifdef IRSA_CURL_LINKED
+
+static void load(void)
+{
+	api = (struct irsa_curl_api){
+		curl_global_init, curl_easy_init, curl_easy_cleanup, curl_easy_reset,
+		curl_easy_setopt, curl_easy_perform, curl_easy_getinfo, curl_easy_strerror,
+		curl_slist_append, curl_slist_free_all, curl_free, curl_url, curl_url_cleanup,
+		curl_url_set, curl_url_get,
+	};
+	loaded = api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!loaded)
+		snprintf(load_error, sizeof(load_error), "curl_global_init failed");
+}
+
+#else
+
+/* The .note.dlopen note (https://systemd.io/ELF_DLOPEN_METADATA/): an ELF
+ * note of type 0x407c0c0a, owner "FDO", whose payload is a JSON array. */
+#define DLOPEN_NOTE_JSON \
+	"[{\"feature\":\"http\",\"description\":\"HTTP and TLS for every AWS and " \
+	"Kubernetes request\",\"priority\":\"required\",\"soname\":[\"" IRSA_CURL_SONAME "\"]}]"
+
+struct dlopen_note {
+	unsigned namesz, descsz, type;
+	char name[4];
+	char desc[(sizeof(DLOPEN_NOTE_JSON) + 3) & ~3u];
+};
+
+__attribute__((used, section(".note.dlopen"), aligned(4)))
+static const struct dlopen_note dlopen_note = {
+	4, sizeof(DLOPEN_NOTE_JSON), 0x407c0c0a, "FDO", DLOPEN_NOTE_JSON,
+};
+
+#define LOAD(handle, field, name) \
 	do { \
-		*(void **)(&api.field) = dlsym(api.handle, name); \
+		*(void **)(&api.field) = dlsym(handle, name); \
 		if (!api.field) \
 			goto fail; \
 	} while (0)
 
 static void load(void)
 {
-	api.handle = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!api.handle)
+	void *h = dlopen(IRSA_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
 		goto fail;
-	LOAD(global_init, "curl_global_init");
-	LOAD(easy_init, "curl_easy_init");
-	LOAD(easy_cleanup, "curl_easy_cleanup");
-	LOAD(easy_reset, "curl_easy_reset");
-	LOAD(easy_setopt, "curl_easy_setopt");
-	LOAD(easy_perform, "curl_easy_perform");
-	LOAD(easy_getinfo, "curl_easy_getinfo");
-	LOAD(easy_strerror, "curl_easy_strerror");
-	LOAD(slist_append, "curl_slist_append");
-	LOAD(slist_free_all, "curl_slist_free_all");
-	LOAD(free, "curl_free");
-	LOAD(url, "curl_url");
-	LOAD(url_cleanup, "curl_url_cleanup");
-	LOAD(url_set, "curl_url_set");
-	LOAD(url_get, "curl_url_get");
+	LOAD(h, global_init, "curl_global_init");
+	LOAD(h, easy_init, "curl_easy_init");
+	LOAD(h, easy_cleanup, "curl_easy_cleanup");
+	LOAD(h, easy_reset, "curl_easy_reset");
+	LOAD(h, easy_setopt, "curl_easy_setopt");
+	LOAD(h, easy_perform, "curl_easy_perform");
+	LOAD(h, easy_getinfo, "curl_easy_getinfo");
+	LOAD(h, easy_strerror, "curl_easy_strerror");
+	LOAD(h, slist_append, "curl_slist_append");
+	LOAD(h, slist_free_all, "curl_slist_free_all");
+	LOAD(h, free, "curl_free");
+	LOAD(h, url, "curl_url");
+	LOAD(h, url_cleanup, "curl_url_cleanup");
+	LOAD(h, url_set, "curl_url_set");
+	LOAD(h, url_get, "curl_url_get");
+	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(load_error, sizeof(load_error), "curl_global_init failed");
+		return;
+	}
+	loaded = true;
 	return;
 fail:
-	fprintf(stderr, "irsactl: error: cannot load %s: %s; install the libcurl4 package\n",
-		CURL_SONAME, dlerror());
-	api.failed = true;
+	snprintf(load_error, sizeof(load_error), "%s", dlerror());
 }
 
-static bool ready(void)
+#endif
+
+const struct irsa_curl_api *irsa_curl_api(struct irsa_error *err)
 {
 	pthread_once(&once, load);
-	return !api.failed;
-}
-
-CURLcode curl_global_init(long flags)
-{
-	return ready() ? api.global_init(flags) : CURLE_FAILED_INIT;
-}
-
-CURL *curl_easy_init(void)
-{
-	return ready() ? api.easy_init() : NULL;
-}
-
-void curl_easy_cleanup(CURL *c)
-{
-	if (c && ready())
-		api.easy_cleanup(c);
-}
-
-void curl_easy_reset(CURL *c)
-{
-	if (c && ready())
-		api.easy_reset(c);
-}
-
-/* libcurl reads exactly one argument whose type follows from the option's
- * range; pass it on with the same type. */
-CURLcode curl_easy_setopt(CURL *c, CURLoption option, ...)
-{
-	CURLcode rc = CURLE_FAILED_INIT;
-	va_list ap;
-
-	if (!ready())
-		return rc;
-	va_start(ap, option);
-	if (option < CURLOPTTYPE_OBJECTPOINT)
-		rc = api.easy_setopt(c, option, va_arg(ap, long));
-	else if (option < CURLOPTTYPE_OFF_T)
-		rc = api.easy_setopt(c, option, va_arg(ap, void *));
-	else if (option < CURLOPTTYPE_BLOB)
-		rc = api.easy_setopt(c, option, va_arg(ap, curl_off_t));
-	else
-		rc = api.easy_setopt(c, option, va_arg(ap, void *));
-	va_end(ap);
-	return rc;
-}
-
-CURLcode curl_easy_perform(CURL *c)
-{
-	return ready() ? api.easy_perform(c) : CURLE_FAILED_INIT;
-}
-
-CURLcode curl_easy_getinfo(CURL *c, CURLINFO info, ...)
-{
-	CURLcode rc = CURLE_FAILED_INIT;
-	va_list ap;
-
-	if (!ready())
-		return rc;
-	va_start(ap, info);
-	rc = api.easy_getinfo(c, info, va_arg(ap, void *));
-	va_end(ap);
-	return rc;
-}
-
-const char *curl_easy_strerror(CURLcode code)
-{
-	return ready() ? api.easy_strerror(code) : "libcurl is not available";
-}
-
-struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
-{
-	return ready() ? api.slist_append(list, s) : NULL;
-}
-
-void curl_slist_free_all(struct curl_slist *list)
-{
-	if (list && ready())
-		api.slist_free_all(list);
-}
-
-void curl_free(void *p)
-{
-	if (p && ready())
-		api.free(p);
-}
-
-CURLU *curl_url(void)
-{
-	return ready() ? api.url() : NULL;
-}
-
-void curl_url_cleanup(CURLU *u)
-{
-	if (u && ready())
-		api.url_cleanup(u);
-}
-
-CURLUcode curl_url_set(CURLU *u, CURLUPart part, const char *content, unsigned int flags)
-{
-	return ready() ? api.url_set(u, part, content, flags) : CURLUE_OUT_OF_MEMORY;
-}
-
-CURLUcode curl_url_get(CURLU *u, CURLUPart part, char **out, unsigned int flags)
-{
-	return ready() ? api.url_get(u, part, out, flags) : CURLUE_OUT_OF_MEMORY;
+	if (loaded)
+		return &api;
+	irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot load libcurl (%s): %s; install the "
+		       "libcurl4 package", IRSA_CURL_SONAME, load_error);
+	return NULL;
 }

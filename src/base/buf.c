@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "irsa/buf.h"
-#include "irsa/strutil.h"
+#include "irsa/alloc.h"
 
 void irsa_buf_init(struct irsa_buf *b)
 {

@@ -2,120 +2,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <yaml.h>
+#include "irsa/yaml.h"
 
 #include "cli.h"
 
-static int yaml_out(void *data, unsigned char *buffer, size_t size)
-{
-	return fwrite(buffer, 1, size, (FILE *)data) == size;
-}
-
-static int emit_scalar(yaml_emitter_t *e, const char *value, bool plain_ok)
-{
-	yaml_event_t ev;
-
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)value, (int)strlen(value),
-				     plain_ok, 1,
-				     plain_ok ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	return yaml_emitter_emit(e, &ev);
-}
-
-static int emit_value(yaml_emitter_t *e, const json_t *v)
-{
-	yaml_event_t ev;
-	char num[64];
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char *key;
-		json_t *item;
-
-		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-		if (!yaml_emitter_emit(e, &ev))
-			return 0;
-		json_object_foreach((json_t *)v, key, item) {
-			if (!emit_scalar(e, key, true) || !emit_value(e, item))
-				return 0;
-		}
-		yaml_mapping_end_event_initialize(&ev);
-		return yaml_emitter_emit(e, &ev);
-	}
-	case JSON_ARRAY: {
-		size_t i;
-		json_t *item;
-
-		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-		if (!yaml_emitter_emit(e, &ev))
-			return 0;
-		json_array_foreach(v, i, item) {
-			if (!emit_value(e, item))
-				return 0;
-		}
-		yaml_sequence_end_event_initialize(&ev);
-		return yaml_emitter_emit(e, &ev);
-	}
-	case JSON_STRING: {
-		/* A string that would read back as another type must be quoted:
-		 * libyaml's plain style does not know about YAML 1.1 booleans,
-		 * numbers or null, so quote whatever is not plainly a string. */
-		const char *s = json_string_value(v);
-		static const char *const special[] = {
-			"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n",
-			"True", "False", "Yes", "No", "On", "Off", "Null", "NULL", "TRUE", "FALSE",
-			"YES", "NO", "ON", "OFF", "Y", "N", "",
-		};
-		bool plain = true;
-		char *end;
-
-		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
-			if (strcmp(s, special[i]) == 0)
-				plain = false;
-		if (*s) {
-			(void)strtod(s, &end);
-			if (*end == '\0')
-				plain = false;
-		}
-		return emit_scalar(e, s, plain);
-	}
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return emit_scalar(e, num, true);
-	case JSON_REAL:
-		snprintf(num, sizeof(num), "%g", json_real_value(v));
-		return emit_scalar(e, num, true);
-	case JSON_TRUE:
-		return emit_scalar(e, "true", true);
-	case JSON_FALSE:
-		return emit_scalar(e, "false", true);
-	case JSON_NULL:
-		return emit_scalar(e, "null", true);
-	}
-	return 0;
-}
-
 int cli_emit_yaml(const json_t *value, FILE *out)
 {
-	yaml_emitter_t e;
-	yaml_event_t ev;
-	int ok;
+	struct irsa_buf text = IRSA_BUF_INIT;
+	int r = irsa_yaml_emit_json(value, &text, NULL);
 
-	if (!yaml_emitter_initialize(&e))
-		return -1;
-	yaml_emitter_set_output(&e, yaml_out, out);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	ok = yaml_emitter_emit(&e, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	ok = ok && emit_value(&e, value);
-	yaml_document_end_event_initialize(&ev, 1);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	yaml_emitter_delete(&e);
-	return ok ? 0 : -1;
+	if (r == 0 && fwrite(text.data, 1, text.len, out) != text.len)
+		r = -1;
+	irsa_buf_release(&text);
+	return r;
 }
 
 static void print_text_generic(const json_t *result, FILE *out)

@@ -47,6 +47,10 @@ int irsa_kubeconfig_update_read(const struct irsa_kubeconfig_update_options *opt
 	ret->cluster = irsa_strdup(opts->cluster);
 	ret->alias = opts->alias ? irsa_strdup(opts->alias) : NULL;
 	ret->path = irsa_kubeconfig_target_path(opts->path, opts->env_list);
+	/* a FIFO or a device is never replaced: say so before any AWS call */
+	if (irsa_file_is_stream(ret->path))
+		return irsa_error_set(err, IRSA_ERR_USAGE, "kubeconfig '%s' is not a regular file; "
+				      "irsactl writes regular files only", ret->path);
 	/* Read the file first: a broken file fails before any AWS call. */
 	if (irsa_file_read(ret->path, IRSA_KUBECONFIG_UPDATE_MAX, "kubeconfig", &old, &e) < 0 &&
 	    e.kind != IRSA_ERR_NOT_FOUND) {

@@ -1,6 +1,7 @@
-/* ServiceAccount YAML with libyaml: render a new document, and merge into
- * an existing manifest by splicing libyaml-rendered text into the
- * original bytes at the positions libyaml's marks give (see manifest.h). */
+/* ServiceAccount YAML through irsa/yaml.h (libyaml): render a new
+ * document, and merge into an existing manifest by splicing rendered text
+ * into the original bytes at the positions libyaml's marks give, then
+ * reading the result back (see manifest.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,213 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <yaml.h>
-
 #include "irsa/fileutil.h"
 #include "irsa/manifest.h"
 #include "irsa/strutil.h"
+#include "irsa/yaml.h"
 
-#define MANIFEST_MAX (4u * 1024u * 1024u)
-#define MAX_DEPTH 64
-
-/* ---- quoting ------------------------------------------------------------- */
-
-/* Would this text, written as a plain scalar, read back as a string under
- * YAML 1.1 (go-yaml v2, which kubectl and the API server use)? When in
- * doubt, no: quoting a string never hurts. */
-static bool plain_is_string(const char *s, size_t n)
-{
-	static const char *const special[] = {
-		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"true", "True", "TRUE", "false", "False", "FALSE",
-		"on", "On", "ON", "off", "Off", "OFF",
-		"null", "Null", "NULL", "~", "=", "<<",
-	};
-	bool numberish = true;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
-		if (strlen(special[i]) == n && memcmp(s, special[i], n) == 0)
-			return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	/* numbers in every YAML 1.1 form, .inf/.nan, timestamps */
-	if (!strchr("0123456789+-.", s[0]))
-		return true;
-	for (size_t i = 0; i < n && numberish; i++)
-		if (!strchr("0123456789abcdefABCDEFxXoO_:.+-eEiInNtTzZ ", s[i]))
-			numberish = false;
-	return !numberish;
-}
-
-static yaml_scalar_style_t value_style(const char *s)
-{
-	return plain_is_string(s, strlen(s)) ? YAML_ANY_SCALAR_STYLE
-					     : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-}
-
-/* ---- building and emitting nodes ----------------------------------------- */
-
-static yaml_node_t *node(yaml_document_t *d, int id)
-{
-	return id ? yaml_document_get_node(d, id) : NULL;
-}
-
-static int add_string(yaml_document_t *d, const char *s)
-{
-	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)s, (int)strlen(s), value_style(s));
-}
-
-static int add_json(yaml_document_t *d, const json_t *v, int depth)
-{
-	char num[64];
-	int id = 0;
-
-	if (depth > MAX_DEPTH)
-		return 0;
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char *key;
-		json_t *item;
-
-		id = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
-		json_object_foreach((json_t *)v, key, item) {
-			int k = add_string(d, key), val = add_json(d, item, depth + 1);
-
-			if (!id || !k || !val || !yaml_document_append_mapping_pair(d, id, k, val))
-				return 0;
-		}
-		return id;
-	}
-	case JSON_ARRAY: {
-		size_t i;
-		json_t *item;
-
-		id = yaml_document_add_sequence(d, NULL, YAML_BLOCK_SEQUENCE_STYLE);
-		json_array_foreach(v, i, item) {
-			int val = add_json(d, item, depth + 1);
-
-			if (!id || !val || !yaml_document_append_sequence_item(d, id, val))
-				return 0;
-		}
-		return id;
-	}
-	case JSON_STRING:
-		return add_string(d, json_string_value(v));
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		strcpy(num, "true");
-		break;
-	case JSON_FALSE:
-		strcpy(num, "false");
-		break;
-	case JSON_NULL:
-		strcpy(num, "null");
-		break;
-	}
-	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)num, (int)strlen(num),
-					YAML_PLAIN_SCALAR_STYLE);
-}
-
-static bool is_default_tag(const yaml_char_t *tag, const char *def)
-{
-	return !tag || strcmp((const char *)tag, def) == 0 || strcmp((const char *)tag, "!") == 0;
-}
-
-static int emit_node(yaml_emitter_t *e, yaml_document_t *d, int id, int depth)
-{
-	yaml_node_t *n = node(d, id);
-	yaml_event_t ev;
-	bool def;
-
-	if (!n || depth > MAX_DEPTH)
-		return 0;
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		def = is_default_tag(n->tag, YAML_DEFAULT_SCALAR_TAG);
-		if (!yaml_scalar_event_initialize(&ev, NULL, def ? NULL : n->tag, n->data.scalar.value,
-						  (int)n->data.scalar.length, def, def,
-						  n->data.scalar.style))
-			return 0;
-		return yaml_emitter_emit(e, &ev);
-	case YAML_MAPPING_NODE: {
-		size_t np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-
-		def = is_default_tag(n->tag, YAML_DEFAULT_MAPPING_TAG);
-		if (!yaml_mapping_start_event_initialize(&ev, NULL, def ? NULL : n->tag, def,
-							 n->data.mapping.style) ||
-		    !yaml_emitter_emit(e, &ev))
-			return 0;
-		for (size_t i = 0; i < np; i++) {
-			/* re-fetch: nothing reallocates here, but stay safe */
-			yaml_node_pair_t p = node(d, id)->data.mapping.pairs.start[i];
-
-			if (!emit_node(e, d, p.key, depth + 1) || !emit_node(e, d, p.value, depth + 1))
-				return 0;
-		}
-		yaml_mapping_end_event_initialize(&ev);
-		return yaml_emitter_emit(e, &ev);
-	}
-	case YAML_SEQUENCE_NODE: {
-		size_t ni = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-
-		def = is_default_tag(n->tag, YAML_DEFAULT_SEQUENCE_TAG);
-		if (!yaml_sequence_start_event_initialize(&ev, NULL, def ? NULL : n->tag, def,
-							  n->data.sequence.style) ||
-		    !yaml_emitter_emit(e, &ev))
-			return 0;
-		for (size_t i = 0; i < ni; i++)
-			if (!emit_node(e, d, node(d, id)->data.sequence.items.start[i], depth + 1))
-				return 0;
-		yaml_sequence_end_event_initialize(&ev);
-		return yaml_emitter_emit(e, &ev);
-	}
-	case YAML_NO_NODE:
-		break;
-	}
-	return 0;
-}
-
-static int buf_out(void *data, unsigned char *b, size_t n)
-{
-	irsa_buf_append(data, b, n);
-	return 1;
-}
-
-/* Emit node `id` as the root of an implicit document into out. */
-static int emit_root(yaml_document_t *d, int id, int step, struct irsa_buf *out)
-{
-	yaml_emitter_t e;
-	yaml_event_t ev;
-	int ok;
-
-	if (!yaml_emitter_initialize(&e))
-		return -1;
-	yaml_emitter_set_output(&e, buf_out, out);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_emitter_set_indent(&e, step);
-	yaml_emitter_set_break(&e, YAML_LN_BREAK);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	ok = yaml_emitter_emit(&e, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	ok = ok && emit_node(&e, d, id, 0);
-	yaml_document_end_event_initialize(&ev, 1);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	ok = ok && yaml_emitter_emit(&e, &ev);
-	ok = ok && yaml_emitter_flush(&e);
-	yaml_emitter_delete(&e);
-	return ok ? 0 : -1;
-}
+#define MANIFEST_MAX IRSA_YAML_MAX_SIZE
+#define MAX_DEPTH IRSA_YAML_MAX_DEPTH
 
 /* The node as block lines, each prefixed with `indent` spaces, lines
  * ending in nl. */
@@ -224,7 +25,7 @@ static int render_block(yaml_document_t *d, int id, int indent, int step, const 
 	struct irsa_buf raw = IRSA_BUF_INIT;
 	const char *p, *end;
 
-	if (emit_root(d, id, step, &raw) < 0) {
+	if (irsa_yaml_emit_node(d, id, step, &raw) < 0) {
 		irsa_buf_release(&raw);
 		return -1;
 	}
@@ -253,7 +54,7 @@ static int render_inline(yaml_document_t *d, int id, struct irsa_buf *out)
 	size_t n;
 	int r = -1;
 
-	if (emit_root(d, id, 2, &raw) == 0) {
+	if (irsa_yaml_emit_node(d, id, 2, &raw) == 0) {
 		n = raw.len;
 		if (n >= 4 && memcmp(raw.data + n - 4, "...\n", 4) == 0)
 			n -= 4;
@@ -275,7 +76,7 @@ static int render_json_doc(const json_t *obj, struct irsa_buf *out)
 
 	if (!yaml_document_initialize(&d, NULL, NULL, NULL, 1, 1))
 		return -1;
-	root = add_json(&d, obj, 0);
+	root = irsa_yaml_add_json(&d, obj);
 	r = root ? render_block(&d, root, 0, 2, "\n", out) : -1;
 	yaml_document_delete(&d);
 	return r;
@@ -309,84 +110,38 @@ int irsa_manifest_render(const struct irsa_sa_spec *s, char **ret, struct irsa_e
 
 /* ---- reading documents --------------------------------------------------- */
 
-static int map_find(yaml_document_t *d, int map, const char *key, int *ret_key)
-{
-	yaml_node_t *m = node(d, map);
-	size_t kl = strlen(key);
-
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return 0;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(d, p->key);
-
-		if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == kl &&
-		    memcmp(k->data.scalar.value, key, kl) == 0) {
-			if (ret_key)
-				*ret_key = p->key;
-			return p->value;
-		}
-	}
-	return 0;
-}
-
-static const char *scalar(yaml_document_t *d, int id)
-{
-	yaml_node_t *n = node(d, id);
-
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static bool is_null_scalar(yaml_document_t *d, int id)
-{
-	yaml_node_t *n = node(d, id);
-	const char *v = scalar(d, id);
-
-	return n && v && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!*v || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
-		strcmp(v, "NULL") == 0);
-}
-
-static size_t map_size(yaml_document_t *d, int id)
-{
-	yaml_node_t *n = node(d, id);
-
-	if (!n || n->type != YAML_MAPPING_NODE)
-		return 0;
-	return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-}
-
 /* 0 no match, 1 name matches and the document has no namespace, 2 exact. */
 static int sa_match(yaml_document_t *d, const struct irsa_sa_spec *s, int *ret_md)
 {
 	yaml_node_t *root = yaml_document_get_root_node(d);
 	int r = root ? (int)(root - d->nodes.start) + 1 : 0;
-	const char *kind = scalar(d, map_find(d, r, "kind", NULL));
-	const char *api = scalar(d, map_find(d, r, "apiVersion", NULL));
-	int md = map_find(d, r, "metadata", NULL);
-	const char *name = scalar(d, map_find(d, md, "name", NULL));
-	int nsid = map_find(d, md, "namespace", NULL);
-	const char *ns = scalar(d, nsid);
+	const char *kind = irsa_yaml_scalar(d, irsa_yaml_map_get(d, r, "kind", NULL));
+	const char *api = irsa_yaml_scalar(d, irsa_yaml_map_get(d, r, "apiVersion", NULL));
+	int md = irsa_yaml_map_get(d, r, "metadata", NULL);
+	const char *name = irsa_yaml_scalar(d, irsa_yaml_map_get(d, md, "name", NULL));
+	int nsid = irsa_yaml_map_get(d, md, "namespace", NULL);
+	const char *ns = irsa_yaml_scalar(d, nsid);
 
 	if (!kind || strcmp(kind, "ServiceAccount") != 0 || !api || strcmp(api, "v1") != 0 ||
-	    !name || strcmp(name, s->name) != 0 || !md || node(d, md)->type != YAML_MAPPING_NODE)
+	    !name || strcmp(name, s->name) != 0 || !md || irsa_yaml_node(d, md)->type != YAML_MAPPING_NODE)
 		return 0;
 	*ret_md = md;
-	if (!nsid || is_null_scalar(d, nsid))
+	if (!nsid || irsa_yaml_is_null(d, nsid))
 		return 1;
 	return ns && s->namespace && strcmp(ns, s->namespace) == 0 ? 2 : 0;
 }
 
 static json_t *map_json(yaml_document_t *d, int id)
 {
-	yaml_node_t *m = node(d, id);
+	yaml_node_t *m = irsa_yaml_node(d, id);
 	json_t *o;
 
 	if (!m || m->type != YAML_MAPPING_NODE)
 		return NULL;
 	o = json_object();
-	for (size_t i = 0; i < map_size(d, id); i++) {
-		yaml_node_pair_t p = node(d, id)->data.mapping.pairs.start[i];
-		const char *k = scalar(d, p.key), *v = scalar(d, p.value);
+	for (size_t i = 0; i < irsa_yaml_map_size(d, id); i++) {
+		yaml_node_pair_t p = irsa_yaml_node(d, id)->data.mapping.pairs.start[i];
+		const char *k = irsa_yaml_scalar(d, p.key), *v = irsa_yaml_scalar(d, p.value);
 
 		if (k && v)
 			json_object_set_new(o, k, json_string(v));
@@ -483,46 +238,73 @@ static int index_chars(struct merge *m, struct irsa_error *err)
 	return 0;
 }
 
-/* The end of what a node spans: a block collection's own end mark lies
- * at the next token, past comments, so take its last leaf instead. */
-static yaml_mark_t node_end(yaml_document_t *d, int id)
+/* The last leaf of a node: a block collection's own end mark lies at
+ * the next token, past comments, so its span ends with its last leaf. */
+static int last_leaf(yaml_document_t *d, int id)
 {
-	yaml_node_t *n = node(d, id);
+	for (unsigned depth = 0; depth < MAX_DEPTH; depth++) {
+		yaml_node_t *n = irsa_yaml_node(d, id);
 
-	for (int depth = 0; n && depth < MAX_DEPTH; depth++) {
-		if (n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
+		if (n && n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
 		    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
-			n = node(d, (n->data.mapping.pairs.top - 1)->value);
-		else if (n->type == YAML_SEQUENCE_NODE &&
+			id = (n->data.mapping.pairs.top - 1)->value;
+		else if (n && n->type == YAML_SEQUENCE_NODE &&
 			 n->data.sequence.style != YAML_FLOW_SEQUENCE_STYLE &&
 			 n->data.sequence.items.top > n->data.sequence.items.start)
-			n = node(d, *(n->data.sequence.items.top - 1));
+			id = *(n->data.sequence.items.top - 1);
 		else
 			break;
 	}
-	return n->end_mark;
+	return id;
+}
+
+static yaml_mark_t node_end(yaml_document_t *d, int id)
+{
+	return irsa_yaml_node(d, last_leaf(d, id))->end_mark;
+}
+
+/* Does a line break end just before byte p? YAML's breaks are "\n",
+ * "\r\n" and a bare "\r" (the middle of "\r\n" is no line start). */
+static bool break_before(const struct merge *m, size_t p)
+{
+	if (p == 0 || p > m->len)
+		return false;
+	return m->data[p - 1] == '\n' || (m->data[p - 1] == '\r' && (p == m->len || m->data[p] != '\n'));
 }
 
 /* The start of the line after byte p (p itself when it starts a line). */
 static size_t line_after(const struct merge *m, size_t p, bool *ret_need_nl)
 {
-	const char *q;
-
 	*ret_need_nl = false;
-	if (p > 0 && m->data[p - 1] == '\n')
+	if (break_before(m, p))
 		return p;
-	q = memchr(m->data + p, '\n', m->len - p);
-	if (q)
-		return (size_t)(q - m->data) + 1;
+	for (size_t q = p; q < m->len; q++) {
+		if (m->data[q] == '\n')
+			return q + 1;
+		if (m->data[q] == '\r')
+			return q + 1 < m->len && m->data[q + 1] == '\n' ? q + 2 : q + 1;
+	}
 	*ret_need_nl = true;
 	return m->len;
 }
 
 static size_t line_start(const struct merge *m, size_t p)
 {
-	while (p > 0 && m->data[p - 1] != '\n')
+	while (p > 0 && !break_before(m, p))
 		p--;
 	return p;
+}
+
+/* The file's line break: its first one, "\n" when it has none. */
+static const char *first_break(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			return "\n";
+		if (data[i] == '\r')
+			return i + 1 < len && data[i + 1] == '\n' ? "\r\n" : "\r";
+	}
+	return "\n";
 }
 
 static bool only_spaces(const struct merge *m, size_t from, size_t to)
@@ -538,23 +320,19 @@ static size_t column_of(const struct merge *m, size_t p)
 	return p - line_start(m, p);
 }
 
+/* The value Kubernetes reads as this string (a plain `true` or `600` is
+ * not the string it needs). */
 static bool scalar_equal(yaml_document_t *d, int id, const char *value)
 {
-	yaml_node_t *n = node(d, id);
-	size_t vl = strlen(value);
+	const char *v = irsa_yaml_scalar(d, id);
 
-	if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.length != vl ||
-	    memcmp(n->data.scalar.value, value, vl) != 0 ||
-	    !is_default_tag(n->tag, YAML_DEFAULT_SCALAR_TAG))
-		return false;
-	/* a plain `true` or `600` is not the string Kubernetes needs */
-	return n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(value, vl);
+	return v && irsa_yaml_is_string(d, id) && strcmp(v, value) == 0;
 }
 
 static bool map_changed(struct merge *m, int map, const struct irsa_sa_kv *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int v = map_find(m->d, map, list[i].key, NULL);
+		int v = irsa_yaml_map_get(m->d, map, list[i].key, NULL);
 
 		if (m->s->remove ? v != 0 : !v || !scalar_equal(m->d, v, list[i].value))
 			return true;
@@ -567,7 +345,7 @@ static int add_string_m(struct merge *m, const char *s)
 	if (m->json_style)
 		return yaml_document_add_scalar(m->d, NULL, (yaml_char_t *)s, (int)strlen(s),
 						YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	return add_string(m->d, s);
+	return irsa_yaml_add_string(m->d, s);
 }
 
 /* A new mapping: the old one's pairs (if a mapping) with the spec applied. */
@@ -579,9 +357,9 @@ static int rebuilt_map(struct merge *m, int old, const struct irsa_sa_kv *list, 
 
 	if (!nm)
 		return 0;
-	for (size_t i = 0; i < map_size(d, old); i++) {
-		yaml_node_pair_t p = node(d, old)->data.mapping.pairs.start[i];
-		const char *k = scalar(d, p.key);
+	for (size_t i = 0; i < irsa_yaml_map_size(d, old); i++) {
+		yaml_node_pair_t p = irsa_yaml_node(d, old)->data.mapping.pairs.start[i];
+		const char *k = irsa_yaml_scalar(d, p.key);
 		bool listed = false;
 		int val = p.value;
 
@@ -599,7 +377,7 @@ static int rebuilt_map(struct merge *m, int old, const struct irsa_sa_kv *list, 
 	for (size_t j = 0; j < n && !m->s->remove; j++) {
 		int k, v;
 
-		if (map_find(d, old, list[j].key, NULL))
+		if (irsa_yaml_map_get(d, old, list[j].key, NULL))
 			continue;
 		k = add_string_m(m, list[j].key);
 		v = add_string_m(m, list[j].value);
@@ -619,11 +397,11 @@ static int oom(struct irsa_error *err)
  * after "key:", indented one step deeper than the key. */
 static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_error *err)
 {
-	yaml_node_t *n = node(m->d, nw), *o = node(m->d, old), *k = node(m->d, key);
+	yaml_node_t *n = irsa_yaml_node(m->d, nw), *o = irsa_yaml_node(m->d, old), *k = irsa_yaml_node(m->d, key);
 	struct irsa_buf t = IRSA_BUF_INIT;
 	size_t end = B(m, node_end(m->d, old));
 	bool block = n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
-		     map_size(m->d, nw) > 0;
+		     irsa_yaml_map_size(m->d, nw) > 0;
 
 	if (block) {
 		size_t indent = column_of(m, B(m, k->start_mark)) + (size_t)m->step;
@@ -633,11 +411,7 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 		/* "key: {}  # comment" becomes "key:  # comment" and the
 		 * entries go on the lines after it */
 		add_edit(m, B(m, k->end_mark), end,
-			 irsa_strdup(end > 0 && m->data[end - 1] == '\n' ? ":\n" : ":"));
-		if (end > 0 && m->data[end - 1] == '\n' && strcmp(m->nl, "\n") != 0) {
-			free(m->edits[m->n_edits - 1].text);
-			m->edits[m->n_edits - 1].text = irsa_asprintf(":%s", m->nl);
-		}
+			 irsa_asprintf(":%s", break_before(m, end) ? m->nl : ""));
 		if (nn)
 			irsa_buf_puts(&t, m->nl);
 		if (render_block(m->d, nw, (int)indent, m->step, m->nl, &t) < 0) {
@@ -651,14 +425,14 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 		size_t start = B(m, o->start_mark);
 
 		if (n->type == YAML_MAPPING_NODE)
-			node(m->d, nw)->data.mapping.style = YAML_FLOW_MAPPING_STYLE;
+			irsa_yaml_node(m->d, nw)->data.mapping.style = YAML_FLOW_MAPPING_STYLE;
 		if (start > 0 && m->data[start - 1] == ':')
 			irsa_buf_putc(&t, ' ');
 		if (render_inline(m->d, nw, &t) < 0) {
 			irsa_buf_release(&t);
 			return oom(err);
 		}
-		if (end > 0 && m->data[end - 1] == '\n')
+		if (break_before(m, end))
 			irsa_buf_puts(&t, m->nl);
 		add_edit(m, start, end, irsa_buf_detach(&t));
 	}
@@ -669,7 +443,7 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
  * does not start its line. */
 static bool delete_pair_lines(struct merge *m, int key, int value)
 {
-	size_t ks = B(m, node(m->d, key)->start_mark), ls = line_start(m, ks);
+	size_t ks = B(m, irsa_yaml_node(m->d, key)->start_mark), ls = line_start(m, ks);
 	bool nn;
 	size_t e;
 
@@ -684,7 +458,7 @@ static bool delete_pair_lines(struct merge *m, int key, int value)
 static char *inline_value(struct merge *m, const char *value)
 {
 	struct irsa_buf t = IRSA_BUF_INIT;
-	int id = add_string(m->d, value);
+	int id = irsa_yaml_add_string(m->d, value);
 
 	if (!id || render_inline(m->d, id, &t) < 0) {
 		irsa_buf_release(&t);
@@ -707,10 +481,10 @@ static int edit_block_map(struct merge *m, int key, int map, const struct irsa_s
 	yaml_document_t *d = m->d;
 	size_t first = m->n_edits, removed = 0;
 	int ins = 0;
-	size_t indent = column_of(m, B(m, node(d, node(d, map)->data.mapping.pairs.start[0].key)->start_mark));
+	size_t indent = column_of(m, B(m, irsa_yaml_node(d, irsa_yaml_node(d, map)->data.mapping.pairs.start[0].key)->start_mark));
 
 	for (size_t i = 0; i < n; i++) {
-		int pk = 0, pv = map_find(d, map, list[i].key, &pk);
+		int pk = 0, pv = irsa_yaml_map_get(d, map, list[i].key, &pk);
 
 		if (m->s->remove) {
 			if (!pv)
@@ -719,24 +493,24 @@ static int edit_block_map(struct merge *m, int key, int map, const struct irsa_s
 			if (!delete_pair_lines(m, pk, pv))
 				goto cannot;
 		} else if (pv) {
-			yaml_node_t *v = node(d, pv);
+			yaml_node_t *v = irsa_yaml_node(d, pv);
 			char *text;
 
 			if (scalar_equal(d, pv, list[i].value))
 				continue;
 			if (v->type != YAML_SCALAR_NODE || v->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 			    v->data.scalar.style == YAML_FOLDED_SCALAR_STYLE ||
-			    v->start_mark.line != node(d, pk)->start_mark.line)
+			    v->start_mark.line != irsa_yaml_node(d, pk)->start_mark.line)
 				goto cannot;
 			text = inline_value(m, list[i].value);
 			if (!text) {
 				drop_edits(m, first);
 				return oom(err);
 			}
-			v = node(d, pv);
+			v = irsa_yaml_node(d, pv);
 			add_edit(m, B(m, v->start_mark), B(m, v->end_mark), text);
 		} else {
-			int k = add_string(d, list[i].key), v = add_string(d, list[i].value);
+			int k = irsa_yaml_add_string(d, list[i].key), v = irsa_yaml_add_string(d, list[i].value);
 
 			if (!ins)
 				ins = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
@@ -746,11 +520,11 @@ static int edit_block_map(struct merge *m, int key, int map, const struct irsa_s
 			}
 		}
 	}
-	if (m->s->remove && removed && removed == map_size(d, map)) {
+	if (m->s->remove && removed && removed == irsa_yaml_map_size(d, map)) {
 		/* nothing left: take the whole "annotations:" entry out */
 		drop_edits(m, first);
 		if (!delete_pair_lines(m, key, map))
-			add_edit(m, B(m, node(d, key)->end_mark), B(m, node_end(d, map)), irsa_strdup(": {}"));
+			add_edit(m, B(m, irsa_yaml_node(d, key)->end_mark), B(m, node_end(d, map)), irsa_strdup(": {}"));
 		return 1;
 	}
 	if (ins) {
@@ -779,8 +553,8 @@ static int plan_map(struct merge *m, int md, const char *mapkey, const struct ir
 		    size_t n, int *ret_insert, struct irsa_error *err)
 {
 	yaml_document_t *d = m->d;
-	int key = 0, val = map_find(d, md, mapkey, &key);
-	yaml_node_t *v = node(d, val);
+	int key = 0, val = irsa_yaml_map_get(d, md, mapkey, &key);
+	yaml_node_t *v = irsa_yaml_node(d, val);
 	yaml_mapping_style_t style;
 	int nm, r;
 
@@ -792,16 +566,16 @@ static int plan_map(struct merge *m, int md, const char *mapkey, const struct ir
 		return *ret_insert ? 0 : oom(err);
 	}
 	if (v->type == YAML_MAPPING_NODE && v->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
-	    map_size(d, val) > 0) {
+	    irsa_yaml_map_size(d, val) > 0) {
 		r = edit_block_map(m, key, val, list, n, err);
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 		style = YAML_BLOCK_MAPPING_STYLE;
 	} else {
-		style = v->type == YAML_MAPPING_NODE && map_size(d, val) > 0 ? YAML_FLOW_MAPPING_STYLE
+		style = v->type == YAML_MAPPING_NODE && irsa_yaml_map_size(d, val) > 0 ? YAML_FLOW_MAPPING_STYLE
 									    : YAML_BLOCK_MAPPING_STYLE;
 	}
-	if (map_size(d, val) > 0)
+	if (irsa_yaml_map_size(d, val) > 0)
 		m->reemitted = true;
 	nm = rebuilt_map(m, v->type == YAML_MAPPING_NODE ? val : 0, list, n, style);
 	if (!nm)
@@ -813,13 +587,13 @@ static int plan_document(struct merge *m, int md, struct irsa_error *err)
 {
 	yaml_document_t *d = m->d;
 	const struct irsa_sa_spec *s = m->s;
-	yaml_node_t *mdn = node(d, md);
+	yaml_node_t *mdn = irsa_yaml_node(d, md);
 	int ins_labels = 0, ins_annotations = 0;
 
-	if (!map_changed(m, map_find(d, md, "labels", NULL), s->labels, s->n_labels) &&
-	    !map_changed(m, map_find(d, md, "annotations", NULL), s->annotations, s->n_annotations))
+	if (!map_changed(m, irsa_yaml_map_get(d, md, "labels", NULL), s->labels, s->n_labels) &&
+	    !map_changed(m, irsa_yaml_map_get(d, md, "annotations", NULL), s->annotations, s->n_annotations))
 		return 0;
-	if (mdn->data.mapping.style == YAML_FLOW_MAPPING_STYLE || map_size(d, md) == 0) {
+	if (mdn->data.mapping.style == YAML_FLOW_MAPPING_STYLE || irsa_yaml_map_size(d, md) == 0) {
 		/* metadata: {name: x, ...}: re-emit metadata, in flow style */
 		int nm = yaml_document_add_mapping(d, NULL, YAML_FLOW_MAPPING_STYLE);
 		int root = (int)(yaml_document_get_root_node(d) - d->nodes.start) + 1;
@@ -828,14 +602,14 @@ static int plan_document(struct merge *m, int md, struct irsa_error *err)
 
 		if (!nm)
 			return oom(err);
-		map_find(d, root, "metadata", &mdkey);
-		if (map_size(d, md) > 0 &&
-		    node(d, node(d, md)->data.mapping.pairs.start[0].key)->data.scalar.style ==
+		irsa_yaml_map_get(d, root, "metadata", &mdkey);
+		if (irsa_yaml_map_size(d, md) > 0 &&
+		    irsa_yaml_node(d, irsa_yaml_node(d, md)->data.mapping.pairs.start[0].key)->data.scalar.style ==
 			    YAML_DOUBLE_QUOTED_SCALAR_STYLE)
 			m->json_style = true;
-		for (size_t i = 0; i < map_size(d, md); i++) {
-			yaml_node_pair_t p = node(d, md)->data.mapping.pairs.start[i];
-			const char *k = scalar(d, p.key);
+		for (size_t i = 0; i < irsa_yaml_map_size(d, md); i++) {
+			yaml_node_pair_t p = irsa_yaml_node(d, md)->data.mapping.pairs.start[i];
+			const char *k = irsa_yaml_scalar(d, p.key);
 			int val = p.value;
 
 			if (k && strcmp(k, "labels") == 0) {
@@ -881,13 +655,13 @@ static int plan_document(struct merge *m, int md, struct irsa_error *err)
 
 		if (!nm)
 			return oom(err);
-		if (ins_labels && !yaml_document_append_mapping_pair(d, nm, add_string(d, "labels"), ins_labels))
+		if (ins_labels && !yaml_document_append_mapping_pair(d, nm, irsa_yaml_add_string(d, "labels"), ins_labels))
 			return oom(err);
 		if (ins_annotations &&
-		    !yaml_document_append_mapping_pair(d, nm, add_string(d, "annotations"), ins_annotations))
+		    !yaml_document_append_mapping_pair(d, nm, irsa_yaml_add_string(d, "annotations"), ins_annotations))
 			return oom(err);
-		mdn = node(d, md);
-		indent = column_of(m, B(m, node(d, mdn->data.mapping.pairs.start[0].key)->start_mark));
+		mdn = irsa_yaml_node(d, md);
+		indent = column_of(m, B(m, irsa_yaml_node(d, mdn->data.mapping.pairs.start[0].key)->start_mark));
 		at = line_after(m, B(m, node_end(d, md)), &nn);
 		if (nn)
 			irsa_buf_puts(&t, m->nl);
@@ -928,72 +702,32 @@ static int apply_edits(struct merge *m, struct irsa_buf *out, struct irsa_error 
 	return 0;
 }
 
-static int parse_error(const char *name, yaml_parser_t *p, struct irsa_error *err)
-{
-	const yaml_mark_t *mk = p->problem ? &p->problem_mark : &p->context_mark;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot parse manifest '%s': out of memory",
-				      name);
-	return irsa_error_set(err, IRSA_ERR_USAGE,
-			      "manifest '%s' is not valid YAML: line %zu, column %zu: %s%s%s; "
-			      "fix it and run again (the file was not changed)",
-			      name, mk->line + 1, mk->column + 1, p->problem ? p->problem : "error",
-			      p->context ? " " : "", p->context ? p->context : "");
-}
-
-struct docs {
-	yaml_document_t *d;
-	size_t n;
-};
-
-static void docs_release(struct docs *ds)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		yaml_document_delete(&ds->d[i]);
-	free(ds->d);
-	ds->d = NULL;
-	ds->n = 0;
-}
-
-static int load_all(const char *name, const char *data, size_t len, struct docs *ds,
+/* Every document of the manifest; a syntax error or a limit says what
+ * to do next. */
+static int load_all(const char *name, const char *data, size_t len, struct irsa_yaml_docs *ds,
 		    struct irsa_error *err)
 {
-	yaml_parser_t p;
+	size_t used;
 
-	memset(ds, 0, sizeof(*ds));
-	if (!yaml_parser_initialize(&p))
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "out of memory");
-	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
-	for (;;) {
-		yaml_document_t d;
-
-		if (!yaml_parser_load(&p, &d)) {
-			parse_error(name, &p, err);
-			yaml_parser_delete(&p);
-			docs_release(ds);
-			return -1;
-		}
-		if (!yaml_document_get_root_node(&d)) {
-			yaml_document_delete(&d);
-			break;
-		}
-		ds->d = irsa_realloc(ds->d, (ds->n + 1) * sizeof(*ds->d));
-		ds->d[ds->n++] = d;
+	if (irsa_yaml_load("manifest", name, data, len, ds, err) == 0)
+		return 0;
+	if (err && err->kind == IRSA_ERR_USAGE) {
+		used = strlen(err->message);
+		snprintf(err->message + used, sizeof(err->message) - used,
+			 "; fix it and run again (the file was not changed)");
 	}
-	yaml_parser_delete(&p);
-	return 0;
+	return -1;
 }
 
 /* Find the ServiceAccount document; *ret_index = -1 when none. */
-static int find_sa(const char *name, struct docs *ds, const struct irsa_sa_spec *s,
+static int find_sa(const char *name, struct irsa_yaml_docs *ds, const struct irsa_sa_spec *s,
 		   long *ret_index, int *ret_md, struct irsa_error *err)
 {
 	long best = -1, other = -1;
 	int best_q = 0;
 
 	for (size_t i = 0; i < ds->n; i++) {
-		int md = 0, q = sa_match(&ds->d[i], s, &md);
+		int md = 0, q = sa_match(&ds->doc[i], s, &md);
 
 		if (!q || q < best_q)
 			continue;
@@ -1031,26 +765,51 @@ static json_t *or_empty(json_t *o)
 	return o ? o : json_object();
 }
 
-/* Read the result back: it must parse, hold as many documents as
- * expected, and the ServiceAccount must carry what we meant to write. */
-static int verify(const char *name, const char *data, size_t len, const struct irsa_sa_spec *s,
-		  size_t want_docs, const json_t *ann, const json_t *lbl, struct irsa_error *err)
+static bool same_root(yaml_document_t *a, yaml_document_t *b)
 {
-	struct docs ds;
+	int ra = irsa_yaml_root(a), rb = irsa_yaml_root(b);
+
+	return (!ra && !rb) || irsa_yaml_equal(a, ra, b, rb);
+}
+
+/* Read the result back: it must parse into want_docs documents, the
+ * ServiceAccount must be document `sa` (0-based) and carry what we meant
+ * to write, and everything else, in every document, must read as it did
+ * in `old` (old_sa: the ServiceAccount's old document, -1 when new). */
+static int verify(const char *name, struct irsa_yaml_docs *old, long old_sa, const char *data,
+		  size_t len, const struct irsa_sa_spec *s, size_t want_docs, long sa,
+		  const json_t *ann, const json_t *lbl, struct irsa_error *err)
+{
+	static const char *const root_skip[] = { "metadata" };
+	static const char *const md_skip[] = { "annotations", "labels" };
+	struct irsa_yaml_docs ds = { 0 };
 	long idx = -1;
-	int md = 0, ok = 0;
+	int md = 0;
+	bool ok = false;
 	struct irsa_error e2 = { 0 };
 
 	if (load_all(name, data, len, &ds, &e2) == 0) {
-		if (ds.n == want_docs && find_sa(name, &ds, s, &idx, &md, &e2) == 0 && idx >= 0) {
-			json_t *a = or_empty(map_json(&ds.d[idx], map_find(&ds.d[idx], md, "annotations", NULL)));
-			json_t *l = or_empty(map_json(&ds.d[idx], map_find(&ds.d[idx], md, "labels", NULL)));
+		ok = ds.n == want_docs && find_sa(name, &ds, s, &idx, &md, &e2) == 0 && idx == sa;
+		for (size_t i = 0; ok && i < old->n; i++)
+			ok = (long)i == sa || same_root(&old->doc[i], &ds.doc[i]);
+		if (ok && old_sa >= 0) {
+			yaml_document_t *od = &old->doc[old_sa], *nd = &ds.doc[idx];
+			int omd = irsa_yaml_map_get(od, irsa_yaml_root(od), "metadata", NULL);
+
+			ok = irsa_yaml_map_equal_except(od, irsa_yaml_root(od), nd, irsa_yaml_root(nd),
+							root_skip, ARRAY_SIZE(root_skip)) &&
+			     irsa_yaml_map_equal_except(od, omd, nd, md, md_skip, ARRAY_SIZE(md_skip));
+		}
+		if (ok) {
+			yaml_document_t *nd = &ds.doc[idx];
+			json_t *a = or_empty(map_json(nd, irsa_yaml_map_get(nd, md, "annotations", NULL)));
+			json_t *l = or_empty(map_json(nd, irsa_yaml_map_get(nd, md, "labels", NULL)));
 
 			ok = json_equal(a, ann) && json_equal(l, lbl);
 			json_decref(a);
 			json_decref(l);
 		}
-		docs_release(&ds);
+		irsa_yaml_docs_release(&ds);
 	}
 	if (!ok)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL,
@@ -1060,6 +819,82 @@ static int verify(const char *name, const char *data, size_t len, const struct i
 	return 0;
 }
 
+/* Every document must be a Kubernetes object (or empty): a Helm values
+ * file or any other YAML is not a manifest to add a ServiceAccount to. */
+static int check_kubernetes_documents(const char *name, struct irsa_yaml_docs *ds,
+				      struct irsa_error *err)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		yaml_document_t *d = &ds->doc[i];
+		int root = irsa_yaml_root(d);
+
+		if (!root || irsa_yaml_is_null(d, root))
+			continue;
+		if (!irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "apiVersion", NULL)) ||
+		    !irsa_yaml_is_string(d, irsa_yaml_map_get(d, root, "kind", NULL)))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "manifest '%s': document %zu (line %zu) is not a Kubernetes "
+					      "object (it has no apiVersion and kind); irsactl merges into "
+					      "Kubernetes manifests only (is it a Helm values file?); the "
+					      "file was not changed",
+					      name, i + 1, irsa_yaml_node(d, root)->start_mark.line + 1);
+	}
+	return 0;
+}
+
+/* The mappings irsactl edits must not repeat a key: readers disagree on
+ * which one counts, and an edit of one would leave the other. */
+static int check_no_duplicates(const char *name, yaml_document_t *d, long idx, int md,
+			       struct irsa_error *err)
+{
+	const int maps[] = { irsa_yaml_root(d), md, irsa_yaml_map_get(d, md, "annotations", NULL),
+			     irsa_yaml_map_get(d, md, "labels", NULL) };
+	static const char *const where[] = { "the document", "metadata", "metadata.annotations",
+					     "metadata.labels" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		const char *dup = irsa_yaml_map_duplicate(d, maps[i]);
+
+		if (dup)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "manifest '%s': document %ld has the key '%s' twice in %s "
+					      "(line %zu); remove one and run again (the file was not "
+					      "changed)", name, idx + 1, dup, where[i],
+					      irsa_yaml_node(d, maps[i])->start_mark.line + 1);
+	}
+	return 0;
+}
+
+/* Appending a document after a last block scalar ("key: |") that ends the
+ * file without a line break would add that break to its value: make it
+ * strip ("|-") its final break instead, which reads the same. */
+static void keep_last_block_scalar(struct merge *m, struct irsa_yaml_docs *ds)
+{
+	yaml_document_t *d = ds->n ? &ds->doc[ds->n - 1] : NULL;
+	yaml_node_t *n;
+	size_t h, j;
+
+	if (!d || !m->len || break_before(m, m->len))
+		return;
+	n = irsa_yaml_node(d, last_leaf(d, irsa_yaml_root(d)));
+	if (!n || n->type != YAML_SCALAR_NODE || B(m, n->end_mark) < m->len ||
+	    (n->data.scalar.style != YAML_LITERAL_SCALAR_STYLE &&
+	     n->data.scalar.style != YAML_FOLDED_SCALAR_STYLE))
+		return;
+	h = B(m, n->start_mark);
+	if (h >= m->len || (m->data[h] != '|' && m->data[h] != '>'))
+		return;
+	for (j = h + 1; j < m->len && strchr("0123456789+-", m->data[j]) && m->data[j]; j++) {
+		if (m->data[j] == '-')
+			return;
+		if (m->data[j] == '+') {
+			add_edit(m, j, j + 1, irsa_strdup("-"));
+			return;
+		}
+	}
+	add_edit(m, h + 1, h + 1, irsa_strdup("-"));
+}
+
 int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			const struct irsa_sa_spec *s, bool overwrite,
 			struct irsa_manifest_result *ret, struct irsa_error *err)
@@ -1067,12 +902,11 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 	_cleanup_free_ char *where = irsa_asprintf("manifest '%s'", name);
 	struct merge m = { .name = name, .data = data, .len = len, .s = s, .step = 2 };
 	struct irsa_buf out = IRSA_BUF_INIT;
-	struct docs ds;
+	struct irsa_yaml_docs ds = { 0 };
 	json_t *ann = NULL, *lbl = NULL;
 	long idx = -1;
 	int md = 0, r = -1;
 	bool changed = false;
-	const char *crlf;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!s->role_resolved)
@@ -1087,9 +921,8 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 				      "manifest '%s' holds a NUL byte; is it a YAML file?", name);
 	if (index_chars(&m, err) < 0)
 		return -1;
-	crlf = memchr(data, '\n', len);
-	m.nl = crlf && crlf > data && crlf[-1] == '\r' ? "\r\n" : "\n";
-	if (load_all(name, data, len, &ds, err) < 0)
+	m.nl = first_break(data, len);
+	if (load_all(name, data, len, &ds, err) < 0 || check_kubernetes_documents(name, &ds, err) < 0)
 		goto out;
 	if (find_sa(name, &ds, s, &idx, &md, err) < 0)
 		goto out;
@@ -1104,13 +937,16 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			lbl = json_object();
 		} else {
 			json_t *obj = irsa_sa_spec_object(s);
-			yaml_document_t *last = ds.n ? &ds.d[ds.n - 1] : NULL;
-			bool empty_last = last && is_null_scalar(last, 1) && !last->start_implicit &&
-					  map_size(last, 1) == 0 &&
-					  last->nodes.top - last->nodes.start == 1;
+			yaml_document_t *last = ds.n ? &ds.doc[ds.n - 1] : NULL;
+			bool empty_last = last && irsa_yaml_is_null(last, irsa_yaml_root(last)) &&
+					  !last->start_implicit && last->nodes.top - last->nodes.start == 1;
 
-			irsa_buf_append(&out, data, len);
-			if (len && data[len - 1] != '\n')
+			keep_last_block_scalar(&m, &ds);
+			if (apply_edits(&m, &out, err) < 0) {
+				json_decref(obj);
+				goto out;
+			}
+			if (len && !break_before(&m, len))
 				irsa_buf_puts(&out, m.nl);
 			if (ds.n && !empty_last) {
 				irsa_buf_puts(&out, "---");
@@ -1128,7 +964,7 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 					oom(err);
 					goto out;
 				}
-				root = add_json(&nd, obj, 0);
+				root = irsa_yaml_add_json(&nd, obj);
 				if (!root || render_block(&nd, root, 0, 2, m.nl, &doc) < 0) {
 					yaml_document_delete(&nd);
 					irsa_buf_release(&doc);
@@ -1146,23 +982,26 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			ret->status = IRSA_SA_CREATED;
 		}
 		if (ret->status == IRSA_SA_CREATED &&
-		    verify(name, irsa_buf_str(&out), out.len, s,
-			   ds.n + (ret->document > ds.n ? 1 : 0), ann, lbl, err) < 0)
+		    verify(name, &ds, -1, irsa_buf_str(&out), out.len, s,
+			   ds.n + (ret->document > ds.n ? 1 : 0), (long)ret->document - 1, ann, lbl,
+			   err) < 0)
 			goto out;
 	} else {
-		yaml_document_t *d = &ds.d[idx];
-		int root = 1;
+		yaml_document_t *d = &ds.doc[idx];
+		int root = irsa_yaml_root(d);
 		int mdv;
 
 		ret->document = (unsigned)idx + 1;
 		m.d = d;
-		ann = or_empty(map_json(d, map_find(d, md, "annotations", NULL)));
-		lbl = or_empty(map_json(d, map_find(d, md, "labels", NULL)));
+		ann = or_empty(map_json(d, irsa_yaml_map_get(d, md, "annotations", NULL)));
+		lbl = or_empty(map_json(d, irsa_yaml_map_get(d, md, "labels", NULL)));
 		if (irsa_sa_check(s, ann, lbl, overwrite, where, &changed, err) < 0)
 			goto out;
-		changed = map_changed(&m, map_find(d, md, "labels", NULL), s->labels, s->n_labels) ||
-			  map_changed(&m, map_find(d, md, "annotations", NULL), s->annotations,
+		changed = map_changed(&m, irsa_yaml_map_get(d, md, "labels", NULL), s->labels, s->n_labels) ||
+			  map_changed(&m, irsa_yaml_map_get(d, md, "annotations", NULL), s->annotations,
 				      s->n_annotations);
+		if (changed && check_no_duplicates(name, d, idx, md, err) < 0)
+			goto out;
 		if (has_aliases(d)) {
 			if (changed) {
 				irsa_error_set(err, IRSA_ERR_USAGE,
@@ -1175,10 +1014,10 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		}
 		/* indentation step of this document: metadata's keys vs the root's */
 		mdv = md;
-		if (node(d, mdv)->type == YAML_MAPPING_NODE && map_size(d, mdv) > 0 &&
-		    node(d, mdv)->data.mapping.style != YAML_FLOW_MAPPING_STYLE) {
-			size_t c1 = column_of(&m, B(&m, node(d, node(d, root)->data.mapping.pairs.start[0].key)->start_mark));
-			size_t c2 = column_of(&m, B(&m, node(d, node(d, mdv)->data.mapping.pairs.start[0].key)->start_mark));
+		if (irsa_yaml_node(d, mdv)->type == YAML_MAPPING_NODE && irsa_yaml_map_size(d, mdv) > 0 &&
+		    irsa_yaml_node(d, mdv)->data.mapping.style != YAML_FLOW_MAPPING_STYLE) {
+			size_t c1 = column_of(&m, B(&m, irsa_yaml_node(d, irsa_yaml_node(d, root)->data.mapping.pairs.start[0].key)->start_mark));
+			size_t c2 = column_of(&m, B(&m, irsa_yaml_node(d, irsa_yaml_node(d, mdv)->data.mapping.pairs.start[0].key)->start_mark));
 
 			if (c2 > c1 && c2 - c1 <= 9 && c2 - c1 >= 2)
 				m.step = (int)(c2 - c1);
@@ -1190,7 +1029,8 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		irsa_sa_merge(s, ann, lbl);
 		ret->status = m.n_edits ? IRSA_SA_UPDATED : IRSA_SA_UNCHANGED;
 		ret->reemitted = m.n_edits && m.reemitted;
-		if (m.n_edits && verify(name, irsa_buf_str(&out), out.len, s, ds.n, ann, lbl, err) < 0)
+		if (m.n_edits && verify(name, &ds, idx, irsa_buf_str(&out), out.len, s, ds.n, idx, ann,
+					lbl, err) < 0)
 			goto out;
 	}
 	ret->len = out.len;
@@ -1205,7 +1045,7 @@ out:
 	drop_edits(&m, 0);
 	free(m.edits);
 	free(m.off);
-	docs_release(&ds);
+	irsa_yaml_docs_release(&ds);
 	return r;
 }
 
@@ -1257,7 +1097,7 @@ int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, boo
 	struct irsa_buf old = IRSA_BUF_INIT;
 	json_t *obj;
 	char *text = NULL;
-	bool exists;
+	bool exists, stream;
 
 	memset(ret, 0, sizeof(*ret));
 	if (irsa_manifest_render(s, &text, err) < 0)
@@ -1270,14 +1110,16 @@ int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, boo
 								  "annotations")));
 	ret->labels = or_empty(json_incref(json_object_get(json_object_get(obj, "metadata"), "labels")));
 	json_decref(obj);
-	exists = irsa_file_exists(path);
+	/* a FIFO or a device (-o /dev/stdout) is written to, never read */
+	stream = irsa_file_is_stream(path);
+	exists = !stream && irsa_file_exists(path);
 	ret->status = exists ? IRSA_SA_UPDATED : IRSA_SA_CREATED;
 	if (exists && irsa_file_read(path, MANIFEST_MAX, "file", &old, NULL) == 0 &&
 	    old.len == ret->len && memcmp(old.data, ret->data, ret->len) == 0)
 		ret->status = IRSA_SA_UNCHANGED;
 	irsa_buf_release(&old);
 	if (ret->status != IRSA_SA_UNCHANGED && !dry_run &&
-	    irsa_file_write_atomic(path, ret->data, ret->len, 0644, err) < 0) {
+	    irsa_file_write_output(path, ret->data, ret->len, 0644, err) < 0) {
 		irsa_manifest_result_release(ret);
 		return -1;
 	}

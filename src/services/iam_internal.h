@@ -3,7 +3,7 @@
  * iam_policy.c): calling the Query API, reading its XML answers, and
  * building list/tag parameters the way botocore serialises them. */
 #include <stdbool.h>
-#include <libxml/tree.h>
+#include "src/aws/query.h"
 
 #include "irsa/iam.h"
 #include "irsa/params.h"

@@ -2,6 +2,7 @@
  * the kubeconfig, requests through irsa_http_send with a few retries,
  * metav1.Status errors decoded into struct irsa_error. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "kube_internal.h"
 
 #define MAX_ATTEMPTS 3
+#define MAX_RETRY_AFTER_S 5
 #define FIELD_MANAGER "irsactl"
 
 struct irsa_kube *irsa_kube_free(struct irsa_kube *k)
@@ -50,6 +52,11 @@ const char *irsa_kube_context_name(const struct irsa_kube *k)
 const char *irsa_kube_auth_method(const struct irsa_kube *k)
 {
 	return k->auth_method;
+}
+
+struct irsa_http *irsa_kube_http(struct irsa_kube *k)
+{
+	return k->http;
 }
 
 static int setup_connection(struct irsa_kube *k, struct irsa_error *err)
@@ -279,17 +286,27 @@ static int status_error(const struct irsa_kube *k, const char *what,
 
 /* ---- requests -------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 static bool retryable(long status)
 {
 	return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+/* The wait before attempt+1: the server's Retry-After when it asks for
+ * 1 to 5 seconds, else a short backoff. Parsed with bounds first: the
+ * value is the server's, and seconds * 1000 must not overflow. */
+static long retry_delay_ms(const char *retry_after, int attempt)
+{
+	long fallback = 200L << attempt;
+	char *end;
+	long seconds;
+
+	if (!retry_after)
+		return fallback;
+	errno = 0;
+	seconds = strtol(retry_after, &end, 10);
+	if (errno || end == retry_after || *end || seconds < 1 || seconds > MAX_RETRY_AFTER_S)
+		return fallback;
+	return seconds * 1000;
 }
 
 static void build(struct irsa_kube *k, struct irsa_request *req, const char *content_type,
@@ -341,7 +358,7 @@ static int kube_call(struct irsa_kube *k, const char *method, const char *path,
 		if (irsa_http_send(k->http, &req, &k->http_opts, attempt, &resp, &e) < 0) {
 			irsa_response_release(&resp);
 			if (e.kind == IRSA_ERR_NETWORK && attempt < MAX_ATTEMPTS) {
-				sleep_ms(200L << attempt);
+				irsa_http_sleep_ms(k->http, 200L << attempt);
 				continue;
 			}
 			if (err)
@@ -358,13 +375,9 @@ static int kube_call(struct irsa_kube *k, const char *method, const char *path,
 			continue;
 		}
 		if (retryable(resp.status) && attempt < MAX_ATTEMPTS) {
-			const char *ra = irsa_response_get_header(&resp, "Retry-After");
-
-			delay = ra ? atol(ra) * 1000 : 200L << attempt;
-			if (delay <= 0 || delay > 5000)
-				delay = 200L << attempt;
+			delay = retry_delay_ms(irsa_response_get_header(&resp, "Retry-After"), attempt);
 			irsa_response_release(&resp);
-			sleep_ms(delay);
+			irsa_http_sleep_ms(k->http, delay);
 			continue;
 		}
 		break;

@@ -10,12 +10,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <yaml.h>
-
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
 #include "irsa/kubeconfig.h"
 #include "irsa/strutil.h"
+#include "irsa/yaml.h"
 
 #define KUBECONFIG_MAX (4u * 1024u * 1024u)
 
@@ -97,87 +96,12 @@ struct irsa_kubeconfig *irsa_kubeconfig_free(struct irsa_kubeconfig *kc)
 	return NULL;
 }
 
-/* ---- YAML document helpers ----------------------------------------- */
+/* ---- YAML helpers ------------------------------------------------- */
 
-static void yaml_document_deletep(yaml_document_t *d)
+/* kubectl treats a missing field and a null one alike. */
+static bool absent(yaml_document_t *doc, int id)
 {
-	yaml_document_delete(d);
-}
-
-static yaml_node_t *node_at(yaml_document_t *doc, int id)
-{
-	return id ? yaml_document_get_node(doc, id) : NULL;
-}
-
-static const char *scalar_value(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* A plain "null", "~" or empty scalar: YAML's null. */
-static bool is_null(const yaml_node_t *n)
-{
-	const char *v = scalar_value(n);
-
-	if (!n)
-		return true;
-	if (!v || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	return !*v || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
-	       strcmp(v, "NULL") == 0;
-}
-
-static yaml_node_pair_t *map_pair(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		const char *k = scalar_value(node_at(doc, p->key));
-
-		if (k && strcmp(k, key) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p = map_pair(doc, map, key);
-
-	return p ? node_at(doc, p->value) : NULL;
-}
-
-static void yaml_problem(const yaml_parser_t *p, struct irsa_buf *out)
-{
-	irsa_buf_printf(out, "malformed YAML at line %zu, column %zu: %s",
-			p->problem_mark.line + 1, p->problem_mark.column + 1,
-			p->problem ? p->problem : "parse error");
-	if (p->context)
-		irsa_buf_printf(out, " (%s at line %zu)", p->context, p->context_mark.line + 1);
-}
-
-/* Load the first document of text. *ret_empty when the text holds no
- * document (an empty file, or only comments). */
-static int load_document(const char *file, const char *text, size_t len, yaml_document_t *doc,
-			 bool *ret_empty, struct irsa_error *err)
-{
-	yaml_parser_t parser;
-	_cleanup_buf_ struct irsa_buf why = IRSA_BUF_INIT;
-
-	memset(doc, 0, sizeof(*doc));
-	if (!yaml_parser_initialize(&parser))
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "out of memory parsing YAML");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
-	if (!yaml_parser_load(&parser, doc)) {
-		yaml_problem(&parser, &why);
-		yaml_parser_delete(&parser);
-		memset(doc, 0, sizeof(*doc));
-		return irsa_error_set(err, IRSA_ERR_USAGE, "kubeconfig '%s': %s", file,
-				      irsa_buf_str(&why));
-	}
-	yaml_parser_delete(&parser);
-	*ret_empty = yaml_document_get_root_node(doc) == NULL;
-	return 0;
+	return !id || irsa_yaml_is_null(doc, id);
 }
 
 /* ---- reading entries ----------------------------------------------- */
@@ -204,16 +128,16 @@ static int bad(struct reader *r, const char *fmt, ...)
 }
 
 /* A string field: *ret stays NULL when absent or null. */
-static int get_string(struct reader *r, yaml_node_t *map, const char *key, char **ret)
+static int get_string(struct reader *r, int map, const char *key, char **ret)
 {
-	yaml_node_t *n = map_get(r->doc, map, key);
+	int n = irsa_yaml_map_get(r->doc, map, key, NULL);
 
-	if (is_null(n))
+	if (absent(r->doc, n))
 		return 0;
-	if (n->type != YAML_SCALAR_NODE)
+	if (!irsa_yaml_scalar(r->doc, n))
 		return bad(r, "'%s' is not a string", key);
 	free(*ret);
-	*ret = irsa_strdup((const char *)n->data.scalar.value);
+	*ret = irsa_strdup(irsa_yaml_scalar(r->doc, n));
 	return 0;
 }
 
@@ -235,19 +159,19 @@ static int parse_bool(const char *v, bool *ret)
 	return -1;
 }
 
-static int get_bool(struct reader *r, yaml_node_t *map, const char *key, bool *ret)
+static int get_bool(struct reader *r, int map, const char *key, bool *ret)
 {
-	yaml_node_t *n = map_get(r->doc, map, key);
+	int n = irsa_yaml_map_get(r->doc, map, key, NULL);
 
-	if (is_null(n))
+	if (absent(r->doc, n))
 		return 0;
-	if (n->type != YAML_SCALAR_NODE || parse_bool(scalar_value(n), ret) < 0)
+	if (!irsa_yaml_scalar(r->doc, n) || parse_bool(irsa_yaml_scalar(r->doc, n), ret) < 0)
 		return bad(r, "'%s' is not true or false", key);
 	return 0;
 }
 
 /* A path field, made absolute against the file's directory. */
-static int get_path(struct reader *r, yaml_node_t *map, const char *key, char **ret)
+static int get_path(struct reader *r, int map, const char *key, char **ret)
 {
 	char *v = NULL;
 
@@ -265,7 +189,7 @@ static int get_path(struct reader *r, yaml_node_t *map, const char *key, char **
 }
 
 /* A base64 field (Go's decoder skips newlines; so do we). */
-static int get_data(struct reader *r, yaml_node_t *map, const char *key, char **ret)
+static int get_data(struct reader *r, int map, const char *key, char **ret)
 {
 	_cleanup_free_ char *v = NULL;
 	unsigned char *out = NULL;
@@ -295,18 +219,18 @@ static int get_data(struct reader *r, yaml_node_t *map, const char *key, char **
 	return 0;
 }
 
-static int check_mapping(struct reader *r, yaml_node_t *n, const char *key)
+static int check_mapping(struct reader *r, int n, const char *key)
 {
-	if (n && n->type != YAML_MAPPING_NODE && !is_null(n))
+	if (!absent(r->doc, n) && !irsa_yaml_is_map(r->doc, n))
 		return bad(r, "'%s' is not a mapping", key);
 	return 0;
 }
 
-static int read_exec(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_exec **ret)
+static int read_exec(struct reader *r, int map, struct irsa_kubeconfig_exec **ret)
 {
 	struct irsa_kubeconfig_exec *e = irsa_malloc0(sizeof(*e));
-	yaml_node_t *args = map_get(r->doc, map, "args");
-	yaml_node_t *env = map_get(r->doc, map, "env");
+	int args = irsa_yaml_map_get(r->doc, map, "args", NULL);
+	int env = irsa_yaml_map_get(r->doc, map, "env", NULL);
 
 	if (get_string(r, map, "apiVersion", &e->api_version) < 0 ||
 	    get_string(r, map, "command", &e->command) < 0 ||
@@ -324,13 +248,13 @@ static int read_exec(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_
 		free(e->command);
 		e->command = abs;
 	}
-	if (!is_null(args)) {
-		if (args->type != YAML_SEQUENCE_NODE) {
+	if (!absent(r->doc, args)) {
+		if (!irsa_yaml_is_seq(r->doc, args)) {
 			bad(r, "exec 'args' is not a list");
 			goto fail;
 		}
-		for (yaml_node_item_t *i = args->data.sequence.items.start; i < args->data.sequence.items.top; i++) {
-			const char *v = scalar_value(node_at(r->doc, *i));
+		for (size_t i = 0; i < irsa_yaml_seq_size(r->doc, args); i++) {
+			const char *v = irsa_yaml_scalar(r->doc, irsa_yaml_node(r->doc, args)->data.sequence.items.start[i]);
 
 			if (!v) {
 				bad(r, "exec 'args' has an entry that is not a string");
@@ -340,23 +264,24 @@ static int read_exec(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_
 			e->args[e->n_args++] = irsa_strdup(v);
 		}
 	}
-	if (!is_null(env)) {
-		if (env->type != YAML_SEQUENCE_NODE) {
+	if (!absent(r->doc, env)) {
+		if (!irsa_yaml_is_seq(r->doc, env)) {
 			bad(r, "exec 'env' is not a list");
 			goto fail;
 		}
-		for (yaml_node_item_t *i = env->data.sequence.items.start; i < env->data.sequence.items.top; i++) {
-			yaml_node_t *item = node_at(r->doc, *i);
-			const char *name = scalar_value(map_get(r->doc, item, "name"));
-			const char *value = scalar_value(map_get(r->doc, item, "value"));
+		for (size_t i = 0; i < irsa_yaml_seq_size(r->doc, env); i++) {
+			int item = irsa_yaml_node(r->doc, env)->data.sequence.items.start[i];
+			int value_id = irsa_yaml_map_get(r->doc, item, "value", NULL);
+			const char *name = irsa_yaml_scalar(r->doc, irsa_yaml_map_get(r->doc, item, "name", NULL));
+			const char *value = irsa_yaml_scalar(r->doc, value_id);
 
-			if (!item || item->type != YAML_MAPPING_NODE || irsa_str_empty(name)) {
+			if (!irsa_yaml_is_map(r->doc, item) || irsa_str_empty(name)) {
 				bad(r, "exec 'env' has an entry without a 'name'");
 				goto fail;
 			}
 			e->env = irsa_realloc(e->env, (e->n_env + 1) * sizeof(*e->env));
 			e->env[e->n_env].name = irsa_strdup(name);
-			e->env[e->n_env].value = irsa_strdup(value && !is_null(map_get(r->doc, item, "value")) ? value : "");
+			e->env[e->n_env].value = irsa_strdup(value && !absent(r->doc, value_id) ? value : "");
 			e->n_env++;
 		}
 	}
@@ -367,7 +292,7 @@ fail:
 	return -1;
 }
 
-static int read_cluster(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_cluster *c)
+static int read_cluster(struct reader *r, int map, struct irsa_kubeconfig_cluster *c)
 {
 	if (check_mapping(r, map, "cluster") < 0)
 		return -1;
@@ -381,10 +306,10 @@ static int read_cluster(struct reader *r, yaml_node_t *map, struct irsa_kubeconf
 	return 0;
 }
 
-static int read_user(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_user *u)
+static int read_user(struct reader *r, int map, struct irsa_kubeconfig_user *u)
 {
-	yaml_node_t *exec = map_get(r->doc, map, "exec");
-	yaml_node_t *ap = map_get(r->doc, map, "auth-provider");
+	int exec = irsa_yaml_map_get(r->doc, map, "exec", NULL);
+	int ap = irsa_yaml_map_get(r->doc, map, "auth-provider", NULL);
 
 	if (check_mapping(r, map, "user") < 0)
 		return -1;
@@ -397,21 +322,21 @@ static int read_user(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_
 	    get_string(r, map, "username", &u->username) < 0 ||
 	    get_string(r, map, "password", &u->password) < 0)
 		return -1;
-	if (!is_null(exec)) {
-		if (exec->type != YAML_MAPPING_NODE)
+	if (!absent(r->doc, exec)) {
+		if (!irsa_yaml_is_map(r->doc, exec))
 			return bad(r, "'exec' is not a mapping");
 		if (read_exec(r, exec, &u->exec) < 0)
 			return -1;
 	}
-	if (!is_null(ap)) {
-		const char *name = scalar_value(map_get(r->doc, ap, "name"));
+	if (!absent(r->doc, ap)) {
+		const char *name = irsa_yaml_scalar(r->doc, irsa_yaml_map_get(r->doc, ap, "name", NULL));
 
 		u->auth_provider = irsa_strdup(name ? name : "unnamed");
 	}
 	return 0;
 }
 
-static int read_context(struct reader *r, yaml_node_t *map, struct irsa_kubeconfig_context *c)
+static int read_context(struct reader *r, int map, struct irsa_kubeconfig_context *c)
 {
 	if (check_mapping(r, map, "context") < 0)
 		return -1;
@@ -455,26 +380,25 @@ static const char *existing_file(const struct irsa_kubeconfig *kc, enum section 
 	return NULL;
 }
 
-static int read_section(struct reader *r, struct irsa_kubeconfig *kc, yaml_node_t *root,
-			enum section s)
+static int read_section(struct reader *r, struct irsa_kubeconfig *kc, int root, enum section s)
 {
-	yaml_node_t *list = map_get(r->doc, root, sections[s].list);
+	int list = irsa_yaml_map_get(r->doc, root, sections[s].list, NULL);
 	char what[300];
 	size_t idx = 0;
 
-	if (is_null(list))
+	if (absent(r->doc, list))
 		return 0;
-	if (list->type != YAML_SEQUENCE_NODE)
+	if (!irsa_yaml_is_seq(r->doc, list))
 		return bad(r, "'%s' is not a list", sections[s].list);
-	for (yaml_node_item_t *i = list->data.sequence.items.start; i < list->data.sequence.items.top; i++, idx++) {
-		yaml_node_t *item = node_at(r->doc, *i);
-		const char *name = scalar_value(map_get(r->doc, item, "name"));
-		yaml_node_t *body = map_get(r->doc, item, sections[s].item);
+	for (; idx < irsa_yaml_seq_size(r->doc, list); idx++) {
+		int item = irsa_yaml_node(r->doc, list)->data.sequence.items.start[idx];
+		const char *name = irsa_yaml_scalar(r->doc, irsa_yaml_map_get(r->doc, item, "name", NULL));
+		int body = irsa_yaml_map_get(r->doc, item, sections[s].item, NULL);
 		const char *prev;
 		int rc = 0;
 
 		r->what = NULL;
-		if (!item || item->type != YAML_MAPPING_NODE)
+		if (!irsa_yaml_is_map(r->doc, item))
 			return bad(r, "%s[%zu] is not a mapping", sections[s].list, idx);
 		if (irsa_str_empty(name))
 			return bad(r, "%s[%zu] has no 'name'", sections[s].list, idx);
@@ -554,21 +478,21 @@ static char *dir_of(const char *file)
 static int add_file(struct irsa_kubeconfig *kc, const char *name, const char *data, size_t len,
 		    struct irsa_error *err)
 {
-	_cleanup_(yaml_document_deletep) yaml_document_t doc;
+	_cleanup_(irsa_yaml_docs_release) struct irsa_yaml_docs docs = { 0 };
 	_cleanup_free_ char *dir = dir_of(name);
-	struct reader r = { .dir = dir, .doc = &doc, .err = err };
-	yaml_node_t *root;
-	bool empty;
+	struct reader r = { .dir = dir, .err = err };
+	int root;
 
 	kc->files = irsa_realloc(kc->files, (kc->n_files + 1) * sizeof(*kc->files));
 	kc->files[kc->n_files] = irsa_strdup(name);
 	r.file = kc->files[kc->n_files++];
-	if (load_document(r.file, data, len, &doc, &empty, err) < 0)
+	if (irsa_yaml_load("kubeconfig", r.file, data, len, &docs, err) < 0)
 		return -1;
-	if (empty)
+	/* like client-go, only the first document counts */
+	if (docs.n == 0 || !(root = irsa_yaml_root(&docs.doc[0])))
 		return 0;
-	root = yaml_document_get_root_node(&doc);
-	if (root->type != YAML_MAPPING_NODE)
+	r.doc = &docs.doc[0];
+	if (!irsa_yaml_is_map(r.doc, root))
 		return bad(&r, "the top level is not a mapping");
 	if (read_section(&r, kc, root, SEC_CLUSTERS) < 0 ||
 	    read_section(&r, kc, root, SEC_USERS) < 0 ||
@@ -738,30 +662,6 @@ char *irsa_kubeconfig_target_path(const char *path, const char *env_list)
 
 /* ---- writing ------------------------------------------------------- */
 
-/* A string that YAML would read as something else must be quoted. */
-static bool needs_quotes(const char *s)
-{
-	static const char *const special[] = {
-		"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n",
-		"True", "False", "Yes", "No", "On", "Off", "Null", "NULL", "TRUE", "FALSE",
-		"YES", "NO", "ON", "OFF", "Y", "N", "",
-	};
-	char *end;
-
-	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
-		if (strcmp(s, special[i]) == 0)
-			return true;
-	(void)strtod(s, &end);
-	return *end == '\0';
-}
-
-static int add_str(yaml_document_t *d, const char *s)
-{
-	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)s, (int)strlen(s),
-					needs_quotes(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-							: YAML_ANY_SCALAR_STYLE);
-}
-
 static int add_map(yaml_document_t *d)
 {
 	return yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
@@ -774,12 +674,12 @@ static int add_seq(yaml_document_t *d)
 
 static void put(yaml_document_t *d, int map, const char *key, int value)
 {
-	yaml_document_append_mapping_pair(d, map, add_str(d, key), value);
+	yaml_document_append_mapping_pair(d, map, irsa_yaml_add_string(d, key), value);
 }
 
 static void put_str(yaml_document_t *d, int map, const char *key, const char *value)
 {
-	put(d, map, key, add_str(d, value));
+	put(d, map, key, irsa_yaml_add_string(d, value));
 }
 
 static int build_cluster(yaml_document_t *d, const struct irsa_kubeconfig_entry *e)
@@ -811,7 +711,7 @@ static int build_user(yaml_document_t *d, const struct irsa_kubeconfig_entry *e)
 	put_str(d, item, "name", e->user_name);
 	put_str(d, exec, "apiVersion", e->exec_api_version);
 	for (size_t i = 0; i < e->n_exec_args; i++)
-		yaml_document_append_sequence_item(d, args, add_str(d, e->exec_args[i]));
+		yaml_document_append_sequence_item(d, args, irsa_yaml_add_string(d, e->exec_args[i]));
 	put(d, exec, "args", args);
 	put_str(d, exec, "command", e->exec_command);
 	if (e->n_exec_env) {
@@ -831,51 +731,6 @@ static int build_user(yaml_document_t *d, const struct irsa_kubeconfig_entry *e)
 	return item;
 }
 
-/* Structural equality, ignoring scalar styles and mapping key order. */
-static bool node_equal(yaml_document_t *d, int a_id, int b_id)
-{
-	yaml_node_t *a = node_at(d, a_id), *b = node_at(d, b_id);
-
-	if (!a || !b || a->type != b->type)
-		return false;
-	switch (a->type) {
-	case YAML_SCALAR_NODE:
-		return a->data.scalar.length == b->data.scalar.length &&
-		       memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length) == 0;
-	case YAML_SEQUENCE_NODE: {
-		ptrdiff_t n = a->data.sequence.items.top - a->data.sequence.items.start;
-
-		if (n != b->data.sequence.items.top - b->data.sequence.items.start)
-			return false;
-		for (ptrdiff_t i = 0; i < n; i++)
-			if (!node_equal(d, a->data.sequence.items.start[i], b->data.sequence.items.start[i]))
-				return false;
-		return true;
-	}
-	case YAML_MAPPING_NODE: {
-		ptrdiff_t n = a->data.mapping.pairs.top - a->data.mapping.pairs.start;
-
-		if (n != b->data.mapping.pairs.top - b->data.mapping.pairs.start)
-			return false;
-		for (ptrdiff_t i = 0; i < n; i++) {
-			yaml_node_pair_t pa = a->data.mapping.pairs.start[i];
-			const char *key = scalar_value(node_at(d, pa.key));
-			yaml_node_pair_t *pb;
-
-			if (!key)
-				return false;
-			/* b may move when nodes are added; look it up again. */
-			pb = map_pair(d, node_at(d, b_id), key);
-			if (!pb || !node_equal(d, pa.value, pb->value))
-				return false;
-		}
-		return true;
-	}
-	default:
-		return false;
-	}
-}
-
 struct writer {
 	const char *file;
 	yaml_document_t *doc;
@@ -884,26 +739,39 @@ struct writer {
 	struct irsa_error *err;
 };
 
+/* Set key in the root mapping: the pair readers use (the last one with
+ * that key) gets the value, or a new pair is appended. */
+static void set_root_value(struct writer *w, const char *key, int value)
+{
+	int k = 0;
+
+	if (irsa_yaml_map_get(w->doc, w->root, key, &k)) {
+		yaml_node_t *root = irsa_yaml_node(w->doc, w->root);
+
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++)
+			if (p->key == k)
+				p->value = value;
+	} else {
+		put(w->doc, w->root, key, value);
+	}
+	w->changed = true;
+}
+
 /* The list under key in the root, created when missing or null. */
 static int root_list(struct writer *w, const char *key)
 {
-	yaml_node_pair_t *p = map_pair(w->doc, node_at(w->doc, w->root), key);
+	int v = irsa_yaml_map_get(w->doc, w->root, key, NULL);
 	int list;
 
-	if (p && node_at(w->doc, p->value)->type == YAML_SEQUENCE_NODE)
-		return p->value;
-	if (p && !is_null(node_at(w->doc, p->value))) {
+	if (irsa_yaml_is_seq(w->doc, v))
+		return v;
+	if (!absent(w->doc, v)) {
 		irsa_error_set(w->err, IRSA_ERR_USAGE, "kubeconfig '%s': '%s' is not a list",
 			       w->file, key);
 		return 0;
 	}
 	list = add_seq(w->doc);
-	p = map_pair(w->doc, node_at(w->doc, w->root), key);
-	if (p)
-		p->value = list;
-	else
-		put(w->doc, w->root, key, list);
-	w->changed = true;
+	set_root_value(w, key, list);
 	return list;
 }
 
@@ -915,15 +783,17 @@ static int upsert(struct writer *w, const char *key, const char *name, int item,
 
 	if (!list)
 		return -1;
-	l = node_at(w->doc, list);
+	l = irsa_yaml_node(w->doc, list);
 	*ret_found = false;
 	for (yaml_node_item_t *i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
-		const char *n = scalar_value(map_get(w->doc, node_at(w->doc, *i), "name"));
+		const char *n = irsa_yaml_scalar(w->doc, irsa_yaml_map_get(w->doc, *i, "name", NULL));
 
 		if (!n || strcmp(n, name) != 0)
 			continue;
 		*ret_found = true;
-		if (!node_equal(w->doc, *i, item)) {
+		/* the same data as a reader sees it (a repeated key counts
+		 * once, with its last value) */
+		if (!irsa_yaml_equal(w->doc, *i, w->doc, item)) {
 			*i = item;
 			/* A flow list would force our block entries into flow style. */
 			l->data.sequence.style = YAML_BLOCK_SEQUENCE_STYLE;
@@ -937,71 +807,49 @@ static int upsert(struct writer *w, const char *key, const char *name, int item,
 	return 0;
 }
 
-static int set_current(struct writer *w, const char *name)
+static void set_current(struct writer *w, const char *name)
 {
-	yaml_node_pair_t *p = map_pair(w->doc, node_at(w->doc, w->root), "current-context");
-	const char *cur = p ? scalar_value(node_at(w->doc, p->value)) : NULL;
-	int v;
+	int cur = irsa_yaml_map_get(w->doc, w->root, "current-context", NULL);
 
-	if (cur && strcmp(cur, name) == 0)
-		return 0;
-	v = add_str(w->doc, name);
-	p = map_pair(w->doc, node_at(w->doc, w->root), "current-context");
-	if (p)
-		p->value = v;
-	else
-		put(w->doc, w->root, "current-context", v);
-	w->changed = true;
-	return 0;
+	if (irsa_yaml_is_string(w->doc, cur) && strcmp(irsa_yaml_scalar(w->doc, cur), name) == 0)
+		return;
+	set_root_value(w, "current-context", irsa_yaml_add_string(w->doc, name));
 }
 
-static void new_skeleton(yaml_document_t *d)
+static int new_skeleton(yaml_document_t *d)
 {
 	int root;
 
-	yaml_document_initialize(d, NULL, NULL, NULL, 1, 1);
+	if (!yaml_document_initialize(d, NULL, NULL, NULL, 1, 1))
+		return -1;
 	root = add_map(d);
 	put_str(d, root, "apiVersion", "v1");
 	put(d, root, "clusters", add_seq(d));
 	put(d, root, "contexts", add_seq(d));
-	put(d, root, "current-context", yaml_document_add_scalar(d, NULL, (yaml_char_t *)"", 0,
-								  YAML_DOUBLE_QUOTED_SCALAR_STYLE));
+	put_str(d, root, "current-context", "");
 	put_str(d, root, "kind", "Config");
 	put(d, root, "preferences", yaml_document_add_mapping(d, NULL, YAML_FLOW_MAPPING_STYLE));
 	put(d, root, "users", add_seq(d));
+	return 0;
 }
 
-static int write_handler(void *data, unsigned char *buffer, size_t size)
-{
-	irsa_buf_append(data, buffer, size);
-	return 1;
-}
-
-/* Emits and deletes the document. */
-static int emit(const char *file, yaml_document_t *doc, char **ret, struct irsa_error *err)
+/* Every document, the changed first one and the others as they were. */
+static int emit_all(const char *file, struct irsa_yaml_docs *docs, char **ret,
+		    struct irsa_error *err)
 {
 	struct irsa_buf out = IRSA_BUF_INIT;
-	yaml_emitter_t em;
-	int ok;
 
-	if (!yaml_emitter_initialize(&em)) {
-		yaml_document_delete(doc);
-		return irsa_error_set(err, IRSA_ERR_INTERNAL, "out of memory emitting YAML");
+	for (size_t i = 0; i < docs->n; i++) {
+		int root = irsa_yaml_root(&docs->doc[i]);
+
+		if (i)
+			irsa_buf_puts(&out, "---\n");
+		if (root && irsa_yaml_emit_node(&docs->doc[i], root, 2, &out) < 0) {
+			irsa_buf_release(&out);
+			return irsa_error_set(err, IRSA_ERR_INTERNAL,
+					      "cannot write kubeconfig '%s' as YAML (out of memory?)", file);
+		}
 	}
-	yaml_emitter_set_output(&em, write_handler, &out);
-	yaml_emitter_set_unicode(&em, 1);
-	yaml_emitter_set_width(&em, -1);
-	yaml_emitter_set_indent(&em, 2);
-	ok = yaml_emitter_open(&em) && yaml_emitter_dump(&em, doc) && yaml_emitter_close(&em) &&
-	     yaml_emitter_flush(&em);
-	if (!ok) {
-		irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write kubeconfig '%s' as YAML: %s",
-			       file, em.problem ? em.problem : "emitter error");
-		yaml_emitter_delete(&em);
-		irsa_buf_release(&out);
-		return -1;
-	}
-	yaml_emitter_delete(&em);
 	*ret = irsa_buf_detach(&out);
 	return 0;
 }
@@ -1010,43 +858,43 @@ int irsa_kubeconfig_merge_entry(const char *file, const char *old, size_t old_le
 				const struct irsa_kubeconfig_entry *entry, char **ret_content,
 				enum irsa_kubeconfig_change *ret_change, struct irsa_error *err)
 {
-	yaml_document_t doc;
-	struct writer w = { .file = file, .doc = &doc, .err = err };
-	bool empty = true, found_cluster, found_user, found_context;
+	_cleanup_(irsa_yaml_docs_release) struct irsa_yaml_docs docs = { 0 };
+	struct writer w = { .file = file, .err = err };
+	bool found_cluster, found_user, found_context = false;
 	int r;
 
-	if (old && old_len && load_document(file, old, old_len, &doc, &empty, err) < 0)
+	if (old && old_len && irsa_yaml_load("kubeconfig", file, old, old_len, &docs, err) < 0)
 		return -1;
-	if (empty) {
-		if (old && old_len)
-			yaml_document_delete(&doc);
-		new_skeleton(&doc);
+	if (docs.n == 0 || !irsa_yaml_root(&docs.doc[0])) {
+		if (docs.n == 0)
+			docs.doc = irsa_realloc(docs.doc, ++docs.n * sizeof(*docs.doc));
+		else
+			yaml_document_delete(&docs.doc[0]);
+		memset(&docs.doc[0], 0, sizeof(docs.doc[0]));
+		if (new_skeleton(&docs.doc[0]) < 0)
+			return irsa_error_set(err, IRSA_ERR_INTERNAL, "out of memory");
 		w.changed = true;
 	}
-	w.root = 1;
-	if (node_at(&doc, w.root)->type != YAML_MAPPING_NODE) {
-		yaml_document_delete(&doc);
+	w.doc = &docs.doc[0];
+	w.root = irsa_yaml_root(w.doc);
+	if (!irsa_yaml_is_map(w.doc, w.root))
 		return irsa_error_set(err, IRSA_ERR_USAGE, "kubeconfig '%s': the top level is not a mapping",
 				      file);
-	}
-	r = upsert(&w, "clusters", entry->cluster_name, build_cluster(&doc, entry), &found_cluster);
+	r = upsert(&w, "clusters", entry->cluster_name, build_cluster(w.doc, entry), &found_cluster);
 	if (r == 0)
-		r = upsert(&w, "users", entry->user_name, build_user(&doc, entry), &found_user);
+		r = upsert(&w, "users", entry->user_name, build_user(w.doc, entry), &found_user);
 	if (r == 0)
-		r = upsert(&w, "contexts", entry->context_name, build_context(&doc, entry), &found_context);
-	if (r == 0 && entry->set_current)
-		r = set_current(&w, entry->context_name);
-	if (r < 0) {
-		yaml_document_delete(&doc);
+		r = upsert(&w, "contexts", entry->context_name, build_context(w.doc, entry), &found_context);
+	if (r < 0)
 		return -1;
-	}
+	if (entry->set_current)
+		set_current(&w, entry->context_name);
 	if (!w.changed) {
-		yaml_document_delete(&doc);
 		*ret_content = irsa_strndup(old, old_len);
 		*ret_change = IRSA_KUBECONFIG_UNCHANGED;
 		return 0;
 	}
-	if (emit(file, &doc, ret_content, err) < 0)
+	if (emit_all(file, &docs, ret_content, err) < 0)
 		return -1;
 	*ret_change = found_context ? IRSA_KUBECONFIG_UPDATED : IRSA_KUBECONFIG_ADDED;
 	return 0;

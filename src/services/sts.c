@@ -5,6 +5,7 @@
 #include "irsa/params.h"
 #include "irsa/sts.h"
 #include "irsa/strutil.h"
+#include "src/aws/query.h"
 
 #define STS_VERSION "2011-06-15"
 

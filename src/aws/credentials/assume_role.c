@@ -5,7 +5,6 @@
 
 #include <libxml/tree.h>
 
-#include "irsa/aws.h"
 #include "irsa/log.h"
 #include "irsa/params.h"
 #include "irsa/strutil.h"
@@ -26,7 +25,7 @@ static int check_duration(const char *name, const char *v, struct irsa_error *er
 	return 0;
 }
 
-int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *src,
+int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa_credentials *src,
 			  const char *name, const struct irsa_profile *prof,
 			  struct irsa_credentials **ret, struct irsa_error *err)
 {
@@ -42,7 +41,7 @@ int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *s
 	if (duration && check_duration(name, duration, err) < 0)
 		return -1;
 	if (!session_name)
-		session_name = session = irsa_cred_session_name(aws);
+		session_name = session = irsa_cred_session_name(ctx);
 	irsa_params_add(&params, "RoleArn", role_arn);
 	irsa_params_add(&params, "RoleSessionName", session_name);
 	if (duration)
@@ -52,8 +51,8 @@ int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *s
 	what = irsa_asprintf("profile '%s' cannot assume role '%s'", name, role_arn);
 	irsa_log_debug("credentials: profile '%s': sts:AssumeRole '%s' as session '%s'",
 		       name, role_arn, session_name);
-	if (irsa_aws_query_as(aws, src, "sts", IRSA_STS_VERSION, "AssumeRole", &params, &doc,
-			      err) < 0)
+	if (irsa_aws_client_query(ctx->client, src, "sts", IRSA_STS_VERSION, "AssumeRole", &params,
+				  &doc, err) < 0)
 		return irsa_error_prefix(err, "%s", what);
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_ASSUME_ROLE, ret, err);
 }

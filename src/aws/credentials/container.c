@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "irsa/buf.h"
@@ -20,16 +19,6 @@
 #include "providers.h"
 
 #define ECS_AGENT_URL "http://169.254.170.2"
-
-static void curl_urlp_free(CURLU **u)
-{
-	curl_url_cleanup(*u);
-}
-
-static void curl_strp_free(char **s)
-{
-	curl_free(*s);
-}
 
 static bool host_allowed_for_http(const char *host)
 {
@@ -55,13 +44,10 @@ static bool host_allowed_for_http(const char *host)
 
 bool irsa_cred_container_url_allowed(const char *url)
 {
-	_cleanup_(curl_urlp_free) CURLU *u = curl_url();
-	_cleanup_(curl_strp_free) char *scheme = NULL;
-	_cleanup_(curl_strp_free) char *host = NULL;
+	_cleanup_free_ char *scheme = NULL;
+	_cleanup_free_ char *host = NULL;
 
-	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+	if (irsa_http_url_host(url, &scheme, &host) < 0)
 		return false;
 	if (strcasecmp(scheme, "https") == 0)
 		return true;
@@ -70,11 +56,11 @@ bool irsa_cred_container_url_allowed(const char *url)
 	return host_allowed_for_http(host);
 }
 
-int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
+int irsa_cred_container_url(const struct irsa_cred_context *ctx, char **ret_url,
 			    struct irsa_error *err)
 {
-	const char *relative = irsa_aws_getenv(aws, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full = irsa_aws_getenv(aws, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char *relative = irsa_cred_getenv(ctx, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = irsa_cred_getenv(ctx, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
 
 	if (relative) {
 		*ret_url = irsa_asprintf("%s%s%s", ECS_AGENT_URL, relative[0] == '/' ? "" : "/",
@@ -93,11 +79,11 @@ int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
 }
 
 /* The Authorization header value, or an empty buffer when none. */
-static int auth_token(const struct irsa_aws *aws, struct irsa_buf *token,
+static int auth_token(const struct irsa_cred_context *ctx, struct irsa_buf *token,
 		      struct irsa_error *err)
 {
-	const char *file = irsa_aws_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *value = irsa_aws_getenv(aws, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *file = irsa_cred_getenv(ctx, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *value = irsa_cred_getenv(ctx, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
 
 	if (file) {
 		if (irsa_cred_read_token_file(file, "container authorization token file", token,
@@ -147,7 +133,7 @@ static int parse_answer(const char *url, const struct irsa_response *resp,
 	return r;
 }
 
-int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err)
 {
 	_cleanup_free_ char *url = NULL;
@@ -163,10 +149,10 @@ int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret
 	};
 	int r;
 
-	r = irsa_cred_container_url(aws, &url, err);
+	r = irsa_cred_container_url(ctx, &url, err);
 	if (r <= 0)
 		return r;
-	if (auth_token(aws, &token, err) < 0) {
+	if (auth_token(ctx, &token, err) < 0) {
 		irsa_buf_release_secure(&token);
 		return -1;
 	}
@@ -177,7 +163,7 @@ int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret
 	hr.url = url;
 	irsa_log_debug("credentials: asking the container credentials endpoint%s",
 		       token.len ? " with an authorization token" : "");
-	r = irsa_cred_http(aws, &hr, &resp, err);
+	r = irsa_cred_http(ctx, &hr, &resp, err);
 	irsa_buf_release_secure(&token);
 	if (r < 0)
 		return irsa_error_prefix(err, "container credentials endpoint '%s'", url);

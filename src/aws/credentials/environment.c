@@ -1,16 +1,15 @@
 /* Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
  * AWS_SESSION_TOKEN. */
-#include "irsa/aws.h"
 #include "irsa/credentials.h"
 #include "irsa/log.h"
 #include "providers.h"
 
-int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_env_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		       struct irsa_error *err)
 {
-	const char *key_id = irsa_aws_getenv(aws, "AWS_ACCESS_KEY_ID");
-	const char *secret = irsa_aws_getenv(aws, "AWS_SECRET_ACCESS_KEY");
-	const char *token = irsa_aws_getenv(aws, "AWS_SESSION_TOKEN");
+	const char *key_id = irsa_cred_getenv(ctx, "AWS_ACCESS_KEY_ID");
+	const char *secret = irsa_cred_getenv(ctx, "AWS_SECRET_ACCESS_KEY");
+	const char *token = irsa_cred_getenv(ctx, "AWS_SESSION_TOKEN");
 
 	if (!key_id && !secret)
 		return 0;
@@ -26,15 +25,15 @@ int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
 	return 1;
 }
 
-int irsa_cred_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_env_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		      struct irsa_error *err)
 {
 	/* --profile overrides the environment keys, as in the AWS CLI */
-	if (irsa_aws_profile_explicit(aws)) {
-		if (irsa_aws_getenv(aws, "AWS_ACCESS_KEY_ID"))
+	if (ctx->profile_explicit) {
+		if (irsa_cred_getenv(ctx, "AWS_ACCESS_KEY_ID"))
 			irsa_log_debug("credentials: ignoring AWS_ACCESS_KEY_ID because --profile "
 				       "was given");
 		return 0;
 	}
-	return irsa_cred_env_load(aws, ret, err);
+	return irsa_cred_env_load(ctx, ret, err);
 }

@@ -26,7 +26,7 @@
 #define TOKEN_TTL "21600"
 
 struct imds {
-	struct irsa_aws *aws;
+	const struct irsa_cred_context *ctx;
 	char *base;      /* endpoint without the trailing '/' */
 	bool configured; /* endpoint set by the user */
 	bool required;   /* credential_source = Ec2InstanceMetadata */
@@ -80,7 +80,7 @@ static int request(struct imds *m, const char *method, const char *path,
 	else
 		headers[0] = (struct irsa_header){ (char *)"X-aws-ec2-metadata-token-ttl-seconds",
 						   (char *)TOKEN_TTL };
-	return irsa_cred_http(m->aws, &hr, resp, err);
+	return irsa_cred_http(m->ctx, &hr, resp, err);
 }
 
 static int get_token(struct imds *m, struct irsa_error *err)
@@ -175,17 +175,17 @@ static int get_credentials(struct imds *m, const char *role, struct irsa_credent
 	return r < 0 ? -1 : 1;
 }
 
-int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
+int irsa_cred_imds_load(const struct irsa_cred_context *ctx, bool required,
 			struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const char *endpoint = irsa_aws_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const char *mode = irsa_aws_getenv(aws, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-	struct imds m = { .aws = aws, .required = required };
+	const char *endpoint = irsa_cred_getenv(ctx, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = irsa_cred_getenv(ctx, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	struct imds m = { .ctx = ctx, .required = required };
 	_cleanup_free_ char *role = NULL;
 	size_t len;
 	int r;
 
-	if (irsa_env_true(irsa_aws_getenv(aws, "AWS_EC2_METADATA_DISABLED"))) {
+	if (irsa_env_true(irsa_cred_getenv(ctx, "AWS_EC2_METADATA_DISABLED"))) {
 		if (required)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "instance metadata is disabled by "
@@ -212,8 +212,8 @@ int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
 	return r;
 }
 
-int irsa_cred_imds_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_imds_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		       struct irsa_error *err)
 {
-	return irsa_cred_imds_load(aws, false, ret, err);
+	return irsa_cred_imds_load(ctx, false, ret, err);
 }

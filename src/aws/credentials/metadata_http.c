@@ -2,14 +2,13 @@
  * timeouts, one retry on a transport failure or a 5xx answer, no
  * signing. Headers given here may be secret (tokens): the request log
  * redacts them by name. */
-#include "irsa/aws.h"
 #include "irsa/http.h"
 #include "providers.h"
 
-int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr,
+int irsa_cred_http(const struct irsa_cred_context *ctx, const struct irsa_cred_http_request *hr,
 		   struct irsa_response *ret, struct irsa_error *err)
 {
-	const struct irsa_http_options *base = irsa_aws_http_options(aws);
+	const struct irsa_http_options *base = &ctx->client->http_options;
 	struct irsa_http_options opts = { 0 };
 	struct irsa_request req;
 	int r = -1;
@@ -26,7 +25,7 @@ int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr
 		irsa_request_add_header(&req, hr->headers[i].name, hr->headers[i].value);
 	for (int attempt = 1; attempt <= 2; attempt++) {
 		irsa_response_init(ret);
-		r = irsa_http_send(irsa_aws_http(aws), &req, &opts, attempt, ret, err);
+		r = irsa_http_send(ctx->client->http, &req, &opts, attempt, ret, err);
 		if (r == 0 && ret->status < 500)
 			break;
 		if (attempt == 2)
@@ -34,7 +33,7 @@ int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr
 		if (r == 0)
 			irsa_response_release(ret);
 		irsa_error_clear(err);
-		irsa_aws_sleep_ms(aws, 100);
+		irsa_cred_sleep_ms(ctx, 100);
 	}
 	if (r < 0)
 		irsa_response_release(ret);

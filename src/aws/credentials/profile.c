@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
@@ -54,8 +53,9 @@ static int static_keys(const char *name, const struct irsa_profile *p,
 	return 1;
 }
 
-static int web_identity(struct irsa_aws *aws, const char *name, const struct irsa_profile *p,
-			struct irsa_credentials **ret, struct irsa_error *err)
+static int web_identity(const struct irsa_cred_context *ctx, const char *name,
+			const struct irsa_profile *p, struct irsa_credentials **ret,
+			struct irsa_error *err)
 {
 	const char *role_arn = irsa_profile_get(p, "role_arn");
 	const char *token_file = irsa_profile_get(p, "web_identity_token_file");
@@ -65,7 +65,7 @@ static int web_identity(struct irsa_aws *aws, const char *name, const struct irs
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "profile '%s' has web_identity_token_file but no role_arn", name);
 	snprintf(who, sizeof(who), "profile '%s'", name);
-	if (irsa_cred_web_identity(aws, who, role_arn, token_file,
+	if (irsa_cred_web_identity(ctx, who, role_arn, token_file,
 				   irsa_profile_get(p, "role_session_name"),
 				   irsa_profile_get(p, "duration_seconds"), ret, err) < 0)
 		return -1;
@@ -73,14 +73,14 @@ static int web_identity(struct irsa_aws *aws, const char *name, const struct irs
 }
 
 /* Everything but assume role, in precedence order. */
-static int direct_credentials(struct irsa_aws *aws, const char *name,
+static int direct_credentials(const struct irsa_cred_context *ctx, const char *name,
 			      const struct irsa_profile *p, struct irsa_credentials **ret,
 			      struct irsa_error *err)
 {
 	const char *process = irsa_profile_get(p, "credential_process");
 
 	if (irsa_profile_get(p, "web_identity_token_file"))
-		return web_identity(aws, name, p, ret, err);
+		return web_identity(ctx, name, p, ret, err);
 	if (process) {
 		if (irsa_cred_process_run(name, process, ret, err) < 0)
 			return -1;
@@ -110,28 +110,28 @@ static bool visited(const struct walk *w, const char *name)
 	return false;
 }
 
-static int from_credential_source(struct irsa_aws *aws, const char *name,
+static int from_credential_source(const struct irsa_cred_context *ctx, const char *name,
 				  const char *role_arn, const char *source,
 				  struct irsa_credentials **ret, struct irsa_error *err)
 {
 	int r;
 
 	if (strcasecmp(source, "Environment") == 0) {
-		r = irsa_cred_env_load(aws, ret, err);
+		r = irsa_cred_env_load(ctx, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
 				       "Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 				       "are not set", name, role_arn);
 	} else if (strcasecmp(source, "Ec2InstanceMetadata") == 0) {
-		r = irsa_cred_imds_load(aws, true, ret, err);
+		r = irsa_cred_imds_load(ctx, true, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
 				       "Ec2InstanceMetadata, but instance metadata has no credentials",
 				       name, role_arn);
 	} else if (strcasecmp(source, "EcsContainer") == 0) {
-		r = irsa_cred_container_load(aws, ret, err);
+		r = irsa_cred_container_load(ctx, ret, err);
 		if (r == 0)
 			irsa_error_set(err, IRSA_ERR_AUTH,
 				       "profile '%s' assumes role '%s' with credential_source "
@@ -147,14 +147,14 @@ static int from_credential_source(struct irsa_aws *aws, const char *name,
 	return r > 0 ? 0 : -1;
 }
 
-static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
+static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk *w,
 			       struct irsa_credentials **ret, struct irsa_error *err);
 
 /* The credentials that profile `name` assumes its role with. */
-static int source_credentials(struct irsa_aws *aws, struct walk *w,
+static int source_credentials(const struct irsa_cred_context *ctx, struct walk *w,
 			      struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const struct irsa_config *config = irsa_aws_config(aws);
+	const struct irsa_config *config = ctx->config;
 	const char *name = w->names[w->n - 1];
 	const struct irsa_profile *p = irsa_config_profile(config, name);
 	const char *role_arn = irsa_profile_get(p, "role_arn");
@@ -168,7 +168,7 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 				      "profile '%s' has both source_profile and credential_source; "
 				      "keep one", name);
 	if (credential_source)
-		return from_credential_source(aws, name, role_arn, credential_source, ret, err);
+		return from_credential_source(ctx, name, role_arn, credential_source, ret, err);
 	if (!source_name)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "profile '%s' has role_arn but neither source_profile nor "
@@ -187,7 +187,7 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 				      "profile '%s' has a source_profile chain longer than %d profiles",
 				      w->names[0], MAX_CHAIN);
 	if (has_static_keys(source) || !is_assume_role(source)) {
-		r = direct_credentials(aws, source_name, source, ret, err);
+		r = direct_credentials(ctx, source_name, source, ret, err);
 		if (r == 0)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "profile '%s' assumes role '%s' from source_profile '%s', "
@@ -195,16 +195,16 @@ static int source_credentials(struct irsa_aws *aws, struct walk *w,
 		return r < 0 ? -1 : 0;
 	}
 	w->names[w->n++] = source_name;
-	r = assume_role_profile(aws, w, ret, err);
+	r = assume_role_profile(ctx, w, ret, err);
 	w->n--;
 	return r;
 }
 
-static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
+static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk *w,
 			       struct irsa_credentials **ret, struct irsa_error *err)
 {
 	const char *name = w->names[w->n - 1];
-	const struct irsa_profile *p = irsa_config_profile(irsa_aws_config(aws), name);
+	const struct irsa_profile *p = irsa_config_profile(ctx->config, name);
 	_cleanup_(irsa_credentials_freep) struct irsa_credentials *src = NULL;
 
 	if (irsa_profile_get(p, "mfa_serial"))
@@ -212,25 +212,25 @@ static int assume_role_profile(struct irsa_aws *aws, struct walk *w,
 				      "profile '%s' needs an MFA code (mfa_serial), which irsactl "
 				      "cannot prompt for; use a profile with credentials that need "
 				      "no MFA", name);
-	if (source_credentials(aws, w, &src, err) < 0)
+	if (source_credentials(ctx, w, &src, err) < 0)
 		return -1;
 	irsa_log_debug("credentials: profile '%s' assumes its role with credentials from %s",
 		       name, src->provider ? src->provider : "a source");
-	return irsa_cred_assume_role(aws, src, name, p, ret, err);
+	return irsa_cred_assume_role(ctx, src, name, p, ret, err);
 }
 
-int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
+int irsa_cred_profile_load(const struct irsa_cred_context *ctx, const char *name,
 			   struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const struct irsa_profile *p = irsa_config_profile(irsa_aws_config(aws), name);
+	const struct irsa_profile *p = irsa_config_profile(ctx->config, name);
 	struct walk w = { .names = { name }, .n = 1 };
 	int r;
 
 	if (!p)
 		return 0;
 	if (is_assume_role(p))
-		return assume_role_profile(aws, &w, ret, err) < 0 ? -1 : 1;
-	r = direct_credentials(aws, name, p, ret, err);
+		return assume_role_profile(ctx, &w, ret, err) < 0 ? -1 : 1;
+	r = direct_credentials(ctx, name, p, ret, err);
 	if (r == 0 && (irsa_profile_get(p, "sso_session") || irsa_profile_get(p, "sso_start_url")))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "profile '%s' uses IAM Identity Center (SSO), which irsactl "
@@ -240,11 +240,11 @@ int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
 	return r;
 }
 
-int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err)
 {
-	const struct irsa_config *config = irsa_aws_config(aws);
-	const char *name = irsa_aws_profile_name(aws);
+	const struct irsa_config *config = ctx->config;
+	const char *name = ctx->profile;
 
 	if (!config)
 		return 0;
@@ -252,9 +252,9 @@ int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
 		name = "default";
 	if (!irsa_config_profile(config, name)) {
 		/* a profile the user asked for must exist; "default" need not */
-		if (irsa_aws_profile_explicit(aws) || irsa_aws_getenv(aws, "AWS_PROFILE"))
+		if (ctx->profile_explicit || irsa_cred_getenv(ctx, "AWS_PROFILE"))
 			return irsa_config_require_profile(config, name, err);
 		return 0;
 	}
-	return irsa_cred_profile_load(aws, name, ret, err);
+	return irsa_cred_profile_load(ctx, name, ret, err);
 }

@@ -14,12 +14,13 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/error.h"
 #include "irsa/http.h"
+#include "src/aws/client.h"
+#include "src/aws/xml.h"
 
 /* The provider names (struct irsa_credentials.provider), stable: the CLI
  * prints them. */
@@ -36,34 +37,50 @@
 #define IRSA_PROCESS_TIMEOUT_MS 60000
 #define IRSA_TOKEN_FILE_MAX (16u * 1024u)
 
+/* The client's view of the outside world, for the providers. */
+static inline const char *irsa_cred_getenv(const struct irsa_cred_context *ctx, const char *name)
+{
+	return irsa_aws_client_getenv(ctx->client, name);
+}
+
+static inline time_t irsa_cred_now(const struct irsa_cred_context *ctx)
+{
+	return irsa_aws_client_now(ctx->client);
+}
+
+static inline void irsa_cred_sleep_ms(const struct irsa_cred_context *ctx, long ms)
+{
+	irsa_aws_client_sleep_ms(ctx->client, ms);
+}
+
 /* --- the links of the default chain (credentials.c lists them) --- */
-int irsa_cred_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_env_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		      struct irsa_error *err);
-int irsa_cred_profile_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err);
-int irsa_cred_web_identity_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
-				   struct irsa_error *err);
+int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
+				   struct irsa_credentials **ret, struct irsa_error *err);
 /* (then irsa_cred_container_load: container credentials when
  * AWS_CONTAINER_CREDENTIALS_* is set; IMDS only when it does not apply) */
-int irsa_cred_imds_get(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_imds_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		       struct irsa_error *err);
 
 /* --- building blocks --- */
 
 /* The environment keys, whether or not a profile was chosen explicitly
  * (credential_source = Environment uses this). 1 / 0 / -1. */
-int irsa_cred_env_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_env_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		       struct irsa_error *err);
 
 /* Credentials of one profile as the top of the chain sees it:
  * role_arn > web_identity_token_file > credential_process > static keys.
  * 1 / 0 (the profile has none of them) / -1. */
-int irsa_cred_profile_load(struct irsa_aws *aws, const char *name,
+int irsa_cred_profile_load(const struct irsa_cred_context *ctx, const char *name,
 			   struct irsa_credentials **ret, struct irsa_error *err);
 
 /* STS AssumeRole for profile `name` (role_arn, role_session_name,
  * duration_seconds, external_id) signed with src. */
-int irsa_cred_assume_role(struct irsa_aws *aws, const struct irsa_credentials *src,
+int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa_credentials *src,
 			  const char *name, const struct irsa_profile *prof,
 			  struct irsa_credentials **ret, struct irsa_error *err);
 
@@ -79,8 +96,8 @@ int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
 /* STS AssumeRoleWithWebIdentity (unsigned). `who` says where the
  * settings came from for messages ("profile 'x'", "the environment").
  * session_name / duration may be NULL. */
-int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *role_arn,
-			   const char *token_file, const char *session_name,
+int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
+			   const char *role_arn, const char *token_file, const char *session_name,
 			   const char *duration, struct irsa_credentials **ret,
 			   struct irsa_error *err);
 
@@ -97,7 +114,7 @@ struct irsa_cred_http_request {
 	long connect_timeout_ms;
 	long timeout_ms;
 };
-int irsa_cred_http(struct irsa_aws *aws, const struct irsa_cred_http_request *hr,
+int irsa_cred_http(const struct irsa_cred_context *ctx, const struct irsa_cred_http_request *hr,
 		   struct irsa_response *ret, struct irsa_error *err);
 
 /* True when AWS_CONTAINER_CREDENTIALS_FULL_URI may point there: https to
@@ -107,14 +124,14 @@ bool irsa_cred_container_url_allowed(const char *url);
 /* The container endpoint URL from the environment: 1 and *ret_url
  * (malloc'd), 0 when neither variable is set, -1 when FULL_URI points
  * somewhere it may not. */
-int irsa_cred_container_url(const struct irsa_aws *aws, char **ret_url,
+int irsa_cred_container_url(const struct irsa_cred_context *ctx, char **ret_url,
 			    struct irsa_error *err);
 /* Container credentials (1 / 0 when not configured / -1). */
-int irsa_cred_container_load(struct irsa_aws *aws, struct irsa_credentials **ret,
+int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err);
 /* Instance metadata credentials. `required` (credential_source =
  * Ec2InstanceMetadata) turns "no metadata service here" into an error. */
-int irsa_cred_imds_load(struct irsa_aws *aws, bool required,
+int irsa_cred_imds_load(const struct irsa_cred_context *ctx, bool required,
 			struct irsa_credentials **ret, struct irsa_error *err);
 
 /* The Credentials element of an STS AssumeRole* answer. `what` names the
@@ -140,6 +157,6 @@ int irsa_cred_read_token_file(const char *path, const char *what, struct irsa_bu
 			      struct irsa_error *err);
 
 /* "irsactl-<epoch>", malloc'd: the default role session name. */
-char *irsa_cred_session_name(const struct irsa_aws *aws);
+char *irsa_cred_session_name(const struct irsa_cred_context *ctx);
 /* True for "true" in any case (AWS_EC2_METADATA_DISABLED & co). */
 bool irsa_env_true(const char *v);

@@ -8,7 +8,6 @@
 
 #include <libxml/tree.h>
 
-#include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/log.h"
 #include "irsa/params.h"
@@ -34,8 +33,8 @@ static int read_token(const char *path, struct irsa_buf *token, struct irsa_erro
 	return 0;
 }
 
-int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *role_arn,
-			   const char *token_file, const char *session_name,
+int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
+			   const char *role_arn, const char *token_file, const char *session_name,
 			   const char *duration, struct irsa_credentials **ret,
 			   struct irsa_error *err)
 {
@@ -52,7 +51,7 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 		return -1;
 	}
 	if (!session_name)
-		session_name = session = irsa_cred_session_name(aws);
+		session_name = session = irsa_cred_session_name(ctx);
 	irsa_params_add(&params, "RoleArn", role_arn);
 	irsa_params_add(&params, "RoleSessionName", session_name);
 	irsa_params_add(&params, "WebIdentityToken", irsa_buf_str(&token));
@@ -62,17 +61,17 @@ int irsa_cred_web_identity(struct irsa_aws *aws, const char *who, const char *ro
 	what = irsa_asprintf("web identity (%s) cannot assume role '%s'", who, role_arn);
 	irsa_log_debug("credentials: %s: sts:AssumeRoleWithWebIdentity '%s' as session '%s' "
 		       "with token file '%s'", who, role_arn, session_name, token_file);
-	if (irsa_aws_query_as(aws, NULL, "sts", IRSA_STS_VERSION, "AssumeRoleWithWebIdentity",
-			      &params, &doc, err) < 0)
+	if (irsa_aws_client_query(ctx->client, NULL, "sts", IRSA_STS_VERSION,
+				  "AssumeRoleWithWebIdentity", &params, &doc, err) < 0)
 		return irsa_error_prefix(err, "%s", what);
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
 }
 
-int irsa_cred_web_identity_env_get(struct irsa_aws *aws, struct irsa_credentials **ret,
-				   struct irsa_error *err)
+int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
+				   struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const char *token_file = irsa_aws_getenv(aws, "AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *role_arn = irsa_aws_getenv(aws, "AWS_ROLE_ARN");
+	const char *token_file = irsa_cred_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *role_arn = irsa_cred_getenv(ctx, "AWS_ROLE_ARN");
 
 	if (!token_file)
 		return 0;
@@ -80,8 +79,8 @@ int irsa_cred_web_identity_env_get(struct irsa_aws *aws, struct irsa_credentials
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; "
 				      "set both for web identity");
-	if (irsa_cred_web_identity(aws, "AWS_WEB_IDENTITY_TOKEN_FILE", role_arn, token_file,
-				   irsa_aws_getenv(aws, "AWS_ROLE_SESSION_NAME"), NULL, ret,
+	if (irsa_cred_web_identity(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE", role_arn, token_file,
+				   irsa_cred_getenv(ctx, "AWS_ROLE_SESSION_NAME"), NULL, ret,
 				   err) < 0)
 		return -1;
 	return 1;

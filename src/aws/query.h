@@ -1,0 +1,21 @@
+#pragma once
+/* AWS Query (IAM, STS) answers for the service modules: the session call
+ * that returns the parsed XML, and (xml.h) the helpers that read it. Private to
+ * libirsa: libxml2 stays inside src/ (nothing in include/ mentions it). */
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+#include "irsa/aws.h"
+#include "irsa/error.h"
+#include "irsa/params.h"
+#include "xml.h"
+
+/* Call an AWS Query API (IAM, STS) with the session's credentials: POST
+ * form Action/Version/params, signed, retried by the standard retry
+ * mode, error answers decoded into err (code, message, status, request
+ * id). On success *ret_doc is the parsed XML answer (xmlFreeDoc).
+ * version: "2010-05-08" (IAM), "2011-06-15" (STS). */
+int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *version,
+		   const char *action, const struct irsa_params *params, xmlDoc **ret_doc,
+		   struct irsa_error *err);

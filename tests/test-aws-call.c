@@ -1,0 +1,632 @@
+/* The AWS session and the IAM / STS / EKS wrappers driven through the
+ * HTTP seam with canned answers: the standard retry mode (backoff,
+ * quota), clock skew correction, XML and JSON error classification,
+ * pagination, and the limits on what a server may send. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "tap.h"
+#include "http-fake.h"
+#include "irsa/aws.h"
+#include "irsa/eks.h"
+#include "irsa/iam.h"
+#include "irsa/sts.h"
+#include "irsa/strutil.h"
+#include "src/aws/client.h"
+#include "src/aws/xml.h"
+
+#define NOW 1700000000
+
+static const char *max_attempts = "3";
+
+static const char *fake_getenv(const char *name)
+{
+	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+		return "AKIDEXAMPLE";
+	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+		return "/nonexistent/irsactl-test";
+	if (strcmp(name, "AWS_MAX_ATTEMPTS") == 0)
+		return max_attempts;
+	if (strcmp(name, "IRSACTL_RETRY_BASE_DELAY_MS") == 0)
+		return "1000";
+	return NULL;
+}
+
+static time_t fake_now(void)
+{
+	return NOW;
+}
+
+/* No sleep_ms: the session waits through the HTTP client, i.e. the fake. */
+static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
+
+static struct irsa_aws *session(struct fake_http *f, const struct fake_answer *script, size_t n)
+{
+	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
+	struct irsa_aws *aws = NULL;
+	struct irsa_error err = { 0 };
+
+	if (irsa_aws_new(&opts, &aws, &err) < 0) {
+		printf("# irsa_aws_new: %s\n", err.message);
+		exit(1);
+	}
+	fake_install(f, irsa_aws_http(aws), script, n);
+	return aws;
+}
+
+#define IDENTITY_OK \
+	"<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">" \
+	"<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>" \
+	"<UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>" \
+	"</GetCallerIdentityResult><ResponseMetadata><RequestId>rid-ok</RequestId>" \
+	"</ResponseMetadata></GetCallerIdentityResponse>"
+
+#define XML_ERROR(code, msg) \
+	"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>" \
+	"<Type>Sender</Type><Code>" code "</Code><Message>" msg "</Message></Error>" \
+	"<RequestId>rid-" code "</RequestId></ErrorResponse>"
+
+/* --- retries and backoff --- */
+
+TEST(retry_then_success)
+{
+	static const struct fake_answer script[] = {
+		{ 503, NULL, XML_ERROR("ServiceUnavailable", "try later") },
+		{ 500, NULL, "" },
+		{ 200, NULL, IDENTITY_OK },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), 0);
+	CHECK_STR(id.account, "123456789012");
+	CHECK_STR(id.arn, "arn:aws:iam::123456789012:user/alice");
+	CHECK_INT(f.n_requests, 3);
+	CHECK_INT(irsa_aws_attempts(aws), 3);
+	/* Full jitter under the standard mode's cap: [0, base * 2^(n-1)). */
+	CHECK_INT(f.n_sleeps, 2);
+	CHECK(f.sleeps[0] >= 0 && f.sleeps[0] < 1000);
+	CHECK(f.sleeps[1] >= 0 && f.sleeps[1] < 2000);
+	/* Two retries took 5 each; the success gave the last 5 back. */
+	CHECK_INT(irsa_aws_retry_quota(aws), 500 - 5);
+	/* Every attempt is signed again (same body, fresh signature). */
+	CHECK_STR(f.requests[0].body, f.requests[2].body);
+	CHECK(strstr(f.requests[2].headers, "Authorization: AWS4-HMAC-SHA256") != NULL);
+	irsa_caller_identity_release(&id);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(no_retry_on_access_denied)
+{
+	static const struct fake_answer script[] = {
+		{ 403, "x-amzn-RequestId: hdr-rid\n", XML_ERROR("AccessDenied", "not allowed") },
+		{ 200, NULL, IDENTITY_OK },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	CHECK_STR(err.code, "AccessDenied");
+	CHECK_STR(err.request_id, "rid-AccessDenied"); /* the body's wins over the header */
+	CHECK_INT(err.http_status, 403);
+	CHECK(strstr(err.message, "not allowed") != NULL);
+	CHECK_INT(f.n_requests, 1);
+	CHECK_INT(f.n_sleeps, 0);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(throttling_exhausts_attempts)
+{
+	static const struct fake_answer script[] = {
+		{ 400, NULL, XML_ERROR("Throttling", "Rate exceeded") },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_THROTTLED);
+	CHECK_STR(err.code, "Throttling");
+	CHECK(strstr(err.message, "after 3 attempts") != NULL);
+	CHECK_INT(f.n_requests, 3);
+	CHECK_INT(irsa_aws_retry_quota(aws), 500 - 2 * 5);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(transport_failures_and_timeouts)
+{
+	static const struct fake_answer script[] = {
+		{ 0, NULL, NULL, IRSA_HTTP_TIMEOUT_CODE },
+		{ 0, NULL, NULL, NULL },
+		{ 0, NULL, NULL, IRSA_HTTP_TIMEOUT_CODE },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_NETWORK);
+	CHECK(strstr(err.message, "after every retry") != NULL);
+	CHECK_INT(f.n_requests, 3);
+	/* A retry after a timeout costs 10, after another failure 5. */
+	CHECK_INT(irsa_aws_retry_quota(aws), 500 - 10 - 5);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(retry_quota_shared_and_exhausted)
+{
+	static const struct fake_answer failing[] = { { 500, NULL, XML_ERROR("InternalError", "x") } };
+	static const struct fake_answer ok[] = { { 200, NULL, IDENTITY_OK } };
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, failing, ARRAY_SIZE(failing));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+	int fully_retried = 0;
+
+	/* Each failing call retries twice (10 tokens) while the quota lasts. */
+	for (int call = 0; call < 60; call++) {
+		size_t before = f.n_requests;
+
+		CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+		if (f.n_requests - before == 3)
+			fully_retried++;
+		else
+			CHECK_INT(f.n_requests - before, 1);
+	}
+	CHECK_INT(fully_retried, 50);
+	CHECK_INT(irsa_aws_retry_quota(aws), 0);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	/* A success without retries gives one token back. */
+	fake_release(&f);
+	fake_install(&f, irsa_aws_http(aws), ok, 1);
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), 0);
+	CHECK_INT(irsa_aws_retry_quota(aws), 1);
+	irsa_caller_identity_release(&id);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(max_attempts_one_means_no_retry)
+{
+	static const struct fake_answer script[] = { { 503, NULL, "" } };
+	struct fake_http f;
+	struct irsa_aws *aws;
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	max_attempts = "1";
+	aws = session(&f, script, 1);
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(f.n_requests, 1);
+	CHECK_STR(err.code, "ServiceUnavailable"); /* from the status: no error document */
+	max_attempts = "3";
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(backoff_bounds)
+{
+	struct irsa_aws_client c;
+
+	irsa_aws_client_init(&c, &ops);
+	c.retry.base_ms = 1000;
+	for (int i = 0; i < 200; i++) {
+		long a1 = irsa_aws_client_backoff_ms(&c, 1);
+		long a3 = irsa_aws_client_backoff_ms(&c, 3);
+		long a20 = irsa_aws_client_backoff_ms(&c, 20);
+
+		CHECK(a1 >= 0 && a1 < 1000);
+		CHECK(a3 >= 0 && a3 < 4000);
+		CHECK(a20 >= 0 && a20 < 20000);
+	}
+	irsa_aws_client_release(&c);
+}
+
+/* --- clock skew --- */
+
+TEST(skew_corrected_once)
+{
+	/* The server's clock is one hour ahead of ours. */
+	static const struct fake_answer script[] = {
+		{ 403, "Date: Tue, 14 Nov 2023 23:13:20 GMT\n",
+		  XML_ERROR("RequestTimeTooSkewed", "The difference is too large") },
+		{ 200, NULL, IDENTITY_OK },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+	char *d0, *d1;
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), 0);
+	CHECK_INT(f.n_requests, 2);
+	CHECK_INT(f.n_sleeps, 0); /* a corrected clock is not a retry */
+	d0 = fake_request_header(&f, 0, "X-Amz-Date");
+	d1 = fake_request_header(&f, 1, "X-Amz-Date");
+	CHECK_STR(d0, "20231114T221320Z"); /* NOW */
+	CHECK_STR(d1, "20231114T231320Z"); /* NOW + 3600 */
+	CHECK_INT(irsa_aws_retry_quota(aws), 500); /* nothing taken, capped */
+	free(d0);
+	free(d1);
+	irsa_caller_identity_release(&id);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(skew_without_date_is_an_error)
+{
+	static const struct fake_answer script[] = {
+		{ 403, NULL, XML_ERROR("RequestExpired", "Request has expired") },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	CHECK_INT(f.n_requests, 1);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+/* --- error classification --- */
+
+static void classify(const char *name, long status, const char *headers, const char *body,
+		     bool json, const char *want_code, enum irsa_error_kind want_kind,
+		     bool want_retry)
+{
+	struct irsa_response r;
+	struct irsa_aws_fault f;
+	bool ok;
+
+	irsa_response_init(&r);
+	r.status = status;
+	fake_add_headers(&r, headers);
+	if (body)
+		irsa_buf_puts(&r.body, body);
+	irsa_aws_fault_decode(&r, json, &f);
+	ok = strcmp(f.code, want_code) == 0 && irsa_aws_fault_kind(&f) == want_kind &&
+	     irsa_aws_fault_is_retryable(&f) == want_retry;
+	if (!ok)
+		printf("#   %s: code '%s' kind %d retry %d\n", name, f.code, irsa_aws_fault_kind(&f),
+		       irsa_aws_fault_is_retryable(&f));
+	tap_result(name, ok);
+	irsa_response_release(&r);
+}
+
+static void test_classification(void)
+{
+	classify("xml NoSuchEntity", 404, NULL, XML_ERROR("NoSuchEntity", "no role"), false,
+		 "NoSuchEntity", IRSA_ERR_NOT_FOUND, false);
+	classify("xml EntityAlreadyExists", 409, NULL, XML_ERROR("EntityAlreadyExists", "x"), false,
+		 "EntityAlreadyExists", IRSA_ERR_CONFLICT, false);
+	classify("xml MalformedPolicyDocument", 400, NULL,
+		 XML_ERROR("MalformedPolicyDocument", "x"), false, "MalformedPolicyDocument",
+		 IRSA_ERR_USAGE, false);
+	classify("xml Throttling", 400, NULL, XML_ERROR("Throttling", "x"), false, "Throttling",
+		 IRSA_ERR_THROTTLED, true);
+	classify("xml InternalError", 500, NULL, XML_ERROR("InternalError", "x"), false,
+		 "InternalError", IRSA_ERR_REMOTE, true);
+	classify("xml unknown 400", 400, NULL, XML_ERROR("SomethingNew", "x"), false,
+		 "SomethingNew", IRSA_ERR_REMOTE, false);
+	classify("html 502 from a proxy", 502, NULL, "<html><body>Bad gateway</body></html>",
+		 false, "InternalFailure", IRSA_ERR_REMOTE, true);
+	classify("empty 429", 429, NULL, NULL, false, "UnknownError", IRSA_ERR_THROTTLED, true);
+	classify("empty 403", 403, NULL, NULL, false, "AccessDenied", IRSA_ERR_AUTH, false);
+	classify("json header type", 404,
+		 "x-amzn-ErrorType: ResourceNotFoundException:http://internal.amazon.com/\n",
+		 "{\"message\":\"No cluster found for name: c.\"}", true,
+		 "ResourceNotFoundException", IRSA_ERR_NOT_FOUND, false);
+	classify("json __type with namespace", 400, NULL,
+		 "{\"__type\":\"com.amazonaws.eks#InvalidParameterException\",\"message\":\"m\"}",
+		 true, "InvalidParameterException", IRSA_ERR_USAGE, false);
+	classify("json throttling", 429, NULL,
+		 "{\"__type\":\"ThrottlingException\",\"Message\":\"slow down\"}", true,
+		 "ThrottlingException", IRSA_ERR_THROTTLED, true);
+	classify("json not json", 503, NULL, "Service Unavailable", true, "ServiceUnavailable",
+		 IRSA_ERR_REMOTE, true);
+	classify("xml error with a DTD is not read", 400, NULL,
+		 "<!DOCTYPE e [<!ENTITY c \"AccessDenied\">]><ErrorResponse><Error><Code>&c;</Code>"
+		 "</Error></ErrorResponse>", false, "UnknownError", IRSA_ERR_REMOTE, false);
+}
+
+TEST(eks_json_error)
+{
+	static const struct fake_answer script[] = {
+		{ 404, "x-amzn-ErrorType: ResourceNotFoundException:http://internal.amazon.com/\n"
+		       "x-amzn-RequestId: eks-rid\n",
+		  "{\"message\":\"No cluster found for name: prod.\"}" },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_eks_cluster c = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_eks_describe_cluster(aws, "prod", &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_NOT_FOUND);
+	CHECK_STR(err.code, "ResourceNotFoundException");
+	CHECK_STR(err.request_id, "eks-rid");
+	CHECK_INT(f.n_requests, 1);
+	CHECK_STR(f.requests[0].method, "GET");
+	CHECK_STR(f.requests[0].url, "https://eks.us-west-2.amazonaws.com/clusters/prod");
+	irsa_eks_cluster_release(&c);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(eks_success)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL,
+		  "{\"cluster\":{\"name\":\"prod\",\"arn\":\"arn:aws:eks:us-west-2:123456789012:"
+		  "cluster/prod\",\"status\":\"ACTIVE\",\"endpoint\":\"https://ABC.eks.amazonaws.com\","
+		  "\"identity\":{\"oidc\":{\"issuer\":\"https://oidc.eks.us-west-2.amazonaws.com/id/"
+		  "ABC\"}},\"version\":\"1.29\"}}" },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_eks_cluster c = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_eks_describe_cluster(aws, "prod", &c, &err), 0);
+	CHECK_STR(c.status, "ACTIVE");
+	CHECK_STR(c.oidc_issuer, "https://oidc.eks.us-west-2.amazonaws.com/id/ABC");
+	irsa_eks_cluster_release(&c);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+/* --- pagination --- */
+
+#define ATTACHED_PAGE(members, truncated, marker) \
+	"<ListAttachedRolePoliciesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">" \
+	"<ListAttachedRolePoliciesResult><AttachedPolicies>" members "</AttachedPolicies>" \
+	"<IsTruncated>" truncated "</IsTruncated>" marker "</ListAttachedRolePoliciesResult>" \
+	"</ListAttachedRolePoliciesResponse>"
+#define POLICY(n) "<member><PolicyName>" n "</PolicyName><PolicyArn>arn:aws:iam::aws:policy/" \
+	n "</PolicyArn></member>"
+
+TEST(iam_pagination)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL, ATTACHED_PAGE(POLICY("A") POLICY("B"), "true", "<Marker>m+1/=</Marker>") },
+		{ 200, NULL, ATTACHED_PAGE(POLICY("C"), "true", "<Marker>m2</Marker>") },
+		{ 200, NULL, ATTACHED_PAGE(POLICY("D"), "false", "") },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_attached_policy *p = NULL;
+	struct irsa_error err = { 0 };
+	size_t n = 0;
+
+	CHECK_INT(irsa_iam_list_attached_role_policies(aws, "app", &p, &n, &err), 0);
+	CHECK_INT(n, 4);
+	if (n == 4) {
+		CHECK_STR(p[0].name, "A");
+		CHECK_STR(p[2].name, "C");
+		CHECK_STR(p[3].arn, "arn:aws:iam::aws:policy/D");
+	}
+	CHECK_INT(f.n_requests, 3);
+	CHECK(strstr(f.requests[0].body, "Marker") == NULL);
+	CHECK(strstr(f.requests[1].body, "&Marker=m%2B1%2F%3D") != NULL);
+	CHECK(strstr(f.requests[2].body, "&Marker=m2") != NULL);
+	CHECK(strstr(f.requests[2].body, "RoleName=app") != NULL);
+	CHECK_STR(f.requests[0].url, "https://iam.amazonaws.com/");
+	irsa_attached_policies_free(p, n);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(iam_pagination_error_on_later_page)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL, ATTACHED_PAGE(POLICY("A"), "true", "<Marker>m</Marker>") },
+		{ 404, NULL, XML_ERROR("NoSuchEntity", "The role cannot be found") },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_attached_policy *p = NULL;
+	struct irsa_error err = { 0 };
+	size_t n = 0;
+
+	CHECK_INT(irsa_iam_list_attached_role_policies(aws, "app", &p, &n, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_NOT_FOUND);
+	CHECK_INT(f.n_requests, 2);
+	irsa_attached_policies_free(p, n);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(iam_get_role)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL,
+		  "<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult>"
+		  "<Role><Path>/irsa/</Path><RoleName>app</RoleName><RoleId>AROAEXAMPLE</RoleId>"
+		  "<Arn>arn:aws:iam::123456789012:role/irsa/app</Arn>"
+		  "<AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement"
+		  "%22%3A%5B%5D%7D</AssumeRolePolicyDocument><MaxSessionDuration>7200"
+		  "</MaxSessionDuration><PermissionsBoundary><PermissionsBoundaryType>Policy"
+		  "</PermissionsBoundaryType><PermissionsBoundaryArn>arn:aws:iam::123456789012:"
+		  "policy/b</PermissionsBoundaryArn></PermissionsBoundary><Tags><member><Key>team"
+		  "</Key><Value>a &amp; b</Value></member></Tags></Role></GetRoleResult>"
+		  "</GetRoleResponse>" },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_role r = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_iam_get_role(aws, "app", &r, &err), 0);
+	CHECK_STR(r.arn, "arn:aws:iam::123456789012:role/irsa/app");
+	CHECK_STR(r.trust_policy, "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+	CHECK_STR(r.permissions_boundary, "arn:aws:iam::123456789012:policy/b");
+	CHECK_INT(r.max_session_duration, 7200);
+	CHECK_INT(r.tags.n, 1);
+	if (r.tags.n == 1)
+		CHECK_STR(r.tags.items[0].value, "a & b");
+	CHECK(strstr(f.requests[0].body, "Action=GetRole&Version=2010-05-08&RoleName=app") != NULL);
+	irsa_role_release(&r);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+/* --- limits on what a server sends --- */
+
+/* Issue #8: a 110 KB answer with one internal entity referenced 20,000
+ * times made whoami build a 1 GB string. A DTD is now refused. */
+TEST(entity_expansion_refused)
+{
+	struct irsa_buf body = IRSA_BUF_INIT;
+	struct fake_answer script[1] = { { 200, NULL, NULL } };
+	struct fake_http f;
+	struct irsa_aws *aws;
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	irsa_buf_puts(&body, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY e \"");
+	for (int i = 0; i < 3000; i++)
+		irsa_buf_puts(&body, "0123456789");
+	irsa_buf_puts(&body, "\">]><GetCallerIdentityResponse><GetCallerIdentityResult><Arn>");
+	for (int i = 0; i < 20000; i++)
+		irsa_buf_puts(&body, "&e;");
+	irsa_buf_puts(&body, "</Arn><Account>123456789012</Account></GetCallerIdentityResult>"
+			     "</GetCallerIdentityResponse>");
+	CHECK(body.len > 90000);
+	script[0].body = irsa_buf_str(&body);
+	aws = session(&f, script, 1);
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(err.message, "document type declaration") != NULL);
+	CHECK(id.arn == NULL);
+	irsa_caller_identity_release(&id);
+	fake_release(&f);
+	irsa_aws_free(aws);
+	irsa_buf_release(&body);
+}
+
+TEST(any_doctype_refused)
+{
+	static const char *const docs[] = {
+		"<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>",
+		"<!DOCTYPE r PUBLIC \"-//x//y\" \"http://127.0.0.1:9/x.dtd\"><r/>",
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE r []><r/>",
+	};
+	static const char ok[] = "<r a='&amp;'>&lt;x&gt;</r>";
+	struct irsa_error err = { 0 };
+	xmlDoc *doc = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+		CHECK_INT(irsa_xml_parse(docs[i], strlen(docs[i]), "t", &doc, &err), -1);
+		CHECK(strstr(err.message, "document type declaration") != NULL);
+	}
+	CHECK_INT(irsa_xml_parse(ok, strlen(ok), "t", &doc, &err), 0);
+	if (doc) {
+		char *text = irsa_xml_find_text(xmlDocGetRootElement(doc), "r");
+
+		CHECK_STR(text, "<x>");
+		free(text);
+		xmlFreeDoc(doc);
+	}
+}
+
+TEST(deep_nesting_refused)
+{
+	struct irsa_buf body = IRSA_BUF_INIT;
+	struct fake_answer script[1] = { { 200, NULL, NULL } };
+	struct fake_http f;
+	struct irsa_aws *aws;
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	irsa_buf_puts(&body, "<GetCallerIdentityResponse><GetCallerIdentityResult>");
+	for (int i = 0; i < 40; i++)
+		irsa_buf_puts(&body, "<a>");
+	for (int i = 0; i < 40; i++)
+		irsa_buf_puts(&body, "</a>");
+	irsa_buf_puts(&body, "</GetCallerIdentityResult></GetCallerIdentityResponse>");
+	script[0].body = irsa_buf_str(&body);
+	aws = session(&f, script, 1);
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK(strstr(err.message, "deeper than") != NULL);
+	fake_release(&f);
+	irsa_aws_free(aws);
+	irsa_buf_release(&body);
+}
+
+TEST(oversized_answer_refused)
+{
+	/* 17 MiB of padding: over the HTTP layer's 16 MiB default. */
+	static const struct fake_answer script[] = {
+		{ 200, NULL, "                                                                " /* 64 */,
+		  NULL, 17u * 1024u * 16u },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(err.message, "larger than") != NULL);
+	CHECK_INT(f.n_requests, 1); /* not retried */
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+TEST(not_xml)
+{
+	static const struct fake_answer script[] = { { 200, NULL, "{\"not\":\"xml\"}" } };
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_sts_get_caller_identity(aws, &id, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(err.message, "not valid XML") != NULL);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
+int main(void)
+{
+	RUN(retry_then_success);
+	RUN(no_retry_on_access_denied);
+	RUN(throttling_exhausts_attempts);
+	RUN(transport_failures_and_timeouts);
+	RUN(retry_quota_shared_and_exhausted);
+	RUN(max_attempts_one_means_no_retry);
+	RUN(backoff_bounds);
+	RUN(skew_corrected_once);
+	RUN(skew_without_date_is_an_error);
+	test_classification();
+	RUN(eks_json_error);
+	RUN(eks_success);
+	RUN(iam_pagination);
+	RUN(iam_pagination_error_on_later_page);
+	RUN(iam_get_role);
+	RUN(entity_expansion_refused);
+	RUN(any_doctype_refused);
+	RUN(deep_nesting_refused);
+	RUN(oversized_answer_refused);
+	RUN(not_xml);
+	return tap_done();
+}
