@@ -3,6 +3,7 @@
 ARN comes back), then a matrix of setups each broken in one way, where verify must
 exit 9 and name the broken link as its first failed check. No token or secret may
 reach any output or the --debug log."""
+import hashlib
 import json
 import os
 import re
@@ -168,6 +169,32 @@ class WorkingChainTest(VerifyCase):
             live = [c for c in s["checks"] if c["check"] == "live"][0]
             self.assertEqual(live["status"], "ok", s)
         self.assertIn("2 service accounts failed a check", r.err)
+
+    def test_thumbprint_compared_with_the_issuers_chain(self):
+        import subprocess
+        from issuer_harness import LocalIssuer
+        with LocalIssuer() as iss:
+            self.assertEqual(iss.host, ISSUER_HOST)
+            der = subprocess.run(["openssl", "x509", "-in", os.path.join(iss._dir.name, "leaf.pem"),
+                                  "-outform", "DER"], capture_output=True, check=True).stdout
+            current = hashlib.sha1(der).hexdigest()
+            self.extra_env.update(iss.env())
+            self.seed(provider={"url": self.issuer, "thumbprints": ["0" * 40]})
+            r = self.verify()
+            self.assertOk(r)  # a warning does not fail
+            c = self.checks(r)["oidc-provider"]
+            self.assertEqual(c["status"], "warn", r)
+            self.assertIn(current, c["message"])
+            self.assertIn("update-open-id-connect-provider-thumbprint", c["fix"])
+            self.assertIn("--thumbprint-list " + current, c["fix"])
+            self.emu.reset()
+            self.seed(provider={"url": self.issuer, "thumbprints": [current.upper()]})
+            r = self.verify()
+            self.assertOk(r)
+            self.assertIn("thumbprint matches", self.checks(r)["oidc-provider"]["message"])
+            before = iss.handshakes
+            self.assertOk(self.verify("--no-thumbprint"))
+            self.assertEqual(iss.handshakes, before)
 
     def test_usage_errors(self):
         r = self.run_cli("verify", "-n", "apps", "-s", "web")
