@@ -121,6 +121,12 @@ class WorkingChainTest(VerifyCase):
         self.assertTrue(lines[0].startswith("ok    identity "))
         self.assertTrue(lines[6].startswith("skip  permissions "), lines[6])
         self.assertTrue(lines[8].startswith("skip  live "), lines[8])
+        import yaml
+        r = self.verify(output="yaml")
+        self.assertOk(r)
+        doc = yaml.safe_load(r.out)
+        self.assertEqual([c["check"] for c in doc["checks"]], CHECKS)
+        self.assertIs(doc["ok"], True)
 
     def test_no_secret_in_any_output_or_debug_log(self):
         self.seed()
