@@ -9,6 +9,12 @@
 #include "irsa/kube.h"
 #include "irsa/strlist.h"
 
+/* The issuer of an EKS cluster (DescribeCluster) or of an issuer URL,
+ * normalised; *ret NULL when neither is given. aws may be NULL without a
+ * cluster. IRSA_ERR_USAGE when both are given. */
+int irsa_resolve_issuer(struct irsa_aws *aws, const char *cluster, const char *issuer_url,
+			char **ret, struct irsa_error *err);
+
 /* A role whose trust policy has an Allow of sts:AssumeRoleWithWebIdentity
  * for a Federated OIDC provider. */
 struct irsa_listed_role {

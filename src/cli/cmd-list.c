@@ -3,10 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "irsa/eks.h"
 #include "irsa/inventory.h"
 #include "irsa/kube.h"
-#include "irsa/oidc.h"
 #include "irsa/strutil.h"
 
 static const struct cli_option list_options[] = {
@@ -19,31 +17,17 @@ static const struct cli_option list_options[] = {
 	{ NULL },
 };
 
-/* The issuer of --cluster / --issuer-url, normalised, or NULL for neither. */
+/* The issuer of --cluster / --issuer-url (normalised), or NULL for neither. */
 static int resolve_issuer(struct cli_ctx *ctx, const struct cli_args *args, char **ret,
 			  struct irsa_error *err)
 {
 	const char *cluster = cli_arg(args, "cluster"), *url = cli_arg(args, "issuer-url");
-	struct irsa_eks_cluster c = { 0 };
-	struct irsa_aws *aws;
-	int r;
+	struct irsa_aws *aws = NULL;
 
 	*ret = NULL;
-	if (cluster && url)
-		return irsa_error_set(err, IRSA_ERR_USAGE, "give --cluster or --issuer-url, not both");
-	if (url)
-		return irsa_oidc_issuer_normalize(url, ret, err);
-	if (!cluster)
-		return 0;
-	aws = cli_aws(ctx, err);
-	if (!aws || irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
+	if (cluster && !(aws = cli_aws(ctx, err)))
 		return -1;
-	if (irsa_str_empty(c.oidc_issuer))
-		r = irsa_error_set(err, IRSA_ERR_NOT_FOUND, "cluster '%s' has no OIDC issuer", cluster);
-	else
-		r = irsa_oidc_issuer_normalize(c.oidc_issuer, ret, err);
-	irsa_eks_cluster_release(&c);
-	return r;
+	return irsa_resolve_issuer(aws, cluster, url, ret, err);
 }
 
 static json_t *strlist_json(const struct irsa_strlist *l)

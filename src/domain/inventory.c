@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "irsa/eks.h"
 #include "irsa/iam.h"
 #include "irsa/inventory.h"
 #include "irsa/oidc.h"
@@ -12,6 +13,29 @@
 #include "irsa/trust_eval.h"
 
 #define PROVIDER_MARK ":oidc-provider/"
+
+int irsa_resolve_issuer(struct irsa_aws *aws, const char *cluster, const char *issuer_url,
+			char **ret, struct irsa_error *err)
+{
+	struct irsa_eks_cluster c = { 0 };
+	int r;
+
+	*ret = NULL;
+	if (cluster && issuer_url)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "give --cluster or --issuer-url, not both");
+	if (issuer_url)
+		return irsa_oidc_issuer_normalize(issuer_url, ret, err);
+	if (!cluster)
+		return 0;
+	if (irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
+		return -1;
+	if (irsa_str_empty(c.oidc_issuer))
+		r = irsa_error_set(err, IRSA_ERR_NOT_FOUND, "cluster '%s' has no OIDC issuer", cluster);
+	else
+		r = irsa_oidc_issuer_normalize(c.oidc_issuer, ret, err);
+	irsa_eks_cluster_release(&c);
+	return r;
+}
 
 void irsa_listed_roles_free(struct irsa_listed_role *r, size_t n)
 {
