@@ -7,12 +7,30 @@ source file at build time, so irsactl needs no data files at run time.
 Each file becomes one entry of `irsa_template_files` (see
 src/domain/templates_data.h), named after the file without ".json", sorted
 by name. Every file is checked here, so a broken template fails the build:
-valid JSON, an object with "description" (string), "params" (object of
-objects with a "type") and "policy" (object with "Version" and
-"Statement")."""
+valid JSON, an object with
+  "description" (string),
+  "group" ("addon" or "workload"),
+  "source" ({"url", "version"} strings: the upstream policy the template
+      follows; required for add-ons, JSON having no comments),
+  "params" (object of objects with a known "type"; an "enum" has "values"),
+  "one_of" (optional list of parameter names, at least one needed),
+  "policy" (object with "Version" and "Statement"), whose ${NAME}s are
+      parameters or partition/region/account and whose "$if"s name
+      parameters."""
 import json
 import os
+import re
 import sys
+
+# The value forms src/domain/templates.c validates (value_problem()).
+TYPES = {
+    "s3-bucket", "s3-prefix", "dynamodb-table", "secret", "hosted-zone",
+    "cluster-name", "arn", "sqs-queue", "sns-topic", "kms-key", "ssm-parameter",
+    "ecr-repository", "log-group", "iam-role-arn", "iam-role-name",
+    "aps-workspace", "appmesh-name", "enum", "string",
+}
+CONTEXT_VARS = {"partition", "region", "account"}
+GROUPS = {"addon", "workload"}
 
 
 def check(path, doc):
@@ -33,6 +51,47 @@ def check(path, doc):
     if not isinstance(policy, dict) or policy.get("Version") != "2012-10-17" \
             or not isinstance(policy.get("Statement"), list):
         fail("no \"policy\" with Version 2012-10-17 and a Statement list")
+    if doc.get("group") not in GROUPS:
+        fail(f"\"group\" must be one of {sorted(GROUPS)}")
+    source = doc.get("source")
+    if source is not None or doc["group"] == "addon":
+        if not isinstance(source, dict) or not isinstance(source.get("url"), str) \
+                or not isinstance(source.get("version"), str):
+            fail("no \"source\" object with \"url\" and \"version\" strings")
+    for name, p in params.items():
+        if p["type"] not in TYPES:
+            fail(f"parameter '{name}' has the unknown type '{p['type']}'")
+        if p["type"] == "enum":
+            values = p.get("values")
+            if not isinstance(values, list) or not values \
+                    or not all(isinstance(v, str) for v in values):
+                fail(f"enum parameter '{name}' has no \"values\" list")
+            if "default" in p and p["default"] not in values:
+                fail(f"the default of '{name}' is not one of its values")
+    for name in doc.get("one_of", []):
+        if name not in params:
+            fail(f"\"one_of\" names the unknown parameter '{name}'")
+    check_policy(policy, params, fail)
+
+
+def check_policy(node, params, fail):
+    """Every ${NAME} and "$if" of the policy refers to something known."""
+    if isinstance(node, str):
+        for var in re.findall(r"\$\{([^}]*)\}", node):
+            if var not in params and var not in CONTEXT_VARS:
+                fail(f"the policy uses the unknown variable '${{{var}}}'")
+    elif isinstance(node, list):
+        for item in node:
+            check_policy(item, params, fail)
+    elif isinstance(node, dict):
+        cond = node.get("$if")
+        if cond is not None:
+            name = cond.lstrip("!").split("=", 1)[0]
+            if name not in params:
+                fail(f"\"$if\": \"{cond}\" names the unknown parameter '{name}'")
+        for key, value in node.items():
+            check_policy(key, params, fail)
+            check_policy(value, params, fail)
 
 
 def c_string(text):

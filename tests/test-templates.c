@@ -43,11 +43,21 @@ static int parse_error(const char *spec, const struct irsa_template_ctx *c, stru
 TEST(every_template_renders_valid_json)
 {
 	static const char *const specs[] = {
+		"amazon-managed-prometheus:access=ingest+query", "appmesh",
+		"assume-role:roles=arn:aws:iam::444455556666:role/target",
 		"aws-load-balancer-controller", "cert-manager:zones=Z1ABC",
+		"cloudwatch-logs-write:log-groups=/app/web", "cloudwatch-observability",
 		"cluster-autoscaler:cluster=demo", "dynamodb-read:tables=orders",
-		"dynamodb-readwrite:tables=orders", "ebs-csi", "efs-csi", "external-dns",
+		"dynamodb-readwrite:tables=orders", "ebs-csi", "ecr-pull:repositories=team/app",
+		"efs-csi", "external-dns", "external-secrets:secrets=dev-*,parameters=/dev/*",
+		"fsx-lustre-csi", "image-builder:repositories=team/app",
+		"karpenter:cluster=demo", "kms-decrypt:keys=1234abcd-12ab-34cd-56ef-1234567890ab",
+		"mountpoint-s3-csi:buckets=my-bucket", "node-termination-handler:queue=nth",
 		"s3-read:bucket=my-bucket", "s3-readwrite:bucket=my-bucket",
-		"secretsmanager-read:secrets=db",
+		"secretsmanager-read:secrets=db", "sns-publish:topics=events",
+		"sqs-consume:queues=jobs", "sqs-send:queues=jobs",
+		"ssm-parameters-read:parameters=/app/db", "velero:bucket=backups",
+		"vpc-cni",
 	};
 
 	CHECK_INT(irsa_template_count(), ARRAY_SIZE(specs));
@@ -164,6 +174,152 @@ TEST(addon_parameters)
 	free(s);
 }
 
+TEST(several_buckets)
+{
+	char *s = render("s3-read:bucket=b-one;b-two,prefix=logs", &ctx, NULL);
+
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:s3:::b-one\",\"arn:aws:s3:::b-two\"]"));
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:s3:::b-one/logs/*\",\"arn:aws:s3:::b-two/logs/*\"]"));
+	free(s);
+}
+
+TEST(names_become_arns)
+{
+	struct irsa_template_ctx eu = { "aws", "eu-west-1", "111122223333", NULL };
+	char *s;
+
+	s = render("sqs-consume:queues=jobs;arn:aws:sqs:us-east-2:444455556666:other.fifo,"
+		   "kms-keys=1234abcd-12ab-34cd-56ef-1234567890ab", &eu, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:sqs:eu-west-1:111122223333:jobs\","
+		     "\"arn:aws:sqs:us-east-2:444455556666:other.fifo\"]"));
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:kms:eu-west-1:111122223333:key/"
+		     "1234abcd-12ab-34cd-56ef-1234567890ab\"]"));
+	free(s);
+	s = render("sns-publish:topics=events.fifo", &eu, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:sns:eu-west-1:111122223333:events.fifo\"]"));
+	CHECK(strstr(s, "kms:") == NULL);
+	free(s);
+	s = render("ssm-parameters-read:parameters=/app/prod;/app/prod/*", &eu, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod\","
+		     "\"arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod/*\"]"));
+	free(s);
+	s = render("ecr-pull:repositories=team/*", &eu, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:ecr:eu-west-1:111122223333:repository/team/*\"]"));
+	CHECK(strstr(s, "\"Action\":\"ecr:GetAuthorizationToken\",\"Resource\":\"*\""));
+	free(s);
+	s = render("cloudwatch-logs-write:log-groups=/app/web", &eu, NULL);
+	CHECK(strstr(s, "\"arn:aws:logs:eu-west-1:111122223333:log-group:/app/web:log-stream:*\""));
+	free(s);
+	s = render("external-secrets:secrets=dev-*;prod/db", &eu, NULL);
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-*\","
+		     "\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-??????\"]"));
+	CHECK(strstr(s, "ssm:") == NULL);
+	free(s);
+	s = render("assume-role:roles=arn:aws:iam::444455556666:role/path/target", &eu, NULL);
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AssumeRoles\","
+		  "\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\","
+		  "\"Resource\":[\"arn:aws:iam::444455556666:role/path/target\"]}]}");
+	free(s);
+}
+
+TEST(bad_values)
+{
+	static const char *const bad[] = {
+		"sqs-send:queues=bad.name", "sqs-send:queues=arn:aws:sns:us-east-1:1:t",
+		"sns-publish:topics=a b", "kms-decrypt:keys=alias/app",
+		"kms-decrypt:keys=1234abcd-12ab-34cd-56ef-1234567890a",
+		"kms-decrypt:keys=arn:aws:kms:us-east-1:111122223333:alias/app",
+		"ssm-parameters-read:parameters=/app/*/db", "ecr-pull:repositories=Team/App",
+		"assume-role:roles=arn:aws:iam::444455556666:user/u",
+		"assume-role:roles=target", "amazon-managed-prometheus:workspaces=abc",
+		"appmesh:mesh=a.b", "secretsmanager-read:secrets=db*x",
+		"cloudwatch-logs-write:log-groups=a b", "karpenter:cluster=c,node-role=a/b",
+		"mountpoint-s3-csi:buckets=b1b,access=write",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct irsa_error err = { 0 };
+
+		if (parse_error(bad[i], &ctx, &err) != -1 || err.kind != IRSA_ERR_USAGE) {
+			printf("# accepted: %s\n", bad[i]);
+			CHECK(false);
+		}
+	}
+}
+
+TEST(conditional_statements)
+{
+	struct irsa_template_ctx withc = ctx;
+	struct irsa_error err = { 0 };
+	char *s;
+
+	s = render("vpc-cni", &ctx, NULL);
+	CHECK(strstr(s, "ec2:AssignPrivateIpAddresses") && !strstr(s, "ec2:AssignIpv6Addresses"));
+	free(s);
+	s = render("vpc-cni:ip-family=ipv6", &ctx, NULL);
+	CHECK(!strstr(s, "ec2:AssignPrivateIpAddresses") && strstr(s, "ec2:AssignIpv6Addresses"));
+	free(s);
+	s = render("amazon-managed-prometheus", &ctx, NULL);
+	CHECK(strstr(s, "aps:RemoteWrite") && !strstr(s, "aps:QueryMetrics"));
+	free(s);
+	s = render("amazon-managed-prometheus:access=query,workspaces=ws-1234", &ctx, NULL);
+	CHECK(!strstr(s, "aps:RemoteWrite") && strstr(s, "aps:QueryMetrics"));
+	CHECK(strstr(s, "\"arn:aws:aps:us-east-1:111122223333:workspace/ws-1234\""));
+	free(s);
+	s = render("amazon-managed-prometheus:access=ingest+query", &ctx, NULL);
+	CHECK(strstr(s, "aps:RemoteWrite") && strstr(s, "aps:QueryMetrics"));
+	free(s);
+	withc.cluster = "prod";
+	s = render("karpenter", &withc, NULL);
+	CHECK(strstr(s, "\"arn:aws:sqs:us-east-1:111122223333:prod\""));
+	CHECK(strstr(s, "\"arn:aws:iam::111122223333:role/KarpenterNodeRole-prod\""));
+	CHECK(strstr(s, "\"aws:RequestTag/kubernetes.io/cluster/prod\":\"owned\""));
+	free(s);
+	s = render("karpenter:queue=interruptions,node-role=nodes", &withc, NULL);
+	CHECK(strstr(s, "\"arn:aws:sqs:us-east-1:111122223333:interruptions\""));
+	CHECK(strstr(s, "\"arn:aws:iam::111122223333:role/nodes\""));
+	CHECK(!strstr(s, "KarpenterNodeRole") && !strstr(s, ":sqs:us-east-1:111122223333:prod\""));
+	free(s);
+	s = render("fsx-lustre-csi:buckets=data-1", &ctx, NULL);
+	CHECK(strstr(s, "\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::data-1\""));
+	free(s);
+	s = render("mountpoint-s3-csi:buckets=data-1,access=read", &ctx, NULL);
+	CHECK(strstr(s, "s3:GetObject") && !strstr(s, "s3:PutObject"));
+	free(s);
+	CHECK_INT(parse_error("external-secrets", &ctx, &err), -1);
+	CHECK(strstr(err.message, "needs at least one of the parameters secrets, parameters"));
+	CHECK_INT(parse_error("vpc-cni:ip-family=ipv5", &ctx, &err), -1);
+	CHECK(strstr(err.message, "expected one of: ipv4, ipv6"));
+}
+
+TEST(groups_and_sources)
+{
+	size_t addons = 0, workloads = 0;
+
+	for (size_t i = 0; i < irsa_template_count(); i++) {
+		struct irsa_error err = { 0 };
+		json_t *d = NULL;
+		const char *group;
+
+		CHECK_INT(irsa_template_describe(irsa_template_name(i), &d, &err), 0);
+		group = json_string_value(json_object_get(d, "group"));
+		CHECK(group != NULL);
+		if (group && strcmp(group, "addon") == 0) {
+			const json_t *src = json_object_get(d, "source");
+
+			addons++;
+			CHECK(irsa_str_has_prefix(json_string_value(json_object_get(src, "url")),
+						  "https://"));
+			CHECK(json_string_length(json_object_get(src, "version")) > 0);
+		} else if (group && strcmp(group, "workload") == 0) {
+			workloads++;
+		}
+		json_decref(d);
+	}
+	CHECK_INT(addons, 17);
+	CHECK_INT(workloads, 13);
+}
+
 TEST(errors)
 {
 	struct irsa_error err = { 0 };
@@ -183,9 +339,9 @@ TEST(errors)
 	CHECK(strstr(err.message, "KEY=VALUE"));
 	CHECK_INT(parse_error("s3-read:bucket=Bad_Bucket", &ctx, &err), -1);
 	CHECK(strstr(err.message, "'Bad_Bucket'") && strstr(err.message, "bucket name"));
-	CHECK_INT(parse_error("s3-read:bucket=a1b;c1d", &ctx, &err), -1);
+	CHECK_INT(parse_error("s3-read:bucket=a1b,prefix=a;b", &ctx, &err), -1);
 	CHECK(strstr(err.message, "takes one value"));
-	CHECK_INT(parse_error("s3-read:bucket=abc,bucket=def", &ctx, &err), -1);
+	CHECK_INT(parse_error("s3-read:bucket=abc,prefix=a,prefix=b", &ctx, &err), -1);
 	CHECK_INT(parse_error("dynamodb-read:tables=", &ctx, &err), -1);
 	CHECK_INT(parse_error("secretsmanager-read:secrets=arn:aws:s3:::x", &ctx, &err), -1);
 	CHECK_INT(parse_error("cluster-autoscaler", &ctx, &err), -1);
@@ -253,6 +409,11 @@ int main(void)
 	RUN(secrets_suffix);
 	RUN(dynamodb_tables_and_indexes);
 	RUN(addon_parameters);
+	RUN(several_buckets);
+	RUN(names_become_arns);
+	RUN(bad_values);
+	RUN(conditional_statements);
+	RUN(groups_and_sources);
 	RUN(errors);
 	RUN(describe_and_names);
 	return tap_done();

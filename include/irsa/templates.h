@@ -13,7 +13,16 @@
  * Inside a template file, strings may hold ${PARAM} and the context
  * variables ${partition}, ${region}, ${account}; a string holding a list
  * parameter becomes one string per value (inside an array it is spliced
- * in); an object with "$if": "PARAM" is left out when PARAM has no value.
+ * in); an object with "$if": "PARAM" is left out when PARAM has no value,
+ * with "$if": "!PARAM" when it has one, with "$if": "PARAM=V1|V2" unless
+ * one of its values (or its default) is V1 or V2. A parameter's "type" is
+ * the form its values are checked against (bucket, queue, KMS key, ...;
+ * "enum" with "values"); names of queues, topics, keys, parameters,
+ * repositories and secrets become ARNs in ctx's partition, region and
+ * account. "one_of" lists parameters of which at least one is needed.
+ * "group" ("addon"/"workload") and "source" (the upstream policy) are
+ * shown by irsa_template_describe(). scripts/embed.py checks all this at
+ * build time.
  *
  * A rendered template becomes an INLINE policy of the role named
  * "irsactl-NAME" (see role.h for why inline). */
@@ -65,6 +74,7 @@ char *irsa_policy_file_policy_name(const char *path);
 /* The templates, sorted by name. */
 size_t irsa_template_count(void);
 const char *irsa_template_name(size_t i);
-/* {"name", "description", "params": [{"name", "type", "required", "list",
- * "default", "description"}]} for `irsactl policy list/show`. */
+/* {"name", "group", "description", "source" ({"url", "version"} or null),
+ * "params": [{"name", "type", "required", "list", "default", "description",
+ * "values" (enums)}]} for `irsactl policy list/show`. */
 int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *err);

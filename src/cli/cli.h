@@ -25,7 +25,8 @@ struct cli_option {
 	const char *arg;      /* metavariable; NULL for a boolean flag */
 	const char *help;
 	unsigned flags;       /* enum cli_opt_flags */
-	const char *complete; /* "file", "dir", "profile", "region", "context", or "a|b|c" */
+	const char *complete; /* "file", "dir", "profile", "region", "context",
+			       * "policy-template", or "a|b|c" */
 };
 
 enum cli_output { CLI_OUTPUT_TEXT, CLI_OUTPUT_JSON, CLI_OUTPUT_YAML };
@@ -50,8 +51,9 @@ struct cli_command {
 	int (*run)(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err);
 	const char *examples;    /* lines for --help */
 	/* Shell completion of positional arguments (may be NULL): words are
-	 * the positional arguments typed before the one being completed;
-	 * prints one candidate per line. */
+	 * the positional arguments typed before the one being completed
+	 * (words[n] is the one being completed, possibly ""); prints one
+	 * candidate per line. */
 	void (*complete_args)(const char *const *words, size_t n);
 };
 
@@ -101,5 +103,8 @@ const struct cli_command *cli_find_command(const char *name);
 void cli_print_command_help(const struct cli_command *cmd, FILE *out);
 void cli_print_main_help(FILE *out);
 int cli_complete(int argc, char **argv);
+/* Candidates for a --policy value being typed: template names, then after
+ * "NAME:" its parameters ("NAME:KEY="), after "KEY=" an enum's values. */
+void cli_complete_policy_spec(const char *word);
 /* Closest of names to word by edit distance, or NULL if none is close. */
 const char *cli_suggest(const char *word, const char *const *names, size_t n);

@@ -28,7 +28,7 @@ static const struct cli_option create_options[] = {
 	{ "permissions-boundary", 0, "ARN", "managed policy ARN to use as permissions boundary", 0, NULL },
 	{ "max-session-duration", 0, "SECONDS", "maximum session duration, 3600 to 43200", 0, NULL },
 	{ "attach-policy-arn", 0, "ARN", "managed policy to attach", OPT_REPEAT, NULL },
-	{ "policy", 'p', "TEMPLATE[:K=V,...]", "built-in permission template (see 'irsactl policy list')", OPT_REPEAT, NULL },
+	{ "policy", 'p', "TEMPLATE[:K=V,...]", "built-in permission template (see 'irsactl policy list')", OPT_REPEAT, "policy-template" },
 	{ "policy-file", 0, "FILE", "a policy document to put as inline policy 'irsactl-file-NAME'", OPT_REPEAT, "file" },
 	{ "audience", 0, "AUD", "token audience (default: sts.amazonaws.com)", 0, NULL },
 	{ "trust-role-arn", 0, "ARN", "also let this IAM role or account assume the role (sts:AssumeRole)", OPT_REPEAT, NULL },

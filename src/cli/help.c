@@ -106,7 +106,9 @@ static const struct cli_option *find_opt(const struct cli_option *opts, const ch
 	return NULL;
 }
 
-static void complete_values(const char *kind)
+/* The candidates for an option argument of the given kind; word is the
+ * text typed so far. */
+static void complete_values(const char *kind, const char *word)
 {
 	static const char *const regions[] = {
 		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
@@ -120,6 +122,8 @@ static void complete_values(const char *kind)
 
 	if (strcmp(kind, "file") == 0 || strcmp(kind, "dir") == 0) {
 		printf(":%s\n", kind);
+	} else if (strcmp(kind, "policy-template") == 0) {
+		cli_complete_policy_spec(word);
 	} else if (strcmp(kind, "region") == 0) {
 		for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
 			puts(regions[i]);
@@ -165,7 +169,7 @@ int cli_complete(int argc, char **argv)
 			o = find_opt(cmd->options, prev);
 		if (o && o->arg) {
 			if (o->complete)
-				complete_values(o->complete);
+				complete_values(o->complete, argv[argc - 1]);
 			return 0;
 		}
 	}
@@ -197,6 +201,7 @@ int cli_complete(int argc, char **argv)
 			else if (strcmp(argv[i], cmd->name) == 0)
 				after = true;
 		}
+		words[nw] = argc > 0 ? argv[argc - 1] : "";
 		cmd->complete_args(words, nw);
 		free(words);
 		return 0;

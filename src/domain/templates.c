@@ -118,11 +118,165 @@ static bool printable(const char *s)
 	return true;
 }
 
-/* NULL when value has the form of type, else what it should look like. */
-static const char *value_problem(const char *type, const char *v)
+/* s is an ARN of service whose resource starts with prefix. */
+static bool arn_of(const char *s, const char *service, const char *prefix)
+{
+	struct irsa_arn a = { 0 };
+	bool ok = irsa_arn_parse(s, "value", &a, NULL) == 0 && strcmp(a.service, service) == 0 &&
+		  irsa_str_has_prefix(a.resource, prefix) && a.resource[strlen(prefix)];
+
+	irsa_arn_release(&a);
+	return ok;
+}
+
+/* 1 to max characters, alphanumerics or extra; '*' allowed only as the
+ * last character when star. */
+static bool name_form(const char *v, size_t max, const char *extra, bool star)
 {
 	size_t len = strlen(v);
 
+	if (star && len > 0 && v[len - 1] == '*') {
+		_cleanup_free_ char *head = irsa_strndup(v, len - 1);
+
+		return len <= max && all_chars(head, extra, false);
+	}
+	return len >= 1 && len <= max && all_chars(v, extra, false);
+}
+
+/* A queue or topic name: letters, digits, '-' and '_', ".fifo" allowed. */
+static bool queue_name(const char *v, size_t max)
+{
+	size_t len = strlen(v);
+
+	if (len > max)
+		return false;
+	if (irsa_str_has_suffix(v, ".fifo"))
+		len -= strlen(".fifo");
+	if (len < 1)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			return false;
+	return true;
+}
+
+static bool kms_key_id(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (irsa_str_has_prefix(v, "mrk-"))
+		return len == 36 && strspn(v + 4, "0123456789abcdef") == 32;
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? v[i] != '-'
+							      : !isxdigit((unsigned char)v[i]))
+			return false;
+	return true;
+}
+
+static bool enum_value(const json_t *p, const char *v)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(p, "values"), i, x)
+		if (strcmp(json_string_value(x), v) == 0)
+			return true;
+	return false;
+}
+
+static bool sqs_queue_name(const char *v)
+{
+	return queue_name(v, 80);
+}
+
+static bool sns_topic_name(const char *v)
+{
+	return queue_name(v, 256);
+}
+
+static bool ssm_parameter_name(const char *v)
+{
+	return name_form(*v == '/' ? v + 1 : v, 2048, "_.-/", true);
+}
+
+static bool ecr_repository_name(const char *v)
+{
+	return !strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && name_form(v, 256, "._/-", true);
+}
+
+static bool log_group_name(const char *v)
+{
+	return name_form(v, 512, "_-/.#", true);
+}
+
+static bool iam_role_name(const char *v)
+{
+	return name_form(v, 64, "+=.@_-", false);
+}
+
+static bool aps_workspace_id(const char *v)
+{
+	return strcmp(v, "*") == 0 || (irsa_str_has_prefix(v, "ws-") && name_form(v, 64, "-", false));
+}
+
+static bool appmesh_name(const char *v)
+{
+	return strcmp(v, "*") == 0 || name_form(v, 255, "_-", false);
+}
+
+/* Parameter types naming an AWS resource: an ARN of service whose resource
+ * starts with arn_prefix (when service is set), or a name name_ok accepts
+ * (when set); hint says what is expected. */
+static const struct resource_form {
+	const char *type, *service, *arn_prefix;
+	bool (*name_ok)(const char *v);
+	const char *hint;
+} resource_forms[] = {
+	{ "sqs-queue", "sqs", "", sqs_queue_name,
+	  "a queue name (1 to 80 of letters, digits, '-' and '_', optionally '.fifo') or queue ARN" },
+	{ "sns-topic", "sns", "", sns_topic_name,
+	  "a topic name (1 to 256 of letters, digits, '-' and '_', optionally '.fifo') or topic ARN" },
+	{ "kms-key", "kms", "key/", kms_key_id,
+	  "a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...) or key ARN "
+	  "(arn:aws:kms:REGION:ACCOUNT:key/ID)" },
+	{ "ssm-parameter", "ssm", "parameter/", ssm_parameter_name,
+	  "a parameter name or path ('/app/prod/db', a final '*' for a prefix) or parameter ARN" },
+	{ "ecr-repository", "ecr", "repository/", ecr_repository_name,
+	  "a repository name (a-z, 0-9, '.', '_', '/' and '-', a final '*' for a prefix) or "
+	  "repository ARN" },
+	{ "log-group", NULL, NULL, log_group_name,
+	  "a log group name (letters, digits and _ - / . #, a final '*' for a prefix)" },
+	{ "iam-role-arn", "iam", "role/", NULL, "a role ARN (arn:aws:iam::ACCOUNT:role/NAME)" },
+	{ "iam-role-name", NULL, NULL, iam_role_name,
+	  "a role name: 1 to 64 of letters, digits and + = . @ _ -" },
+	{ "aps-workspace", NULL, NULL, aps_workspace_id,
+	  "a workspace id such as 'ws-12345678-abcd-...', or '*'" },
+	{ "appmesh-name", NULL, NULL, appmesh_name,
+	  "a name: 1 to 255 of letters, digits, '-' and '_', or '*'" },
+};
+
+static char *enum_values(const json_t *p)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(p, "values"), i, x)
+		irsa_buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(x));
+	return irsa_buf_detach(&b);
+}
+
+/* NULL when value has the form of the parameter p's type, else what it
+ * should look like. */
+static const char *value_problem(const json_t *p, const char *v)
+{
+	const char *type = json_string_value(json_object_get(p, "type"));
+	size_t len = strlen(v);
+
+	if (!type)
+		type = "";
 	if (strcmp(type, "s3-bucket") == 0) {
 		if (len < 3 || len > 63 || !all_chars(v, ".-", true) ||
 		    !isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[len - 1]) ||
@@ -138,19 +292,15 @@ static const char *value_problem(const char *type, const char *v)
 			       ? NULL
 			       : "a table name: 3 to 255 of A-Z, a-z, 0-9, '_', '.' and '-'";
 	if (strcmp(type, "secret") == 0) {
-		if (irsa_str_has_prefix(v, "arn:")) {
-			struct irsa_arn a = { 0 };
-			bool ok = irsa_arn_parse(v, "secret", &a, NULL) == 0 &&
-				  strcmp(a.service, "secretsmanager") == 0 &&
-				  irsa_str_has_prefix(a.resource, "secret:");
-
-			irsa_arn_release(&a);
-			return ok ? NULL : "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:"
-					   "ACCOUNT:secret:NAME)";
-		}
-		return len >= 1 && len <= 512 && all_chars(v, "/_+=.@-", false)
+		if (irsa_str_has_prefix(v, "arn:"))
+			return arn_of(v, "secretsmanager", "secret:")
+				       ? NULL
+				       : "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:"
+					 "ACCOUNT:secret:NAME)";
+		return name_form(v, 512, "/_+=.@-", true)
 			       ? NULL
-			       : "a secret name (letters, digits and / _ + = . @ -) or ARN";
+			       : "a secret name (letters, digits and / _ + = . @ -, a final '*' "
+				 "for a prefix) or ARN";
 	}
 	if (strcmp(type, "hosted-zone") == 0) {
 		if (irsa_str_has_prefix(v, "/hostedzone/"))
@@ -169,6 +319,17 @@ static const char *value_problem(const char *type, const char *v)
 	if (strcmp(type, "arn") == 0)
 		return irsa_arn_parse(v, "value", NULL, NULL) == 0 ? NULL
 								   : "an ARN (arn:PARTITION:SERVICE:...)";
+	for (size_t i = 0; i < ARRAY_SIZE(resource_forms); i++) {
+		const struct resource_form *f = &resource_forms[i];
+
+		if (strcmp(type, f->type) != 0)
+			continue;
+		if (f->service && arn_of(v, f->service, f->arn_prefix))
+			return NULL;
+		return f->name_ok && f->name_ok(v) ? NULL : f->hint;
+	}
+	if (strcmp(type, "enum") == 0)
+		return enum_value(p, v) ? NULL : "one of the values 'irsactl policy list' shows";
 	return len > 0 && printable(v) ? NULL : "printable ASCII";
 }
 
@@ -208,7 +369,6 @@ static int add_values(struct irsa_policy_ref *ref, const json_t *params, const c
 		      const char *values, struct irsa_error *err)
 {
 	const json_t *p = json_object_get(params, key);
-	const char *type = json_string_value(json_object_get(p, "type"));
 	bool list = json_is_true(json_object_get(p, "list"));
 	_cleanup_free_ char *copy = irsa_strdup(values);
 	char *save = NULL;
@@ -222,8 +382,15 @@ static int add_values(struct irsa_policy_ref *ref, const json_t *params, const c
 				      "parameter '%s' of template '%s' has an empty value", key,
 				      ref->name);
 	for (char *v = strtok_r(copy, ";", &save); v; v = strtok_r(NULL, ";", &save)) {
-		const char *why = value_problem(type ? type : "", v);
+		const char *why = value_problem(p, v);
 
+		if (why && json_object_get(p, "values")) {
+			_cleanup_free_ char *allowed = enum_values(p);
+
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "parameter '%s' of template '%s' has the value '%s'; "
+					      "expected one of: %s", key, ref->name, v, allowed);
+		}
 		if (why)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "parameter '%s' of template '%s' has the value '%s'; "
@@ -267,6 +434,30 @@ static int parse_params(struct irsa_policy_ref *ref, const json_t *params, const
 	return 0;
 }
 
+/* A template's "one_of": at least one of these parameters is needed. */
+static int check_one_of(const struct irsa_policy_ref *ref, const json_t *tpl,
+			struct irsa_error *err)
+{
+	const json_t *names = json_object_get(tpl, "one_of"), *n;
+	struct irsa_buf b = IRSA_BUF_INIT;
+	size_t i;
+
+	if (!names)
+		return 0;
+	json_array_foreach(names, i, n) {
+		if (count_key(ref, json_string_value(n)) > 0) {
+			irsa_buf_release(&b);
+			return 0;
+		}
+		irsa_buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(n));
+	}
+	irsa_error_set(err, IRSA_ERR_USAGE,
+		       "template '%s' needs at least one of the parameters %s: write %s:KEY=VALUE",
+		       ref->name, irsa_buf_str(&b), ref->name);
+	irsa_buf_release(&b);
+	return -1;
+}
+
 int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
 			  struct irsa_policy_ref *ret, struct irsa_error *err)
 {
@@ -299,6 +490,8 @@ int irsa_policy_ref_parse(const char *spec, const struct irsa_template_ctx *ctx,
 			       from ? " or give --cluster" : "");
 		goto fail;
 	}
+	if (check_one_of(&ref, tpl, err) < 0)
+		goto fail;
 	*ret = ref;
 	return 0;
 fail:
@@ -402,9 +595,27 @@ static char *normalise(const char *type, const char *v, const struct irsa_templa
 			return irsa_asprintf("%s/", v);
 		return irsa_strdup(v);
 	}
-	if (strcmp(type, "secret") == 0 && !irsa_str_has_prefix(v, "arn:"))
-		return irsa_asprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", ctx->partition,
-				     ctx->region, ctx->account, v);
+	if (irsa_str_has_prefix(v, "arn:"))
+		return irsa_strdup(v);
+	/* a name in the session's region and account becomes an ARN; a name
+	 * ending in '*' is a prefix, matching the random suffix too */
+	if (strcmp(type, "secret") == 0)
+		return irsa_asprintf("arn:%s:secretsmanager:%s:%s:secret:%s%s", ctx->partition,
+				     ctx->region, ctx->account, v,
+				     irsa_str_has_suffix(v, "*") ? "" : "-??????");
+	if (strcmp(type, "sqs-queue") == 0 || strcmp(type, "sns-topic") == 0)
+		return irsa_asprintf("arn:%s:%s:%s:%s:%s", ctx->partition,
+				     strcmp(type, "sqs-queue") == 0 ? "sqs" : "sns", ctx->region,
+				     ctx->account, v);
+	if (strcmp(type, "kms-key") == 0)
+		return irsa_asprintf("arn:%s:kms:%s:%s:key/%s", ctx->partition, ctx->region,
+				     ctx->account, v);
+	if (strcmp(type, "ssm-parameter") == 0)
+		return irsa_asprintf("arn:%s:ssm:%s:%s:parameter/%s", ctx->partition, ctx->region,
+				     ctx->account, *v == '/' ? v + 1 : v);
+	if (strcmp(type, "ecr-repository") == 0)
+		return irsa_asprintf("arn:%s:ecr:%s:%s:repository/%s", ctx->partition, ctx->region,
+				     ctx->account, v);
 	if (strcmp(type, "hosted-zone") == 0 && irsa_str_has_prefix(v, "/hostedzone/"))
 		return irsa_strdup(v + strlen("/hostedzone/"));
 	return irsa_strdup(v);
@@ -527,6 +738,34 @@ static int expand_key(const char *key, const json_t *vars, const char *tname, ch
 	return 0;
 }
 
+/* An object's "$if": "PARAM" (the parameter was given), "!PARAM" (it was
+ * not) or "PARAM=V1|V2" (one of its values, given or default, is V1 or V2). */
+static bool condition_holds(const char *cond, const json_t *vars, const json_t *given)
+{
+	const char *eq = strchr(cond, '=');
+	_cleanup_free_ char *name = NULL;
+	const json_t *v;
+	size_t i;
+
+	if (cond[0] == '!')
+		return !json_object_get(given, cond + 1);
+	if (!eq)
+		return json_object_get(given, cond) != NULL;
+	name = irsa_strndup(cond, (size_t)(eq - cond));
+	json_array_foreach(json_object_get(vars, name), i, v) {
+		const char *value = json_string_value(v);
+
+		for (const char *p = eq + 1; *p;) {
+			size_t len = strcspn(p, "|");
+
+			if (strlen(value) == len && strncmp(p, value, len) == 0)
+				return true;
+			p += len + (p[len] == '|');
+		}
+	}
+	return false;
+}
+
 /* The expansion of v (new reference), or NULL with *ret_drop set when an
  * object's "$if" parameter has no value. A string expands to an array
  * (one element per value); the caller splices or unwraps it. */
@@ -549,7 +788,7 @@ static int expand(const json_t *v, const json_t *vars, const json_t *given, cons
 		json_t *out, *item;
 		const char *key;
 
-		if (cond && !json_object_get(given, cond))
+		if (cond && !condition_holds(cond, vars, given))
 			return 0;
 		out = json_object();
 		json_object_foreach((json_t *)v, key, item) {
@@ -668,12 +907,21 @@ int irsa_template_describe(const char *name, json_t **ret, struct irsa_error *er
 		    json_object_set(d, "default", json_object_get(p, "default")
 						      ? json_object_get(p, "default") : json_null()) < 0 ||
 		    json_object_set(d, "description", json_object_get(p, "description")) < 0 ||
+		    (json_object_get(p, "values") &&
+		     json_object_set(d, "values", json_object_get(p, "values")) < 0) ||
 		    json_array_append_new(params, d) < 0) {
 			json_decref(params);
 			return build_failed(name, err);
 		}
 	}
-	*ret = json_pack("{s:s, s:O, s:o}", "name", name, "description",
+	*ret = json_pack("{s:s, s:O, s:O, s:o}", "name", name, "group",
+			 json_object_get(tpl, "group"), "description",
 			 json_object_get(tpl, "description"), "params", params);
-	return *ret ? 0 : build_failed(name, err);
+	if (!*ret || json_object_set(*ret, "source", json_object_get(tpl, "source")
+						       ? json_object_get(tpl, "source") : json_null()) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return build_failed(name, err);
+	}
+	return 0;
 }
