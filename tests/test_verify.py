@@ -252,7 +252,7 @@ class BrokenLinkMatrixTest(VerifyCase):
 
     def test_audience_not_in_client_ids(self):
         self.assertBroken("oidc-provider", "irsactl associate-oidc --cluster demo",
-                          "does not list the audience 'sts.amazonaws.com'",
+                          "does not list the audience 'sts.amazonaws.com' in its client IDs (it lists 'vault')",
                           provider={"url": self.issuer, "client_ids": ["vault"]})
 
     def test_custom_audience_not_in_client_ids(self):

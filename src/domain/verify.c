@@ -123,6 +123,15 @@ static const char *sa_name(const struct verify *v)
 	return v->req->service_account;
 }
 
+static char *join(const struct irsa_strlist *l, const char *sep)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+
+	for (size_t i = 0; i < l->n; i++)
+		irsa_buf_printf(&b, "%s%s", i ? sep : "", l->items[i]);
+	return buf_take(&b);
+}
+
 /* ---- identity --------------------------------------------------------- */
 
 static void check_identity(struct verify *v)
@@ -284,9 +293,12 @@ static void check_oidc_provider(struct verify *v)
 			: irsa_asprintf("aws iam add-client-id-to-open-id-connect-provider "
 					"--open-id-connect-provider-arn %s --client-id %s",
 					v->provider_arn, v->audience);
+		_cleanup_free_ char *listed = join(&p.client_ids, "', '");
+
 		check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, fix,
-			  "provider '%s' does not list the audience '%s' in its client IDs (%zu listed)",
-			  v->provider_arn, v->audience, p.client_ids.n);
+			  "provider '%s' does not list the audience '%s' in its client IDs (%s%s%s)",
+			  v->provider_arn, v->audience, p.client_ids.n ? "it lists '" : "it lists none",
+			  listed, p.client_ids.n ? "'" : "");
 		irsa_oidc_provider_release(&p);
 		return;
 	}
@@ -624,14 +636,6 @@ static void add_fix(struct irsa_strlist *fixes, char *cmd)
 	free(cmd);
 }
 
-static char *join(const struct irsa_strlist *l, const char *sep)
-{
-	struct irsa_buf b = IRSA_BUF_INIT;
-
-	for (size_t i = 0; i < l->n; i++)
-		irsa_buf_printf(&b, "%s%s", i ? sep : "", l->items[i]);
-	return buf_take(&b);
-}
 
 static void check_pods(struct verify *v)
 {
