@@ -88,6 +88,59 @@ TEST(sections_and_merge)
 	irsa_config_free(c);
 }
 
+TEST(files_apart_and_sso_sessions)
+{
+	struct irsa_config *c = NULL;
+	struct irsa_error err;
+	const struct irsa_profile *p, *s;
+
+	CHECK_INT(load("[default]\n"
+		       "aws_access_key_id = FROMCONFIG\n"
+		       "aws_secret_access_key = configSecret\n"
+		       "region = us-west-2\n"
+		       "empty =\n"
+		       "[sso-session corp]\n"
+		       "sso_start_url = https://example.awsapps.com/start\n"
+		       "SSO_Region = eu-west-1\n"
+		       "[sso-session  \"quoted\" ]\n"
+		       "sso_region = us-east-1\n"
+		       "[profile sso-session]\n"
+		       "region = ap-south-1\n",
+		       "[default]\n"
+		       "aws_access_key_id = FROMCREDS\n"
+		       "[sso-session corp]\n"
+		       "region = literal\n",
+		       &c, &err), 0);
+	p = irsa_config_profile(c, "default");
+	CHECK_STR(irsa_profile_get(p, "aws_access_key_id"), "FROMCREDS");
+	CHECK_STR(irsa_profile_get_in(p, IRSA_CONFIG_FILE_CONFIG, "aws_access_key_id"),
+		  "FROMCONFIG");
+	CHECK_STR(irsa_profile_get_in(p, IRSA_CONFIG_FILE_CREDENTIALS, "aws_access_key_id"),
+		  "FROMCREDS");
+	CHECK_STR(irsa_profile_get(p, "aws_secret_access_key"), "configSecret");
+	CHECK(irsa_profile_get_in(p, IRSA_CONFIG_FILE_CREDENTIALS, "aws_secret_access_key") ==
+	      NULL);
+	CHECK(irsa_profile_get_in(p, IRSA_CONFIG_FILE_CREDENTIALS, "region") == NULL);
+	/* present though empty, as botocore's `key in profile` */
+	CHECK(irsa_profile_get(p, "empty") == NULL);
+	CHECK(irsa_profile_has(p, "empty"));
+	CHECK(!irsa_profile_has(p, "absent"));
+	CHECK(!irsa_profile_has(NULL, "empty"));
+
+	s = irsa_config_sso_session(c, "corp");
+	CHECK(s != NULL);
+	CHECK_STR(irsa_profile_get(s, "sso_start_url"), "https://example.awsapps.com/start");
+	CHECK_STR(irsa_profile_get(s, "sso_region"), "eu-west-1");
+	CHECK_STR(irsa_profile_get(irsa_config_sso_session(c, "quoted"), "sso_region"),
+		  "us-east-1");
+	CHECK(irsa_config_sso_session(c, "default") == NULL);
+	/* "[sso-session corp]" in the credentials file is a profile of that name */
+	CHECK_STR(get(c, "sso-session corp", "region"), "literal");
+	CHECK_STR(get(c, "sso-session", "region"), "ap-south-1");
+	CHECK(irsa_profile_get(s, "region") == NULL);
+	irsa_config_free(c);
+}
+
 TEST(comments_whitespace_continuations)
 {
 	struct irsa_config *c = NULL;
@@ -325,6 +378,7 @@ int main(void)
 		return 1;
 	}
 	RUN(sections_and_merge);
+	RUN(files_apart_and_sso_sessions);
 	RUN(comments_whitespace_continuations);
 	RUN(bom_crlf_and_repeats);
 	RUN(credentials_file_sections_are_literal);

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include <libxml/parser.h>
 
@@ -22,6 +25,7 @@
 #include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/credentials.h"
+#include "irsa/fileutil.h"
 #include "irsa/strutil.h"
 #include "src/aws/credentials/providers.h"
 
@@ -380,8 +384,8 @@ TEST(process_output)
 		  "SecretAccessKey, SessionToken or Expiration" },
 		{ "{\"Version\": 1, \"AccessKeyId\": \"AKP\", \"SecretAccessKey\": \"s\", "
 		  "\"Expiration\": \"tomorrow\"}",
-		  "credential_process for profile 'p' returned an invalid 'Expiration' 'tomorrow' "
-		  "(want ISO 8601)" },
+		  "credential_process for profile 'p' returned an invalid 'Expiration' (want ISO "
+		  "8601 such as '2030-01-02T03:04:05Z')" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -404,6 +408,8 @@ TEST(process_output)
 		CHECK_INT(err.kind, IRSA_ERR_AUTH);
 		CHECK_STR(err.message, cases[i].message);
 		CHECK(strstr(err.message, "topSecretValue") == NULL);
+		/* nothing of the output is quoted, not even the bad Expiration */
+		CHECK(strstr(err.message, "tomorrow") == NULL);
 	}
 
 	irsa_error_clear(&err);
@@ -512,6 +518,12 @@ TEST(environment)
 	CHECK_STR(c->secret_access_key, "envSecret");
 	CHECK_STR(c->session_token, "envToken");
 	c = irsa_credentials_free(c);
+	/* botocore reads AWS_SECURITY_TOKEN first */
+	env_set("AWS_SECURITY_TOKEN", "securityToken");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK_STR(c->session_token, "securityToken");
+	c = irsa_credentials_free(c);
+	env_set("AWS_SECURITY_TOKEN", "");
 
 	/* --profile wins over the environment keys */
 	CHECK_INT(resolve("dev", &c, &err), 0);
@@ -535,19 +547,33 @@ TEST(static_profile)
 	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 
+	/* each file's keys are read on their own, as botocore's
+	 * shared-credentials and config-file providers read them: a secret
+	 * in the credentials file does not complete the config file's key */
 	setup("[profile cfg]\naws_access_key_id = AKCFG\naws_secret_access_key = cfgSecret\n"
 	      "aws_session_token = cfgToken\n"
-	      "[profile half]\naws_access_key_id = AKHALF\n",
-	      "[cfg]\naws_secret_access_key = credsFileWins\n", NULL, 0);
+	      "[profile half]\naws_access_key_id = AKHALF\n"
+	      "[profile both]\naws_access_key_id = AKCONFIG\naws_secret_access_key = configSecret\n",
+	      "[cfg]\naws_secret_access_key = credsFileSecretAlone\n"
+	      "[both]\naws_access_key_id = AKCREDSFILE\naws_secret_access_key = credsSecret\n"
+	      "aws_session_token = sessionToken\naws_security_token = legacyToken\n", NULL, 0);
 	CHECK_INT(resolve("cfg", &c, &err), 0);
 	CHECK_STR(c->provider, "profile");
 	CHECK_STR(c->access_key_id, "AKCFG");
-	CHECK_STR(c->secret_access_key, "credsFileWins");
+	CHECK_STR(c->secret_access_key, "cfgSecret");
 	CHECK_STR(c->session_token, "cfgToken");
 	c = irsa_credentials_free(c);
 
+	/* the credentials file wins; aws_security_token before aws_session_token */
+	CHECK_INT(resolve("both", &c, &err), 0);
+	CHECK_STR(c->access_key_id, "AKCREDSFILE");
+	CHECK_STR(c->secret_access_key, "credsSecret");
+	CHECK_STR(c->session_token, "legacyToken");
+	c = irsa_credentials_free(c);
+
 	CHECK_INT(resolve("half", &c, &err), -1);
-	CHECK_STR(err.message, "profile 'half' has aws_access_key_id but no aws_secret_access_key");
+	CHECK_STR(err.message, "profile 'half' has aws_access_key_id but no aws_secret_access_key "
+			       "in the config file");
 	CHECK_INT(fake.requests, 0);
 	teardown();
 }
@@ -562,8 +588,8 @@ TEST(no_credentials)
 	CHECK_INT(resolve(NULL, &c, &err), -1);
 	CHECK_INT(err.kind, IRSA_ERR_AUTH);
 	want = irsa_asprintf("no AWS credentials found (tried the environment, profile 'default' "
-			     "in '%s/config' and '%s/credentials', web identity, container and "
-			     "instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			     "in '%s/config' and '%s/credentials', web identity, SSO, container "
+			     "and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 			     "or choose a profile with --profile", tmpdir, tmpdir);
 	CHECK_STR(err.message, want);
 	free(want);
@@ -643,7 +669,9 @@ TEST(credential_process_runs)
 	      "[profile killed]\n"
 	      "credential_process = kill -TERM $$\n"
 	      "[profile missing]\n"
-	      "credential_process = /nonexistent/irsa-helper\n",
+	      "credential_process = /nonexistent/irsa-helper\n"
+	      "[profile slow]\n"
+	      "credential_process = sleep 30\n",
 	      NULL, NULL, 0);
 	CHECK_INT(resolve("ok", &c, &err), 0);
 	CHECK_STR(c->provider, "credential-process");
@@ -666,6 +694,16 @@ TEST(credential_process_runs)
 	CHECK_INT(resolve("missing", &c, &err), -1);
 	CHECK_STR(err.message, "credential_process for profile 'missing' failed with exit "
 			       "status 127");
+	env_set("IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS", "300");
+	{
+		time_t start = time(NULL);
+
+		CHECK_INT(resolve("slow", &c, &err), -1);
+		CHECK_INT(err.kind, IRSA_ERR_AUTH);
+		CHECK_STR(err.message, "credential_process for profile 'slow' did not finish "
+				       "within 0.3 seconds");
+		CHECK(time(NULL) - start < 10);
+	}
 	CHECK_INT(fake.requests, 0);
 	teardown();
 }
@@ -709,10 +747,19 @@ TEST(source_profile_errors)
 					     "AWS_EC2_METADATA_DISABLED" },
 		{ "webnorole", IRSA_ERR_USAGE, "profile 'webnorole' has web_identity_token_file but "
 					       "no role_arn" },
-		{ "sso", IRSA_ERR_USAGE, "profile 'sso' uses IAM Identity Center (SSO), which "
-					 "irsactl does not support; run 'aws configure "
-					 "export-credentials --profile sso --format env' and use the "
-					 "environment instead" },
+		{ "sso", IRSA_ERR_USAGE, "profile 'sso' is configured for SSO but lacks "
+					 "sso_role_name, sso_start_url, sso_region; run 'aws "
+					 "configure sso --profile sso'" },
+		{ "badsession", IRSA_ERR_USAGE, "profile 'badsession' has role_session_name "
+						"'ci job/1', which STS refuses; use 2 to 64 letters, "
+						"digits or any of _+=,.@-" },
+		{ "longsession", IRSA_ERR_USAGE, "profile 'longsession' has role_session_name "
+						 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+						 "aaaaaaaaaaa', which STS refuses; use 2 to 64 "
+						 "letters, digits or any of _+=,.@-" },
+		{ "utf8session", IRSA_ERR_USAGE, "profile 'utf8session' has a role_session_name "
+						 "that STS refuses; use 2 to 64 letters, digits or "
+						 "any of _+=,.@-" },
 	};
 
 	setup("[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n"
@@ -740,7 +787,14 @@ TEST(source_profile_errors)
 	      "[profile imdssrc]\nrole_arn = arn:aws:iam::1:role/e\n"
 	      "credential_source = Ec2InstanceMetadata\n"
 	      "[profile webnorole]\nweb_identity_token_file = /nonexistent\n"
-	      "[profile sso]\nsso_session = corp\nsso_account_id = 1\n",
+	      "[profile sso]\nsso_account_id = 1\n"
+	      "[profile badsession]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = ci job/1\n"
+	      "[profile longsession]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	      "[profile utf8session]\nrole_arn = arn:aws:iam::1:role/s\nsource_profile = base2\n"
+	      "role_session_name = caf\xc3\xa9\n"
+	      "[profile base2]\naws_access_key_id = AKB\naws_secret_access_key = b2\n",
 	      NULL, sts_routes, ARRAY_SIZE(sts_routes));
 	env_set("AWS_ACCESS_KEY_ID", "AKENVIGNORED");
 	env_set("AWS_SECRET_ACCESS_KEY", "envSecretIgnored");
@@ -912,6 +966,386 @@ TEST(web_identity)
 	teardown();
 	free(config);
 	free(token);
+}
+
+/* botocore's order, pair by pair (the CLI tests check the same pairs
+ * against the aws CLI). */
+TEST(chain_order)
+{
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+	char *token = tmp_path("token");
+	char *config;
+
+	config = irsa_asprintf(
+		"[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = keys\n"
+		"[profile keys]\naws_access_key_id = AKCONFIG\naws_secret_access_key = cs\n"
+		"credential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKPROC\","
+		"\"SecretAccessKey\":\"ps\"}'\n"
+		"[profile proc]\naws_access_key_id = AKCONFIG\naws_secret_access_key = cs\n"
+		"credential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKPROC\","
+		"\"SecretAccessKey\":\"ps\"}'\n"
+		"[profile pod]\nrole_arn = arn:aws:iam::1:role/profile-role\n"
+		"web_identity_token_file = %s\nrole_session_name = from-profile\n", token);
+	setup(config, "[keys]\naws_access_key_id = AKCREDS\naws_secret_access_key = ks\n",
+	      sts_routes, ARRAY_SIZE(sts_routes));
+	write_file("token", "eyJhbGciOiJSUzI1NiJ9.e30.sig");
+
+	/* credentials file > credential_process > config file */
+	CHECK_INT(resolve("keys", &c, &err), 0);
+	CHECK_STR(c->access_key_id, "AKCREDS");
+	c = irsa_credentials_free(c);
+	CHECK_INT(resolve("proc", &c, &err), 0);
+	CHECK_STR(c->access_key_id, "AKPROC");
+	c = irsa_credentials_free(c);
+	CHECK_INT(fake.requests, 0);
+
+	/* the environment's keys > the profile's role, unless --profile */
+	env_set("AWS_PROFILE", "role");
+	env_set("AWS_ACCESS_KEY_ID", "AKENV");
+	env_set("AWS_SECRET_ACCESS_KEY", "es");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK_STR(c->provider, "environment");
+	c = irsa_credentials_free(c);
+	CHECK_INT(resolve("role", &c, &err), 0);
+	CHECK_STR(c->provider, "assume-role");
+	CHECK(logged("Credential=AKCREDS/"));
+	c = irsa_credentials_free(c);
+	env_set("AWS_ACCESS_KEY_ID", "");
+	env_set("AWS_SECRET_ACCESS_KEY", "");
+
+	/* the profile's role > web identity from the environment */
+	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token);
+	env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/env-role");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK_STR(c->provider, "assume-role");
+	c = irsa_credentials_free(c);
+	CHECK_INT(fake.requests, 2);
+
+	/* web identity from the environment > the profile's keys and process */
+	env_set("AWS_PROFILE", "proc");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK_STR(c->provider, "web-identity");
+	CHECK(logged("role%2Fenv-role"));
+	c = irsa_credentials_free(c);
+	CHECK_INT(fake.requests, 3);
+	/* ... unless --profile turns the environment off */
+	CHECK_INT(resolve("proc", &c, &err), 0);
+	CHECK_STR(c->provider, "credential-process");
+	c = irsa_credentials_free(c);
+	CHECK_INT(fake.requests, 3);
+
+	/* the variables win over the profile's web identity settings key by key */
+	env_set("AWS_PROFILE", "pod");
+	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "");
+	CHECK_INT(resolve(NULL, &c, &err), 0);
+	CHECK(logged("role%2Fenv-role&RoleSessionName=from-profile"));
+	c = irsa_credentials_free(c);
+	CHECK_INT(resolve("pod", &c, &err), 0);
+	CHECK(logged("role%2Fprofile-role&RoleSessionName=from-profile"));
+	c = irsa_credentials_free(c);
+	CHECK_INT(fake.requests, 5);
+	teardown();
+	free(config);
+	free(token);
+}
+
+#define SSO_CONFIG \
+	"[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\n" \
+	"sso_role_name = Admin\n" \
+	"[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n" \
+	"sso_region = eu-west-1\n" \
+	"[profile old]\nsso_start_url = https://corp.awsapps.com/start\n" \
+	"sso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = Admin\n" \
+	"[profile lacking]\nsso_account_id = 111122223333\n" \
+	"[profile ghost]\nsso_session = nowhere\nsso_role_name = Admin\n" \
+	"[profile clash]\nsso_session = corp\nsso_region = us-east-1\n" \
+	"sso_account_id = 111122223333\nsso_role_name = Admin\n"
+#define SSO_ROLE_OK \
+	"{\"roleCredentials\":{\"accessKeyId\":\"ASIASSO\",\"secretAccessKey\":\"ssoSecret\"," \
+	"\"sessionToken\":\"ssoSession\",\"expiration\":1893553445000}}"
+#define SSO_SESSION_CACHE "ee0bfd2552fbd840c02cc48b6e823320543c450f.json"
+#define SSO_URL_CACHE "a51746d4aa793ae07b25e90c3a5db96fc7832bd7.json"
+
+static void write_sso_cache(const char *file, const char *json)
+{
+	char *dir = irsa_asprintf("%s/.aws/sso/cache", tmpdir);
+	char *name = irsa_asprintf(".aws/sso/cache/%s", file);
+	char *cmd = irsa_asprintf("mkdir -p '%s'", dir);
+
+	CHECK_INT(system(cmd), 0);
+	write_file(name, json);
+	free(cmd);
+	free(name);
+	free(dir);
+}
+
+static void remove_sso_cache(void)
+{
+	char *cmd = irsa_asprintf("rm -rf '%s/.aws'", tmpdir);
+
+	CHECK_INT(system(cmd), 0);
+	free(cmd);
+}
+
+TEST(sso_cache_names)
+{
+	char *a = irsa_cred_sso_cache_name("corp");
+	char *b = irsa_cred_sso_cache_name("https://corp.awsapps.com/start");
+
+	CHECK_STR(a, SSO_SESSION_CACHE);
+	CHECK_STR(b, SSO_URL_CACHE);
+	free(a);
+	free(b);
+}
+
+TEST(sso_endpoints)
+{
+	struct irsa_aws_client client;
+	struct irsa_endpoint ep;
+	struct irsa_error err;
+
+	CHECK_INT(irsa_endpoint_resolve("sso", "eu-west-1", NULL, &ep, &err), 0);
+	CHECK_STR(ep.url, "https://portal.sso.eu-west-1.amazonaws.com");
+	CHECK_INT(irsa_endpoint_resolve("sso-oidc", "cn-north-1", NULL, &ep, &err), 0);
+	CHECK_STR(ep.url, "https://oidc.cn-north-1.amazonaws.com.cn");
+
+	env_clear();
+	env_set("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:8/oidc/");
+	irsa_aws_client_init(&client, &ops);
+	/* the SSO region, not the client's */
+	CHECK_INT(irsa_aws_client_endpoint_in(&client, "sso", "ap-south-1", &ep, &err), 0);
+	CHECK_STR(ep.url, "https://portal.sso.ap-south-1.amazonaws.com");
+	CHECK_INT(irsa_aws_client_endpoint_in(&client, "sso-oidc", "ap-south-1", &ep, &err), 0);
+	CHECK_STR(ep.url, "http://127.0.0.1:8/oidc");
+	CHECK(ep.overridden);
+	irsa_aws_client_release(&client);
+	env_clear();
+}
+
+TEST(sso_config_errors)
+{
+	static const struct {
+		const char *profile;
+		const char *message;
+	} cases[] = {
+		{ "lacking", "profile 'lacking' is configured for SSO but lacks sso_role_name, "
+			     "sso_start_url, sso_region; run 'aws configure sso --profile lacking'" },
+		{ "clash", "profile 'clash' and its sso-session 'corp' disagree on 'sso_region'; "
+			   "keep it in the sso-session only" },
+		{ "dev", "profile 'dev' uses SSO, but no SSO token is cached for it; run 'aws sso "
+			 "login --profile dev'" },
+	};
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+
+	setup(SSO_CONFIG, NULL, NULL, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_INT(resolve(cases[i].profile, &c, &err), -1);
+		CHECK_STR(err.message, cases[i].message);
+	}
+	CHECK_INT(resolve("ghost", &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(irsa_str_has_prefix(err.message, "profile 'ghost' names sso_session 'nowhere', "
+					       "which is not in '"));
+	/* an expired legacy token cannot be refreshed */
+	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"t\", \"expiresAt\": "
+				       "\"2023-11-14T22:13:19Z\"}");
+	CHECK_INT(resolve("old", &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	CHECK_STR(err.message, "profile 'old' uses SSO, but its SSO token has expired; run 'aws "
+			       "sso login --profile old'");
+	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"t\"}");
+	CHECK_INT(resolve("old", &c, &err), -1);
+	CHECK_STR(err.message, "profile 'old' uses SSO, but its cached SSO token is unreadable; "
+			       "run 'aws sso login --profile old'");
+	CHECK_INT(fake.requests, 0);
+	remove_sso_cache();
+	teardown();
+}
+
+TEST(sso_fresh_token)
+{
+	static const struct route routes[] = {
+		{ "GET", "/federation/credentials", 200, SSO_ROLE_OK },
+	};
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+
+	setup(SSO_CONFIG, NULL, routes, ARRAY_SIZE(routes));
+	/* older CLIs wrote "UTC" for "Z" */
+	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"legacyAccessToken\", \"expiresAt\": "
+				       "\"2023-11-14T23:00:00UTC\"}");
+	CHECK_INT(resolve("old", &c, &err), 0);
+	CHECK_STR(c->provider, "sso");
+	CHECK_STR(c->access_key_id, "ASIASSO");
+	CHECK_STR(c->secret_access_key, "ssoSecret");
+	CHECK_STR(c->session_token, "ssoSession");
+	CHECK_INT(c->expiration, 1893553445);
+	CHECK(logged("GET /federation/credentials?role_name=Admin&account_id=111122223333 "));
+	CHECK(logged("x-amz-sso_bearer_token: legacyAccessToken\r\n"));
+	c = irsa_credentials_free(c);
+
+	/* within botocore's 15 minute window but nothing to refresh with: used */
+	write_sso_cache(SSO_SESSION_CACHE, "{\"accessToken\": \"sessionAccessToken\", "
+					   "\"expiresAt\": \"2023-11-14T22:20:00Z\"}");
+	CHECK_INT(resolve("dev", &c, &err), 0);
+	CHECK(logged("x-amz-sso_bearer_token: sessionAccessToken\r\n"));
+	CHECK_INT(fake.requests, 2);
+	irsa_credentials_free(c);
+	remove_sso_cache();
+	teardown();
+}
+
+#define SSO_EXPIRED_CACHE \
+	"{\"startUrl\": \"https://corp.awsapps.com/start\", \"region\": \"eu-west-1\", " \
+	"\"accessToken\": \"expiredAccessToken\", \"expiresAt\": \"2023-11-14T22:00:00Z\", " \
+	"\"clientId\": \"client-1\", \"clientSecret\": \"clientSecret1\", " \
+	"\"registrationExpiresAt\": \"2024-01-01T00:00:00Z\", \"refreshToken\": \"refresh-1\", " \
+	"\"extra\": \"dropped as botocore drops it\"}"
+
+TEST(sso_refresh)
+{
+	static const struct route routes[] = {
+		{ "POST", "/token", 200, "{\"accessToken\":\"newAccessToken\",\"tokenType\":"
+					 "\"Bearer\",\"expiresIn\":28800,\"refreshToken\":"
+					 "\"refresh-2\"}" },
+		{ "GET", "/federation/credentials", 200, SSO_ROLE_OK },
+	};
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+	struct irsa_buf cache = IRSA_BUF_INIT;
+	char *path = irsa_asprintf("%s/.aws/sso/cache/" SSO_SESSION_CACHE, tmpdir);
+	json_t *doc;
+	struct stat st;
+
+	setup(SSO_CONFIG, NULL, routes, ARRAY_SIZE(routes));
+	write_sso_cache(SSO_SESSION_CACHE, SSO_EXPIRED_CACHE);
+	chmod(path, 0644);
+	CHECK_INT(resolve("dev", &c, &err), 0);
+	CHECK_STR(c->provider, "sso");
+	CHECK_INT(fake.requests, 2);
+	CHECK(logged("POST /token "));
+	CHECK(logged("{\"clientId\":\"client-1\",\"clientSecret\":\"clientSecret1\","
+		     "\"grantType\":\"refresh_token\",\"refreshToken\":\"refresh-1\"}"));
+	CHECK(logged("x-amz-sso_bearer_token: newAccessToken\r\n"));
+	CHECK(strstr(irsa_buf_str(&fake.log), "POST /token ") <
+	      strstr(irsa_buf_str(&fake.log), "GET /federation/credentials"));
+	c = irsa_credentials_free(c);
+
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK_INT(irsa_file_read(path, 65536, "cache", &cache, &err), 0);
+	doc = json_loads(irsa_buf_str(&cache), 0, NULL);
+	CHECK(doc != NULL);
+	CHECK_STR(json_string_value(json_object_get(doc, "accessToken")), "newAccessToken");
+	CHECK_STR(json_string_value(json_object_get(doc, "refreshToken")), "refresh-2");
+	CHECK_STR(json_string_value(json_object_get(doc, "expiresAt")), "2023-11-15T06:13:20Z");
+	CHECK_STR(json_string_value(json_object_get(doc, "clientSecret")), "clientSecret1");
+	CHECK_STR(json_string_value(json_object_get(doc, "registrationExpiresAt")),
+		  "2024-01-01T00:00:00Z");
+	CHECK_STR(json_string_value(json_object_get(doc, "startUrl")),
+		  "https://corp.awsapps.com/start");
+	CHECK_STR(json_string_value(json_object_get(doc, "region")), "eu-west-1");
+	CHECK(json_object_get(doc, "extra") == NULL);
+	json_decref(doc);
+	irsa_buf_release(&cache);
+
+	/* the rewritten cache is fresh: no refresh the next time */
+	CHECK_INT(resolve("dev", &c, &err), 0);
+	CHECK_INT(fake.requests, 3);
+	c = irsa_credentials_free(c);
+
+	/* a token still valid for 7 minutes is refreshed (botocore's 15) */
+	write_sso_cache(SSO_SESSION_CACHE, "{\"accessToken\": \"soonExpired\", \"expiresAt\": "
+					   "\"2023-11-14T22:20:00Z\", \"clientId\": \"client-1\", "
+					   "\"clientSecret\": \"clientSecret1\", "
+					   "\"registrationExpiresAt\": \"2024-01-01T00:00:00Z\", "
+					   "\"refreshToken\": \"refresh-1\"}");
+	CHECK_INT(resolve("dev", &c, &err), 0);
+	CHECK_INT(fake.requests, 5);
+	CHECK(!logged("x-amz-sso_bearer_token: soonExpired"));
+	c = irsa_credentials_free(c);
+
+	/* an expired client registration cannot refresh */
+	write_sso_cache(SSO_SESSION_CACHE, "{\"accessToken\": \"soonExpired\", \"expiresAt\": "
+					   "\"2023-11-14T22:20:00Z\", \"clientId\": \"client-1\", "
+					   "\"clientSecret\": \"clientSecret1\", "
+					   "\"registrationExpiresAt\": \"2023-11-01T00:00:00Z\", "
+					   "\"refreshToken\": \"refresh-1\"}");
+	CHECK_INT(resolve("dev", &c, &err), 0);
+	CHECK_INT(fake.requests, 6);
+	CHECK(logged("x-amz-sso_bearer_token: soonExpired\r\n"));
+	irsa_credentials_free(c);
+	remove_sso_cache();
+	teardown();
+	free(path);
+}
+
+TEST(sso_refused)
+{
+	static const struct route routes[] = {
+		{ "POST", "/token", 400, "{\"error\":\"invalid_grant\",\"error_description\":"
+					 "\"Invalid refresh token provided\"}" },
+		{ "GET", "/federation/credentials", 401, "{\"message\":\"Session token not found "
+							 "or invalid\"}" },
+	};
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+
+	setup(SSO_CONFIG, NULL, routes, ARRAY_SIZE(routes));
+	/* a refused refresh leaves the expired token: log in again */
+	write_sso_cache(SSO_SESSION_CACHE, SSO_EXPIRED_CACHE);
+	CHECK_INT(resolve("dev", &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	CHECK_STR(err.message, "profile 'dev' uses SSO, but its SSO token has expired; run 'aws "
+			       "sso login --profile dev'");
+	CHECK_INT(fake.requests, 1);
+	/* the portal refuses a token that is not expired */
+	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"revoked\", \"expiresAt\": "
+				       "\"2030-01-01T00:00:00Z\"}");
+	CHECK_INT(resolve("old", &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	CHECK_STR(err.message, "profile 'old' uses SSO, but the SSO portal no longer accepts its "
+			       "token; run 'aws sso login --profile old'");
+	CHECK(strstr(err.message, "revoked") == NULL);
+	CHECK_INT(fake.requests, 2);
+	remove_sso_cache();
+	teardown();
+}
+
+TEST(container_url_redacted)
+{
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+	static const struct {
+		const char *url, *shown;
+	} cases[] = {
+		{ "http://127.0.0.1:1/creds?token=s3cret&x=1", "http://127.0.0.1:1/creds?REDACTED" },
+		{ "https://user:pass@host/p?q#f", "https://REDACTED@host/p?REDACTED" },
+		{ "http://host/p#frag", "http://host/p" },
+		{ "http://host", "http://host" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *shown = irsa_cred_url_display(cases[i].url);
+
+		CHECK_STR(shown, cases[i].shown);
+		free(shown);
+	}
+	setup(NULL, NULL, NULL, 0);
+	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://u:hunter2@127.0.0.1:1/c?k=hunter3");
+	CHECK_INT(resolve(NULL, &c, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "hunter") == NULL);
+	CHECK(strstr(err.message, "'http://REDACTED@127.0.0.1:1/c?REDACTED'") != NULL);
+	/* nothing listens on port 1: the transport error is redacted too */
+	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c?k=hunter3");
+	CHECK_INT(resolve(NULL, &c, &err), -1);
+	CHECK(strstr(err.message, "hunter") == NULL);
+	CHECK(strstr(err.message, "?REDACTED") != NULL);
+	CHECK_INT(fake.requests, 0);
+	teardown();
 }
 
 #define CONTAINER_OK \
@@ -1090,7 +1524,15 @@ int main(void)
 	RUN(assume_role_chain);
 	RUN(assume_role_denied);
 	RUN(web_identity);
+	RUN(chain_order);
+	RUN(sso_cache_names);
+	RUN(sso_endpoints);
+	RUN(sso_config_errors);
+	RUN(sso_fresh_token);
+	RUN(sso_refresh);
+	RUN(sso_refused);
 	RUN(container);
+	RUN(container_url_redacted);
 	RUN(imds);
 	irsa_buf_release(&fake.log);
 	{

@@ -26,8 +26,9 @@ struct irsa_credentials {
 	char *session_token;   /* NULL when none */
 	time_t expiration;     /* 0 = does not expire */
 	char *provider;        /* who answered, one of: "environment", "profile"
-	                        * (static keys), "assume-role", "credential-process",
-	                        * "web-identity", "container", "imds" */
+	                        * (static keys of either file), "assume-role",
+	                        * "credential-process", "web-identity", "sso",
+	                        * "container", "imds" */
 };
 
 /* Copies every string; provider may be NULL. Never fails (aborts on OOM). */
@@ -50,14 +51,19 @@ struct irsa_cred_provider {
 		   struct irsa_error *err);
 };
 
-/* Resolve credentials in the SDK order:
+/* Resolve credentials in botocore's order (create_credential_resolver):
  *  1. environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN),
  *     skipped when a profile was chosen explicitly with --profile;
- *  2. the profile in the shared config/credentials files (static keys,
- *     role_arn + source_profile / credential_source, credential_process,
- *     web_identity_token_file);
- *  3. web identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN;
- *  4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
+ *  2. the profile's role_arn (STS AssumeRole from source_profile or
+ *     credential_source), unless it has web_identity_token_file;
+ *  3. web identity: AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN /
+ *     AWS_ROLE_SESSION_NAME (not with --profile), each else the profile's
+ *     web_identity_token_file / role_arn / role_session_name;
+ *  4. SSO (sso_account_id / sso_role_name; the aws CLI's token cache);
+ *  5. static keys of the profile in the credentials file;
+ *  6. the profile's credential_process;
+ *  7. static keys of the profile in the config file;
+ *  8. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
  *     _FULL_URI), else EC2 instance metadata (IMDSv2).
  * Returns 0 and *ret (caller owns) or -1 with err (IRSA_ERR_AUTH when no
  * provider had credentials, naming what was tried). */

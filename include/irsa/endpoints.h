@@ -31,7 +31,8 @@ struct irsa_endpoint {
 	bool overridden;          /* from AWS_ENDPOINT_URL* or profile */
 };
 
-/* Resolve the endpoint for service ("iam", "sts", "eks") in region.
+/* Resolve the endpoint for service ("iam", "sts", "eks", "sso" (the
+ * portal), "sso-oidc") in region.
  * override_url (from the environment or profile, may be NULL) wins. */
 int irsa_endpoint_resolve(const char *service, const char *region,
 			  const char *override_url, struct irsa_endpoint *ret,

@@ -23,6 +23,7 @@ struct irsa_request {
 	struct irsa_header *headers;
 	size_t n_headers;
 	struct irsa_buf body;
+	bool secret_query; /* logs and errors show "?REDACTED" for the query */
 };
 
 void irsa_request_init(struct irsa_request *r);

@@ -132,7 +132,7 @@ static const char *endpoint_override(const struct irsa_aws_client *c, const char
 		return NULL;
 	snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
 	for (char *p = name; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p); /* SSO_OIDC */
 	v = irsa_aws_client_getenv(c, name);
 	if (!v)
 		v = irsa_aws_client_getenv(c, "AWS_ENDPOINT_URL");
@@ -145,6 +145,13 @@ int irsa_aws_client_endpoint(const struct irsa_aws_client *c, const char *servic
 			     struct irsa_endpoint *ret, struct irsa_error *err)
 {
 	return irsa_endpoint_resolve(service, c->region, endpoint_override(c, service), ret, err);
+}
+
+int irsa_aws_client_endpoint_in(const struct irsa_aws_client *c, const char *service,
+				const char *region, struct irsa_endpoint *ret,
+				struct irsa_error *err)
+{
+	return irsa_endpoint_resolve(service, region, endpoint_override(c, service), ret, err);
 }
 
 /* splitmix64: small, fast, and good enough for jitter. */

@@ -68,6 +68,11 @@ void irsa_aws_client_sleep_ms(const struct irsa_aws_client *c, long ms);
  * AWS_ENDPOINT_URL and the profile's endpoint_url applied. */
 int irsa_aws_client_endpoint(const struct irsa_aws_client *c, const char *service,
 			     struct irsa_endpoint *ret, struct irsa_error *err);
+/* The same in another region than c->region (SSO in the profile's
+ * sso_region); "sso-oidc" reads AWS_ENDPOINT_URL_SSO_OIDC. */
+int irsa_aws_client_endpoint_in(const struct irsa_aws_client *c, const char *service,
+				const char *region, struct irsa_endpoint *ret,
+				struct irsa_error *err);
 
 /* Jittered backoff before retry `attempt` (1 = the first retry):
  * uniform in [0, min(base * 2^(attempt-1), 20 s)). */

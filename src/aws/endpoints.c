@@ -125,5 +125,10 @@ int irsa_endpoint_resolve(const char *service, const char *region,
 		snprintf(url, sizeof(url), "https://%s.%s.%s", service, region, p->dns_suffix);
 		return fill(ret, url, region, service, false);
 	}
+	if (strcmp(service, "sso") == 0 || strcmp(service, "sso-oidc") == 0) {
+		snprintf(url, sizeof(url), "https://%s.%s.%s",
+			 service[3] ? "oidc" : "portal.sso", region, p->dns_suffix);
+		return fill(ret, url, region, service, false);
+	}
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "no endpoint known for service '%s'", service);
 }

@@ -214,6 +214,15 @@ static enum irsa_error_kind transport_kind(CURLcode rc)
 	return rc == CURLE_OUT_OF_MEMORY ? IRSA_ERR_INTERNAL : IRSA_ERR_NETWORK;
 }
 
+static void redact_request_url(const struct irsa_request *req, const char *url, char *out,
+			       size_t outlen)
+{
+	if (req->secret_query && strchr(url, '?'))
+		snprintf(out, outlen, "%.*s?REDACTED", (int)strcspn(url, "?"), url);
+	else
+		irsa_log_redact_url(url, out, outlen);
+}
+
 static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, const char *url,
 			  const struct irsa_http_options *o, struct irsa_response *ret,
 			  struct irsa_error *err)
@@ -270,7 +279,7 @@ static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, c
 				      "the answer from '%s' has more than %d headers or %u bytes of "
 				      "headers", req->authority, MAX_HEADERS, MAX_HEADER_BYTES);
 	if (rc != CURLE_OK) {
-		irsa_log_redact_url(url, redacted, sizeof(redacted));
+		redact_request_url(req, url, redacted, sizeof(redacted));
 		irsa_error_set(err, transport_kind(rc), "%s %s: %s", req->method, redacted,
 			       errbuf[0] ? errbuf : cu->easy_strerror(rc));
 		if (err && rc == CURLE_OPERATION_TIMEDOUT)
@@ -305,7 +314,7 @@ static void log_request(const struct irsa_request *req, long status, int attempt
 	if (!irsa_log_enabled(IRSA_LOG_DEBUG))
 		return;
 	url = irsa_request_url(req);
-	irsa_log_redact_url(url, redacted, sizeof(redacted));
+	redact_request_url(req, url, redacted, sizeof(redacted));
 	if (status)
 		irsa_log_debug("%s %s -> %ld (attempt %d, %.0f ms)", req->method, redacted, status,
 			       attempt, ms);

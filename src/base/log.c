@@ -65,7 +65,7 @@ bool irsa_log_header_is_secret(const char *name)
 {
 	static const char *const secret[] = {
 		"authorization", "x-amz-security-token", "x-aws-ec2-metadata-token",
-		"cookie", "set-cookie", "proxy-authorization",
+		"cookie", "set-cookie", "proxy-authorization", "x-amz-sso_bearer_token",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(secret); i++)

@@ -1,7 +1,9 @@
 /* STS AssumeRole for a profile with role_arn, signed with the source
  * credentials (source_profile or credential_source, see profile.c). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libxml/tree.h>
 
@@ -9,6 +11,43 @@
 #include "irsa/params.h"
 #include "irsa/strutil.h"
 #include "providers.h"
+
+/* STS's RoleSessionName: 2 to 64 of [\w+=,.@-] (ASCII \w). */
+bool irsa_cred_session_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 64)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool ascii_alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				   (c >= '0' && c <= '9');
+
+		if (!ascii_alnum && !strchr("_+=,.@-", c))
+			return false;
+	}
+	return true;
+}
+
+int irsa_cred_session_name_check(const char *who, const char *setting, const char *v,
+				 struct irsa_error *err)
+{
+	bool printable = true;
+
+	if (irsa_cred_session_name_valid(v))
+		return 0;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			printable = false;
+	if (printable && strlen(v) <= 100)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "%s has %s '%s', which STS refuses; use 2 to 64 letters, "
+				      "digits or any of _+=,.@-", who, setting, v);
+	return irsa_error_set(err, IRSA_ERR_USAGE,
+			      "%s has a %s that STS refuses; use 2 to 64 letters, digits or any "
+			      "of _+=,.@-", who, setting);
+}
 
 /* duration_seconds: STS accepts 900 s to 12 h (the role may allow less). */
 static int check_duration(const char *name, const char *v, struct irsa_error *err)
@@ -25,6 +64,22 @@ static int check_duration(const char *name, const char *v, struct irsa_error *er
 	return 0;
 }
 
+int irsa_cred_assume_role_check(const char *name, const struct irsa_profile *prof,
+				struct irsa_error *err)
+{
+	const char *duration = irsa_profile_get(prof, "duration_seconds");
+	const char *session_name = irsa_profile_get(prof, "role_session_name");
+	char who[300];
+
+	if (duration && check_duration(name, duration, err) < 0)
+		return -1;
+	snprintf(who, sizeof(who), "profile '%s'", name);
+	if (session_name && irsa_cred_session_name_check(who, "role_session_name", session_name,
+							  err) < 0)
+		return -1;
+	return 0;
+}
+
 int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa_credentials *src,
 			  const char *name, const struct irsa_profile *prof,
 			  struct irsa_credentials **ret, struct irsa_error *err)
@@ -38,7 +93,7 @@ int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa
 	const char *external_id = irsa_profile_get(prof, "external_id");
 	const char *session_name = irsa_profile_get(prof, "role_session_name");
 
-	if (duration && check_duration(name, duration, err) < 0)
+	if (irsa_cred_assume_role_check(name, prof, err) < 0)
 		return -1;
 	if (!session_name)
 		session_name = session = irsa_cred_session_name(ctx);

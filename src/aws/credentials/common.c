@@ -228,10 +228,11 @@ int irsa_cred_from_json(const json_t *obj, const char *token_key, const char *wh
 		return irsa_error_set(err, IRSA_ERR_AUTH, "%s returned no 'AccessKeyId'", who);
 	if (irsa_str_empty(secret))
 		return irsa_error_set(err, IRSA_ERR_AUTH, "%s returned no 'SecretAccessKey'", who);
+	/* the value is not quoted: it comes from the same answer as the secret */
 	if (expiration && irsa_parse_iso8601(expiration, &expires) < 0)
 		return irsa_error_set(err, IRSA_ERR_AUTH,
-				      "%s returned an invalid 'Expiration' '%.40s' (want ISO 8601)",
-				      who, expiration);
+				      "%s returned an invalid 'Expiration' (want ISO 8601 such as "
+				      "'2030-01-02T03:04:05Z')", who);
 	*ret = irsa_credentials_new(key_id, secret, irsa_str_empty(token) ? NULL : token,
 				    expires, provider);
 	return 0;

@@ -1,15 +1,17 @@
 /* The AWS shared config and credentials files, read as botocore reads
  * them (configparser rules plus the SDK conventions):
  *   - "[default]" and "[profile NAME]" in the config file, "[NAME]" in the
- *     credentials file; other config sections ("[sso-session x]",
- *     "[services x]", ...) are parsed and ignored;
+ *     credentials file, "[sso-session NAME]" in the config file; other
+ *     config sections ("[services x]", ...) are parsed and ignored;
  *   - "key = value" (or "key: value"), keys case-insensitive, whitespace
  *     trimmed; "#" and ";" start a comment at the start of a line, or after
  *     whitespace inside a value;
  *   - an indented line continues the previous value, or, after a key with
  *     an empty value ("s3 =" then "  max_concurrent_requests = 10"), is
  *     an item of a nested sub-section, which is skipped;
- *   - keys from the credentials file win; later keys win in one file.
+ *   - each profile keeps the keys of each file apart (the SDKs' credential
+ *     chain reads them separately); the merged view lets the credentials
+ *     file win; later keys win in one file.
  * Messages never quote a line of the file: it may hold a secret. */
 #include <ctype.h>
 #include <errno.h>
@@ -28,13 +30,10 @@
 struct irsa_config {
 	struct irsa_profile *profiles;
 	size_t n_profiles;
+	struct irsa_profile *sso_sessions;
+	size_t n_sso_sessions;
 	char *config_path;      /* as the user named it, for messages */
 	char *credentials_path;
-};
-
-enum file_kind {
-	FILE_CONFIG,
-	FILE_CREDENTIALS,
 };
 
 /* What an indented line means, given the line before it. */
@@ -48,6 +47,7 @@ enum continuation {
 struct parser {
 	struct irsa_config *config;
 	const char *path;
+	enum irsa_config_file file;
 	unsigned line;
 	bool in_section;
 	struct irsa_profile *profile; /* NULL in an ignored section */
@@ -57,22 +57,30 @@ struct parser {
 
 static void profile_release(struct irsa_profile *p)
 {
-	for (size_t i = 0; i < p->n_items; i++) {
-		free(p->items[i].key);
-		/* values may be secrets (aws_secret_access_key) */
-		irsa_free_secret(p->items[i].value);
+	for (size_t f = 0; f < ARRAY_SIZE(p->items); f++) {
+		for (size_t i = 0; i < p->n_items[f]; i++) {
+			free(p->items[f][i].key);
+			/* values may be secrets (aws_secret_access_key) */
+			irsa_free_secret(p->items[f][i].value);
+		}
+		free(p->items[f]);
 	}
-	free(p->items);
 	free(p->name);
+}
+
+static void sections_free(struct irsa_profile *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		profile_release(&list[i]);
+	free(list);
 }
 
 struct irsa_config *irsa_config_free(struct irsa_config *c)
 {
 	if (!c)
 		return NULL;
-	for (size_t i = 0; i < c->n_profiles; i++)
-		profile_release(&c->profiles[i]);
-	free(c->profiles);
+	sections_free(c->profiles, c->n_profiles);
+	sections_free(c->sso_sessions, c->n_sso_sessions);
 	free(c->config_path);
 	free(c->credentials_path);
 	free(c);
@@ -84,49 +92,50 @@ static void configp_free(struct irsa_config **c)
 	irsa_config_free(*c);
 }
 
-static struct irsa_profile *find_profile(const struct irsa_config *c, const char *name)
+static struct irsa_profile *find_section(struct irsa_profile *list, size_t n, const char *name)
 {
-	for (size_t i = 0; i < c->n_profiles; i++)
-		if (strcmp(c->profiles[i].name, name) == 0)
-			return &c->profiles[i];
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].name, name) == 0)
+			return &list[i];
 	return NULL;
 }
 
-static struct irsa_profile *get_profile(struct irsa_config *c, const char *name)
+static struct irsa_profile *get_section(struct irsa_profile **list, size_t *n, const char *name)
 {
-	struct irsa_profile *p = find_profile(c, name);
+	struct irsa_profile *p = find_section(*list, *n, name);
 
 	if (p)
 		return p;
-	c->profiles = irsa_realloc(c->profiles, (c->n_profiles + 1) * sizeof(*c->profiles));
-	p = &c->profiles[c->n_profiles++];
+	*list = irsa_realloc(*list, (*n + 1) * sizeof(**list));
+	p = &(*list)[(*n)++];
+	memset(p, 0, sizeof(*p));
 	p->name = irsa_strdup(name);
-	p->items = NULL;
-	p->n_items = 0;
 	return p;
 }
 
-static struct irsa_kv *find_item(const struct irsa_profile *p, const char *key)
+static struct irsa_kv *find_item(const struct irsa_profile *p, enum irsa_config_file f,
+				 const char *key)
 {
-	for (size_t i = 0; i < p->n_items; i++)
-		if (strcasecmp(p->items[i].key, key) == 0)
-			return &p->items[i];
+	for (size_t i = 0; i < p->n_items[f]; i++)
+		if (strcasecmp(p->items[f][i].key, key) == 0)
+			return &p->items[f][i];
 	return NULL;
 }
 
 /* Takes ownership of value. Returns the item, whose address is valid
  * until the next item is added to that profile. */
-static struct irsa_kv *set_item(struct irsa_profile *p, const char *key, char *value)
+static struct irsa_kv *set_item(struct irsa_profile *p, enum irsa_config_file f, const char *key,
+				char *value)
 {
-	struct irsa_kv *kv = find_item(p, key);
+	struct irsa_kv *kv = find_item(p, f, key);
 
 	if (kv) {
 		irsa_free_secret(kv->value);
 		kv->value = value;
 		return kv;
 	}
-	p->items = irsa_realloc(p->items, (p->n_items + 1) * sizeof(*p->items));
-	kv = &p->items[p->n_items++];
+	p->items[f] = irsa_realloc(p->items[f], (p->n_items[f] + 1) * sizeof(*p->items[f]));
+	kv = &p->items[f][p->n_items[f]++];
 	kv->key = irsa_strdup(key);
 	kv->value = value;
 	return kv;
@@ -149,18 +158,18 @@ static void strip_inline_comment(char *s)
 	irsa_str_trim(s);
 }
 
-/* The profile a config-file section stands for, or NULL when it is not
- * a profile section. Returns a pointer into (modified) header. */
-static char *config_section_profile(char *header)
+/* The name after a "profile" or "sso-session" prefix of a config-file
+ * section header, or NULL when the header has another prefix. Returns a
+ * pointer into (modified) header. */
+static char *section_name(char *header, const char *prefix)
 {
+	size_t plen = strlen(prefix);
 	char *name;
 	size_t len;
 
-	if (strcmp(header, "default") == 0)
-		return header;
-	if (strncmp(header, "profile", 7) != 0 || !isspace((unsigned char)header[7]))
+	if (strncmp(header, prefix, plen) != 0 || !isspace((unsigned char)header[plen]))
 		return NULL;
-	name = irsa_str_trim(header + 7);
+	name = irsa_str_trim(header + plen);
 	len = strlen(name);
 	if (len >= 2 && name[0] == '"' && name[len - 1] == '"') {
 		name[len - 1] = '\0';
@@ -169,11 +178,25 @@ static char *config_section_profile(char *header)
 	return *name ? name : NULL;
 }
 
-static int parse_section(struct parser *ps, enum file_kind kind, char *line,
-			 struct irsa_error *err)
+/* The section a header opens: a profile, an sso-session, or NULL (ignored). */
+static struct irsa_profile *open_section(struct parser *ps, char *header)
+{
+	struct irsa_config *c = ps->config;
+	char *name = header;
+
+	if (ps->file == IRSA_CONFIG_FILE_CONFIG && strcmp(header, "default") != 0) {
+		name = section_name(header, "sso-session");
+		if (name)
+			return get_section(&c->sso_sessions, &c->n_sso_sessions, name);
+		name = section_name(header, "profile");
+	}
+	return name ? get_section(&c->profiles, &c->n_profiles, name) : NULL;
+}
+
+static int parse_section(struct parser *ps, char *line, struct irsa_error *err)
 {
 	char *close = strrchr(line, ']');
-	char *header, *name;
+	char *header;
 
 	/* configparser ignores whatever follows the closing bracket */
 	if (!close)
@@ -182,9 +205,8 @@ static int parse_section(struct parser *ps, enum file_kind kind, char *line,
 	header = irsa_str_trim(line + 1);
 	if (!*header)
 		return syntax_error(ps, err, "empty section name");
-	name = kind == FILE_CONFIG ? config_section_profile(header) : header;
 	ps->in_section = true;
-	ps->profile = name ? get_profile(ps->config, name) : NULL;
+	ps->profile = open_section(ps, header);
 	ps->last = NULL;
 	ps->cont = ps->profile ? CONT_NONE : CONT_SKIP;
 	return 0;
@@ -211,7 +233,7 @@ static int parse_key(struct parser *ps, char *line, struct irsa_error *err)
 		ps->cont = CONT_SKIP;
 		return 0;
 	}
-	ps->last = set_item(ps->profile, key, irsa_strdup(value));
+	ps->last = set_item(ps->profile, ps->file, key, irsa_strdup(value));
 	ps->cont = *value ? CONT_VALUE : CONT_NESTED;
 	return 0;
 }
@@ -228,8 +250,7 @@ static void parse_continuation(struct parser *ps, char *line)
 	ps->last->value = irsa_buf_detach(&b);
 }
 
-static int parse_line(struct parser *ps, enum file_kind kind, char *line,
-		      struct irsa_error *err)
+static int parse_line(struct parser *ps, char *line, struct irsa_error *err)
 {
 	bool indented = *line == ' ' || *line == '\t';
 
@@ -241,14 +262,14 @@ static int parse_line(struct parser *ps, enum file_kind kind, char *line,
 		return 0;
 	}
 	if (*line == '[')
-		return parse_section(ps, kind, line, err);
+		return parse_section(ps, line, err);
 	return parse_key(ps, line, err);
 }
 
-static int parse_text(struct irsa_config *c, const char *path, enum file_kind kind,
+static int parse_text(struct irsa_config *c, const char *path, enum irsa_config_file file,
 		      char *text, size_t len, struct irsa_error *err)
 {
-	struct parser ps = { .config = c, .path = path };
+	struct parser ps = { .config = c, .path = path, .file = file };
 	char *p = text, *end = text + len;
 
 	if (memchr(text, '\0', len))
@@ -262,7 +283,7 @@ static int parse_text(struct irsa_config *c, const char *path, enum file_kind ki
 		if (nl)
 			*nl = '\0';
 		ps.line++;
-		if (parse_line(&ps, kind, p, err) < 0)
+		if (parse_line(&ps, p, err) < 0)
 			return -1;
 		if (!nl)
 			break;
@@ -271,7 +292,7 @@ static int parse_text(struct irsa_config *c, const char *path, enum file_kind ki
 	return 0;
 }
 
-static int load_file(struct irsa_config *c, const char *shown, enum file_kind kind,
+static int load_file(struct irsa_config *c, const char *shown, enum irsa_config_file file,
 		     struct irsa_error *err)
 {
 	_cleanup_free_ char *path = irsa_path_expand_home(shown);
@@ -282,14 +303,15 @@ static int load_file(struct irsa_config *c, const char *shown, enum file_kind ki
 	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
 	r = irsa_file_read(path, CONFIG_FILE_MAX,
-			   kind == FILE_CONFIG ? "AWS config file" : "AWS credentials file", &b, err);
+			   file == IRSA_CONFIG_FILE_CONFIG ? "AWS config file" : "AWS credentials file",
+			   &b, err);
 	if (r < 0) {
 		if (err)
 			err->kind = IRSA_ERR_USAGE;
 		irsa_buf_release_secure(&b);
 		return -1;
 	}
-	r = parse_text(c, shown, kind, b.data ? b.data : (char *)"", b.len, err);
+	r = parse_text(c, shown, file, b.data ? b.data : (char *)"", b.len, err);
 	irsa_buf_release_secure(&b);
 	return r;
 }
@@ -313,8 +335,8 @@ int irsa_config_load(const char *config_path, const char *credentials_path,
 	c->config_path = choose_path(config_path, "AWS_CONFIG_FILE", "~/.aws/config");
 	c->credentials_path = choose_path(credentials_path, "AWS_SHARED_CREDENTIALS_FILE",
 					  "~/.aws/credentials");
-	if (load_file(c, c->config_path, FILE_CONFIG, err) < 0 ||
-	    load_file(c, c->credentials_path, FILE_CREDENTIALS, err) < 0)
+	if (load_file(c, c->config_path, IRSA_CONFIG_FILE_CONFIG, err) < 0 ||
+	    load_file(c, c->credentials_path, IRSA_CONFIG_FILE_CREDENTIALS, err) < 0)
 		return -1;
 	*ret = TAKE_PTR(c);
 	return 0;
@@ -324,17 +346,39 @@ const struct irsa_profile *irsa_config_profile(const struct irsa_config *c, cons
 {
 	if (!c || !name)
 		return NULL;
-	return find_profile(c, name);
+	return find_section(c->profiles, c->n_profiles, name);
 }
 
-const char *irsa_profile_get(const struct irsa_profile *p, const char *key)
+const struct irsa_profile *irsa_config_sso_session(const struct irsa_config *c,
+						   const char *name)
+{
+	if (!c || !name)
+		return NULL;
+	return find_section(c->sso_sessions, c->n_sso_sessions, name);
+}
+
+const char *irsa_profile_get_in(const struct irsa_profile *p, enum irsa_config_file file,
+				const char *key)
 {
 	const struct irsa_kv *kv;
 
 	if (!p)
 		return NULL;
-	kv = find_item(p, key);
+	kv = find_item(p, file, key);
 	return kv && *kv->value ? kv->value : NULL;
+}
+
+const char *irsa_profile_get(const struct irsa_profile *p, const char *key)
+{
+	const char *v = irsa_profile_get_in(p, IRSA_CONFIG_FILE_CREDENTIALS, key);
+
+	return v ? v : irsa_profile_get_in(p, IRSA_CONFIG_FILE_CONFIG, key);
+}
+
+bool irsa_profile_has(const struct irsa_profile *p, const char *key)
+{
+	return p && (find_item(p, IRSA_CONFIG_FILE_CREDENTIALS, key) ||
+		     find_item(p, IRSA_CONFIG_FILE_CONFIG, key));
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -5,7 +5,8 @@
  * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read on every call; wins) or
  * AWS_CONTAINER_AUTHORIZATION_TOKEN sent as the Authorization header.
  * Without those variables the provider does not apply and the chain
- * goes on to instance metadata. */
+ * goes on to instance metadata. The URI's query and any user:password
+ * may hold a secret: messages and the request log show them redacted. */
 #include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
@@ -56,9 +57,40 @@ bool irsa_cred_container_url_allowed(const char *url)
 	return host_allowed_for_http(host);
 }
 
+char *irsa_cred_url_display(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	const char *authority = rest ? rest + 3 : url;
+	size_t auth_len = strcspn(authority, "/?#");
+	const char *at = memchr(authority, '@', auth_len);
+	const char *path = authority + auth_len;
+	size_t path_len = strcspn(path, "?#");
+	struct irsa_buf b = IRSA_BUF_INIT;
+
+	irsa_buf_append(&b, url, (size_t)(authority - url));
+	if (at) {
+		irsa_buf_puts(&b, "REDACTED@");
+		authority = at + 1;
+	}
+	irsa_buf_append(&b, authority, (size_t)(path - authority));
+	irsa_buf_append(&b, path, path_len);
+	if (path[path_len] == '?')
+		irsa_buf_puts(&b, "?REDACTED");
+	return irsa_buf_detach(&b);
+}
+
+static bool has_userinfo(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	const char *authority = rest ? rest + 3 : url;
+
+	return memchr(authority, '@', strcspn(authority, "/?#")) != NULL;
+}
+
 int irsa_cred_container_url(const struct irsa_cred_context *ctx, char **ret_url,
 			    struct irsa_error *err)
 {
+	_cleanup_free_ char *shown = NULL;
 	const char *relative = irsa_cred_getenv(ctx, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = irsa_cred_getenv(ctx, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
 
@@ -69,11 +101,17 @@ int irsa_cred_container_url(const struct irsa_cred_context *ctx, char **ret_url,
 	}
 	if (!full)
 		return 0;
+	shown = irsa_cred_url_display(full);
+	if (has_userinfo(full))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "AWS_CONTAINER_CREDENTIALS_FULL_URI '%s' has a user name or "
+				      "password, which irsactl does not send; put the credential in "
+				      "AWS_CONTAINER_AUTHORIZATION_TOKEN instead", shown);
 	if (!irsa_cred_container_url_allowed(full))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "AWS_CONTAINER_CREDENTIALS_FULL_URI '%s' is not allowed: use "
 				      "https, or http to a loopback address or the ECS/EKS agent "
-				      "(169.254.170.2, 169.254.170.23, fd00:ec2::23)", full);
+				      "(169.254.170.2, 169.254.170.23, fd00:ec2::23)", shown);
 	*ret_url = irsa_strdup(full);
 	return 1;
 }
@@ -100,10 +138,10 @@ static int auth_token(const struct irsa_cred_context *ctx, struct irsa_buf *toke
 	return 0;
 }
 
-static int parse_answer(const char *url, const struct irsa_response *resp,
+static int parse_answer(const char *shown, const struct irsa_response *resp,
 			struct irsa_credentials **ret, struct irsa_error *err)
 {
-	_cleanup_free_ char *who = irsa_asprintf("container credentials endpoint '%s'", url);
+	_cleanup_free_ char *who = irsa_asprintf("container credentials endpoint '%s'", shown);
 	json_error_t jerr;
 	json_t *root;
 	int r;
@@ -136,7 +174,7 @@ static int parse_answer(const char *url, const struct irsa_response *resp,
 int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err)
 {
-	_cleanup_free_ char *url = NULL;
+	_cleanup_free_ char *url = NULL, *shown = NULL;
 	struct irsa_buf token = IRSA_BUF_INIT;
 	struct irsa_response resp;
 	struct irsa_header headers[2] = { { (char *)"Accept", (char *)"application/json" } };
@@ -146,12 +184,14 @@ int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_cr
 		.n_headers = 1,
 		.connect_timeout_ms = 2000,
 		.timeout_ms = 5000,
+		.secret_query = true,
 	};
 	int r;
 
 	r = irsa_cred_container_url(ctx, &url, err);
 	if (r <= 0)
 		return r;
+	shown = irsa_cred_url_display(url);
 	if (auth_token(ctx, &token, err) < 0) {
 		irsa_buf_release_secure(&token);
 		return -1;
@@ -166,8 +206,8 @@ int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_cr
 	r = irsa_cred_http(ctx, &hr, &resp, err);
 	irsa_buf_release_secure(&token);
 	if (r < 0)
-		return irsa_error_prefix(err, "container credentials endpoint '%s'", url);
-	r = parse_answer(url, &resp, ret, err);
+		return irsa_error_prefix(err, "container credentials endpoint '%s'", shown);
+	r = parse_answer(shown, &resp, ret, err);
 	irsa_buf_release_secure(&resp.body);
 	irsa_response_release(&resp);
 	return r < 0 ? -1 : 1;

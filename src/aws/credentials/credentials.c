@@ -11,10 +11,14 @@
 int irsa_credentials_resolve(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err)
 {
+	/* botocore's create_credential_resolver(): the environment, the
+	 * profile's role_arn, then its other links (web identity, SSO, the
+	 * credentials file, credential_process, the config file), then the
+	 * container and instance metadata. */
 	struct irsa_cred_provider chain[] = {
 		{ "environment", irsa_cred_env_get },
+		{ "assume role", irsa_cred_assume_role_get },
 		{ "profile", irsa_cred_profile_get },
-		{ "web identity", irsa_cred_web_identity_env_get },
 		{ "container", irsa_cred_container_load },
 		{ "instance metadata", irsa_cred_imds_get },
 	};
@@ -37,7 +41,8 @@ int irsa_credentials_resolve(const struct irsa_cred_context *ctx, struct irsa_cr
 	}
 	return irsa_error_set(err, IRSA_ERR_AUTH,
 			      "no AWS credentials found (tried the environment, profile '%s' in "
-			      "'%s' and '%s', web identity, container and instance metadata); "
+			      "'%s' and '%s', web identity, SSO, container and instance "
+			      "metadata); "
 			      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or choose a "
 			      "profile with --profile",
 			      profile ? profile : "default",

@@ -1,5 +1,6 @@
 /* Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
- * AWS_SESSION_TOKEN. */
+ * AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN (botocore reads the older name
+ * first). */
 #include "irsa/credentials.h"
 #include "irsa/log.h"
 #include "providers.h"
@@ -9,7 +10,7 @@ int irsa_cred_env_load(const struct irsa_cred_context *ctx, struct irsa_credenti
 {
 	const char *key_id = irsa_cred_getenv(ctx, "AWS_ACCESS_KEY_ID");
 	const char *secret = irsa_cred_getenv(ctx, "AWS_SECRET_ACCESS_KEY");
-	const char *token = irsa_cred_getenv(ctx, "AWS_SESSION_TOKEN");
+	const char *token = irsa_cred_getenv(ctx, "AWS_SECURITY_TOKEN");
 
 	if (!key_id && !secret)
 		return 0;
@@ -21,6 +22,8 @@ int irsa_cred_env_load(const struct irsa_cred_context *ctx, struct irsa_credenti
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; "
 				      "set both or neither");
+	if (!token)
+		token = irsa_cred_getenv(ctx, "AWS_SESSION_TOKEN");
 	*ret = irsa_credentials_new(key_id, secret, token, 0, IRSA_PROVIDER_ENVIRONMENT);
 	return 1;
 }

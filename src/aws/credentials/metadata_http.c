@@ -1,5 +1,5 @@
-/* HTTP for the local credential endpoints (container agent, IMDS): short
- * timeouts, one retry on a transport failure or a 5xx answer, no
+/* HTTP for the credential endpoints (container agent, IMDS, SSO): the
+ * caller's timeouts, one retry on a transport failure or a 5xx answer, no
  * signing. Headers given here may be secret (tokens): the request log
  * redacts them by name. */
 #include "irsa/http.h"
@@ -21,8 +21,11 @@ int irsa_cred_http(const struct irsa_cred_context *ctx, const struct irsa_cred_h
 	irsa_request_init(&req);
 	if (irsa_request_set_url(&req, hr->method, hr->url, err) < 0)
 		goto out;
+	req.secret_query = hr->secret_query;
 	for (size_t i = 0; i < hr->n_headers; i++)
 		irsa_request_add_header(&req, hr->headers[i].name, hr->headers[i].value);
+	if (hr->body)
+		irsa_buf_puts(&req.body, hr->body);
 	for (int attempt = 1; attempt <= 2; attempt++) {
 		irsa_response_init(ret);
 		r = irsa_http_send(ctx->client->http, &req, &opts, attempt, ret, err);
@@ -38,6 +41,7 @@ int irsa_cred_http(const struct irsa_cred_context *ctx, const struct irsa_cred_h
 	if (r < 0)
 		irsa_response_release(ret);
 out:
+	irsa_buf_release_secure(&req.body);
 	irsa_request_release(&req);
 	return r;
 }

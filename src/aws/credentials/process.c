@@ -1,8 +1,10 @@
 /* credential_process: run a command with /bin/sh -c and read its JSON
  * answer (Version 1) from stdout. stdin and stderr are the tool's own, so
  * the command can prompt or explain its failures. The output is bounded
- * (64 KiB), the run too (60 s), and neither the output nor the command
- * line ever appear in a message: both may hold secrets. */
+ * (64 KiB), the run too (60 s, IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS), and
+ * neither the output nor the command line ever appear in a message: both
+ * may hold secrets. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -14,14 +16,26 @@
 #include "irsa/strutil.h"
 #include "providers.h"
 
-static int run(const char *profile, const char *command, struct irsa_buf *out,
-	       struct irsa_error *err)
+static long timeout_ms(const struct irsa_cred_context *ctx)
+{
+	const char *v = ctx ? irsa_cred_getenv(ctx, "IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS") : NULL;
+	char *end;
+	long n;
+
+	if (!v)
+		return IRSA_PROCESS_TIMEOUT_MS;
+	n = strtol(v, &end, 10);
+	return *end || n < 1 || n > IRSA_PROCESS_TIMEOUT_MS ? IRSA_PROCESS_TIMEOUT_MS : n;
+}
+
+static int run(const struct irsa_cred_context *ctx, const char *profile, const char *command,
+	       struct irsa_buf *out, struct irsa_error *err)
 {
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
 	const struct irsa_run spec = {
 		.file = "/bin/sh",
 		.argv = argv,
-		.timeout_ms = IRSA_PROCESS_TIMEOUT_MS,
+		.timeout_ms = timeout_ms(ctx),
 		.max_output = IRSA_PROCESS_OUTPUT_MAX,
 	};
 	struct irsa_run_result res;
@@ -34,8 +48,8 @@ static int run(const char *profile, const char *command, struct irsa_buf *out,
 	switch (res.outcome) {
 	case IRSA_RUN_TIMED_OUT:
 		return irsa_error_set(err, IRSA_ERR_AUTH,
-				      "credential_process for profile '%s' did not finish within %d "
-				      "seconds", profile, IRSA_PROCESS_TIMEOUT_MS / 1000);
+				      "credential_process for profile '%s' did not finish within %.1f "
+				      "seconds", profile, (double)spec.timeout_ms / 1000.0);
 	case IRSA_RUN_TOO_LARGE:
 		return irsa_error_set(err, IRSA_ERR_AUTH,
 				      "credential_process for profile '%s' printed more than %u bytes",
@@ -85,14 +99,15 @@ int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
 	return r;
 }
 
-int irsa_cred_process_run(const char *profile, const char *command,
-			  struct irsa_credentials **ret, struct irsa_error *err)
+int irsa_cred_process_run(const struct irsa_cred_context *ctx, const char *profile,
+			  const char *command, struct irsa_credentials **ret,
+			  struct irsa_error *err)
 {
 	struct irsa_buf out = IRSA_BUF_INIT;
 	int r;
 
 	irsa_log_debug("credentials: running credential_process of profile '%s'", profile);
-	r = run(profile, command, &out, err);
+	r = run(ctx, profile, command, &out, err);
 	if (r == 0)
 		r = irsa_cred_process_parse(profile, irsa_buf_str(&out), out.len, ret, err);
 	irsa_buf_release_secure(&out);

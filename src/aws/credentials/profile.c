@@ -1,13 +1,21 @@
-/* Credentials from a profile of the shared config/credentials files.
+/* The profile links of the default chain, in botocore's order
+ * (credentials.py create_credential_resolver and ProfileProviderBuilder):
  *
- * Within a profile, as the SDKs: role_arn (assume role, from
- * source_profile or credential_source) > role_arn + web_identity_token_file
- * > credential_process > static keys. A source_profile is resolved with
- * botocore's rules: when it has static keys, or no role_arn, it is read
- * without assuming a role (web identity, credential_process, static
- * keys) and must yield credentials; otherwise its own role is assumed
- * first. A profile may name itself as source_profile only when it has
- * static keys; any other cycle is an error, found before any request. */
+ *   assume role      role_arn without web_identity_token_file (merged view)
+ *   web identity     web_identity_token_file + role_arn, each key taken from
+ *                    AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN /
+ *                    AWS_ROLE_SESSION_NAME first unless --profile was given
+ *   SSO              sso_account_id / sso_role_name (sso.c)
+ *   credentials file aws_access_key_id in the credentials file's section
+ *   credential_process                              (merged view)
+ *   config file      aws_access_key_id in the config file's section
+ *
+ * A source_profile is resolved with botocore's rules: when it has static
+ * keys, or no role_arn, the links after "assume role" run for it with the
+ * environment ignored and must yield credentials; otherwise its own role
+ * is assumed first. A profile may name itself as source_profile only when
+ * it has static keys; any other cycle is an error, found before any
+ * request. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -26,68 +34,122 @@ struct walk {
 	size_t n;
 };
 
+static const struct irsa_profile *profile_named(const struct irsa_cred_context *ctx,
+						const char *name)
+{
+	return irsa_config_profile(ctx->config, name);
+}
+
+static const char *session_profile(const struct irsa_cred_context *ctx)
+{
+	const char *name = ctx->profile;
+
+	return name ? name : "default";
+}
+
 static bool has_static_keys(const struct irsa_profile *p)
 {
-	return irsa_profile_get(p, "aws_access_key_id") != NULL;
+	return irsa_profile_has(p, "aws_access_key_id") ||
+	       irsa_profile_has(p, "aws_secret_access_key");
 }
 
 static bool is_assume_role(const struct irsa_profile *p)
 {
-	return irsa_profile_get(p, "role_arn") && !irsa_profile_get(p, "web_identity_token_file");
+	return irsa_profile_get(p, "role_arn") && !irsa_profile_has(p, "web_identity_token_file");
 }
 
-static int static_keys(const char *name, const struct irsa_profile *p,
-		       struct irsa_credentials **ret, struct irsa_error *err)
+/* --- static keys of one file --- */
+
+static int file_keys(const char *name, const struct irsa_profile *p, enum irsa_config_file file,
+		     struct irsa_credentials **ret, struct irsa_error *err)
 {
-	const char *key_id = irsa_profile_get(p, "aws_access_key_id");
-	const char *secret = irsa_profile_get(p, "aws_secret_access_key");
+	const char *key_id = irsa_profile_get_in(p, file, "aws_access_key_id");
+	const char *secret = irsa_profile_get_in(p, file, "aws_secret_access_key");
+	/* botocore reads the older name first */
+	const char *token = irsa_profile_get_in(p, file, "aws_security_token");
+	const char *which = file == IRSA_CONFIG_FILE_CONFIG ? "the config file"
+							    : "the credentials file";
 
 	if (!key_id)
 		return 0;
 	if (!secret)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "profile '%s' has aws_access_key_id but no aws_secret_access_key",
-				      name);
-	*ret = irsa_credentials_new(key_id, secret, irsa_profile_get(p, "aws_session_token"), 0,
-				    IRSA_PROVIDER_PROFILE);
+				      "profile '%s' has aws_access_key_id but no aws_secret_access_key "
+				      "in %s", name, which);
+	if (!token)
+		token = irsa_profile_get_in(p, file, "aws_session_token");
+	irsa_log_debug("credentials: profile '%s': static keys from %s", name, which);
+	*ret = irsa_credentials_new(key_id, secret, token, 0, IRSA_PROVIDER_PROFILE);
 	return 1;
 }
 
-static int web_identity(const struct irsa_cred_context *ctx, const char *name,
-			const struct irsa_profile *p, struct irsa_credentials **ret,
-			struct irsa_error *err)
+/* --- web identity --- */
+
+static const char *web_identity_setting(const struct irsa_cred_context *ctx,
+					const struct irsa_profile *p, bool env_allowed,
+					const char *env, const char *key)
 {
-	const char *role_arn = irsa_profile_get(p, "role_arn");
-	const char *token_file = irsa_profile_get(p, "web_identity_token_file");
+	const char *v = env_allowed ? irsa_cred_getenv(ctx, env) : NULL;
+
+	return v ? v : irsa_profile_get(p, key);
+}
+
+static int web_identity(const struct irsa_cred_context *ctx, const char *name, bool env_allowed,
+			struct irsa_credentials **ret, struct irsa_error *err)
+{
+	const struct irsa_profile *p = profile_named(ctx, name);
+	const char *token_file = web_identity_setting(ctx, p, env_allowed,
+						      "AWS_WEB_IDENTITY_TOKEN_FILE",
+						      "web_identity_token_file");
+	const char *role_arn = web_identity_setting(ctx, p, env_allowed, "AWS_ROLE_ARN", "role_arn");
+	const char *session = web_identity_setting(ctx, p, env_allowed, "AWS_ROLE_SESSION_NAME",
+						   "role_session_name");
+	bool from_env = env_allowed && irsa_cred_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	char who[512];
 
+	if (!token_file)
+		return 0;
+	if (!role_arn && from_env)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set "
+				      "both for web identity");
 	if (!role_arn)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "profile '%s' has web_identity_token_file but no role_arn", name);
-	snprintf(who, sizeof(who), "profile '%s'", name);
-	if (irsa_cred_web_identity(ctx, who, role_arn, token_file,
-				   irsa_profile_get(p, "role_session_name"),
-				   irsa_profile_get(p, "duration_seconds"), ret, err) < 0)
+	if (from_env)
+		snprintf(who, sizeof(who), "AWS_WEB_IDENTITY_TOKEN_FILE");
+	else
+		snprintf(who, sizeof(who), "profile '%s'", name);
+	if (irsa_cred_web_identity(ctx, who, role_arn, token_file, session, ret, err) < 0)
 		return -1;
 	return 1;
 }
 
-/* Everything but assume role, in precedence order. */
-static int direct_credentials(const struct irsa_cred_context *ctx, const char *name,
-			      const struct irsa_profile *p, struct irsa_credentials **ret,
-			      struct irsa_error *err)
-{
-	const char *process = irsa_profile_get(p, "credential_process");
+/* --- the links after "assume role", for one profile --- */
 
-	if (irsa_profile_get(p, "web_identity_token_file"))
-		return web_identity(ctx, name, p, ret, err);
-	if (process) {
-		if (irsa_cred_process_run(name, process, ret, err) < 0)
-			return -1;
-		return 1;
-	}
-	return static_keys(name, p, ret, err);
+int irsa_cred_profile_links(const struct irsa_cred_context *ctx, const char *name, bool env_allowed,
+			    struct irsa_credentials **ret, struct irsa_error *err)
+{
+	const struct irsa_profile *p = profile_named(ctx, name);
+	const char *process;
+	int r;
+
+	r = web_identity(ctx, name, env_allowed, ret, err);
+	if (r != 0 || !p)
+		return r;
+	r = irsa_cred_sso_load(ctx, name, ret, err);
+	if (r != 0)
+		return r;
+	r = file_keys(name, p, IRSA_CONFIG_FILE_CREDENTIALS, ret, err);
+	if (r != 0)
+		return r;
+	process = irsa_profile_get(p, "credential_process");
+	if (process)
+		return irsa_cred_process_run(ctx, name, process, ret, err) < 0 ? -1 : 1;
+	return file_keys(name, p, IRSA_CONFIG_FILE_CONFIG, ret, err);
 }
+
+/* --- assume role --- */
 
 static int loop_error(const struct walk *w, const char *next, struct irsa_error *err)
 {
@@ -187,7 +249,8 @@ static int source_credentials(const struct irsa_cred_context *ctx, struct walk *
 				      "profile '%s' has a source_profile chain longer than %d profiles",
 				      w->names[0], MAX_CHAIN);
 	if (has_static_keys(source) || !is_assume_role(source)) {
-		r = direct_credentials(ctx, source_name, source, ret, err);
+		/* botocore's source profiles never read the environment */
+		r = irsa_cred_profile_links(ctx, source_name, false, ret, err);
 		if (r == 0)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "profile '%s' assumes role '%s' from source_profile '%s', "
@@ -204,7 +267,7 @@ static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk 
 			       struct irsa_credentials **ret, struct irsa_error *err)
 {
 	const char *name = w->names[w->n - 1];
-	const struct irsa_profile *p = irsa_config_profile(ctx->config, name);
+	const struct irsa_profile *p = profile_named(ctx, name);
 	_cleanup_(irsa_credentials_freep) struct irsa_credentials *src = NULL;
 
 	if (irsa_profile_get(p, "mfa_serial"))
@@ -212,6 +275,9 @@ static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk 
 				      "profile '%s' needs an MFA code (mfa_serial), which irsactl "
 				      "cannot prompt for; use a profile with credentials that need "
 				      "no MFA", name);
+	/* refuse what STS would refuse before any source is asked */
+	if (irsa_cred_assume_role_check(name, p, err) < 0)
+		return -1;
 	if (source_credentials(ctx, w, &src, err) < 0)
 		return -1;
 	irsa_log_debug("credentials: profile '%s' assumes its role with credentials from %s",
@@ -219,42 +285,24 @@ static int assume_role_profile(const struct irsa_cred_context *ctx, struct walk 
 	return irsa_cred_assume_role(ctx, src, name, p, ret, err);
 }
 
-int irsa_cred_profile_load(const struct irsa_cred_context *ctx, const char *name,
-			   struct irsa_credentials **ret, struct irsa_error *err)
-{
-	const struct irsa_profile *p = irsa_config_profile(ctx->config, name);
-	struct walk w = { .names = { name }, .n = 1 };
-	int r;
+/* --- the links as the default chain calls them --- */
 
-	if (!p)
+int irsa_cred_assume_role_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
+			      struct irsa_error *err)
+{
+	const char *name = session_profile(ctx);
+	const struct irsa_profile *p = profile_named(ctx, name);
+	struct walk w = { .names = { name }, .n = 1 };
+
+	if (!p || !is_assume_role(p))
 		return 0;
-	if (is_assume_role(p))
-		return assume_role_profile(ctx, &w, ret, err) < 0 ? -1 : 1;
-	r = direct_credentials(ctx, name, p, ret, err);
-	if (r == 0 && (irsa_profile_get(p, "sso_session") || irsa_profile_get(p, "sso_start_url")))
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "profile '%s' uses IAM Identity Center (SSO), which irsactl "
-				      "does not support; run 'aws configure export-credentials "
-				      "--profile %s --format env' and use the environment instead",
-				      name, name);
-	return r;
+	return assume_role_profile(ctx, &w, ret, err) < 0 ? -1 : 1;
 }
 
 int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err)
 {
-	const struct irsa_config *config = ctx->config;
-	const char *name = ctx->profile;
-
-	if (!config)
-		return 0;
-	if (!name)
-		name = "default";
-	if (!irsa_config_profile(config, name)) {
-		/* a profile the user asked for must exist; "default" need not */
-		if (ctx->profile_explicit || irsa_cred_getenv(ctx, "AWS_PROFILE"))
-			return irsa_config_require_profile(config, name, err);
-		return 0;
-	}
-	return irsa_cred_profile_load(ctx, name, ret, err);
+	/* an explicit --profile turns the environment off, as for the keys */
+	return irsa_cred_profile_links(ctx, session_profile(ctx), !ctx->profile_explicit,
+				       ret, err);
 }

@@ -31,6 +31,7 @@
 #define IRSA_PROVIDER_WEB_IDENTITY "web-identity"
 #define IRSA_PROVIDER_CONTAINER "container"
 #define IRSA_PROVIDER_IMDS "imds"
+#define IRSA_PROVIDER_SSO "sso"
 
 #define IRSA_STS_VERSION "2011-06-15"
 #define IRSA_PROCESS_OUTPUT_MAX (64u * 1024u)
@@ -56,10 +57,13 @@ static inline void irsa_cred_sleep_ms(const struct irsa_cred_context *ctx, long 
 /* --- the links of the default chain (credentials.c lists them) --- */
 int irsa_cred_env_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		      struct irsa_error *err);
+/* The session profile's role_arn (without web_identity_token_file). */
+int irsa_cred_assume_role_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
+			      struct irsa_error *err);
+/* The session profile's other links (irsa_cred_profile_links), the
+ * environment allowed unless --profile was given. */
 int irsa_cred_profile_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			  struct irsa_error *err);
-int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
-				   struct irsa_credentials **ret, struct irsa_error *err);
 /* (then irsa_cred_container_load: container credentials when
  * AWS_CONTAINER_CREDENTIALS_* is set; IMDS only when it does not apply) */
 int irsa_cred_imds_get(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
@@ -72,12 +76,35 @@ int irsa_cred_imds_get(const struct irsa_cred_context *ctx, struct irsa_credenti
 int irsa_cred_env_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 		       struct irsa_error *err);
 
-/* Credentials of one profile as the top of the chain sees it:
- * role_arn > web_identity_token_file > credential_process > static keys.
- * 1 / 0 (the profile has none of them) / -1. */
-int irsa_cred_profile_load(const struct irsa_cred_context *ctx, const char *name,
-			   struct irsa_credentials **ret, struct irsa_error *err);
+/* botocore's ProfileProviderBuilder.providers() for profile `name`: web
+ * identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ * AWS_ROLE_SESSION_NAME win key by key when env_allowed), SSO, the
+ * credentials file's keys, credential_process, the config file's keys.
+ * The profile need not exist (web identity from the environment). */
+int irsa_cred_profile_links(const struct irsa_cred_context *ctx, const char *name,
+			    bool env_allowed, struct irsa_credentials **ret, struct irsa_error *err);
 
+/* SSO (IAM Identity Center) credentials for profile `name` when it has
+ * sso_account_id or sso_role_name: the aws CLI's token cache
+ * (~/.aws/sso/cache/SHA1.json), refreshed through SSO OIDC CreateToken
+ * for sso_session profiles, then the portal's GetRoleCredentials.
+ * 1 / 0 / -1. */
+int irsa_cred_sso_load(const struct irsa_cred_context *ctx, const char *name,
+		       struct irsa_credentials **ret, struct irsa_error *err);
+/* The token cache file name for a start URL or sso-session name:
+ * lower-case hex SHA-1 + ".json", malloc'd. */
+char *irsa_cred_sso_cache_name(const char *key);
+
+/* The profile settings STS would refuse (duration_seconds,
+ * role_session_name), found before any request: 0 or -1 (IRSA_ERR_USAGE). */
+int irsa_cred_assume_role_check(const char *name, const struct irsa_profile *prof,
+				struct irsa_error *err);
+/* STS's RoleSessionName rule: 2 to 64 of [A-Za-z0-9_+=,.@-]. */
+bool irsa_cred_session_name_valid(const char *s);
+/* 0, or -1 with "WHO has SETTING 'V', which STS refuses; ..." (the value
+ * quoted only when it is printable ASCII). */
+int irsa_cred_session_name_check(const char *who, const char *setting, const char *v,
+				 struct irsa_error *err);
 /* STS AssumeRole for profile `name` (role_arn, role_session_name,
  * duration_seconds, external_id) signed with src. */
 int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa_credentials *src,
@@ -85,21 +112,22 @@ int irsa_cred_assume_role(const struct irsa_cred_context *ctx, const struct irsa
 			  struct irsa_credentials **ret, struct irsa_error *err);
 
 /* Run `command` with /bin/sh -c and parse its JSON answer. `profile`
- * names the profile in messages. */
-int irsa_cred_process_run(const char *profile, const char *command,
-			  struct irsa_credentials **ret, struct irsa_error *err);
+ * names the profile in messages. The time limit is 60 s, or less with
+ * IRSACTL_CREDENTIAL_PROCESS_TIMEOUT_MS (ctx may be NULL). */
+int irsa_cred_process_run(const struct irsa_cred_context *ctx, const char *profile,
+			  const char *command, struct irsa_credentials **ret,
+			  struct irsa_error *err);
 /* Parse the credential_process JSON output (Version 1). Never echoes
  * the output in err. */
 int irsa_cred_process_parse(const char *profile, const char *out, size_t len,
 			    struct irsa_credentials **ret, struct irsa_error *err);
 
 /* STS AssumeRoleWithWebIdentity (unsigned). `who` says where the
- * settings came from for messages ("profile 'x'", "the environment").
- * session_name / duration may be NULL. */
+ * settings came from for messages ("profile 'x'",
+ * "AWS_WEB_IDENTITY_TOKEN_FILE"). session_name may be NULL. */
 int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 			   const char *role_arn, const char *token_file, const char *session_name,
-			   const char *duration, struct irsa_credentials **ret,
-			   struct irsa_error *err);
+			   struct irsa_credentials **ret, struct irsa_error *err);
 
 /* One request to a local credential endpoint (container agent, IMDS):
  * the session's TLS options with these timeouts, a 64 KiB body limit and
@@ -111,6 +139,8 @@ struct irsa_cred_http_request {
 	const char *url;
 	const struct irsa_header *headers;
 	size_t n_headers;
+	const char *body;      /* NULL = none; may be secret (zeroed after) */
+	bool secret_query;     /* the URL's query never reaches the log */
 	long connect_timeout_ms;
 	long timeout_ms;
 };
@@ -126,6 +156,9 @@ bool irsa_cred_container_url_allowed(const char *url);
  * somewhere it may not. */
 int irsa_cred_container_url(const struct irsa_cred_context *ctx, char **ret_url,
 			    struct irsa_error *err);
+/* url for messages and logs: any user:password and the query replaced by
+ * "REDACTED" (malloc'd). */
+char *irsa_cred_url_display(const char *url);
 /* Container credentials (1 / 0 when not configured / -1). */
 int irsa_cred_container_load(const struct irsa_cred_context *ctx, struct irsa_credentials **ret,
 			     struct irsa_error *err);

@@ -1,8 +1,9 @@
 /* Web identity: STS AssumeRoleWithWebIdentity (unsigned) with the token
- * read from a file, from a profile (role_arn + web_identity_token_file)
- * or from the environment (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN +
- * AWS_ROLE_SESSION_NAME), which is what IRSA gives a pod. The token is
- * read each time, bounded, and zeroed after use. */
+ * read from a file; profile.c finds the settings (a profile's role_arn +
+ * web_identity_token_file, or AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN +
+ * AWS_ROLE_SESSION_NAME, which is what IRSA gives a pod). The token is
+ * read each time, bounded, and zeroed after use. As botocore, no
+ * DurationSeconds is sent. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +36,7 @@ static int read_token(const char *path, struct irsa_buf *token, struct irsa_erro
 
 int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 			   const char *role_arn, const char *token_file, const char *session_name,
-			   const char *duration, struct irsa_credentials **ret,
-			   struct irsa_error *err)
+			   struct irsa_credentials **ret, struct irsa_error *err)
 {
 	_cleanup_(params_release_secret) struct irsa_params params = IRSA_PARAMS_INIT;
 	_cleanup_xml_doc_ xmlDoc *doc = NULL;
@@ -45,6 +45,9 @@ int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 	struct irsa_buf token = IRSA_BUF_INIT;
 	int r;
 
+	if (session_name && irsa_cred_session_name_check(who, "role session name", session_name,
+							  err) < 0)
+		return -1;
 	r = read_token(token_file, &token, err);
 	if (r < 0) {
 		irsa_buf_release_secure(&token);
@@ -55,8 +58,6 @@ int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 	irsa_params_add(&params, "RoleArn", role_arn);
 	irsa_params_add(&params, "RoleSessionName", session_name);
 	irsa_params_add(&params, "WebIdentityToken", irsa_buf_str(&token));
-	if (duration)
-		irsa_params_add(&params, "DurationSeconds", duration);
 	irsa_buf_release_secure(&token);
 	what = irsa_asprintf("web identity (%s) cannot assume role '%s'", who, role_arn);
 	irsa_log_debug("credentials: %s: sts:AssumeRoleWithWebIdentity '%s' as session '%s' "
@@ -65,23 +66,4 @@ int irsa_cred_web_identity(const struct irsa_cred_context *ctx, const char *who,
 				  "AssumeRoleWithWebIdentity", &params, &doc, err) < 0)
 		return irsa_error_prefix(err, "%s", what);
 	return irsa_cred_sts_parse(doc, what, IRSA_PROVIDER_WEB_IDENTITY, ret, err);
-}
-
-int irsa_cred_web_identity_env_get(const struct irsa_cred_context *ctx,
-				   struct irsa_credentials **ret, struct irsa_error *err)
-{
-	const char *token_file = irsa_cred_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *role_arn = irsa_cred_getenv(ctx, "AWS_ROLE_ARN");
-
-	if (!token_file)
-		return 0;
-	if (!role_arn)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; "
-				      "set both for web identity");
-	if (irsa_cred_web_identity(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE", role_arn, token_file,
-				   irsa_cred_getenv(ctx, "AWS_ROLE_SESSION_NAME"), NULL, ret,
-				   err) < 0)
-		return -1;
-	return 1;
 }

@@ -17,7 +17,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from . import eks, iam, model, sigv4, sts
+from . import eks, iam, model, sigv4, sso, sts
 from .errors import AwsError
 from .state import CONTAINER_SESSION, INSTANCE_ID, Store, check_temporary, partition_for_region
 
@@ -174,6 +174,9 @@ class Handler(BaseHTTPRequestHandler):
             except _BodyError as e:
                 self.close_connection = True
                 self._send(e.status, e.args[0] + "\n", "text/plain")
+                return
+            if sso.handles(path):  # unsigned SSO portal and OIDC (sso.py)
+                sso.dispatch(self, path, query, body)
                 return
             if path.startswith("/__emu/") or path == "/__emu":
                 self._control(path, query, body)
