@@ -194,10 +194,10 @@ TEST(plan_create)
 	req.tags = &tags;
 	CHECK_INT(irsa_oidc_plan_associate_compute(&req, "sts.amazonaws.com", ARN, NULL, TP_A,
 						   &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_CREATED);
-	CHECK_INT(plan.n_actions, 1);
-	CHECK_INT(plan.actions[0].verb, IRSA_OIDC_CREATE_PROVIDER);
-	CHECK_STR(plan.actions[0].target, ISSUER);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_CREATE);
+	CHECK_INT(plan.plan.n_actions, 1);
+	CHECK_INT(plan.plan.actions[0].op, IRSA_OIDC_CREATE_PROVIDER);
+	CHECK_STR(plan.plan.actions[0].target, ISSUER);
 	CHECK_INT(plan.client_ids.n, 1);
 	CHECK_STR(plan.client_ids.items[0], "sts.amazonaws.com");
 	CHECK_INT(plan.thumbprints.n, 1);
@@ -205,15 +205,15 @@ TEST(plan_create)
 	CHECK_INT(plan.tags.n, 2); /* the user's, then managed-by=irsactl */
 	CHECK_STR(plan.tags.items[1].key, "managed-by");
 	CHECK_STR(plan.tags.items[1].value, "irsactl");
-	j = irsa_oidc_plan_to_json(&plan, true);
-	CHECK_STR(json_string_value(json_object_get(j, "status")), "created");
+	j = irsa_plan_to_json(&plan.plan);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "create");
 	CHECK_STR(json_string_value(json_object_get(j, "provider_arn")), ARN);
 	CHECK_STR(json_string_value(json_object_get(j, "issuer")), ISSUER);
 	CHECK(json_is_true(json_object_get(j, "dry_run")));
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "actions"), 0),
 						    "verb")), "create-oidc-provider");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(
-		json_array_get(json_object_get(j, "actions"), 0), "details"), "tags"), "team")),
+		json_array_get(json_object_get(j, "actions"), 0), "document"), "tags"), "team")),
 		  "platform");
 	json_decref(j);
 	irsa_oidc_plan_release(&plan);
@@ -237,17 +237,17 @@ TEST(plan_unchanged)
 	fake_provider(&p, "sts.amazonaws.com", TP_A);
 	CHECK_INT(irsa_oidc_plan_associate_compute(&req, "sts.amazonaws.com", ARN, &p, TP_A, &plan,
 						   &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_UNCHANGED);
-	CHECK_INT(plan.n_actions, 0);
-	CHECK_INT(plan.warnings.n, 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
+	CHECK_INT(plan.plan.n_actions, 0);
+	CHECK_INT(plan.plan.warnings.n, 0);
 	irsa_oidc_plan_release(&plan);
 
 	/* A different fetched thumbprint is reported, not changed. */
 	CHECK_INT(irsa_oidc_plan_associate_compute(&req, "sts.amazonaws.com", ARN, &p, TP_B, &plan,
 						   &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_UNCHANGED);
-	CHECK_INT(plan.n_actions, 0);
-	CHECK_INT(plan.warnings.n, 1);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
+	CHECK_INT(plan.plan.n_actions, 0);
+	CHECK_INT(plan.plan.warnings.n, 1);
 	CHECK_STR(plan.thumbprints.items[0], TP_A);
 	irsa_oidc_plan_release(&plan);
 	irsa_oidc_provider_release(&p);
@@ -269,15 +269,16 @@ TEST(plan_update)
 	req.tags = &tags;
 	CHECK_INT(irsa_oidc_plan_associate_compute(&req, "sts.amazonaws.com", ARN, &p, NULL, &plan,
 						   &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_UPDATED);
-	CHECK_INT(plan.n_actions, 2);
-	CHECK_INT(plan.actions[0].verb, IRSA_OIDC_ADD_CLIENT_ID);
-	CHECK_STR(plan.actions[0].arg, "sts.amazonaws.com");
-	CHECK_STR(plan.actions[0].target, ARN);
-	CHECK_INT(plan.actions[1].verb, IRSA_OIDC_UPDATE_THUMBPRINTS);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+	CHECK_INT(plan.plan.n_actions, 2);
+	CHECK_INT(plan.plan.actions[0].op, IRSA_OIDC_ADD_CLIENT_ID);
+	CHECK_STR(plan.plan.actions[0].details, "client id 'sts.amazonaws.com'");
+	CHECK_STR(plan.plan.actions[0].target, ARN);
+	CHECK_INT(plan.plan.actions[1].op, IRSA_OIDC_UPDATE_THUMBPRINTS);
 	CHECK_INT(plan.client_ids.n, 2);
 	CHECK_STR(plan.thumbprints.items[0], TP_B);
-	CHECK_STR(plan.old_thumbprints.items[0], TP_A);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(
+		plan.plan.actions[1].changes, "thumbprints"), "from"), 0)), TP_A);
 	irsa_oidc_plan_release(&plan);
 
 	/* Explicit thumbprints equal to the stored ones (any case): nothing. */
@@ -288,8 +289,8 @@ TEST(plan_update)
 	irsa_tags_add(&tags, "team", "b");
 	CHECK_INT(irsa_oidc_plan_associate_compute(&req, "sts.amazonaws.com", ARN, &p, NULL, &plan,
 						   &err), 0);
-	CHECK_INT(plan.n_actions, 1);
-	CHECK_INT(plan.actions[0].verb, IRSA_OIDC_TAG_PROVIDER);
+	CHECK_INT(plan.plan.n_actions, 1);
+	CHECK_INT(plan.plan.actions[0].op, IRSA_OIDC_TAG_PROVIDER);
 	irsa_oidc_plan_release(&plan);
 
 	irsa_tags_release(&tags);
@@ -306,15 +307,15 @@ TEST(plan_disassociate)
 	json_t *j;
 
 	CHECK_INT(irsa_oidc_plan_disassociate_compute(ISSUER, ARN, NULL, &roles, false, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_ABSENT);
-	CHECK_INT(plan.n_actions, 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_ABSENT);
+	CHECK_INT(plan.plan.n_actions, 0);
 	irsa_oidc_plan_release(&plan);
 
 	fake_provider(&p, "sts.amazonaws.com", NULL);
 	CHECK_INT(irsa_oidc_plan_disassociate_compute(ISSUER, ARN, &p, &roles, false, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_DELETED);
-	CHECK_INT(plan.n_actions, 1);
-	CHECK_INT(plan.actions[0].verb, IRSA_OIDC_DELETE_PROVIDER);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_DELETE);
+	CHECK_INT(plan.plan.n_actions, 1);
+	CHECK_INT(plan.plan.actions[0].op, IRSA_OIDC_DELETE_PROVIDER);
 	irsa_oidc_plan_release(&plan);
 
 	irsa_strlist_add(&roles, "app-reader");
@@ -325,9 +326,10 @@ TEST(plan_disassociate)
 	CHECK(strstr(err.message, "--force") != NULL);
 
 	CHECK_INT(irsa_oidc_plan_disassociate_compute(ISSUER, ARN, &p, &roles, true, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_OIDC_DELETED);
-	CHECK_INT(plan.warnings.n, 1);
-	j = irsa_oidc_plan_to_json(&plan, false);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_DELETE);
+	CHECK_INT(plan.plan.warnings.n, 1);
+	plan.plan.executed = true; /* as after irsa_plan_execute() */
+	j = irsa_plan_to_json(&plan.plan);
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "deleted");
 	CHECK_INT(json_array_size(json_object_get(j, "trusted_by")), 2);
 	CHECK(json_is_false(json_object_get(j, "dry_run")));

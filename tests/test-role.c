@@ -54,13 +54,13 @@ TEST(new_role)
 	struct irsa_error err = { 0 };
 
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_ROLE_CREATED);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_CREATE);
 	CHECK_STR(plan.role_arn, "arn:aws-cn:iam::111122223333:role/irsa/r");
-	CHECK_INT(plan.n_actions, 3);
-	CHECK_STR(irsa_role_verb_name(plan.actions[0].verb), "create-role");
-	CHECK_STR(irsa_role_verb_name(plan.actions[1].verb), "attach-role-policy");
-	CHECK_STR(irsa_role_verb_name(plan.actions[2].verb), "put-role-policy");
-	CHECK(json_equal(plan.actions[0].document, trust));
+	CHECK_INT(plan.plan.n_actions, 3);
+	CHECK_STR(plan.plan.actions[0].verb, "create-role");
+	CHECK_STR(plan.plan.actions[1].verb, "attach-role-policy");
+	CHECK_STR(plan.plan.actions[2].verb, "put-role-policy");
+	CHECK(json_equal(plan.plan.actions[0].document, trust));
 	/* a role irsactl creates says so */
 	CHECK_INT(plan.tags.n, 1);
 	CHECK_STR(plan.tags.items[0].key, "managed-by");
@@ -85,19 +85,18 @@ TEST(tags_compared_case_insensitively)
 	irsa_tags_add(&st.role.tags, "Team", "payments");
 	irsa_tags_add(&tags, "team", "payments");
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.n_actions, 0);
-	CHECK_INT(plan.status, IRSA_ROLE_UNCHANGED);
+	CHECK_INT(plan.plan.n_actions, 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
 	irsa_role_plan_release(&plan);
 	free(tags.items[0].value);
 	tags.items[0].value = irsa_strdup("billing");
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.n_actions, 1);
-	CHECK_STR(plan.actions[0].details, "team");
+	CHECK_INT(plan.plan.n_actions, 1);
+	CHECK_STR(plan.plan.actions[0].details, "team");
 	/* an existing role taken over is not marked as irsactl's */
 	CHECK_INT(plan.tags.n, 1);
 	CHECK(irsa_tags_find(&plan.tags, "managed-by") == NULL);
 	irsa_role_plan_release(&plan);
-	CHECK_STR(irsa_role_status_name(IRSA_ROLE_ABSENT), "absent");
 	irsa_tags_release(&tags);
 	irsa_role_state_release(&st);
 	json_decref(trust);
@@ -144,9 +143,9 @@ TEST(existing_role_unchanged_then_updated)
 
 	state_with_role(&st, trust, s3_text);
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_ROLE_UNCHANGED);
-	CHECK_INT(plan.n_actions, 0);
-	j = irsa_role_plan_to_json(&plan, true);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
+	CHECK_INT(plan.plan.n_actions, 0);
+	j = irsa_plan_to_json(&plan.plan);
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "unchanged");
 	CHECK(json_is_true(json_object_get(j, "dry_run")));
 	json_decref(j);
@@ -154,9 +153,40 @@ TEST(existing_role_unchanged_then_updated)
 	req.description = "new";
 	req.max_session_duration = 7200;
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.status, IRSA_ROLE_UPDATED);
-	CHECK_INT(plan.n_actions, 1);
-	CHECK_STR(plan.actions[0].details, "description, max-session-duration 7200");
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+	CHECK_INT(plan.plan.n_actions, 1);
+	CHECK_STR(plan.plan.actions[0].details, "description, max-session-duration 7200");
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(plan.plan.actions[0].changes,
+								     "max_session_duration"), "to")),
+		  7200);
+	irsa_role_plan_release(&plan);
+	/* a changed inline policy: the plan carries the document it replaces */
+	{
+		json_t *s3b = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "Version", "2012-10-17",
+					"Statement", "Effect", "Allow", "Action", "s3:GetObject",
+					"Resource", "arn:aws:s3:::other/*");
+		struct irsa_inline_policy inl2 = { "irsactl-s3-read", s3b };
+		char *diff;
+
+		req.description = NULL;
+		req.max_session_duration = 0;
+		req.inline_policies = &inl2;
+		CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+		CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+		CHECK_INT(plan.plan.n_actions, 1);
+		CHECK(json_equal(plan.plan.actions[0].before, s3));
+		diff = irsa_json_diff(plan.plan.actions[0].before, plan.plan.actions[0].document);
+		CHECK(diff && strstr(diff, "+      \"Resource\": \"arn:aws:s3:::other/*\""));
+		free(diff);
+		j = irsa_plan_to_json(&plan.plan);
+		CHECK_STR(json_string_value(json_object_get(j, "status")), "update");
+		CHECK(json_is_string(json_object_get(json_array_get(json_object_get(j, "actions"), 0),
+						     "diff")));
+		json_decref(j);
+		req.inline_policies = &inl;
+		req.description = "new";
+		json_decref(s3b);
+	}
 	irsa_role_plan_release(&plan);
 	req.path = "/other/";
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
@@ -187,14 +217,14 @@ TEST(prune_and_managed_limit)
 	st.attached[0].name = irsa_strdup("ByHand");
 	st.n_attached = 1;
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.n_actions, 0);
-	CHECK_INT(plan.notes.n, 2);
+	CHECK_INT(plan.plan.n_actions, 0);
+	CHECK_INT(plan.plan.notes.n, 2);
 	irsa_role_plan_release(&plan);
 	req.prune = true;
 	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
-	CHECK_INT(plan.n_actions, 2);
-	CHECK_STR(irsa_role_verb_name(plan.actions[0].verb), "detach-role-policy");
-	CHECK_STR(plan.actions[1].target, "irsactl-old");
+	CHECK_INT(plan.plan.n_actions, 2);
+	CHECK_STR(plan.plan.actions[0].verb, "detach-role-policy");
+	CHECK_STR(plan.plan.actions[1].target, "irsactl-old");
 	irsa_role_plan_release(&plan);
 	req.prune = false;
 	for (int i = 0; i < 10; i++) {

@@ -245,7 +245,7 @@ class StdoutTest(Base):
 
 
 class RoleNameTest(Base):
-    """--role-name: the ARN from STS GetCallerIdentity (account, partition), no IAM call."""
+    """--role-name: the ARN from IAM GetRole (so a path or a partition is the role's own)."""
 
     @classmethod
     def setUpClass(cls):
@@ -261,14 +261,27 @@ class RoleNameTest(Base):
         self.aws.clear_log()
 
     def test_role_name_and_path(self):
+        self.aws.seed(roles=[{"name": "web", "path": "/irsa/"}])
+        self.aws.clear_log()
         env = self.aws.env()
-        r = self.sa("-n", "apps", "-s", "web", "--role-name", "web", "--path", "/irsa/", **env)
+        # the role's path comes from IAM: no --path needed, and the ARN is right
+        r = self.sa("-n", "apps", "-s", "web", "--role-name", "web", **env)
         self.assertOk(r)
         self.assertIn("eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/irsa/web\n", r.out)
         actions = [e.get("action") for e in self.aws.log()]
-        self.assertEqual(actions, ["GetCallerIdentity"])
+        self.assertEqual(actions, ["GetRole"])
+        r = self.sa("-n", "apps", "-s", "web", "--role-name", "web", "--path", "/irsa/", **env)
+        self.assertOk(r)
+        r = self.sa("-n", "apps", "-s", "web", "--role-name", "web", "--path", "/other/", **env)
+        self.assertFails(r, 2, "role 'web' has the path '/irsa/', not '/other/'")
+
+    def test_missing_role_is_an_error(self):
+        r = self.sa("-n", "apps", "-s", "web", "--role-name", "nope", **self.aws.env())
+        self.assertFails(r, 4, "role 'nope' does not exist")
+        self.assertEqual(r.out, "")
 
     def test_role_name_in_china(self):
+        self.aws.seed(roles=[{"name": "web", "partition": "aws-cn"}])
         env = self.aws.env(region="cn-north-1")
         r = self.sa("-n", "apps", "-s", "web", "--role-name", "web", **env)
         self.assertOk(r)
@@ -295,7 +308,7 @@ class RoleNameTest(Base):
 class FileTest(Base):
     def test_output_file(self):
         path = os.path.join(self.home, "sa.yaml")
-        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "-o", path)
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--output-file", path)
         self.assertOk(r)
         self.assertEqual(r.out, "service account 'apps/web' created in '%s'\n" % path)
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o644)
@@ -303,15 +316,19 @@ class FileTest(Base):
         plain = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE)
         self.assertEqual(first.decode(), plain.out)
         mtime = os.stat(path).st_mtime_ns
-        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "-o", path, "--output", "json")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--output-file", path, "-o", "json")
         self.assertOk(r)
         self.assertEqual(r.json(), {"namespace": "apps", "service_account": "web", "role_arn": ROLE,
-                                    "annotations": {RA: ROLE}, "status": "unchanged",
-                                    "target": "file:" + path, "dry_run": False})
+                                    "target": "file:" + path, "status": "unchanged", "dry_run": False,
+                                    "actions": [], "annotations": {RA: ROLE}, "labels": {},
+                                    "notes": [], "warnings": []})
         self.assertEqual(os.stat(path).st_mtime_ns, mtime)
-        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE2, "-o", path, "--dry-run")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE2, "--output-file", path, "--dry-run")
         self.assertOk(r)
         self.assertIn("would be updated", r.out)
+        # the dry run shows the change as a diff of the file
+        self.assertIn("-    %s: %s\n" % (RA, ROLE), r.out)
+        self.assertIn("+    %s: %s\n" % (RA, ROLE2), r.out)
         self.assertEqual(self.read(path), first)
         self.assertEqual([f for f in os.listdir(self.home) if "irsactl" in f], [])
 
@@ -482,9 +499,16 @@ class ApplyTest(Base, KubeEmulatorCase):
         cfg = self.config(namespace="apps")
         r = self.apply("-s", "web", "--role-arn", ROLE, "--output", "json", cfg=cfg)
         self.assertOk(r)
-        self.assertEqual(r.json(), {"namespace": "apps", "service_account": "web", "role_arn": ROLE,
-                                    "annotations": {RA: ROLE}, "status": "created",
-                                    "target": "cluster:test", "dry_run": False})
+        out = r.json()
+        self.assertEqual(list(out), ["namespace", "service_account", "role_arn", "target", "status",
+                                     "dry_run", "actions", "annotations", "labels", "notes", "warnings"])
+        self.assertEqual({k: out[k] for k in ("namespace", "service_account", "role_arn", "target",
+                                              "status", "dry_run", "annotations")},
+                         {"namespace": "apps", "service_account": "web", "role_arn": ROLE,
+                          "annotations": {RA: ROLE}, "status": "created",
+                          "target": "cluster:test", "dry_run": False})
+        self.assertEqual([(a["verb"], a["target"], a["done"]) for a in out["actions"]],
+                         [("apply-service-account", "apps/web", True)])
         # an earlier annotation irsactl wrote is kept when not asked for again
         r = self.apply("-s", "web", "--role-arn", ROLE, "--token-expiration", "3600", cfg=cfg)
         self.assertIn("updated", r.out)
@@ -508,8 +532,13 @@ class ApplyTest(Base, KubeEmulatorCase):
                                          "manager": "kubectl-client-side-apply"}])
         self.kube.clear_log()
         r = self.apply("-n", "apps", "-s", "web", "--role-arn", ROLE)
+        # one error names everything a takeover needs
         self.assertFails(r, 5, "already has eks.amazonaws.com/role-arn 'arn:aws:iam::111122223333:role/old'; "
-                               "pass --overwrite")
+                               "pass --overwrite --force-conflicts")
+        self.assertIn("kubectl-client-side-apply", r.err)
+        self.assertEqual(self.writes(), [])
+        r = self.apply("-n", "apps", "-s", "web", "--role-arn", ROLE, "--force-conflicts")
+        self.assertFails(r, 5, "pass --overwrite to replace it")
         self.assertEqual(self.writes(), [])
         r = self.apply("-n", "apps", "-s", "web", "--role-arn", ROLE, "--overwrite")
         self.assertFails(r, 5, "kubectl-client-side-apply")
@@ -680,11 +709,14 @@ class BadInputTest(Base, KubeEmulatorCase):
         self.assertEqual(sorted(os.listdir(self.home)), ["app.yaml", "config"])
 
     def test_bad_combinations(self):
-        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "-o", "x.yaml")
-        self.assertFails(r, 2, "only one of -o FILE, -f MANIFEST and --apply")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--output-file", "x.yaml")
+        self.assertFails(r, 2, "only one of --output-file FILE, -f MANIFEST and --apply")
+        # -o is --output, as in kubectl: never a file name
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "-o", "x.yaml")
+        self.assertFails(r, 2, "unknown output format 'x.yaml'")
         r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--context", "x")
         self.assertFails(r, 2, "--context goes with --apply")
-        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--force-conflicts", "-o", "x.yaml")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--force-conflicts", "--output-file", "x.yaml")
         self.assertFails(r, 2, "--force-conflicts goes with --apply")
         self.assertFalse(os.path.exists(os.path.join(self.home, "x.yaml")))
 

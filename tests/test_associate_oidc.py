@@ -96,6 +96,19 @@ class AssociateTest(OidcTestCase):
         self.assertEqual(self.mutating(), [])
         self.assertTrue(self.emu.log(), "the second run read the state")
 
+    def test_account_looked_up_at_most_once(self):
+        # no provider at all: the new one's ARN needs the account, from STS, once
+        r = self.run_aws("associate-oidc", "--issuer-url", ISSUER, "--no-thumbprint")
+        self.assertOk(r)
+        self.assertEqual([x["action"] for x in self.emu.log()].count("GetCallerIdentity"), 1)
+        # another provider exists: its ARN gives the account, no STS call
+        self.emu.clear_log()
+        r = self.run_aws("associate-oidc", "--issuer-url", "https://oidc.example.com/two",
+                         "--no-thumbprint")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.example.com/two created\n")
+        self.assertNotIn("GetCallerIdentity", [x["action"] for x in self.emu.log()])
+
     def test_issuer_url_trailing_slash_is_same_provider(self):
         r = self.run_aws("associate-oidc", "--issuer-url", ISSUER + "/", "--no-thumbprint")
         self.assertOk(r)
@@ -113,12 +126,13 @@ class AssociateTest(OidcTestCase):
         self.assertOk(r)
         out = r.json()
         self.assertIs(out["dry_run"], True)
-        self.assertEqual(out["status"], "created")
+        self.assertEqual(out["status"], "create", "a dry run names the planned change")
         self.assertEqual(out["provider_arn"], ARN)
         self.assertEqual(len(out["actions"]), 1)
         self.assertEqual(out["actions"][0]["verb"], "create-oidc-provider")
-        self.assertEqual(out["actions"][0]["details"]["thumbprints"], [TP])
-        self.assertEqual(out["actions"][0]["details"]["client_ids"], ["sts.amazonaws.com"])
+        self.assertEqual(out["actions"][0]["document"]["thumbprints"], [TP])
+        self.assertEqual(out["actions"][0]["document"]["client_ids"], ["sts.amazonaws.com"])
+        self.assertIs(out["actions"][0]["done"], False)
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.providers(), {})
         r = self.run_aws("associate-oidc", "--cluster", "demo", "--no-thumbprint", "--dry-run")
@@ -151,7 +165,8 @@ class AssociateTest(OidcTestCase):
         out = r.json()
         self.assertEqual(out["status"], "updated")
         self.assertEqual(out["actions"][0]["verb"], "update-thumbprints")
-        self.assertEqual(out["actions"][0]["details"], {"from": [TP], "to": [other]})
+        self.assertEqual(out["actions"][0]["changes"], {"thumbprints": {"from": [TP], "to": [other]}})
+        self.assertIs(out["actions"][0]["done"], True)
         self.assertEqual(self.providers()[ARN]["thumbprints"], [other])
         self.assertEqual(self.mutating(), ["UpdateOpenIDConnectProviderThumbprint"])
 
@@ -246,7 +261,7 @@ class DisassociateTest(OidcTestCase):
         r = self.run_aws("disassociate-oidc", "--cluster", "demo", "--force", "--dry-run",
                          "--output", "json")
         self.assertOk(r)
-        self.assertEqual(r.json()["status"], "deleted")
+        self.assertEqual(r.json()["status"], "delete")
         self.assertEqual(r.json()["trusted_by"], ["b-app"])
         self.assertEqual(self.mutating(), [])
 

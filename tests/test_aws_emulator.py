@@ -554,6 +554,41 @@ class IamTests(EmulatorTest):
                               "AmazonEKSClusterPolicy"])
             self.assertFalse(pages[-1]["IsTruncated"])
 
+    def test_account_authorization_details_roles(self):
+        with AwsEmulator(page_size=2) as emu:
+            iam = client("iam", emu=emu)
+            iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])
+            for name in ("c", "a", "b"):
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust(),
+                                Tags=[{"Key": "team", "Value": name}])
+            iam.attach_role_policy(RoleName="a",
+                                   PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+            iam.put_role_policy(RoleName="a", PolicyName="inline", PolicyDocument=perm_policy())
+            iam.put_role_permissions_boundary(
+                RoleName="b", PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+            pages = list(iam.get_paginator("get_account_authorization_details").paginate(
+                Filter=["Role"]))
+            self.assertEqual(len(pages), 2)
+            roles = {r["RoleName"]: r for p in pages for r in p["RoleDetailList"]}
+            self.assertEqual(sorted(roles), ["a", "b", "c"])
+            a = roles["a"]
+            self.assertEqual(a["AssumeRolePolicyDocument"], json.loads(trust()))
+            self.assertEqual(a["AttachedManagedPolicies"], [
+                {"PolicyName": "AmazonS3ReadOnlyAccess",
+                 "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
+            self.assertEqual(a["RolePolicyList"][0]["PolicyName"], "inline")
+            self.assertEqual(a["RolePolicyList"][0]["PolicyDocument"], json.loads(perm_policy()))
+            self.assertEqual(a["Tags"], [{"Key": "team", "Value": "a"}])
+            self.assertEqual(roles["b"]["PermissionsBoundary"]["PermissionsBoundaryArn"],
+                             "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+            self.assertNotIn("PermissionsBoundary", roles["c"])
+            # An identity whose policy denies the action gets AccessDenied.
+            carol = client("iam", key="AKIAIRSATESTCAROL003", emu=emu)
+            with self.assertRaises(ClientError) as cm:
+                carol.get_account_authorization_details(Filter=["Role"])
+            self.assertEqual(code_of(cm.exception), "AccessDenied")
+            self.assertEqual(len(carol.list_roles()["Roles"]), 2)
+
 
 class FaultAndLogTests(EmulatorTest):
     def test_throttle_twice_then_success(self):

@@ -2,6 +2,7 @@
 """The CLI frame: help, version, typos, exit codes, completion, man pages,
 and whoami's retry, error and redaction behaviour against the AWS emulator."""
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -53,6 +54,45 @@ class FrameTest(clitest.CliTestCase):
                 self.assertOk(r)
                 self.assertIn("Usage: irsactl " + cmd, r.out)
                 self.assertEqual(r.err, "")
+
+    def test_every_option_read_is_declared(self):
+        """A command reading an option it does not declare would read nothing: every
+        name given to cli_arg/cli_flag/cli_arg_list in src/cli must be in the
+        command's own table or the global one (and a read of an undeclared name
+        aborts at run time too)."""
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "cli")
+        table = re.compile(r'^\s*\{ "([a-z][a-z0-9-]*)", (0|\'(.)\'),', re.M)
+        read = re.compile(r'cli_(?:arg|flag|arg_list)\(\s*args?,\s*"([^"]+)"')
+        with open(os.path.join(src, "commands.c")) as f:
+            global_opts = {m.group(1) for m in table.finditer(f.read())}
+        self.assertIn("output", global_opts)
+        shorts = {}
+        checked = 0
+        for name in sorted(os.listdir(src)):
+            if not name.endswith(".c"):
+                continue
+            with open(os.path.join(src, name)) as f:
+                text = f.read()
+            declared = {m.group(1) for m in table.finditer(text)}
+            for m in table.finditer(text):
+                if m.group(3):
+                    shorts.setdefault(m.group(3), set()).add(m.group(1))
+            names = set(read.findall(text))
+            # names read through a list (annotate-sa's --apply-only options)
+            for lst in re.findall(r'apply_only\[\] = \{([^}]*)\}', text):
+                names |= set(re.findall(r'"([^"]+)"', lst))
+            for n in names:
+                checked += 1
+                if name.startswith("cmd-"):
+                    self.assertIn(n, declared | global_opts, "%s reads --%s, not declared" % (name, n))
+                elif name in ("main.c", "commands.c"):
+                    self.assertIn(n, global_opts, "main.c reads --%s, not a global option" % n)
+        self.assertGreater(checked, 40)
+        # short options mean one thing everywhere: -n --namespace, -o --output (as kubectl)
+        for letter, longs in shorts.items():
+            self.assertEqual(len(longs), 1, "-%s means %s" % (letter, sorted(longs)))
+        self.assertEqual(shorts["n"], {"namespace"})
+        self.assertEqual(shorts["o"], {"output"})
 
     def test_typo_suggests_command(self):
         r = self.run_cli("whoamii")

@@ -167,7 +167,7 @@ class SeedFlowTest(RoleTestCase):
         self.assertOk(r)
         out = r.json()
         self.assertTrue(out["dry_run"])
-        self.assertEqual(out["status"], "created")
+        self.assertEqual(out["status"], "create", "a dry run names the planned change")
         self.assertEqual([(a["verb"], a["target"]) for a in out["actions"]],
                          [("create-role", ROLE), ("put-role-policy", "irsactl-s3-read"),
                           ("put-role-policy", "irsactl-secretsmanager-read"),
@@ -423,10 +423,18 @@ class DeleteTest(RoleTestCase):
         self.assertOk(r)
         out = r.json()
         self.assertTrue(out["dry_run"])
-        self.assertEqual(out["status"], "updated")
+        self.assertEqual(out["status"], "update")
         planned = trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]))
-        self.assertEqual(out["actions"], [{"verb": "update-trust-policy", "target": "shared",
-                                           "document": planned}])
+        self.assertEqual(len(out["actions"]), 1)
+        action = out["actions"][0]
+        self.assertEqual((action["verb"], action["object"], action["target"], action["done"]),
+                         ("update-trust-policy", "shared", "shared", False))
+        self.assertEqual(action["document"], planned)
+        # the update shows what changes: the subject taken out, as a unified diff
+        self.assertTrue(action["diff"].startswith("--- before\n+++ after\n@@ "), action["diff"])
+        lines = action["diff"].splitlines()
+        self.assertTrue(any(l.startswith("-") and "jobs:worker" in l for l in lines), lines)
+        self.assertFalse(any(l.startswith("+") and "jobs:worker" in l for l in lines), lines)
         self.assertEqual(out["trust_policy"], planned)
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.role("shared"), before)
@@ -490,6 +498,18 @@ class FaultTest(RoleTestCase):
         self.assertSeedState()
         self.assertEqual(self.mutating(), ["PutRolePolicy"] * 3)
 
+    def test_partial_failure_says_what_was_done(self):
+        self.emu.faults([{"service": "iam", "action": "PutRolePolicy", "kind": "drop",
+                          "count": 100}])
+        r = self.create_seed_role()
+        self.assertFails(r, 7, "put-role-policy 'irsactl-s3-read'")
+        self.assertIn(f"already done: create-role '{ROLE}'; run the same command again to "
+                      "complete the rest", r.err)
+        self.emu.faults([])
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertSeedState()
+
     def test_attach_dropped_then_converges(self):
         extra = ["--attach-policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
         self.emu.faults([{"service": "iam", "action": "AttachRolePolicy", "kind": "drop",
@@ -506,6 +526,72 @@ class FaultTest(RoleTestCase):
         r = self.create_seed_role(*extra)
         self.assertOk(r)
         self.assertEqual(self.mutating(), [])
+
+
+class PreconditionTest(RoleTestCase):
+    def test_missing_provider_fails_dry_run_too(self):
+        self.emu.seed(clusters=[{"name": "bare", "issuer": "https://oidc.example.com/bare"}])
+        self.emu.clear_log()
+        for extra in (["--dry-run"], []):
+            r = self.aws("create-role", "--cluster", "bare", "--subject", "default:app", *extra)
+            self.assertFails(r, 4, "create the provider first: irsactl associate-oidc --cluster bare")
+            self.assertEqual(r.out, "")
+        r = self.aws("create-role", "--issuer-url", "https://oidc.example.com/other",
+                     "--subject", "default:app", "--role-name", "x", "--dry-run")
+        self.assertFails(r, 4, "irsactl associate-oidc --issuer-url https://oidc.example.com/other")
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.roles(), {})
+
+    def test_account_from_the_provider_no_sts(self):
+        r = self.create_seed_role()
+        self.assertOk(r)
+        actions = [x["action"] for x in self.emu.log()]
+        self.assertNotIn("GetCallerIdentity", actions)
+        self.assertEqual(actions.count("ListOpenIDConnectProviders"), 1)
+
+    def test_everything_missing_named_at_once(self):
+        r = self.aws("create-role")
+        self.assertFails(r, 2, "which service account and which cluster?")
+        self.assertIn("--cluster NAME", r.err)
+        self.assertIn("--subject NS:SA", r.err)
+        self.assertEqual(self.emu.log(), [])
+
+    def test_custom_audience_missing_from_provider(self):
+        args = ["create-role", "--cluster", "demo", "--subject", "default:app", "--audience", "my-aud"]
+        r = self.aws(*args, "--dry-run")
+        self.assertOk(r)
+        self.assertIn("warning: the OIDC provider '%s' does not list the audience 'my-aud'" % PROVIDER,
+                      r.err)
+        self.assertIn("irsactl associate-oidc --cluster demo --audience my-aud", r.err)
+        r = self.aws(*args, "--dry-run", "--output", "json")
+        self.assertEqual(len(r.json()["warnings"]), 1)
+        r = self.aws("associate-oidc", "--cluster", "demo", "--audience", "my-aud", "--no-thumbprint")
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{PROVIDER} updated\n")
+        clients = self.emu.state()["accounts"][ACCOUNT]["oidc_providers"][PROVIDER]["client_ids"]
+        self.assertIn("my-aud", clients)
+        r = self.aws(*args)
+        self.assertOk(r)
+        self.assertNotIn("warning", r.err)
+
+    def test_messages_escape_control_characters(self):
+        r = self.aws("create-role", "--cluster", "demo", "--subject", "default:app",
+                     "--role-name", "bad\x1b[31mname\nnext")
+        self.assertFails(r, 2)
+        self.assertNotIn("\x1b", r.err)
+        self.assertIn("bad\\x1b[31mname\\nnext", r.err)
+        self.assertEqual(len(r.err.splitlines()), 1, r.err)
+
+
+class DeleteSubjectFlagsTest(RoleTestCase):
+    def test_same_subject_flags_as_create_role(self):
+        r = self.aws("create-role", "--cluster", "demo", "--role-name", "shared",
+                     "-n", "jobs", "-s", "worker", "-s", "batch", "--subject", "default:app")
+        self.assertOk(r)
+        r = self.aws("delete-role", "--role-name", "shared", "-n", "jobs", "-s", "worker", "-s", "batch")
+        self.assertOk(r)
+        self.assertEqual(self.role("shared")["trust"],
+                         trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")])))
 
 
 class BadInputTest(RoleTestCase):

@@ -511,14 +511,14 @@ class UpdateKubeconfigTest(KubeCase):
         path = os.path.join(self.home, "out", "config")
         r = self.update("--kubeconfig", path)
         self.assertOk(r)
-        self.assertEqual(r.out, "added context '%s' to '%s'\n" % (self.arn, path))
+        self.assertEqual(r.out, "context '%s' in '%s' created\n" % (self.arn, path))
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         with open(path, "rb") as f:
             first = f.read()
         mtime = os.stat(path).st_mtime_ns
         r = self.update("--kubeconfig", path)
         self.assertOk(r)
-        self.assertIn("is up to date", r.out)
+        self.assertTrue(r.out.endswith("' unchanged\n"), r.out)
         with open(path, "rb") as f:
             self.assertEqual(f.read(), first)
         self.assertEqual(os.stat(path).st_mtime_ns, mtime)
@@ -556,7 +556,7 @@ class UpdateKubeconfigTest(KubeCase):
                    % (ALICE, ACCOUNTS[ALICE]["secret"]))
         r = self.update("--alias", "tc", "--profile", "default")
         self.assertOk(r)
-        self.assertEqual(r.out, "added context 'tc' to '%s'\n" % path)
+        self.assertEqual(r.out, "context 'tc' in '%s' created\n" % path)
         r = self.driver("--context", "mine", "open")
         self.assertEqual(json.loads(r.out)["auth"], "basic", r.err)
         with open(path) as f:
@@ -568,7 +568,7 @@ class UpdateKubeconfigTest(KubeCase):
                                  "endpoint": "https://changed.example"}])
         r = self.update("--alias", "tc", KUBECONFIG=path + ":" + os.path.join(self.home, "other"))
         self.assertOk(r)
-        self.assertEqual(r.out, "updated context 'tc' in '%s'\n" % path)
+        self.assertEqual(r.out, "context 'tc' in '%s' updated\n" % path)
         with open(path) as f:
             text = f.read()
         self.assertEqual(text.count("name: tc\n"), 1)
@@ -579,8 +579,20 @@ class UpdateKubeconfigTest(KubeCase):
         path = os.path.join(self.home, "config")
         r = self.update("--kubeconfig", path, "--dry-run")
         self.assertOk(r)
-        self.assertIn("current-context: %s\n" % self.arn, r.out)
+        self.assertTrue(r.out.startswith("context '%s' in '%s' would be created (dry run)\n"
+                                         "  write-kubeconfig %s\n" % (self.arn, path, path)), r.out)
+        self.assertIn("+current-context: %s\n" % self.arn, r.out)
         self.assertFalse(os.path.exists(path))
+        r = self.update("--kubeconfig", path, "--dry-run", "-o", "json")
+        self.assertOk(r)
+        out = r.json()
+        self.assertEqual((out["status"], out["dry_run"], out["context"]), ("create", True, self.arn))
+        self.assertEqual(out["actions"][0]["verb"], "write-kubeconfig")
+        self.assertIn("+current-context: %s" % self.arn, out["actions"][0]["diff"])
+        self.assertFalse(os.path.exists(path))
+        # -n is --namespace everywhere; update-kubeconfig has no -n
+        r = self.update("--kubeconfig", path, "-n")
+        self.assertFails(r, 2, "unknown option '-n'")
 
     def test_bad_input(self):
         path = self.write("config", "clusters: [\n")

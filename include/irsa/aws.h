@@ -61,6 +61,29 @@ int irsa_aws_credentials(struct irsa_aws *aws, const struct irsa_credentials **r
 int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		  const char *path, const json_t *body, json_t **ret, struct irsa_error *err);
 
+/* One REST-JSON call of a batch (EKS). */
+struct irsa_aws_json_call {
+	const char *service, *method, *path;
+	const json_t *body;               /* may be NULL */
+	void *userdata;                   /* the caller's, untouched */
+	/* out */
+	int rc;
+	json_t *ret;                      /* the answer when rc == 0 (json_decref) */
+	struct irsa_error err;
+};
+
+/* Several REST-JSON calls at once, as irsa_aws_json() makes one: at most
+ * irsa_aws_concurrency() in flight, sharing the session's connections
+ * and retry quota; each call gets its own outcome. 0 when all succeeded,
+ * -1 otherwise (err: the credentials failure or the first call's). */
+int irsa_aws_json_many(struct irsa_aws *aws, struct irsa_aws_json_call *calls, size_t n,
+		       struct irsa_error *err);
+
+/* How many requests a batch of calls (apply, the reads of one role) may
+ * have in flight at once; default 8, at least 1. */
+void irsa_aws_set_concurrency(struct irsa_aws *aws, size_t n);
+size_t irsa_aws_concurrency(const struct irsa_aws *aws);
+
 /* The number of HTTP attempts made by this session so far (all calls),
  * for tests and --debug summaries. */
 unsigned irsa_aws_attempts(const struct irsa_aws *aws);

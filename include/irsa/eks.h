@@ -17,6 +17,11 @@ void irsa_eks_cluster_release(struct irsa_eks_cluster *c);
 int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,
 			      struct irsa_eks_cluster *ret, struct irsa_error *err);
 
+/* DescribeCluster of n clusters in parallel: ret[i] or errs[i] (kind
+ * != 0) for each. -1 when one failed. */
+int irsa_eks_describe_clusters(struct irsa_aws *aws, const char *const *names, size_t n,
+			       struct irsa_eks_cluster *ret, struct irsa_error *errs);
+
 /* ---- EKS bearer tokens ("k8s-aws-v1." + base64url of a presigned STS
  * GetCallerIdentity URL), as `aws eks get-token` and aws-iam-authenticator
  * make them: GET /?Action=GetCallerIdentity&Version=2011-06-15, the header

@@ -114,6 +114,33 @@ int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
 		   const struct irsa_http_options *opts, int attempt, struct irsa_response *ret,
 		   struct irsa_error *err);
 
+/* Several requests in flight at once, through libcurl's multi interface
+ * (or h's transport, which answers each request as it starts). The
+ * requests share h's connections: one cache per host, kept between
+ * exchanges. One exchange per client at a time; no threads. */
+struct irsa_http_exchange;
+
+/* At most max_in_flight (0 = 1) requests at once. */
+struct irsa_http_exchange *irsa_http_exchange_new(struct irsa_http *h, size_t max_in_flight);
+/* Aborts what is still in flight. */
+struct irsa_http_exchange *irsa_http_exchange_free(struct irsa_http_exchange *x);
+size_t irsa_http_exchange_in_flight(const struct irsa_http_exchange *x);
+/* Start sending req (taken: *req is left empty), tagged with tag, with
+ * opts (copied; its strings must outlive the request). -1 when
+ * max_in_flight requests are already in flight or libcurl cannot be
+ * loaded. */
+int irsa_http_exchange_start(struct irsa_http_exchange *x, struct irsa_request *req,
+			     const struct irsa_http_options *opts, int attempt, void *tag,
+			     struct irsa_error *err);
+/* Wait up to timeout_ms (<0: as long as needed) for one request to
+ * finish: 1 with its tag, *ret_rc as irsa_http_send() returns it, the
+ * answer moved into *ret (init'ed by the caller before, released after)
+ * or the transport failure in err. 0 when none finished in time; with
+ * nothing in flight it waits timeout_ms (the transport's sleep_ms) and
+ * returns 0. Finished requests are given in the order they finished. */
+int irsa_http_exchange_next(struct irsa_http_exchange *x, long timeout_ms, void **ret_tag,
+			    int *ret_rc, struct irsa_response *ret, struct irsa_error *err);
+
 /* The certificates a TLS server sent, in the order it sent them. */
 struct irsa_peer_chain {
 	char **pem;      /* n PEM certificates; an entry is NULL when libcurl

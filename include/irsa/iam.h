@@ -135,6 +135,46 @@ int irsa_iam_delete_policy_version(struct irsa_aws *aws, const char *arn,
 				   const char *version_id, struct irsa_error *err);
 int irsa_iam_delete_policy(struct irsa_aws *aws, const char *arn, struct irsa_error *err);
 
+/* ---- roles with everything attached (the reads of apply) ---- */
+struct irsa_role_inline {
+	char *name;
+	char *document; /* decoded JSON text */
+};
+
+struct irsa_role_details {
+	bool found;                  /* false: the role does not exist */
+	struct irsa_role role;
+	/* description and max_session_duration were read (GetRole); the bulk
+	 * read does not return them */
+	bool role_fields;
+	struct irsa_attached_policy *attached;
+	size_t n_attached;
+	struct irsa_role_inline *inline_policies;
+	size_t n_inline;
+	struct irsa_error err;       /* kind != 0: reading this role failed */
+};
+void irsa_role_details_release(struct irsa_role_details *d);
+void irsa_role_details_free(struct irsa_role_details *d, size_t n);
+
+/* Every role of the account with its trust, attached and inline
+ * policies, boundary and tags: GetAccountAuthorizationDetails
+ * (Filter=Role), every page. */
+int irsa_iam_account_roles(struct irsa_aws *aws, struct irsa_role_details **ret, size_t *ret_n,
+			   struct irsa_error *err);
+
+/* From this many roles on, irsa_iam_read_roles() tries the bulk read. */
+#define IRSA_IAM_BULK_MIN 10
+
+/* The named roles into ret[0..n) (zeroed by the function). With n >=
+ * IRSA_IAM_BULK_MIN, one irsa_iam_account_roles(); when that is denied
+ * (or for fewer roles), per-role reads in three parallel rounds: GetRole
+ * of every name; ListAttachedRolePolicies and ListRolePolicies of the
+ * roles found (nothing more for an absent one); GetRolePolicy of each
+ * inline policy. A failure reading one role is in its err; -1 only when
+ * nothing could be read. *ret_bulk (may be NULL): the bulk read was used. */
+int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
+			struct irsa_role_details *ret, bool *ret_bulk, struct irsa_error *err);
+
 /* ---- inline policies ---- */
 int irsa_iam_list_role_policies(struct irsa_aws *aws, const char *role_name,
 				struct irsa_strlist *ret_names, struct irsa_error *err);

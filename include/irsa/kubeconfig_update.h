@@ -9,14 +9,17 @@
  *   irsa_kubeconfig_update_read()   resolve the target file, read it and
  *                                   check that it parses (no network);
  *   irsa_kubeconfig_update_plan()   DescribeCluster, check the cluster,
- *                                   and merge the entry into the text;
- *   irsa_kubeconfig_update_write()  write the file when it changed.
+ *                                   merge the entry into the text, and
+ *                                   build u->plan (plan.h);
+ *   irsa_plan_execute(&u->plan)     write the file when it changed
+ *                                   (or irsa_kubeconfig_update_write()).
  * Release the struct with irsa_kubeconfig_update_release(), also after a
  * failure. */
 #include <stddef.h>
 
 #include "irsa/error.h"
 #include "irsa/kubeconfig.h"
+#include "irsa/plan.h"
 
 struct irsa_aws;
 
@@ -40,6 +43,12 @@ struct irsa_kubeconfig_update {
 	char *context;     /* context name written (alias or cluster ARN) */
 	char *cluster_arn; /* cluster and user name written */
 	char *server;      /* the cluster's endpoint */
+	/* The plan (after irsa_kubeconfig_update_plan()): status create (a new
+	 * context), update or unchanged; one "write-kubeconfig" action with the
+	 * old and new text when the file changes. Subject {kubeconfig,
+	 * context, cluster, server}. The plan points back at u: keep u where
+	 * it is. */
+	struct irsa_plan plan;
 	/* private */
 	char *cluster;     /* the name asked for */
 	char *alias;

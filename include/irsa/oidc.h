@@ -13,6 +13,7 @@
 #include "irsa/aws.h"
 #include "irsa/error.h"
 #include "irsa/iam.h"
+#include "irsa/plan.h"
 
 /* ---- issuer URLs and ARNs ---- */
 
@@ -64,15 +65,7 @@ struct irsa_oidc_request {
 	const struct irsa_tags *tags;         /* NULL = none */
 };
 
-enum irsa_oidc_status {
-	IRSA_OIDC_UNCHANGED,
-	IRSA_OIDC_CREATED,
-	IRSA_OIDC_UPDATED,
-	IRSA_OIDC_DELETED,
-	IRSA_OIDC_ABSENT,
-};
-const char *irsa_oidc_status_name(enum irsa_oidc_status s);
-
+/* The module's action codes (struct irsa_plan_action.op). */
 enum irsa_oidc_verb {
 	IRSA_OIDC_CREATE_PROVIDER,
 	IRSA_OIDC_ADD_CLIENT_ID,
@@ -83,26 +76,23 @@ enum irsa_oidc_verb {
 /* "create-oidc-provider", "add-client-id", ... as printed in plans. */
 const char *irsa_oidc_verb_name(enum irsa_oidc_verb v);
 
-struct irsa_oidc_action {
-	enum irsa_oidc_verb verb;
-	char *target; /* the provider ARN (the issuer URL for a creation) */
-	char *arg;    /* the client id for ADD_CLIENT_ID, else NULL */
-};
-
+/* An OIDC provider plan: the shared plan (plan.h) and what its actions
+ * need. The report's subject is {provider_arn, issuer}, its result
+ * {thumbprints, client_ids, trusted_by}. The creation's document is
+ * {url, client_ids, thumbprints, tags}; updates carry "changes". Built in
+ * place (the plan points back at it); run with irsa_plan_execute(&p->plan,
+ * ...), which sets arn from a creation; release with
+ * irsa_oidc_plan_release(). */
 struct irsa_oidc_plan {
+	struct irsa_plan plan;
+	struct irsa_aws *aws;            /* for execution (borrowed; NULL from *_compute) */
 	char *issuer;                    /* normalised issuer URL */
 	char *arn;                       /* provider ARN (predicted before creation) */
 	bool exists;                     /* the provider exists now */
-	enum irsa_oidc_status status;    /* the outcome once executed */
 	struct irsa_strlist client_ids;  /* after the plan */
 	struct irsa_strlist thumbprints; /* after the plan */
-	struct irsa_strlist old_thumbprints; /* before an update, for the report */
 	struct irsa_tags tags;           /* tags to set (creation / tag action) */
-	struct irsa_oidc_action *actions;
-	size_t n_actions;
-	struct irsa_strlist warnings;    /* one line each, for stderr */
 	struct irsa_strlist trusted_by;  /* roles whose trust names the provider */
-	bool executed;
 };
 void irsa_oidc_plan_release(struct irsa_oidc_plan *plan);
 
@@ -123,25 +113,18 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 					const struct irsa_strlist *trusted_by, bool force,
 					struct irsa_oidc_plan *ret, struct irsa_error *err);
 
-/* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider,
- * STS GetCallerIdentity only when the provider does not exist yet), fetch
+/* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider;
+ * the account of a provider to create from the listing, else from the
+ * account helper, request.h), fetch
  * the issuer's thumbprint in FETCH mode (a failure is fatal only when the
  * provider must be created), and plan. No mutating request. */
-int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_request *req,
+struct irsa_account;
+int irsa_oidc_plan_associate(struct irsa_account *acct, const struct irsa_oidc_request *req,
 			     struct irsa_oidc_plan *ret, struct irsa_error *err);
 /* Read the provider and every role's trust policy (ListRoles), and plan
  * the deletion. No mutating request. */
-int irsa_oidc_plan_disassociate(struct irsa_aws *aws, const char *issuer, bool force,
+int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, bool force,
 				struct irsa_oidc_plan *ret, struct irsa_error *err);
-
-/* Run the plan's actions in order; sets plan->arn from a creation and
- * plan->executed. */
-int irsa_oidc_plan_execute(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
-			   struct irsa_error *err);
-
-/* {provider_arn, issuer, status, thumbprints, client_ids, actions:
- * [{verb, target, details}], warnings, trusted_by, dry_run} (new ref). */
-json_t *irsa_oidc_plan_to_json(const struct irsa_oidc_plan *plan, bool dry_run);
 
 /* The normalised OIDC issuer of an EKS cluster (DescribeCluster). With
  * need_active, a cluster that is not ACTIVE is IRSA_ERR_CONFLICT; a cluster

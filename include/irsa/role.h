@@ -35,10 +35,12 @@
 #include "irsa/error.h"
 #include "irsa/iam.h"
 #include "irsa/names.h"
+#include "irsa/plan.h"
 
 #define IRSA_MANAGED_POLICIES_MAX 10      /* per role, IAM default quota */
 #define IRSA_INLINE_POLICIES_SIZE_MAX 10240 /* all inline policies of a role */
 
+/* The module's action codes (struct irsa_plan_action.op). */
 enum irsa_role_verb {
 	IRSA_ROLE_CREATE,
 	IRSA_ROLE_UPDATE_TRUST,
@@ -53,22 +55,6 @@ enum irsa_role_verb {
 };
 /* "create-role", "update-trust-policy", ... as printed in plans. */
 const char *irsa_role_verb_name(enum irsa_role_verb v);
-
-struct irsa_role_action {
-	enum irsa_role_verb verb;
-	char *target;     /* role name, policy ARN or inline policy name */
-	json_t *document; /* trust or inline policy document, else NULL */
-	char *details;    /* "description, max-session-duration", tag keys..., or NULL */
-};
-
-enum irsa_role_status {
-	IRSA_ROLE_UNCHANGED,
-	IRSA_ROLE_CREATED,
-	IRSA_ROLE_UPDATED,
-	IRSA_ROLE_DELETED,
-	IRSA_ROLE_ABSENT,          /* delete-role of a role that does not exist */
-};
-const char *irsa_role_status_name(enum irsa_role_status s);
 
 struct irsa_inline_policy {
 	const char *name;       /* "irsactl-s3-read" */
@@ -110,10 +96,18 @@ void irsa_role_state_release(struct irsa_role_state *s);
 int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read_prefix,
 		   struct irsa_role_state *ret, struct irsa_error *err);
 
+/* A role plan: the shared plan (status, actions, notes; plan.h) and what
+ * the role's actions need. The report's subject is {role_arn, role_name},
+ * its result {trust_policy, policies: {managed, inline}}. Build it with one
+ * of the functions below into a struct that stays where it is (the plan
+ * points back at it), run it with irsa_plan_execute(&plan->plan, ...)
+ * (after a creation role_arn is IAM's answer), release it with
+ * irsa_role_plan_release(). */
 struct irsa_role_plan {
+	struct irsa_plan plan;
+	struct irsa_aws *aws;             /* for execution (borrowed; NULL from *_compute) */
 	char *role_name;
 	char *role_arn;
-	enum irsa_role_status status;     /* the outcome once executed */
 	json_t *trust;                    /* the trust policy after the plan (NULL if deleted) */
 	json_t *managed;                  /* array of policy ARNs after the plan */
 	json_t *inline_policies;          /* {name: document} irsactl wrote or will write */
@@ -122,10 +116,6 @@ struct irsa_role_plan {
 	int max_session_duration;
 	char *permissions_boundary;
 	struct irsa_tags tags;            /* TagRole / CreateRole */
-	struct irsa_role_action *actions;
-	size_t n_actions;
-	struct irsa_strlist notes;        /* one line each, for stderr */
-	bool executed;
 };
 void irsa_role_plan_release(struct irsa_role_plan *plan);
 
@@ -153,15 +143,3 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const char *issuer,
 			  const struct irsa_subject *subjects, size_t n_subjects,
 			  struct irsa_role_plan *ret, struct irsa_error *err);
-
-/* Run the plan's actions in order. progress (may be NULL) is called
- * before each action. Sets plan->executed and, after a creation,
- * plan->role_arn from IAM's answer. */
-int irsa_role_plan_execute(struct irsa_aws *aws, struct irsa_role_plan *plan,
-			   void (*progress)(void *userdata, const struct irsa_role_action *a),
-			   void *userdata, struct irsa_error *err);
-
-/* {role_arn, role_name, status, dry_run, actions: [{verb, target,
- * document?, details?}], trust_policy, policies: {managed, inline},
- * notes}. New reference. */
-json_t *irsa_role_plan_to_json(const struct irsa_role_plan *plan, bool dry_run);

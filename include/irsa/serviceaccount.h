@@ -6,14 +6,15 @@
  *
  * The CLI fills struct irsa_sa_options from its flags (strings borrowed),
  * irsa_sa_spec_build() validates everything without touching the network,
- * irsa_sa_spec_resolve_role() resolves --role-name through STS, and the
- * spec then goes to the manifest writer (irsa/manifest.h) or to
- * irsa_sa_apply(). */
+ * irsa_sa_spec_resolve_role() looks --role-name up in IAM, and the spec
+ * then goes to the manifest writer (irsa/manifest.h) or to
+ * irsa_sa_plan_apply(). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
 #include "irsa/error.h"
+#include "irsa/plan.h"
 
 struct irsa_aws;
 struct irsa_kube;
@@ -57,7 +58,7 @@ struct irsa_sa_options {
 	const char *namespace;
 	const char *name;
 	const char *role_arn;
-	const char *role_name;   /* instead of role_arn; resolved through STS */
+	const char *role_name;   /* instead of role_arn; looked up in IAM */
 	const char *role_path;   /* with role_name; NULL = "/" */
 	const char *audience;
 	const char *sts_regional_endpoints; /* "true" or "false" */
@@ -100,8 +101,10 @@ int irsa_sa_spec_build(const struct irsa_sa_options *opts, bool allow_no_namespa
 		       struct irsa_sa_spec *ret, struct irsa_error *err);
 int irsa_sa_spec_set_namespace(struct irsa_sa_spec *s, const char *ns, struct irsa_error *err);
 void irsa_sa_spec_release(struct irsa_sa_spec *s);
-/* With role_name: STS GetCallerIdentity for the account and partition
- * (no IAM call), then the role ARN from name and path. No-op otherwise. */
+/* With role_name: IAM GetRole gives the role's ARN (so a role with a
+ * path, or in another partition, gets its real ARN); a missing role is
+ * IRSA_ERR_NOT_FOUND, a path other than "/" that differs from the role's
+ * IRSA_ERR_USAGE. No-op otherwise. */
 int irsa_sa_spec_resolve_role(struct irsa_sa_spec *s, struct irsa_aws *aws,
 			      struct irsa_error *err);
 /* The role ARN to write (borrowed), NULL in a remove spec. */
@@ -133,28 +136,57 @@ struct irsa_sa_apply_options {
 	bool dry_run;          /* server-side dry run; nothing stored */
 };
 
-struct irsa_sa_apply_result {
-	enum irsa_sa_status status;
-	bool namespace_created;
-	json_t *annotations;   /* the annotations after the change (owned) */
-	json_t *labels;        /* likewise */
+/* The plan of applying a spec to a cluster (plan.h). Subject {namespace,
+ * service_account, role_arn, target: "cluster:CONTEXT"}, result
+ * {annotations, labels} (after the plan; the server's answer once
+ * executed). Actions: "create-namespace", "apply-service-account" (the
+ * object applied, field manager irsactl) or "patch-service-account" (the
+ * --remove merge patch), each with the annotations and labels before and
+ * after for the diff. */
+struct irsa_sa_plan {
+	struct irsa_plan plan;
+	struct irsa_kube *kube;           /* borrowed */
+	const struct irsa_sa_spec *spec;  /* borrowed */
+	struct irsa_sa_apply_options opts;
+	json_t *current;                  /* the ServiceAccount read, NULL if none */
+	json_t *annotations, *labels;     /* after the plan */
 };
 
-/* Check the namespace (create it when asked), GET the ServiceAccount,
- * apply the --overwrite rule, and server-side apply (field manager
- * irsactl) only when something changes. The applied object carries the
- * fields irsactl already owns plus the spec, so an earlier --audience is
- * kept. A conflict on apply says to use --force-conflicts. A remove spec
- * sends instead one JSON merge patch nulling the keys present (see
- * irsa_sa_remove_patch()), which takes them off whichever field manager
- * owns them; nothing is sent when none is present. Release ret with
- * irsa_sa_apply_result_release(). */
-int irsa_sa_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
-		  const struct irsa_sa_apply_options *o, struct irsa_sa_apply_result *ret,
-		  struct irsa_error *err);
-void irsa_sa_apply_result_release(struct irsa_sa_apply_result *r);
+/* Check the namespace (a missing one is IRSA_ERR_NOT_FOUND unless
+ * create_namespace), GET the ServiceAccount, apply the --overwrite rule
+ * and the field-ownership rule in one error naming every flag needed
+ * (--overwrite, --force-conflicts), and plan a server-side apply (field
+ * manager irsactl) only when something changes. The applied object
+ * carries the fields irsactl already owns plus the spec, so an earlier
+ * --audience is kept. A remove spec plans one JSON merge patch nulling
+ * the keys present (irsa_sa_remove_patch()), which takes them off
+ * whichever field manager owns them. With o->dry_run the planned requests
+ * are also sent with dryRun=All, so the server checks them; nothing is
+ * stored. Execute with irsa_plan_execute(&ret->plan, ...); release with
+ * irsa_sa_plan_release(), also after a failure. */
+int irsa_sa_plan_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
+		       const struct irsa_sa_apply_options *o, struct irsa_sa_plan *ret,
+		       struct irsa_error *err);
+void irsa_sa_plan_release(struct irsa_sa_plan *p);
 
-/* The pieces irsa_sa_apply() is made of, for unit tests. */
+/* The plan of writing the ServiceAccount to a new file (-o, manifest
+ * false: replaced atomically, mode 0644) or merging it into an existing
+ * manifest (-f, manifest true; see irsa/manifest.h): one "write-file" or
+ * "update-manifest" action with the old and new text for the diff, none
+ * when the bytes would not change. Subject {namespace, service_account,
+ * role_arn, target: "file:PATH" / "manifest:PATH"}, result {annotations,
+ * labels}. Nothing is written while planning. */
+struct irsa_sa_file_plan {
+	struct irsa_plan plan;
+	const struct irsa_sa_spec *spec; /* borrowed */
+	char *path;
+	bool manifest, overwrite;
+};
+int irsa_sa_plan_file(const char *path, bool manifest, const struct irsa_sa_spec *s,
+		      bool overwrite, struct irsa_sa_file_plan *ret, struct irsa_error *err);
+void irsa_sa_file_plan_release(struct irsa_sa_file_plan *p);
+
+/* The pieces irsa_sa_plan_apply() is made of, for unit tests. */
 /* True when obj's managedFields give metadata.annotations.KEY (or
  * metadata.labels.KEY with is_label) to irsactl's Apply entry. */
 bool irsa_sa_owned_by_irsactl(const json_t *obj, const char *key, bool is_label);

@@ -229,3 +229,45 @@ int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		return -1;
 	return irsa_aws_client_json(&aws->client, creds, service, method, path, body, ret, err);
 }
+
+int irsa_aws_query_many(struct irsa_aws *aws, struct irsa_aws_query_call *calls, size_t n,
+			struct irsa_error *err)
+{
+	const struct irsa_credentials *creds;
+
+	if (irsa_aws_credentials(aws, &creds, err) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			calls[i].rc = -1;
+			calls[i].doc = NULL;
+			calls[i].err = err ? *err : (struct irsa_error){ 0 };
+		}
+		return -1;
+	}
+	return irsa_aws_client_query_many(&aws->client, creds, calls, n, 0, err);
+}
+
+void irsa_aws_set_concurrency(struct irsa_aws *aws, size_t n)
+{
+	aws->client.concurrency = n ? n : 1;
+}
+
+size_t irsa_aws_concurrency(const struct irsa_aws *aws)
+{
+	return aws->client.concurrency;
+}
+
+int irsa_aws_json_many(struct irsa_aws *aws, struct irsa_aws_json_call *calls, size_t n,
+		       struct irsa_error *err)
+{
+	const struct irsa_credentials *creds;
+
+	if (irsa_aws_credentials(aws, &creds, err) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			calls[i].rc = -1;
+			calls[i].ret = NULL;
+			calls[i].err = err ? *err : (struct irsa_error){ 0 };
+		}
+		return -1;
+	}
+	return irsa_aws_client_json_many(&aws->client, creds, calls, n, 0, err);
+}

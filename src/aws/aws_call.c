@@ -292,58 +292,103 @@ static int transport_error(const struct call *call, int attempt, const struct ir
 				 attempt > 1 ? " after every retry" : "");
 }
 
+/* Where a call stands between attempts. */
+struct attempts {
+	int attempt;       /* the attempt last sent, 1 for the first */
+	int last_cost;     /* what its retry took from the quota */
+	bool skew_retried;
+};
+
+enum verdict { CALL_DONE, CALL_FAILED, CALL_RETRY };
+
+/* Judge one attempt (r, terr: what the HTTP layer said; ret: the answer)
+ * by the standard retry mode. CALL_RETRY sets *delay_ms (the backoff)
+ * and *throttled; CALL_FAILED fills err. */
+static enum verdict judge(struct irsa_aws_client *c, const struct call *call,
+			  struct attempts *st, int r, const struct irsa_error *terr,
+			  const struct irsa_response *ret, long *delay_ms, bool *throttled,
+			  struct irsa_error *err)
+{
+	struct irsa_aws_fault fault;
+	int cost;
+
+	*delay_ms = 0;
+	*throttled = false;
+	if (r < 0) {
+		cost = strcmp(terr->code, IRSA_HTTP_TIMEOUT_CODE) == 0 ? IRSA_RETRY_TIMEOUT_COST
+								       : IRSA_RETRY_COST;
+		if (terr->kind != IRSA_ERR_NETWORK || st->attempt >= c->retry.max_attempts ||
+		    !take_retry_quota(c, cost)) {
+			transport_error(call, st->attempt, terr, err);
+			return CALL_FAILED;
+		}
+		st->last_cost = cost;
+		*delay_ms = irsa_aws_client_backoff_ms(c, st->attempt);
+		return CALL_RETRY;
+	}
+	if (ret->status >= 200 && ret->status < 300) {
+		refill_retry_quota(c, st->last_cost);
+		return CALL_DONE;
+	}
+	irsa_aws_fault_decode(ret, call->json, &fault);
+	if (!st->skew_retried && irsa_aws_fault_is_skew(&fault) && adjust_skew(c, ret)) {
+		st->skew_retried = true;
+		st->attempt--; /* a corrected clock is not a retry */
+		return CALL_RETRY;
+	}
+	if (!irsa_aws_fault_is_retryable(&fault) || st->attempt >= c->retry.max_attempts ||
+	    !take_retry_quota(c, IRSA_RETRY_COST)) {
+		fault_error(call->service, call->action, &fault, st->attempt, err);
+		return CALL_FAILED;
+	}
+	st->last_cost = IRSA_RETRY_COST;
+	*throttled = irsa_aws_fault_is_throttle(&fault);
+	irsa_log_debug("%s %s: %s, retrying", call->service, call->action, fault.code);
+	*delay_ms = irsa_aws_client_backoff_ms(c, st->attempt);
+	return CALL_RETRY;
+}
+
+/* The next attempt of tmpl, signed. */
+static int signed_copy(struct irsa_aws_client *c, const struct call *call,
+		       const struct irsa_request *tmpl, struct irsa_request *req,
+		       struct irsa_error *err)
+{
+	copy_request(req, tmpl);
+	if (sign(c, call, req, err) < 0) {
+		irsa_request_release(req);
+		return -1;
+	}
+	return 0;
+}
+
 /* Send with the standard retry mode. On success ret holds a 2xx answer. */
 static int send_with_retries(struct irsa_aws_client *c, const struct call *call,
 			     const struct irsa_request *tmpl, struct irsa_response *ret,
 			     struct irsa_error *err)
 {
-	bool skew_retried = false;
-	int last_cost = 0;
-	struct irsa_aws_fault fault;
+	struct attempts st = { 0 };
 
-	for (int attempt = 1;; attempt++) {
+	for (;;) {
 		struct irsa_request req;
 		struct irsa_error terr = { 0 };
-		int r, cost;
+		enum verdict v;
+		long delay;
+		bool throttled;
+		int r;
 
-		copy_request(&req, tmpl);
-		if (sign(c, call, &req, err) < 0) {
-			irsa_request_release(&req);
+		st.attempt++;
+		if (signed_copy(c, call, tmpl, &req, err) < 0)
 			return -1;
-		}
 		irsa_response_release(ret);
 		irsa_response_init(ret);
 		c->attempts++;
-		r = irsa_http_send(c->http, &req, &c->http_options, attempt, ret, &terr);
+		r = irsa_http_send(c->http, &req, &c->http_options, st.attempt, ret, &terr);
 		irsa_request_release(&req);
-
-		if (r < 0) {
-			cost = strcmp(terr.code, IRSA_HTTP_TIMEOUT_CODE) == 0 ? IRSA_RETRY_TIMEOUT_COST
-									     : IRSA_RETRY_COST;
-			if (terr.kind != IRSA_ERR_NETWORK || attempt >= c->retry.max_attempts ||
-			    !take_retry_quota(c, cost))
-				return transport_error(call, attempt, &terr, err);
-			last_cost = cost;
-			irsa_aws_client_sleep_ms(c, irsa_aws_client_backoff_ms(c, attempt));
-			continue;
-		}
-		if (ret->status >= 200 && ret->status < 300) {
-			refill_retry_quota(c, last_cost);
-			return 0;
-		}
-
-		irsa_aws_fault_decode(ret, call->json, &fault);
-		if (!skew_retried && irsa_aws_fault_is_skew(&fault) && adjust_skew(c, ret)) {
-			skew_retried = true;
-			attempt--; /* a corrected clock is not a retry */
-			continue;
-		}
-		if (!irsa_aws_fault_is_retryable(&fault) || attempt >= c->retry.max_attempts ||
-		    !take_retry_quota(c, IRSA_RETRY_COST))
-			return fault_error(call->service, call->action, &fault, attempt, err);
-		last_cost = IRSA_RETRY_COST;
-		irsa_log_debug("%s %s: %s, retrying", call->service, call->action, fault.code);
-		irsa_aws_client_sleep_ms(c, irsa_aws_client_backoff_ms(c, attempt));
+		v = judge(c, call, &st, r, &terr, ret, &delay, &throttled, err);
+		if (v != CALL_RETRY)
+			return v == CALL_DONE ? 0 : -1;
+		if (delay > 0)
+			irsa_aws_client_sleep_ms(c, delay);
 	}
 }
 
@@ -449,5 +494,325 @@ int irsa_aws_client_json(struct irsa_aws_client *c, const struct irsa_credential
 out:
 	irsa_request_release(&req);
 	irsa_response_release(&resp);
+	return r;
+}
+
+/* A batch call between attempts (irsa_aws_client_query_many). */
+struct batch_item {
+	struct irsa_aws_query_call *out;  /* a Query call, or */
+	struct irsa_aws_json_call *jout;  /* a REST-JSON call */
+	struct call call;
+	struct irsa_endpoint ep;
+	struct irsa_request tmpl;
+	struct attempts st;
+	long ready_at;  /* batch clock, ms: when the next attempt may start */
+	bool in_flight, finished;
+};
+
+struct batch {
+	struct irsa_aws_client *c;
+	struct irsa_http_exchange *x;
+	struct batch_item *items;
+	size_t n, unfinished, in_flight;
+	size_t max, limit; /* limit: max, lowered while throttled */
+	long clock;        /* ms; moves with the monotonic clock and the waits */
+};
+
+static long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void batch_tick(struct batch *b)
+{
+	long now = monotonic_ms();
+
+	if (now > b->clock)
+		b->clock = now;
+}
+
+static void item_finish(struct batch *b, struct batch_item *it, int rc,
+			const struct irsa_error *err)
+{
+	int *out_rc = it->jout ? &it->jout->rc : &it->out->rc;
+	struct irsa_error *out_err = it->jout ? &it->jout->err : &it->out->err;
+
+	*out_rc = rc;
+	if (rc < 0 && err)
+		*out_err = *err;
+	it->finished = true;
+	b->unfinished--;
+}
+
+static int item_prepare(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			struct batch_item *it, struct irsa_error *err)
+{
+	struct irsa_aws_query_call *q = it->out;
+	_cleanup_free_ char *url = NULL;
+
+	it->call = (struct call){ q->service, q->action, &it->ep, creds, false };
+	irsa_request_init(&it->tmpl);
+	if (irsa_aws_client_endpoint(c, q->service, &it->ep, err) < 0)
+		return -1;
+	url = irsa_asprintf("%s/", it->ep.url);
+	if (init_request(&it->tmpl, "POST", url, err) < 0)
+		return -1;
+	irsa_request_set_header(&it->tmpl, "Content-Type",
+				"application/x-www-form-urlencoded; charset=utf-8");
+	form_body(&it->tmpl.body, q->action, q->version, q->params);
+	return 0;
+}
+
+static int item_prepare_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			     struct batch_item *it, struct irsa_error *err)
+{
+	struct irsa_aws_json_call *q = it->jout;
+	_cleanup_free_ char *url = NULL;
+
+	it->call = (struct call){ q->service, q->path, &it->ep, creds, true };
+	irsa_request_init(&it->tmpl);
+	if (irsa_aws_client_endpoint(c, q->service, &it->ep, err) < 0)
+		return -1;
+	url = irsa_asprintf("%s%s", it->ep.url, q->path);
+	if (init_request(&it->tmpl, q->method, url, err) < 0)
+		return -1;
+	if (q->body) {
+		char *text = json_dumps(q->body, JSON_COMPACT);
+
+		irsa_buf_puts(&it->tmpl.body, text);
+		free(text);
+		irsa_request_set_header(&it->tmpl, "Content-Type", "application/json");
+	}
+	return 0;
+}
+
+static void item_start(struct batch *b, struct batch_item *it)
+{
+	struct irsa_request req;
+	struct irsa_error e = { 0 };
+
+	it->st.attempt++;
+	if (signed_copy(b->c, &it->call, &it->tmpl, &req, &e) < 0) {
+		item_finish(b, it, -1, &e);
+		return;
+	}
+	b->c->attempts++;
+	if (irsa_http_exchange_start(b->x, &req, &b->c->http_options, it->st.attempt, it,
+				     &e) < 0) {
+		irsa_request_release(&req);
+		item_finish(b, it, -1, &e);
+		return;
+	}
+	it->in_flight = true;
+	b->in_flight++;
+}
+
+static void item_parse_json(struct batch *b, struct batch_item *it, struct irsa_response *resp)
+{
+	struct irsa_error e = { 0 };
+	json_error_t jerr;
+
+	it->jout->ret = json_loadb(irsa_buf_str(&resp->body), resp->body.len, 0, &jerr);
+	if (it->jout->ret) {
+		item_finish(b, it, 0, NULL);
+		return;
+	}
+	irsa_error_set(&e, IRSA_ERR_REMOTE, "%s %s %s: the answer is not valid JSON (HTTP %ld): %s",
+		       it->jout->service, it->jout->method, it->jout->path, resp->status, jerr.text);
+	item_finish(b, it, -1, &e);
+}
+
+static void item_parse(struct batch *b, struct batch_item *it, struct irsa_response *resp)
+{
+	struct irsa_error e = { 0 };
+
+	if (it->jout) {
+		item_parse_json(b, it, resp);
+		return;
+	}
+	_cleanup_free_ char *what = irsa_asprintf("%s %s (HTTP %ld, %zu bytes from '%s')",
+						  it->call.service, it->call.action, resp->status,
+						  resp->body.len, it->ep.url);
+
+	if (irsa_xml_parse(irsa_buf_str(&resp->body), resp->body.len, what, &it->out->doc, &e) < 0)
+		item_finish(b, it, -1, &e);
+	else
+		item_finish(b, it, 0, NULL);
+}
+
+/* One attempt came back: done, failed, or scheduled again. */
+static void item_answered(struct batch *b, struct batch_item *it, int r,
+			  const struct irsa_error *terr, struct irsa_response *resp)
+{
+	struct irsa_error e = { 0 };
+	bool throttled;
+	long delay;
+
+	it->in_flight = false;
+	b->in_flight--;
+	switch (judge(b->c, &it->call, &it->st, r, terr, resp, &delay, &throttled, &e)) {
+	case CALL_DONE:
+		if (b->limit < b->max)
+			b->limit++;
+		item_parse(b, it, resp);
+		break;
+	case CALL_FAILED:
+		item_finish(b, it, -1, &e);
+		break;
+	case CALL_RETRY:
+		if (throttled && b->limit > 1)
+			b->limit /= 2;
+		it->ready_at = b->clock + delay;
+		break;
+	}
+}
+
+static void start_ready(struct batch *b)
+{
+	for (size_t i = 0; i < b->n && b->in_flight < b->limit; i++) {
+		struct batch_item *it = &b->items[i];
+
+		if (!it->finished && !it->in_flight && it->ready_at <= b->clock)
+			item_start(b, it);
+	}
+}
+
+/* How long to wait for an answer: until the earliest waiting retry may
+ * start (if there is room for it), else until an answer comes. */
+static long wait_ms(const struct batch *b)
+{
+	long earliest = -1;
+
+	if (b->in_flight >= b->limit)
+		return -1;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct batch_item *it = &b->items[i];
+
+		if (!it->finished && !it->in_flight && (earliest < 0 || it->ready_at < earliest))
+			earliest = it->ready_at;
+	}
+	if (earliest < 0)
+		return -1;
+	return earliest > b->clock ? earliest - b->clock : 0;
+}
+
+static void run_batch(struct batch *b)
+{
+	while (b->unfinished > 0) {
+		struct irsa_response resp;
+		struct irsa_error terr = { 0 };
+		void *tag;
+		long timeout;
+		int rc, got;
+
+		batch_tick(b);
+		start_ready(b);
+		if (b->unfinished == 0)
+			break;
+		timeout = wait_ms(b);
+		if (b->in_flight == 0 && timeout == 0)
+			continue;
+		irsa_response_init(&resp);
+		got = irsa_http_exchange_next(b->x, timeout, &tag, &rc, &resp, &terr);
+		if (got == 0 && b->in_flight == 0 && timeout > 0)
+			b->clock += timeout; /* waited that long (maybe on a test clock) */
+		if (got == 1)
+			item_answered(b, tag, rc, &terr, &resp);
+		irsa_buf_release_secure(&resp.body);
+		irsa_response_release(&resp);
+	}
+}
+
+/* Run a batch whose items' out or jout are set and prepared. */
+static int batch_run(struct irsa_aws_client *c, struct batch *b, size_t concurrency)
+{
+	b->c = c;
+	b->unfinished = b->n;
+	b->max = b->limit = concurrency ? concurrency : c->concurrency ? c->concurrency : 1;
+	b->x = irsa_http_exchange_new(c->http, b->max);
+	b->clock = monotonic_ms();
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].finished)
+			b->unfinished--;
+	run_batch(b);
+	irsa_http_exchange_free(b->x);
+	for (size_t i = 0; i < b->n; i++) {
+		irsa_buf_release_secure(&b->items[i].tmpl.body);
+		irsa_request_release(&b->items[i].tmpl);
+	}
+	return 0;
+}
+
+/* Prepare failed before anything was sent: the item is finished. */
+static void item_failed_early(struct batch_item *it, const struct irsa_error *e)
+{
+	int *out_rc = it->jout ? &it->jout->rc : &it->out->rc;
+	struct irsa_error *out_err = it->jout ? &it->jout->err : &it->out->err;
+
+	*out_rc = -1;
+	*out_err = *e;
+	it->finished = true;
+}
+
+int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
+			       struct irsa_error *err)
+{
+	struct batch b = { .n = n };
+	int r = 0;
+
+	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n; i++) {
+		struct irsa_error e = { 0 };
+
+		calls[i].rc = 0;
+		calls[i].doc = NULL;
+		calls[i].err = (struct irsa_error){ 0 };
+		b.items[i].out = &calls[i];
+		if (item_prepare(c, creds, &b.items[i], &e) < 0)
+			item_failed_early(&b.items[i], &e);
+	}
+	batch_run(c, &b, concurrency);
+	for (size_t i = 0; i < n; i++) {
+		if (calls[i].rc < 0 && r == 0) {
+			if (err)
+				*err = calls[i].err;
+			r = -1;
+		}
+	}
+	free(b.items);
+	return r;
+}
+
+int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
+			      struct irsa_error *err)
+{
+	struct batch b = { .n = n };
+	int r = 0;
+
+	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n; i++) {
+		struct irsa_error e = { 0 };
+
+		calls[i].rc = 0;
+		calls[i].ret = NULL;
+		calls[i].err = (struct irsa_error){ 0 };
+		b.items[i].jout = &calls[i];
+		if (item_prepare_json(c, creds, &b.items[i], &e) < 0)
+			item_failed_early(&b.items[i], &e);
+	}
+	batch_run(c, &b, concurrency);
+	for (size_t i = 0; i < n; i++) {
+		if (calls[i].rc < 0 && r == 0) {
+			if (err)
+				*err = calls[i].err;
+			r = -1;
+		}
+	}
+	free(b.items);
 	return r;
 }

@@ -47,6 +47,7 @@ void irsa_aws_client_init(struct irsa_aws_client *c, const struct irsa_env_ops *
 	c->retry.base_ms = 1000;
 	c->retry.quota = IRSA_RETRY_QUOTA_MAX;
 	c->retry.rng = random_seed();
+	c->concurrency = 8;
 }
 
 void irsa_aws_client_release(struct irsa_aws_client *c)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "irsa/aws.h"
 #include "irsa/aws_config.h"
 #include "irsa/credentials.h"
 #include "irsa/endpoints.h"
@@ -50,6 +51,7 @@ struct irsa_aws_client {
 	struct irsa_retry_state retry;
 	long clock_skew;   /* seconds to add to the local clock when signing */
 	unsigned attempts; /* HTTP attempts made, all calls */
+	size_t concurrency;/* requests in flight at most in a batch, default 8 */
 };
 
 /* ops may be NULL (the real world). Never fails. */
@@ -86,6 +88,32 @@ int irsa_aws_client_query(struct irsa_aws_client *c, const struct irsa_credentia
 			  const char *service, const char *version, const char *action,
 			  const struct irsa_params *params, xmlDoc **ret_doc,
 			  struct irsa_error *err);
+/* One AWS Query call of a batch: what to call, and (out) its outcome. */
+struct irsa_aws_query_call {
+	const char *service, *version, *action;
+	const struct irsa_params *params; /* may be NULL */
+	void *userdata;                   /* the caller's, untouched */
+	/* out */
+	int rc;                           /* 0, or -1 with err */
+	xmlDoc *doc;                      /* the answer when rc == 0 (xmlFreeDoc) */
+	struct irsa_error err;
+};
+
+/* Make n Query calls, at most c->concurrency (or `concurrency` if > 0)
+ * in flight at once, each retried by the standard retry mode on its own
+ * schedule and all drawing from the one retry quota. A throttled answer
+ * halves the number in flight (at least 1), each success adds one back,
+ * so that throttling slows the batch down instead of failing it. Each
+ * call gets its own outcome; 0 when all succeeded, -1 otherwise (err:
+ * the first failure). */
+int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
+			       struct irsa_error *err);
+/* The same as irsa_aws_client_query_many() for REST-JSON calls. */
+int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
+			      struct irsa_error *err);
+
 /* A REST-JSON call (EKS) signed with creds. body may be NULL. */
 int irsa_aws_client_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			 const char *service, const char *method, const char *path,

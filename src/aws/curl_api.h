@@ -1,6 +1,6 @@
 #pragma once
-/* libcurl's entry points as http.c uses them, loaded on first use (see
- * curl_lazy.c for why). Only http.c calls libcurl; nothing defines or
+/* libcurl's entry points as http.c and http_multi.c use them, loaded on first use (see
+ * curl_lazy.c for why). Only those two call libcurl; nothing defines or
  * overrides a curl_* symbol. */
 #include <curl/curl.h>
 
@@ -22,6 +22,17 @@ struct irsa_curl_api {
 	void (*url_cleanup)(CURLU *u);
 	CURLUcode (*url_set)(CURLU *u, CURLUPart part, const char *content, unsigned int flags);
 	CURLUcode (*url_get)(CURLU *u, CURLUPart part, char **out, unsigned int flags);
+	/* The multi interface, for requests in parallel (irsa_http_exchange). */
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	CURLMcode (*multi_setopt)(CURLM *m, CURLMoption option, ...);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *c);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *c);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd *extra, unsigned int n_extra,
+				int timeout_ms, int *numfds);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *msgs_in_queue);
+	const char *(*multi_strerror)(CURLMcode code);
 };
 
 /* The table, libcurl loaded and curl_global_init() done on the first

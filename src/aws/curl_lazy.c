@@ -36,7 +36,9 @@ static void load(void)
 		curl_global_init, curl_easy_init, curl_easy_cleanup, curl_easy_reset,
 		curl_easy_setopt, curl_easy_perform, curl_easy_getinfo, curl_easy_strerror,
 		curl_slist_append, curl_slist_free_all, curl_free, curl_url, curl_url_cleanup,
-		curl_url_set, curl_url_get,
+		curl_url_set, curl_url_get, curl_multi_init, curl_multi_cleanup, curl_multi_setopt,
+		curl_multi_add_handle, curl_multi_remove_handle, curl_multi_perform, curl_multi_poll,
+		curl_multi_info_read, curl_multi_strerror,
 	};
 	loaded = api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 	if (!loaded)
@@ -90,6 +92,15 @@ static void load(void)
 	LOAD(h, url_cleanup, "curl_url_cleanup");
 	LOAD(h, url_set, "curl_url_set");
 	LOAD(h, url_get, "curl_url_get");
+	LOAD(h, multi_init, "curl_multi_init");
+	LOAD(h, multi_cleanup, "curl_multi_cleanup");
+	LOAD(h, multi_setopt, "curl_multi_setopt");
+	LOAD(h, multi_add_handle, "curl_multi_add_handle");
+	LOAD(h, multi_remove_handle, "curl_multi_remove_handle");
+	LOAD(h, multi_perform, "curl_multi_perform");
+	LOAD(h, multi_poll, "curl_multi_poll");
+	LOAD(h, multi_info_read, "curl_multi_info_read");
+	LOAD(h, multi_strerror, "curl_multi_strerror");
 	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(load_error, sizeof(load_error), "curl_global_init failed");
 		return;

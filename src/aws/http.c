@@ -20,6 +20,7 @@
 struct irsa_http {
 	const struct irsa_curl_api *curl; /* NULL until the first request */
 	CURL *handle; /* reused: keeps connections alive between requests */
+	CURLM *multi; /* for exchanges; its connection cache outlives them */
 	struct irsa_http_transport transport; /* send == NULL: libcurl */
 };
 
@@ -42,6 +43,8 @@ struct irsa_http *irsa_http_free(struct irsa_http *h)
 		return NULL;
 	if (h->handle)
 		h->curl->easy_cleanup(h->handle);
+	if (h->multi)
+		h->curl->multi_cleanup(h->multi);
 	free(h);
 	return NULL;
 }
@@ -223,21 +226,25 @@ static void redact_request_url(const struct irsa_request *req, const char *url, 
 		irsa_log_redact_url(url, out, outlen);
 }
 
-static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, const char *url,
-			  const struct irsa_http_options *o, struct irsa_response *ret,
-			  struct irsa_error *err)
-{
-	const struct irsa_curl_api *cu = h->curl;
-	CURL *c = h->handle;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct transfer t = { ret, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false, 0, false };
-	struct curl_slist *headers = build_headers(cu, req);
-	_cleanup_free_ char *connect_to_entry = NULL;
-	struct curl_slist *connect_to = NULL;
-	char redacted[1024];
-	CURLcode rc;
+/* One libcurl transfer's state, for as long as it runs. */
+struct curl_xfer {
+	struct transfer t;
+	struct curl_slist *headers, *connect_to;
+	char *connect_to_entry;
+	char *url;
+	char errbuf[CURL_ERROR_SIZE];
+};
 
-	setup_transfer(cu, c, url, "http,https", o, errbuf);
+/* Set up handle c to send req to url (see wire_url) into ret. */
+static void xfer_setup(const struct irsa_curl_api *cu, CURL *c, struct curl_xfer *x,
+		       const struct irsa_request *req, const char *url,
+		       const struct irsa_http_options *o, struct irsa_response *ret)
+{
+	*x = (struct curl_xfer){ .t = { ret, o->max_body ? o->max_body : DEFAULT_MAX_BODY,
+					 false, 0, false } };
+	x->url = irsa_strdup(url);
+	x->headers = build_headers(cu, req);
+	setup_transfer(cu, c, x->url, "http,https", o, x->errbuf);
 	cu->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	if (strcmp(req->method, "HEAD") == 0)
 		cu->easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -246,11 +253,11 @@ static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, c
 		cu->easy_setopt(c, CURLOPT_POSTFIELDS, irsa_buf_str(&req->body));
 		cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
 	}
-	cu->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
 	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	cu->easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &x->t);
 	cu->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	cu->easy_setopt(c, CURLOPT_HEADERDATA, &t);
+	cu->easy_setopt(c, CURLOPT_HEADERDATA, &x->t);
 	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	cu->easy_setopt(c, CURLOPT_USERAGENT, "irsactl/" IRSA_VERSION);
 	if (o->tls_server_name) {
@@ -261,33 +268,54 @@ static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, c
 		const char *colon = strrchr(req->authority, ':');
 		bool has_port = colon && !strchr(colon, ']');
 
-		connect_to_entry = irsa_asprintf("%s::%s%s", o->tls_server_name, req->authority,
-						 has_port ? "" : ":");
-		connect_to = cu->slist_append(NULL, connect_to_entry);
-		cu->easy_setopt(c, CURLOPT_CONNECT_TO, connect_to);
+		x->connect_to_entry = irsa_asprintf("%s::%s%s", o->tls_server_name, req->authority,
+						    has_port ? "" : ":");
+		x->connect_to = cu->slist_append(NULL, x->connect_to_entry);
+		cu->easy_setopt(c, CURLOPT_CONNECT_TO, x->connect_to);
 	}
+}
 
-	rc = cu->easy_perform(c);
-	cu->slist_free_all(headers);
-	cu->slist_free_all(connect_to);
-	if (t.too_big)
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "the answer from '%s' is larger than %zu bytes", req->authority,
-				      t.max_body);
-	if (t.too_many_headers)
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "the answer from '%s' has more than %d headers or %u bytes of "
-				      "headers", req->authority, MAX_HEADERS, MAX_HEADER_BYTES);
-	if (rc != CURLE_OK) {
-		redact_request_url(req, url, redacted, sizeof(redacted));
-		irsa_error_set(err, transport_kind(rc), "%s %s: %s", req->method, redacted,
-			       errbuf[0] ? errbuf : cu->easy_strerror(rc));
+/* The outcome of a finished transfer (rc: libcurl's result); frees x. */
+static int xfer_finish(const struct irsa_curl_api *cu, CURL *c, struct curl_xfer *x,
+		       const struct irsa_request *req, CURLcode rc, struct irsa_response *ret,
+		       struct irsa_error *err)
+{
+	char redacted[1024];
+	int r = 0;
+
+	cu->slist_free_all(x->headers);
+	cu->slist_free_all(x->connect_to);
+	free(x->connect_to_entry);
+	if (x->t.too_big) {
+		r = irsa_error_set(err, IRSA_ERR_REMOTE,
+				   "the answer from '%s' is larger than %zu bytes", req->authority,
+				   x->t.max_body);
+	} else if (x->t.too_many_headers) {
+		r = irsa_error_set(err, IRSA_ERR_REMOTE,
+				   "the answer from '%s' has more than %d headers or %u bytes of "
+				   "headers", req->authority, MAX_HEADERS, MAX_HEADER_BYTES);
+	} else if (rc != CURLE_OK) {
+		redact_request_url(req, x->url, redacted, sizeof(redacted));
+		r = irsa_error_set(err, transport_kind(rc), "%s %s: %s", req->method, redacted,
+				   x->errbuf[0] ? x->errbuf : cu->easy_strerror(rc));
 		if (err && rc == CURLE_OPERATION_TIMEDOUT)
 			snprintf(err->code, sizeof(err->code), "%s", IRSA_HTTP_TIMEOUT_CODE);
-		return -1;
+	} else {
+		cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
 	}
-	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
-	return 0;
+	free(x->url);
+	*x = (struct curl_xfer){ 0 };
+	return r;
+}
+
+static int send_with_curl(struct irsa_http *h, const struct irsa_request *req, const char *url,
+			  const struct irsa_http_options *o, struct irsa_response *ret,
+			  struct irsa_error *err)
+{
+	struct curl_xfer x;
+
+	xfer_setup(h->curl, h->handle, &x, req, url, o, ret);
+	return xfer_finish(h->curl, h->handle, &x, req, h->curl->easy_perform(h->handle), ret, err);
 }
 
 static int send_with_transport(struct irsa_http *h, const struct irsa_request *req,
@@ -332,6 +360,19 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/* The URL libcurl is given: with tls_server_name, that name in place of
+ * the host (CONNECT_TO maps it back). malloc'd. */
+static char *wire_url(const struct irsa_request *req, const struct irsa_http_options *opts)
+{
+	const char *colon;
+
+	if (!opts->tls_server_name)
+		return irsa_request_url(req);
+	colon = strrchr(req->authority, ':');
+	return irsa_asprintf("%s://%s%s%s%s%s", req->scheme, opts->tls_server_name,
+			     colon ? colon : "", req->path, req->query[0] ? "?" : "", req->query);
+}
+
 int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
 		   const struct irsa_http_options *opts, int attempt, struct irsa_response *ret,
 		   struct irsa_error *err)
@@ -343,14 +384,7 @@ int irsa_http_send(struct irsa_http *h, const struct irsa_request *req,
 
 	if (!opts)
 		opts = &none;
-	if (opts->tls_server_name) {
-		/* Put the TLS name into the URL; CONNECT_TO maps it back. */
-		const char *colon = strrchr(req->authority, ':');
-		url = irsa_asprintf("%s://%s%s%s%s%s", req->scheme, opts->tls_server_name,
-				    colon ? colon : "", req->path, req->query[0] ? "?" : "", req->query);
-	} else {
-		url = irsa_request_url(req);
-	}
+	url = wire_url(req, opts);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (h->transport.send)
 		r = send_with_transport(h, req, opts, ret, err);
@@ -446,4 +480,249 @@ int irsa_http_url_host(const char *url, char **ret_scheme, char **ret_host)
 	}
 	url_parts_free(cu, u, scheme, host);
 	return r;
+}
+
+/* Requests in parallel (see http.h). A slot is one request in flight;
+ * with libcurl each slot keeps its easy handle between requests, and the
+ * handles share the multi handle's connection cache. With a transport
+ * (tests), a request is answered when it starts and waits in `done`. */
+struct slot {
+	bool busy;
+	CURL *easy;
+	struct curl_xfer xfer;
+	struct irsa_request req;
+	struct irsa_response resp;
+	struct irsa_http_options opts;
+	int attempt;
+	void *tag;
+	struct timespec start;
+};
+
+struct finished {
+	void *tag;
+	int rc;
+	struct irsa_response resp;
+	struct irsa_error err;
+};
+
+struct irsa_http_exchange {
+	struct irsa_http *h;
+	struct slot *slots;
+	size_t n_slots;
+	size_t in_flight;
+	struct finished *done; /* a FIFO of finished requests */
+	size_t n_done, done_head, done_cap;
+};
+
+struct irsa_http_exchange *irsa_http_exchange_new(struct irsa_http *h, size_t max_in_flight)
+{
+	struct irsa_http_exchange *x = irsa_malloc0(sizeof(*x));
+
+	x->h = h;
+	x->n_slots = max_in_flight ? max_in_flight : 1;
+	x->slots = irsa_malloc0(x->n_slots * sizeof(*x->slots));
+	return x;
+}
+
+static void push_done(struct irsa_http_exchange *x, void *tag, int rc,
+		      struct irsa_response *resp, const struct irsa_error *err)
+{
+	struct finished *f;
+
+	if (x->done_head == x->n_done) {
+		x->done_head = x->n_done = 0;
+	}
+	if (x->n_done == x->done_cap) {
+		x->done_cap = x->done_cap ? 2 * x->done_cap : 8;
+		x->done = irsa_realloc(x->done, x->done_cap * sizeof(*x->done));
+	}
+	f = &x->done[x->n_done++];
+	f->tag = tag;
+	f->rc = rc;
+	f->resp = *resp;
+	irsa_response_init(resp);
+	f->err = rc < 0 && err ? *err : (struct irsa_error){ 0 };
+}
+
+static void release_slot(struct slot *s)
+{
+	irsa_buf_release_secure(&s->req.body);
+	irsa_request_release(&s->req);
+	irsa_buf_release_secure(&s->resp.body);
+	irsa_response_release(&s->resp);
+	s->busy = false;
+}
+
+struct irsa_http_exchange *irsa_http_exchange_free(struct irsa_http_exchange *x)
+{
+	if (!x)
+		return NULL;
+	for (size_t i = 0; i < x->n_slots; i++) {
+		struct slot *s = &x->slots[i];
+
+		if (s->busy && s->easy) {
+			x->h->curl->multi_remove_handle(x->h->multi, s->easy);
+			xfer_finish(x->h->curl, s->easy, &s->xfer, &s->req, CURLE_ABORTED_BY_CALLBACK,
+				    &s->resp, NULL);
+		}
+		if (s->busy)
+			release_slot(s);
+		if (s->easy)
+			x->h->curl->easy_cleanup(s->easy);
+	}
+	for (size_t i = x->done_head; i < x->n_done; i++) {
+		irsa_buf_release_secure(&x->done[i].resp.body);
+		irsa_response_release(&x->done[i].resp);
+	}
+	free(x->done);
+	free(x->slots);
+	free(x);
+	return NULL;
+}
+
+size_t irsa_http_exchange_in_flight(const struct irsa_http_exchange *x)
+{
+	return x->in_flight;
+}
+
+static int ensure_multi(struct irsa_http_exchange *x, struct slot *s, struct irsa_error *err)
+{
+	struct irsa_http *h = x->h;
+
+	if (!h->curl && !(h->curl = irsa_curl_api(err)))
+		return -1;
+	if (!h->multi) {
+		h->multi = h->curl->multi_init();
+		if (!h->multi)
+			return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot initialise libcurl");
+	}
+	/* One connection per slot and host at most, all kept for reuse. */
+	h->curl->multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)x->n_slots);
+	h->curl->multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)x->n_slots);
+	if (!s->easy && !(s->easy = h->curl->easy_init()))
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot initialise libcurl");
+	return 0;
+}
+
+static struct slot *free_slot(struct irsa_http_exchange *x)
+{
+	for (size_t i = 0; i < x->n_slots; i++)
+		if (!x->slots[i].busy)
+			return &x->slots[i];
+	return NULL;
+}
+
+/* A finished slot: log it, queue its outcome, free the slot. */
+static void complete(struct irsa_http_exchange *x, struct slot *s, int rc,
+		     const struct irsa_error *err)
+{
+	log_request(&s->req, rc < 0 ? 0 : s->resp.status, s->attempt, elapsed_ms(&s->start));
+	push_done(x, s->tag, rc, &s->resp, err);
+	release_slot(s);
+	x->in_flight--;
+}
+
+int irsa_http_exchange_start(struct irsa_http_exchange *x, struct irsa_request *req,
+			     const struct irsa_http_options *opts, int attempt, void *tag,
+			     struct irsa_error *err)
+{
+	static const struct irsa_http_options none;
+	struct slot *s = free_slot(x);
+	struct irsa_error terr = { 0 };
+	_cleanup_free_ char *url = NULL;
+	int rc;
+
+	if (!s)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL,
+				      "%zu requests are already in flight", x->n_slots);
+	if (!x->h->transport.send && ensure_multi(x, s, err) < 0)
+		return -1;
+	s->busy = true;
+	s->req = *req;
+	irsa_request_init(req);
+	irsa_response_init(&s->resp);
+	s->opts = opts ? *opts : none;
+	s->attempt = attempt;
+	s->tag = tag;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	x->in_flight++;
+	if (x->h->transport.send) {
+		rc = send_with_transport(x->h, &s->req, &s->opts, &s->resp, &terr);
+		complete(x, s, rc, &terr);
+		return 0;
+	}
+	url = wire_url(&s->req, &s->opts);
+	xfer_setup(x->h->curl, s->easy, &s->xfer, &s->req, url, &s->opts, &s->resp);
+	x->h->curl->multi_add_handle(x->h->multi, s->easy);
+	return 0;
+}
+
+static struct slot *slot_of(struct irsa_http_exchange *x, CURL *easy)
+{
+	for (size_t i = 0; i < x->n_slots; i++)
+		if (x->slots[i].busy && x->slots[i].easy == easy)
+			return &x->slots[i];
+	return NULL;
+}
+
+/* Let libcurl work, and queue the transfers it finished. */
+static void drive_curl(struct irsa_http_exchange *x)
+{
+	const struct irsa_curl_api *cu = x->h->curl;
+	int running, left;
+	CURLMsg *msg;
+
+	cu->multi_perform(x->h->multi, &running);
+	while ((msg = cu->multi_info_read(x->h->multi, &left))) {
+		struct slot *s = slot_of(x, msg->easy_handle);
+		struct irsa_error terr = { 0 };
+		int rc;
+
+		if (msg->msg != CURLMSG_DONE || !s)
+			continue;
+		cu->multi_remove_handle(x->h->multi, s->easy);
+		rc = xfer_finish(cu, s->easy, &s->xfer, &s->req, msg->data.result, &s->resp, &terr);
+		complete(x, s, rc, &terr);
+	}
+}
+
+static bool pop_done(struct irsa_http_exchange *x, void **ret_tag, int *ret_rc,
+		     struct irsa_response *ret, struct irsa_error *err)
+{
+	struct finished *f;
+
+	if (x->done_head == x->n_done)
+		return false;
+	f = &x->done[x->done_head++];
+	*ret_tag = f->tag;
+	*ret_rc = f->rc;
+	*ret = f->resp;
+	if (f->rc < 0 && err)
+		*err = f->err;
+	return true;
+}
+
+int irsa_http_exchange_next(struct irsa_http_exchange *x, long timeout_ms, void **ret_tag,
+			    int *ret_rc, struct irsa_response *ret, struct irsa_error *err)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long left = timeout_ms < 0 ? 1000 : timeout_ms - (long)elapsed_ms(&start);
+
+		if (x->in_flight > 0 && !x->h->transport.send)
+			drive_curl(x);
+		if (pop_done(x, ret_tag, ret_rc, ret, err))
+			return 1;
+		if (x->in_flight == 0) {
+			/* Nothing can finish: wait out the time the caller asked for. */
+			if (timeout_ms > 0)
+				irsa_http_sleep_ms(x->h, timeout_ms);
+			return 0;
+		}
+		if (left <= 0)
+			return 0;
+		x->h->curl->multi_poll(x->h->multi, NULL, 0, (int)(left > 1000 ? 1000 : left), NULL);
+	}
 }

@@ -9,6 +9,7 @@
 #include "irsa/aws.h"
 #include "irsa/error.h"
 #include "irsa/params.h"
+#include "client.h"
 #include "xml.h"
 
 /* Call an AWS Query API (IAM, STS) with the session's credentials: POST
@@ -25,3 +26,11 @@ int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *versio
 int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
 		      const char *service, const char *version, const char *action,
 		      const struct irsa_params *params, xmlDoc **ret_doc, struct irsa_error *err);
+
+/* Several Query calls at once (struct irsa_aws_query_call in client.h),
+ * at most irsa_aws_set_concurrency() in flight, sharing the session's
+ * connections and retry quota; each call gets its own outcome. 0 when
+ * all succeeded, -1 otherwise (err: the credentials failure, or the
+ * first call's failure). */
+int irsa_aws_query_many(struct irsa_aws *aws, struct irsa_aws_query_call *calls, size_t n,
+			struct irsa_error *err);

@@ -6,8 +6,23 @@
 #include "args.h"
 #include "irsa/strutil.h"
 
+static const struct cli_option *find_long(const struct cli_option *const *tables, size_t nt,
+					  const char *name, size_t len);
+
+/* Reading an option the command does not declare is a bug that would
+ * silently read nothing: stop at once, so that any test running the code
+ * path fails (tests/test_cli.py also checks every name statically). */
+static void check_declared(const struct cli_args *a, const char *name)
+{
+	if (find_long(a->tables, a->n_tables, name, strlen(name)))
+		return;
+	fprintf(stderr, "irsactl: internal error: option '--%s' is read but not declared\n", name);
+	abort();
+}
+
 const char *cli_arg(const struct cli_args *a, const char *name)
 {
+	check_declared(a, name);
 	for (size_t i = a->n; i > 0; i--)
 		if (strcmp(a->items[i - 1].opt->name, name) == 0)
 			return a->items[i - 1].value;
@@ -17,8 +32,11 @@ const char *cli_arg(const struct cli_args *a, const char *name)
 size_t cli_arg_list(const struct cli_args *a, const char *name, const char *const **ret)
 {
 	struct cli_args *m = (struct cli_args *)a; /* lists live as long as a */
-	const char **list = irsa_malloc0((a->n + 1) * sizeof(char *));
+	const char **list;
 	size_t n = 0;
+
+	check_declared(a, name);
+	list = irsa_malloc0((a->n + 1) * sizeof(char *));
 
 	for (size_t i = 0; i < a->n; i++)
 		if (strcmp(a->items[i].opt->name, name) == 0)
@@ -118,6 +136,8 @@ int cli_args_parse(struct cli_args *a, const struct cli_option *const *tables, s
 {
 	int i;
 
+	a->tables = tables;
+	a->n_tables = nt;
 	for (i = 0; i < argc; i++) {
 		const char *w = argv[i];
 		const struct cli_option *o;
@@ -175,4 +195,11 @@ void cli_args_init(struct cli_args *a, int argc)
 const char *cli_suggest(const char *word, const char *const *names, size_t n)
 {
 	return irsa_str_closest(word, names, n);
+}
+
+bool cli_command_has_option(const struct cli_command *cmd, const char *name)
+{
+	const struct cli_option *const tables[] = { cmd->options, cli_global_options };
+
+	return find_long(tables, 2, name, strlen(name)) != NULL;
 }

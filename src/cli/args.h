@@ -11,6 +11,8 @@ struct cli_args {
 	size_t n_positional;
 	const char ***lists; /* from cli_arg_list(), freed on release */
 	size_t n_lists;
+	const struct cli_option *const *tables; /* what may be read: the declared options */
+	size_t n_tables;
 };
 
 void cli_args_init(struct cli_args *a, int argc);

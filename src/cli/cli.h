@@ -5,7 +5,7 @@
  *
  * Adding a command: write src/cli/cmd-NAME.c defining
  * `const struct cli_command cli_cmd_NAME`, declare it below, add it to
- * the table in main.c and the file to src/cli/meson.build, write
+ * the table in commands.c and the file to src/cli/meson.build, write
  * man/irsactl-NAME.1.scd, and add tests. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "irsa/aws.h"
 #include "irsa/error.h"
+#include "irsa/request.h"
 
 enum cli_opt_flags {
 	OPT_REPEAT = 1 << 0, /* may be given several times */
@@ -37,6 +38,7 @@ struct cli_ctx {
 	enum cli_output output;
 	bool debug, quiet, color;
 	struct irsa_aws *aws; /* created by cli_aws() on first use */
+	struct irsa_account account; /* the account helper of aws (request.h) */
 };
 
 struct cli_args;
@@ -57,27 +59,53 @@ struct cli_command {
 	void (*complete_args)(const char *const *words, size_t n);
 };
 
-/* The option values of one invocation. Strings borrowed from argv. */
+/* The option values of one invocation. Strings borrowed from argv. A name
+ * the command does not declare (in its table or the global one) aborts:
+ * see check_declared() in args.c. */
 const char *cli_arg(const struct cli_args *a, const char *name);
 size_t cli_arg_list(const struct cli_args *a, const char *name, const char *const **ret);
 bool cli_flag(const struct cli_args *a, const char *name);
 size_t cli_positional(const struct cli_args *a, const char *const **ret);
+/* True when cmd (or the global table) declares the option --name. */
+bool cli_command_has_option(const struct cli_command *cmd, const char *name);
 
 /* The AWS session for this run, created on first use from the global
  * options. Returns NULL with err set on failure. */
 struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err);
+/* The session's account helper (GetCallerIdentity at most once per
+ * process), creating the session when needed. */
+struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err);
 
 /* Print a result: json/yaml print the object; text calls text_fn (or a
  * generic "key: value" listing when text_fn is NULL). Steals `result`. */
 int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 		     void (*text_fn)(const struct cli_ctx *ctx, const json_t *result, FILE *out));
-/* "created" / "updated" / "deleted" as a dry run says them ("would be
- * created"); other statuses ("unchanged", "absent") as they are. */
-const char *cli_status_phrase(const char *status, bool dry_run);
 /* Emit json_t as YAML (block style, libyaml quoting). */
 int cli_emit_yaml(const json_t *value, FILE *out);
 
-/* Progress / status lines on stderr (not with --quiet). */
+/* The finish of every mutating command: execute the plan unless dry_run
+ * (a progress line per action on a terminal), show its notes and
+ * warnings, print its report (irsa_plan_to_json(), or in text "LABEL
+ * STATUS" and with --dry-run the actions, changes, diffs and documents). */
+struct irsa_plan;
+int cli_plan_finish(struct cli_ctx *ctx, struct irsa_plan *plan, bool dry_run,
+		    struct irsa_error *err);
+void cli_plan_print_text(const struct irsa_plan *plan, FILE *out);
+
+/* s with control characters (C0, DEL, C1) escaped as \n, \xHH ..., so a
+ * value from the command line or a server cannot break a one-line message
+ * or reach the terminal as an escape sequence. malloc'd. */
+char *cli_escape(const char *s);
+/* A hint for what to do about err, from its kind and code (never its
+ * message), or NULL. The one place hints are added to errors. */
+const char *cli_error_hint(const struct irsa_error *err);
+enum cli_log_kind { CLI_LOG_INFO, CLI_LOG_WARN, CLI_LOG_DEBUG };
+/* A log line on stderr (irsa/log.h levels), escaped with cli_escape(). */
+void cli_log(const struct cli_ctx *ctx, enum cli_log_kind kind, const char *fmt, ...)
+	_printf_(3, 4);
+
+/* Progress / status lines on stderr (not with --quiet), escaped with
+ * cli_escape(). */
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* Global options, shared by every command. */
@@ -98,6 +126,7 @@ extern const struct cli_command cli_cmd_update_kubeconfig;
 extern const struct cli_command cli_cmd_verify;
 extern const struct cli_command cli_cmd_whoami;
 
+/* The table of commands (commands.c), sorted by name. */
 const struct cli_command *const *cli_commands(size_t *ret_n);
 const struct cli_command *cli_find_command(const char *name);
 void cli_print_command_help(const struct cli_command *cmd, FILE *out);

@@ -16,8 +16,8 @@ static const struct cli_option annotate_options[] = {
 	{ "namespace", 'n', "NS", "namespace of the ServiceAccount (with --apply: default the context's namespace)", 0, NULL },
 	{ "service-account", 's', "NAME", "name of the ServiceAccount", 0, NULL },
 	{ "role-arn", 0, "ARN", "IAM role for eks.amazonaws.com/role-arn", 0, NULL },
-	{ "role-name", 0, "NAME", "IAM role name; the ARN is built from the caller's account and partition (STS)", 0, NULL },
-	{ "path", 0, "PATH", "IAM path of --role-name, like '/irsa/' (default '/')", 0, NULL },
+	{ "role-name", 0, "NAME", "IAM role name; its ARN is looked up in IAM (GetRole)", 0, NULL },
+	{ "path", 0, "PATH", "IAM path --role-name must have, like '/irsa/' (checked against the role)", 0, NULL },
 	{ "audience", 0, "AUDIENCE", "eks.amazonaws.com/audience (the webhook's default is sts.amazonaws.com)", 0, NULL },
 	{ "sts-regional-endpoints", 0, "BOOL", "eks.amazonaws.com/sts-regional-endpoints: true or false", 0, "true|false" },
 	{ "token-expiration", 0, "SECONDS", "eks.amazonaws.com/token-expiration (the webhook allows 600 to 86400)", 0, NULL },
@@ -25,7 +25,7 @@ static const struct cli_option annotate_options[] = {
 	{ "annotation", 'a', "KEY=VALUE", "an extra annotation (with --remove: an annotation KEY to take off)", OPT_REPEAT, NULL },
 	{ "overwrite", 0, NULL, "replace an existing, different eks.amazonaws.com/role-arn", 0, NULL },
 	{ "remove", 0, NULL, "take irsactl's annotations (and the --label/--annotation keys named) off", 0, NULL },
-	{ "output-file", 'o', "FILE", "write the ServiceAccount to FILE (replaced atomically, mode 0644)", 0, "file" },
+	{ "output-file", 0, "FILE", "write the ServiceAccount to FILE (replaced atomically, mode 0644)", 0, "file" },
 	{ "manifest", 'f', "MANIFEST", "merge into this existing multi-document YAML file in place", 0, "file" },
 	{ "apply", 0, NULL, "apply to the cluster with server-side apply (field manager irsactl)", 0, NULL },
 	{ "kubeconfig", 0, "PATH", "kubeconfig for --apply (default: $KUBECONFIG, then ~/.kube/config)", 0, "file" },
@@ -36,84 +36,39 @@ static const struct cli_option annotate_options[] = {
 	{ NULL },
 };
 
-enum target { TARGET_STDOUT, TARGET_FILE, TARGET_MANIFEST, TARGET_CLUSTER };
-
-static void print_text(const struct cli_ctx *ctx, const json_t *r, FILE *out)
-{
-	const char *status = json_string_value(json_object_get(r, "status"));
-	const char *where = json_string_value(json_object_get(r, "where"));
-	bool dry = json_is_true(json_object_get(r, "dry_run"));
-
-	fprintf(out, "service account '%s/%s' %s%s in %s%s\n",
-		json_string_value(json_object_get(r, "namespace")),
-		json_string_value(json_object_get(r, "service_account")),
-		dry && strcmp(status, "unchanged") != 0 ? "would be " : "", status,
-		where ? where : "", dry ? " (dry run)" : "");
-}
-
-static json_t *result_object(const struct irsa_sa_spec *s, const char *ns, const json_t *annotations,
-			     enum irsa_sa_status st, const char *target, bool dry_run)
-{
-	const char *arn = irsa_sa_spec_role_arn(s);
-
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:b}",
-			 "namespace", ns,
-			 "service_account", s->name,
-			 "role_arn", arn ? json_string(arn) : json_null(),
-			 "annotations", annotations ? json_deep_copy(annotations) : json_object(),
-			 "status", irsa_sa_status_name(st),
-			 "target", target,
-			 "dry_run", dry_run);
-}
-
-static int print_status(const struct cli_ctx *ctx, json_t *result, const char *where)
-{
-	/* "where" is for the text line only; the JSON object keeps its keys */
-	if (ctx->output == CLI_OUTPUT_TEXT)
-		json_object_set_new(result, "where", json_string(where));
-	return cli_print_result(ctx, result, print_text);
-}
-
 static int to_stdout(const struct cli_ctx *ctx, const struct irsa_sa_spec *s,
 		     struct irsa_error *err)
 {
 	_cleanup_free_ char *yaml = NULL;
-	json_t *obj;
 
-	if (ctx->output == CLI_OUTPUT_JSON) {
-		obj = irsa_sa_spec_object(s);
-		return cli_print_result(ctx, obj, NULL);
-	}
+	if (ctx->output == CLI_OUTPUT_JSON)
+		return cli_print_result(ctx, irsa_sa_spec_object(s), NULL);
 	if (irsa_manifest_render(s, &yaml, err) < 0)
 		return -1;
 	fputs(yaml, stdout);
 	return 0;
 }
 
-static int to_file(const struct cli_ctx *ctx, const struct irsa_sa_spec *s, const char *path,
+static int to_file(struct cli_ctx *ctx, const struct irsa_sa_spec *s, const char *path,
 		   bool manifest, bool overwrite, bool dry_run, struct irsa_error *err)
 {
-	struct irsa_manifest_result r;
-	_cleanup_free_ char *target = NULL, *where = NULL;
-	json_t *result;
-	int ret;
+	struct irsa_sa_file_plan p;
+	int r;
 
-	if (manifest)
-		ret = irsa_manifest_update_file(path, s, overwrite, dry_run, &r, err);
-	else
-		ret = irsa_manifest_write_file(path, s, dry_run, &r, err);
-	if (ret < 0)
+	if (irsa_sa_plan_file(path, manifest, s, overwrite, &p, err) < 0)
 		return -1;
-	if (r.reemitted)
-		irsa_log_warn("manifest '%s': a mapping in flow style ({...}) or in a form irsactl "
-			      "cannot edit line by line was re-emitted; comments inside it were not kept",
-			      path);
-	target = irsa_asprintf("%s:%s", manifest ? "manifest" : "file", path);
-	where = manifest ? irsa_asprintf("'%s' (document %u)", path, r.document)
-			 : irsa_asprintf("'%s'", path);
-	result = result_object(s, s->namespace, r.annotations, r.status, target, dry_run);
-	irsa_manifest_result_release(&r);
-	return print_status(ctx, result, where);
+	r = cli_plan_finish(ctx, &p.plan, dry_run, err);
+	irsa_sa_file_plan_release(&p);
+	return r;
+}
+
+static void namespace_progress(struct cli_ctx *ctx, const struct irsa_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_actions; i++)
+		if (strcmp(plan->actions[i].verb, "create-namespace") == 0)
+			cli_status(ctx, "%s namespace '%s'",
+				   plan->executed ? "created" : "would create",
+				   plan->actions[i].target);
 }
 
 static int to_cluster(struct cli_ctx *ctx, struct irsa_sa_spec *s, const struct cli_args *args,
@@ -130,32 +85,29 @@ static int to_cluster(struct cli_ctx *ctx, struct irsa_sa_spec *s, const struct 
 		.dry_run = cli_flag(args, "dry-run"),
 	};
 	_cleanup_(irsa_kube_freep) struct irsa_kube *k = NULL;
-	_cleanup_free_ char *target = NULL, *where = NULL;
-	struct irsa_sa_apply_result r;
+	struct irsa_sa_plan p;
 	struct irsa_error aws_err = { 0 };
-	json_t *result;
+	int r;
 
 	/* the AWS session lets the client make EKS tokens itself; without
 	 * one the exec plugin runs as configured */
 	ko.aws = cli_aws(ctx, &aws_err);
 	if (!ko.aws)
-		irsa_log_debug("no AWS session for native EKS tokens: %s", aws_err.message);
+		cli_log(ctx, CLI_LOG_DEBUG, "no AWS session for native EKS tokens: %s",
+			aws_err.message);
 	if (irsa_kube_open(&ko, &k, err) < 0)
 		return -1;
 	if (!s->namespace && irsa_sa_spec_set_namespace(s, irsa_kube_default_namespace(k), err) < 0)
 		return -1;
-	irsa_log_debug("applying to context '%s' at '%s' (auth: %s)", irsa_kube_context_name(k),
-		       irsa_kube_server(k), irsa_kube_auth_method(k));
-	if (irsa_sa_apply(k, s, &ao, &r, err) < 0)
+	cli_log(ctx, CLI_LOG_DEBUG, "applying to context '%s' at '%s' (auth: %s)",
+		irsa_kube_context_name(k), irsa_kube_server(k), irsa_kube_auth_method(k));
+	if (irsa_sa_plan_apply(k, s, &ao, &p, err) < 0)
 		return -1;
-	if (r.namespace_created)
-		cli_status(ctx, "%s namespace '%s'", ao.dry_run ? "would create" : "created",
-			   s->namespace);
-	target = irsa_asprintf("cluster:%s", irsa_kube_context_name(k));
-	where = irsa_asprintf("context '%s' (%s)", irsa_kube_context_name(k), irsa_kube_server(k));
-	result = result_object(s, s->namespace, r.annotations, r.status, target, ao.dry_run);
-	irsa_sa_apply_result_release(&r);
-	return print_status(ctx, result, where);
+	r = cli_plan_finish(ctx, &p.plan, ao.dry_run, err);
+	if (r == 0)
+		namespace_progress(ctx, &p.plan);
+	irsa_sa_plan_release(&p);
+	return r;
 }
 
 static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
@@ -180,7 +132,7 @@ static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct
 
 	if ((file != NULL) + (manifest != NULL) + apply > 1)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "give only one of -o FILE, -f MANIFEST and --apply");
+				      "give only one of --output-file FILE, -f MANIFEST and --apply");
 	for (size_t i = 0; i < ARRAY_SIZE(apply_only); i++)
 		if (!apply && cli_arg(args, apply_only[i]))
 			return irsa_error_set(err, IRSA_ERR_USAGE, "--%s goes with --apply",
@@ -191,13 +143,14 @@ static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct
 	if (irsa_sa_spec_build(&o, apply, &s, err) < 0)
 		goto out;
 	for (size_t i = 0; i < s.n_warnings; i++)
-		irsa_log_warn("%s", s.warnings[i]);
+		cli_log(ctx, CLI_LOG_WARN, "%s", s.warnings[i]);
 	if (!s.role_resolved) {
 		struct irsa_aws *aws = cli_aws(ctx, err);
 
 		if (!aws || irsa_sa_spec_resolve_role(&s, aws, err) < 0)
 			goto out;
-		irsa_log_debug("role '%s' is '%s'", s.role_name, irsa_sa_spec_role_arn(&s));
+		cli_log(ctx, CLI_LOG_DEBUG, "role '%s' is '%s'", s.role_name,
+			irsa_sa_spec_role_arn(&s));
 	}
 	if (apply)
 		r = to_cluster(ctx, &s, args, err);
@@ -217,14 +170,14 @@ const struct cli_command cli_cmd_annotate_sa = {
 	.usage = "--namespace NS --service-account NAME (--role-arn ARN | --role-name NAME [--path PATH])\n"
 		 "       [--audience A] [--sts-regional-endpoints true|false] [--token-expiration SECONDS]\n"
 		 "       [--label K=V ...] [--annotation K=V ...] [--overwrite] [--remove]\n"
-		 "       [-o FILE | -f MANIFEST | --apply [--kubeconfig PATH] [--context NAME]\n"
+		 "       [--output-file FILE | -f MANIFEST | --apply [--kubeconfig PATH] [--context NAME]\n"
 		 "       [--create-namespace] [--force-conflicts]] [--dry-run]",
 	.description =
 		"Builds the ServiceAccount that the EKS pod identity webhook needs: the annotation\n"
 		"eks.amazonaws.com/role-arn and, when asked, eks.amazonaws.com/audience,\n"
 		"eks.amazonaws.com/sts-regional-endpoints and eks.amazonaws.com/token-expiration,\n"
 		"plus extra labels and annotations. By default it prints the YAML on stdout.\n"
-		"-o writes a new file, -f merges into an existing manifest in place (only the\n"
+		"--output-file writes a new file, -f merges into an existing manifest in place (only the\n"
 		"lines irsactl owns change; other documents and comments are kept), and --apply\n"
 		"sends it to the cluster with server-side apply as field manager 'irsactl'.\n"
 		"An existing, different role ARN is only replaced with --overwrite. A second\n"
@@ -235,7 +188,8 @@ const struct cli_command cli_cmd_annotate_sa = {
 	.run = annotate_run,
 	.examples =
 		"  irsactl annotate-sa -n apps -s web --role-arn arn:aws:iam::111122223333:role/web\n"
-		"  irsactl annotate-sa -n apps -s web --role-name web --sts-regional-endpoints true -o sa.yaml\n"
+		"  irsactl annotate-sa -n apps -s web --role-name web --sts-regional-endpoints true \\\n"
+		"      --output-file sa.yaml\n"
 		"  irsactl annotate-sa -n apps -s web --role-name web -f deploy/app.yaml\n"
 		"  irsactl annotate-sa -s web --role-name web --apply --context prod --create-namespace\n"
 		"  irsactl annotate-sa -n apps -s web --remove --apply",

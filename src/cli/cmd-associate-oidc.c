@@ -5,8 +5,8 @@
 
 #include "cli.h"
 #include "oidc-common.h"
-#include "irsa/log.h"
 #include "irsa/names.h"
+#include "irsa/request.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
 
@@ -15,70 +15,18 @@ static const struct cli_option associate_options[] = {
 	{ "issuer-url", 0, "URL", "OIDC issuer URL of a self-managed cluster (https://...)", 0, NULL },
 	{ "thumbprint", 0, "HEX", "SHA-1 thumbprint to set instead of fetching the issuer's (40 hex digits)", OPT_REPEAT, NULL },
 	{ "no-thumbprint", 0, NULL, "send no thumbprint and do not fetch the issuer's chain", 0, NULL },
+	{ "audience", 0, "AUD", "client id (token audience) the provider must list (default: sts.amazonaws.com)", 0, NULL },
 	{ "tag", 0, "KEY=VALUE", "tag the provider", OPT_REPEAT, NULL },
 	{ "dry-run", 0, NULL, "print the plan; send no mutating request", 0, NULL },
 	{ NULL },
 };
-
-int cli_oidc_target(const struct cli_args *args, bool required, const char **ret_cluster,
-		    char **ret_issuer, struct irsa_error *err)
-{
-	const char *cluster = cli_arg(args, "cluster");
-	const char *url = cli_arg(args, "issuer-url");
-
-	*ret_cluster = NULL;
-	*ret_issuer = NULL;
-	if (cluster && url)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "give either --cluster or --issuer-url, not both");
-	if (!cluster && !url && required)
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "which cluster? give --cluster NAME or --issuer-url URL");
-	if (cluster) {
-		*ret_cluster = cluster;
-		return irsa_validate_cluster_name(cluster, err);
-	}
-	return url ? irsa_oidc_issuer_normalize(url, ret_issuer, err) : 0;
-}
-
-static void print_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
-{
-	const char *arn = json_string_value(json_object_get(result, "provider_arn"));
-	const char *status = json_string_value(json_object_get(result, "status"));
-	bool dry_run = json_is_true(json_object_get(result, "dry_run"));
-	json_t *actions = json_object_get(result, "actions");
-	json_t *a;
-	size_t i;
-
-	fprintf(out, "%s %s%s\n", arn ? arn : json_string_value(json_object_get(result, "issuer")),
-		cli_status_phrase(status, dry_run), dry_run ? " (dry run)" : "");
-	if (!dry_run)
-		return;
-	json_array_foreach(actions, i, a) {
-		char *details = json_dumps(json_object_get(a, "details"), JSON_COMPACT |
-					   JSON_PRESERVE_ORDER);
-
-		fprintf(out, "  %s %s %s\n", json_string_value(json_object_get(a, "verb")),
-			json_string_value(json_object_get(a, "target")), details ? details : "{}");
-		free(details);
-	}
-}
-
-int cli_oidc_finish(struct cli_ctx *ctx, struct irsa_oidc_plan *plan, bool dry_run,
-		    struct irsa_error *err)
-{
-	if (!dry_run && irsa_oidc_plan_execute(ctx->aws, plan, err) < 0)
-		return -1;
-	for (size_t i = 0; i < plan->warnings.n; i++)
-		irsa_log_warn("%s", plan->warnings.items[i]);
-	return cli_print_result(ctx, irsa_oidc_plan_to_json(plan, dry_run), print_text);
-}
 
 struct associate_input {
 	const char *cluster;
 	char *issuer;
 	struct irsa_strlist thumbprints;
 	struct irsa_tags tags;
+	const char *audience;
 	enum irsa_thumbprint_mode mode;
 	bool dry_run;
 };
@@ -112,6 +60,9 @@ static int parse_input(const struct cli_args *args, struct associate_input *in,
 	for (size_t i = 0; i < n; i++)
 		if (irsa_tag_arg_parse(list[i], &in->tags, err) < 0)
 			return -1;
+	in->audience = cli_arg(args, "audience");
+	if (in->audience && irsa_validate_audience(in->audience, err) < 0)
+		return -1;
 	in->dry_run = cli_flag(args, "dry-run");
 	return 0;
 }
@@ -122,25 +73,27 @@ static int associate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	struct associate_input in = { 0 };
 	struct irsa_oidc_plan plan = { 0 };
 	struct irsa_oidc_request req;
-	struct irsa_aws *aws;
+	struct irsa_account *acct;
 	int r = -1;
 
 	if (parse_input(args, &in, err) < 0)
 		goto out;
-	aws = cli_aws(ctx, err);
-	if (!aws)
+	acct = cli_account(ctx, err);
+	if (!acct)
 		goto out;
-	if (in.cluster && irsa_oidc_cluster_issuer(aws, in.cluster, true, &in.issuer, err) < 0)
+	if (in.cluster &&
+	    irsa_oidc_cluster_issuer(acct->aws, in.cluster, true, &in.issuer, err) < 0)
 		goto out;
 	req = (struct irsa_oidc_request){
 		.issuer = in.issuer,
+		.client_id = in.audience,
 		.thumbprint_mode = in.mode,
 		.thumbprints = &in.thumbprints,
 		.tags = &in.tags,
 	};
-	if (irsa_oidc_plan_associate(aws, &req, &plan, err) < 0)
+	if (irsa_oidc_plan_associate(acct, &req, &plan, err) < 0)
 		goto out;
-	r = cli_oidc_finish(ctx, &plan, in.dry_run, err);
+	r = cli_plan_finish(ctx, &plan.plan, in.dry_run, err);
 out:
 	irsa_oidc_plan_release(&plan);
 	associate_input_release(&in);
@@ -151,12 +104,12 @@ const struct cli_command cli_cmd_associate_oidc = {
 	.name = "associate-oidc",
 	.summary = "Register the cluster's OIDC issuer as an IAM OpenID Connect provider",
 	.usage = "--cluster NAME | --issuer-url URL [--thumbprint HEX ...] [--no-thumbprint] "
-		 "[--tag KEY=VALUE ...] [--dry-run]",
+		 "[--audience AUD] [--tag KEY=VALUE ...] [--dry-run]",
 	.description =
 		"Reads the cluster's OIDC issuer (EKS DescribeCluster, or --issuer-url), then\n"
 		"makes sure IAM has an OpenID Connect provider for it with the client id\n"
-		"sts.amazonaws.com (the same in every partition). A missing provider is\n"
-		"created; a missing client id is added; thumbprints that differ from the\n"
+		"sts.amazonaws.com (the same in every partition), or --audience. A missing\n"
+		"provider is created; a missing client id is added; thumbprints that differ from the\n"
 		"issuer's are reported, and replaced only when --thumbprint is given.\n"
 		"The thumbprint is the SHA-1 of the last certificate the issuer's TLS server\n"
 		"sends (AWS_CA_BUNDLE and proxies honoured). Prints the provider ARN and\n"

@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "role-common.h"
-#include "oidc-common.h"
+#include "irsa/oidc.h"
 #include "irsa/strutil.h"
 
 static const struct cli_option delete_options[] = {
 	{ "role-name", 0, "NAME", "the IAM role", 0, NULL },
-	{ "remove-subject", 0, "NS:SA", "only take this service account out of the trust policy", OPT_REPEAT, NULL },
+	{ "namespace", 'n', "NS", "with --service-account: take these service accounts out of the trust policy", OPT_REPEAT, NULL },
+	{ "service-account", 's', "SA", "a service account to take out of the trust policy (as create-role takes it)", OPT_REPEAT, NULL },
+	{ "subject", 0, "NS:SA", "a service account to take out, as NAMESPACE:NAME", OPT_REPEAT, NULL },
+	{ "remove-subject", 0, "NS:SA", "the same as --subject", OPT_REPEAT, NULL },
 	{ "cluster", 'c', "NAME", "only the trust statement of this EKS cluster's issuer", 0, NULL },
 	{ "issuer-url", 0, "URL", "only the trust statement of this OIDC issuer", 0, NULL },
 	{ "force", 0, NULL, "delete the role even if irsactl did not make it", 0, NULL },
@@ -18,87 +21,70 @@ static const struct cli_option delete_options[] = {
 	{ NULL },
 };
 
-struct delete_input {
-	const char *role_name;
-	const char *cluster;
-	char *issuer;
-	struct irsa_subject *subjects;
-	size_t n_subjects;
-	bool force, dry_run;
-};
-
-static void delete_input_release(struct delete_input *in)
-{
-	free(in->issuer);
-	for (size_t i = 0; i < in->n_subjects; i++)
-		irsa_subject_release(&in->subjects[i]);
-	free(in->subjects);
-}
-
-static int parse_input(const struct cli_args *args, struct delete_input *in,
-		       struct irsa_error *err)
-{
-	const char *const *list;
-	size_t n;
-
-	in->role_name = cli_arg(args, "role-name");
-	if (!in->role_name)
-		return irsa_error_set(err, IRSA_ERR_USAGE, "which role? give --role-name NAME");
-	if (irsa_validate_role_name(in->role_name, err) < 0)
-		return -1;
-	if (cli_oidc_target(args, false, &in->cluster, &in->issuer, err) < 0)
-		return -1;
-	n = cli_arg_list(args, "remove-subject", &list);
-	in->subjects = irsa_malloc0((n + 1) * sizeof(*in->subjects));
-	for (size_t i = 0; i < n; i++) {
-		if (irsa_subject_parse(list[i], IRSA_NAME_WILDCARD, &in->subjects[i], err) < 0)
-			return irsa_error_prefix(err, "--remove-subject");
-		in->n_subjects = i + 1;
-	}
-	in->force = cli_flag(args, "force");
-	in->dry_run = cli_flag(args, "dry-run");
-	return 0;
-}
-
 static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
 {
-	struct delete_input in = { 0 };
+	const char *role_name = cli_arg(args, "role-name");
+	struct irsa_trust_request req = { 0 };
+	struct irsa_trust_input in;
 	struct irsa_role_plan plan = { 0 };
-	struct irsa_aws *aws;
-	bool partial;
+	const char *const *removed, **subjects = NULL;
+	struct irsa_account *acct;
+	size_t n_removed;
 	int r = -1;
 
-	if (parse_input(args, &in, err) < 0)
+	cli_trust_request(&cli_cmd_delete_role, args, &req);
+	/* --remove-subject is --subject by its older name */
+	n_removed = cli_arg_list(args, "remove-subject", &removed);
+	subjects = irsa_malloc0((req.n_subjects + n_removed + 1) * sizeof(char *));
+	memcpy(subjects, req.subjects, req.n_subjects * sizeof(char *));
+	memcpy(subjects + req.n_subjects, removed, n_removed * sizeof(char *));
+	req.subjects = subjects;
+	req.n_subjects += n_removed;
+	memset(&in, 0, sizeof(in));
+	if (!role_name) {
+		irsa_error_set(err, IRSA_ERR_USAGE, "which role? give --role-name NAME");
 		goto out;
-	aws = cli_aws(ctx, err);
-	if (!aws)
+	}
+	if (irsa_validate_role_name(role_name, err) < 0 ||
+	    irsa_trust_input_parse(&req, 0, &in, err) < 0)
 		goto out;
-	if (in.cluster && irsa_oidc_cluster_issuer(aws, in.cluster, false, &in.issuer, err) < 0)
+	if (req.n_clusters + req.n_issuer_urls > 1) {
+		irsa_error_set(err, IRSA_ERR_USAGE,
+			       "give either --cluster or --issuer-url, not both");
 		goto out;
-	partial = in.n_subjects > 0 || in.issuer;
-	if (partial ? irsa_role_plan_remove(aws, in.role_name,
-					    in.issuer ? irsa_oidc_issuer_key(in.issuer) : NULL,
+	}
+	acct = cli_account(ctx, err);
+	if (!acct || irsa_trust_input_resolve(acct, &in, false, err) < 0)
+		goto out;
+	if (in.n_subjects || in.n_issuers
+		    ? irsa_role_plan_remove(acct->aws, role_name,
+					    in.n_issuers ? irsa_oidc_issuer_key(in.issuers[0]) : NULL,
 					    in.subjects, in.n_subjects, &plan, err) < 0
-		    : irsa_role_plan_delete(aws, in.role_name, in.force, &plan, err) < 0)
+		    : irsa_role_plan_delete(acct->aws, role_name, cli_flag(args, "force"), &plan,
+					    err) < 0)
 		goto out;
-	r = cli_role_finish(ctx, &plan, in.dry_run, err);
+	r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 out:
+	free(subjects);
 	irsa_role_plan_release(&plan);
-	delete_input_release(&in);
+	irsa_trust_input_release(&in);
 	return r;
 }
 
 const struct cli_command cli_cmd_delete_role = {
 	.name = "delete-role",
 	.summary = "Delete an IRSA role, or take service accounts or a cluster out of its trust",
-	.usage = "--role-name NAME [--remove-subject NS:SA]... [--cluster NAME | --issuer-url URL] [--force] [--dry-run]",
+	.usage = "--role-name NAME [--subject NS:SA | --namespace NS --service-account SA]... "
+		 "[--cluster NAME | --issuer-url URL] [--force] [--dry-run]",
 	.description =
-		"Without --remove-subject, --cluster or --issuer-url: detaches every managed\n"
+		"Without service accounts, --cluster or --issuer-url: detaches every managed\n"
 		"policy, deletes every inline policy, then deletes the role. Only a role\n"
 		"irsactl made (tag managed-by=irsactl, or an irsactl trust statement) is\n"
 		"deleted without --force; a role that does not exist is reported 'absent'.\n"
-		"With --remove-subject: takes those service accounts out of irsactl's trust\n"
-		"statements (of one cluster with --cluster/--issuer-url) and keeps the rest.\n"
+		"With service accounts (--subject NS:SA, or --namespace and --service-account\n"
+		"as create-role takes them; --remove-subject is --subject): takes those out of\n"
+		"irsactl's trust statements (of one cluster with --cluster/--issuer-url) and\n"
+		"keeps the rest.\n"
 		"With only --cluster/--issuer-url: removes irsactl's statement for that\n"
 		"issuer. The role itself is never deleted implicitly; irsactl says when none\n"
 		"of its statements is left.",
@@ -108,6 +94,7 @@ const struct cli_command cli_cmd_delete_role = {
 	.run = delete_run,
 	.examples =
 		"  irsactl delete-role --role-name irsa-demo-default-app\n"
-		"  irsactl delete-role --role-name shared --remove-subject jobs:worker\n"
+		"  irsactl delete-role --role-name shared --subject jobs:worker\n"
+		"  irsactl delete-role --role-name shared -n jobs -s worker -s batch\n"
 		"  irsactl delete-role --role-name shared --cluster old-cluster --dry-run",
 };

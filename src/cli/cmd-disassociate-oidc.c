@@ -21,18 +21,18 @@ static int disassociate_run(struct cli_ctx *ctx, const struct cli_args *args,
 	struct irsa_oidc_plan plan = { 0 };
 	_cleanup_free_ char *issuer = NULL;
 	const char *cluster;
-	struct irsa_aws *aws;
+	struct irsa_account *acct;
 	int r = -1;
 
 	if (cli_oidc_target(args, true, &cluster, &issuer, err) < 0)
 		return -1;
-	aws = cli_aws(ctx, err);
-	if (!aws)
+	acct = cli_account(ctx, err);
+	if (!acct)
 		return -1;
-	if (cluster && irsa_oidc_cluster_issuer(aws, cluster, false, &issuer, err) < 0)
+	if (cluster && irsa_oidc_cluster_issuer(acct->aws, cluster, false, &issuer, err) < 0)
 		return -1;
-	if (irsa_oidc_plan_disassociate(aws, issuer, cli_flag(args, "force"), &plan, err) == 0)
-		r = cli_oidc_finish(ctx, &plan, cli_flag(args, "dry-run"), err);
+	if (irsa_oidc_plan_disassociate(acct, issuer, cli_flag(args, "force"), &plan, err) == 0)
+		r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 	irsa_oidc_plan_release(&plan);
 	return r;
 }

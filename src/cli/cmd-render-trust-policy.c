@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "role-common.h"
-#include "irsa/log.h"
 #include "irsa/trust.h"
 
 static const struct cli_option render_options[] = {
@@ -29,19 +28,25 @@ static void print_document(const struct cli_ctx *ctx, const json_t *doc, FILE *o
 
 static int render_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
 {
-	struct cli_trust_input in = { 0 };
+	struct irsa_trust_request req = { 0 };
+	struct irsa_trust_input in;
 	struct irsa_error size_err = { 0 };
+	struct irsa_account *acct;
 	json_t *doc = NULL;
 	int r = -1;
 
-	if (cli_trust_input_parse(args, true, true, &in, err) < 0 ||
-	    cli_trust_resolve(ctx, &in, true, err) < 0 || cli_trust_render(&in, &doc, err) < 0)
+	cli_trust_request(&cli_cmd_render_trust_policy, args, &req);
+	if (irsa_trust_input_parse(&req, IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET, &in, err) < 0)
+		goto out;
+	acct = cli_account(ctx, err);
+	if (!acct || irsa_trust_input_resolve(acct, &in, true, err) < 0 ||
+	    irsa_trust_input_render(&in, &doc, err) < 0)
 		goto out;
 	if (irsa_trust_check_size(doc, 0, &size_err) < 0)
-		irsa_log_warn("%s", size_err.message);
+		cli_log(ctx, CLI_LOG_WARN, "%s", size_err.message);
 	r = cli_print_result(ctx, doc, print_document);
 out:
-	cli_trust_input_release(&in);
+	irsa_trust_input_release(&in);
 	return r;
 }
 

@@ -1,4 +1,5 @@
-/* irsactl: global options, the command table, dispatch. */
+/* irsactl: parsing the global options and dispatching to a command (the
+ * table of commands and global options is in commands.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,69 +11,48 @@
 #include "args.h"
 #include "cli.h"
 #include "irsa/log.h"
-
-const struct cli_option cli_global_options[] = {
-	{ "profile", 0, "NAME", "AWS profile from the shared config files (default: $AWS_PROFILE, then 'default')", 0, "profile" },
-	{ "region", 0, "REGION", "AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region, us-east-1)", 0, "region" },
-	{ "output", 0, "FORMAT", "result format: text, json or yaml (default: text)", 0, "text|json|yaml" },
-	{ "debug", 0, NULL, "log every request (secrets redacted) and decision to stderr", 0, NULL },
-	{ "quiet", 'q', NULL, "print only results and errors", 0, NULL },
-	{ "no-color", 0, NULL, "no colours in messages (also: NO_COLOR set)", 0, NULL },
-	{ "help", 'h', NULL, "show help and exit", 0, NULL },
-	{ "version", 0, NULL, "print the version and exit", OPT_HIDDEN, NULL },
-	{ NULL },
-};
-
-/* Sorted by name; `help` output lists them in this order. */
-static const struct cli_command *const commands[] = {
-	&cli_cmd_annotate_sa,
-	&cli_cmd_associate_oidc,
-	&cli_cmd_create_role,
-	&cli_cmd_delete_role,
-	&cli_cmd_disassociate_oidc,
-	&cli_cmd_help,
-	&cli_cmd_list,
-	&cli_cmd_policy,
-	&cli_cmd_render_trust_policy,
-	&cli_cmd_token,
-	&cli_cmd_update_kubeconfig,
-	&cli_cmd_verify,
-	&cli_cmd_whoami,
-};
-
-const struct cli_command *const *cli_commands(size_t *ret_n)
-{
-	*ret_n = sizeof(commands) / sizeof(commands[0]);
-	return commands;
-}
-
-const struct cli_command *cli_find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i];
-	return NULL;
-}
+#include "irsa/strutil.h"
 
 struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err)
 {
 	struct irsa_aws_options opts = { ctx->profile, ctx->region, NULL };
 
-	if (!ctx->aws && irsa_aws_new(&opts, &ctx->aws, err) < 0)
-		return NULL;
+	if (!ctx->aws) {
+		if (irsa_aws_new(&opts, &ctx->aws, err) < 0)
+			return NULL;
+		irsa_account_init(&ctx->account, ctx->aws);
+	}
 	return ctx->aws;
+}
+
+struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err)
+{
+	return cli_aws(ctx, err) ? &ctx->account : NULL;
 }
 
 void cli_status(const struct cli_ctx *ctx, const char *fmt, ...)
 {
+	char *raw, *safe;
 	va_list ap;
 
 	if (ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	raw = irsa_vasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	safe = cli_escape(raw);
+	fprintf(stderr, "%s\n", safe);
+	free(raw);
+	free(safe);
+}
+
+const char *cli_error_hint(const struct irsa_error *err)
+{
+	/* IAM's answer when a trust policy names an OIDC provider that does
+	 * not exist (create-role checks first; this covers a race) */
+	if (strcmp(err->code, "MalformedPolicyDocument") == 0)
+		return "does the OIDC provider exist? see 'irsactl associate-oidc'";
+	return NULL;
 }
 
 static int apply_globals(struct cli_ctx *ctx, const struct cli_args *a, struct irsa_error *err)
@@ -107,10 +87,11 @@ static int apply_globals(struct cli_ctx *ctx, const struct cli_args *a, struct i
 static int unknown_command(const char *name, struct irsa_error *err)
 {
 	const char *names[64];
-	size_t n = sizeof(commands) / sizeof(commands[0]);
+	size_t n;
+	const struct cli_command *const *commands = cli_commands(&n);
 	const char *hint;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(names); i++)
 		names[i] = commands[i]->name;
 	hint = cli_suggest(name, names, n);
 	if (hint)
@@ -215,6 +196,7 @@ static int run(int argc, char **argv, struct irsa_error *err)
 	}
 	r = run_command(&ctx, cmd, argc - 2 - i, argv + 2 + i, err);
 	cli_args_release(&globals);
+	irsa_account_release(&ctx.account);
 	irsa_aws_free(ctx.aws);
 	return r;
 }
@@ -226,8 +208,14 @@ int main(int argc, char **argv)
 	if (run(argc, argv, &err) < 0) {
 		if (err.kind == IRSA_ERR_NONE)
 			err.kind = IRSA_ERR_INTERNAL;
-		if (err.message[0])
-			fprintf(stderr, "irsactl: error: %s\n", err.message);
+		if (err.message[0]) {
+			char *msg = cli_escape(err.message);
+			const char *hint = cli_error_hint(&err);
+
+			fprintf(stderr, "irsactl: error: %s%s%s%s\n", msg, hint ? " (" : "",
+				hint ? hint : "", hint ? ")" : "");
+			free(msg);
+		}
 		return irsa_error_exit_code(err.kind);
 	}
 	return 0;

@@ -1,6 +1,6 @@
 #pragma once
-/* Helpers shared by associate-oidc, disassociate-oidc and delete-role
- * (defined in cmd-associate-oidc.c). */
+/* Helpers shared by associate-oidc and disassociate-oidc
+ * (defined in oidc-common.c). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -13,7 +13,3 @@
  * (malloc'd) for --issuer-url. */
 int cli_oidc_target(const struct cli_args *args, bool required, const char **ret_cluster,
 		    char **ret_issuer, struct irsa_error *err);
-/* Run the plan unless dry_run, log its warnings, and print the result:
- * in text "ARN STATUS", and the actions with --dry-run. */
-int cli_oidc_finish(struct cli_ctx *ctx, struct irsa_oidc_plan *plan, bool dry_run,
-		    struct irsa_error *err);

@@ -1,10 +1,14 @@
 /* Printing results as text, JSON or YAML. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "irsa/yaml.h"
 
 #include "cli.h"
+#include "irsa/log.h"
+#include "irsa/strutil.h"
 
 int cli_emit_yaml(const json_t *value, FILE *out)
 {
@@ -60,15 +64,45 @@ int cli_print_result(const struct cli_ctx *ctx, json_t *result,
 	return r;
 }
 
-const char *cli_status_phrase(const char *status, bool dry_run)
+/* C0 controls, DEL and the C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F)
+ * as \n, \t, \r or \xHH; everything else as it is. */
+char *cli_escape(const char *s)
 {
-	if (!dry_run)
-		return status;
-	if (strcmp(status, "created") == 0)
-		return "would be created";
-	if (strcmp(status, "updated") == 0)
-		return "would be updated";
-	if (strcmp(status, "deleted") == 0)
-		return "would be deleted";
-	return status;
+	struct irsa_buf b = IRSA_BUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	for (; *p; p++) {
+		if (*p == '\n')
+			irsa_buf_puts(&b, "\\n");
+		else if (*p == '\t')
+			irsa_buf_puts(&b, "\\t");
+		else if (*p == '\r')
+			irsa_buf_puts(&b, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			irsa_buf_printf(&b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			irsa_buf_printf(&b, "\\u%04x", *++p);
+		else
+			irsa_buf_putc(&b, (char)*p);
+	}
+	return irsa_buf_detach(&b);
+}
+
+void cli_log(const struct cli_ctx *ctx, enum cli_log_kind level, const char *fmt, ...)
+{
+	char *raw, *safe;
+	va_list ap;
+
+	va_start(ap, fmt);
+	raw = irsa_vasprintf(fmt, ap);
+	va_end(ap);
+	safe = cli_escape(raw);
+	if (level == CLI_LOG_WARN)
+		irsa_log_warn("%s", safe);
+	else if (level == CLI_LOG_DEBUG)
+		irsa_log_debug("%s", safe);
+	else
+		irsa_log_info("%s", safe);
+	free(raw);
+	free(safe);
 }

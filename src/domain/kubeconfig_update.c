@@ -32,6 +32,7 @@ void irsa_kubeconfig_update_release(struct irsa_kubeconfig_update *u)
 	free(u->cluster);
 	free(u->alias);
 	free(u->old);
+	irsa_plan_release(&u->plan);
 	*u = (struct irsa_kubeconfig_update){ 0 };
 }
 
@@ -44,6 +45,8 @@ int irsa_kubeconfig_update_read(const struct irsa_kubeconfig_update_options *opt
 	*ret = (struct irsa_kubeconfig_update){ 0 };
 	if (irsa_str_empty(opts->cluster))
 		return irsa_error_set(err, IRSA_ERR_USAGE, "no EKS cluster name given");
+	if (opts->alias && !*opts->alias)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "--alias must not be empty");
 	ret->cluster = irsa_strdup(opts->cluster);
 	ret->alias = opts->alias ? irsa_strdup(opts->alias) : NULL;
 	ret->path = irsa_kubeconfig_target_path(opts->path, opts->env_list);
@@ -68,6 +71,36 @@ int irsa_kubeconfig_update_read(const struct irsa_kubeconfig_update_options *opt
 	ret->old_len = old.len;
 	ret->old = TAKE_PTR(old.data);
 	return 0;
+}
+
+static int run_write(struct irsa_plan *plan, struct irsa_plan_action *a, struct irsa_error *err)
+{
+	return irsa_kubeconfig_update_write(plan->data, err);
+}
+
+static void build_plan(struct irsa_kubeconfig_update *u)
+{
+	struct irsa_plan *p = &u->plan;
+
+	irsa_plan_release(p);
+	irsa_plan_init(p);
+	p->run = run_write;
+	p->data = u;
+	p->status = u->change == IRSA_KUBECONFIG_ADDED     ? IRSA_PLAN_CREATE
+		    : u->change == IRSA_KUBECONFIG_UPDATED ? IRSA_PLAN_UPDATE
+							   : IRSA_PLAN_UNCHANGED;
+	json_object_set_new(p->subject, "kubeconfig", json_string(u->path));
+	json_object_set_new(p->subject, "context", json_string(u->context));
+	json_object_set_new(p->subject, "cluster", json_string(u->cluster_arn));
+	json_object_set_new(p->subject, "server", json_string(u->server));
+	p->label = irsa_asprintf("context '%s' in '%s'", u->context, u->path);
+	if (u->change != IRSA_KUBECONFIG_UNCHANGED) {
+		struct irsa_plan_action *a = irsa_plan_add(p, 0, "write-kubeconfig", NULL, u->path,
+							   NULL, NULL);
+
+		a->text_before = u->old ? irsa_strndup(u->old, u->old_len) : NULL;
+		a->text_after = irsa_strdup(u->content);
+	}
 }
 
 int irsa_kubeconfig_update_plan(struct irsa_aws *aws, struct irsa_kubeconfig_update *u,
@@ -127,6 +160,7 @@ int irsa_kubeconfig_update_plan(struct irsa_aws *aws, struct irsa_kubeconfig_upd
 	u->context = irsa_strdup(entry.context_name);
 	u->cluster_arn = irsa_strdup(c.arn);
 	u->server = irsa_strdup(c.endpoint);
+	build_plan(u);
 	r = 0;
 out:
 	irsa_eks_cluster_release(&c);

@@ -12,7 +12,7 @@
 #include "irsa/names.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
-#include "irsa/sts.h"
+#include "irsa/request.h"
 #include "irsa/thumbprint.h"
 
 #define ISSUER_MAX_LEN 255 /* IAM's limit on an OIDC provider URL */
@@ -297,23 +297,6 @@ int irsa_oidc_thumbprints_parse(const char *const *args, size_t n, struct irsa_s
 
 /* ---- plans ---- */
 
-const char *irsa_oidc_status_name(enum irsa_oidc_status s)
-{
-	switch (s) {
-	case IRSA_OIDC_UNCHANGED:
-		return "unchanged";
-	case IRSA_OIDC_CREATED:
-		return "created";
-	case IRSA_OIDC_UPDATED:
-		return "updated";
-	case IRSA_OIDC_DELETED:
-		return "deleted";
-	case IRSA_OIDC_ABSENT:
-		return "absent";
-	}
-	return "unknown";
-}
-
 const char *irsa_oidc_verb_name(enum irsa_oidc_verb v)
 {
 	switch (v) {
@@ -335,32 +318,74 @@ void irsa_oidc_plan_release(struct irsa_oidc_plan *plan)
 {
 	if (!plan)
 		return;
+	irsa_plan_release(&plan->plan);
 	free(plan->issuer);
 	free(plan->arn);
 	irsa_strlist_release(&plan->client_ids);
 	irsa_strlist_release(&plan->thumbprints);
-	irsa_strlist_release(&plan->old_thumbprints);
 	irsa_tags_release(&plan->tags);
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		free(plan->actions[i].target);
-		free(plan->actions[i].arg);
-	}
-	free(plan->actions);
-	irsa_strlist_release(&plan->warnings);
 	irsa_strlist_release(&plan->trusted_by);
 	memset(plan, 0, sizeof(*plan));
 }
 
-static void add_action(struct irsa_oidc_plan *plan, enum irsa_oidc_verb verb, const char *target,
-		       const char *arg)
+static json_t *strlist_json(const struct irsa_strlist *l)
 {
-	struct irsa_oidc_action *a;
+	json_t *a = json_array();
 
-	plan->actions = irsa_realloc(plan->actions, (plan->n_actions + 1) * sizeof(*a));
-	a = &plan->actions[plan->n_actions++];
-	a->verb = verb;
-	a->target = irsa_strdup(target);
-	a->arg = arg ? irsa_strdup(arg) : NULL;
+	for (size_t i = 0; l && i < l->n; i++)
+		json_array_append_new(a, json_string(l->items[i]));
+	return a;
+}
+
+static json_t *tags_json(const struct irsa_tags *t)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < t->n; i++)
+		json_object_set_new(o, t->items[i].key, json_string(t->items[i].value));
+	return o;
+}
+
+static struct irsa_plan_action *add_action(struct irsa_oidc_plan *plan, enum irsa_oidc_verb verb,
+					   const char *target, const char *details)
+{
+	return irsa_plan_add(&plan->plan, (int)verb, irsa_oidc_verb_name(verb), NULL, target,
+			     details, NULL);
+}
+
+static void plan_start(struct irsa_oidc_plan *plan, const char *issuer, const char *arn)
+{
+	memset(plan, 0, sizeof(*plan));
+	irsa_plan_init(&plan->plan);
+	plan->issuer = irsa_strdup(issuer);
+	plan->arn = arn ? irsa_strdup(arn) : NULL;
+}
+
+static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct irsa_error *err);
+
+static void report(struct irsa_oidc_plan *plan)
+{
+	json_object_clear(plan->plan.subject);
+	json_object_clear(plan->plan.result);
+	json_object_set_new(plan->plan.subject, "provider_arn",
+			    plan->arn ? json_string(plan->arn) : json_null());
+	json_object_set_new(plan->plan.subject, "issuer", json_string(plan->issuer));
+	json_object_set_new(plan->plan.result, "thumbprints", strlist_json(&plan->thumbprints));
+	json_object_set_new(plan->plan.result, "client_ids", strlist_json(&plan->client_ids));
+	json_object_set_new(plan->plan.result, "trusted_by", strlist_json(&plan->trusted_by));
+	free(plan->plan.label);
+	plan->plan.label = irsa_strdup(plan->arn ? plan->arn : plan->issuer);
+}
+
+/* Place the plan built in `built` at ret, where it stays. */
+static void plan_finish(struct irsa_oidc_plan *built, struct irsa_aws *aws,
+			struct irsa_oidc_plan *ret)
+{
+	*ret = *built;
+	ret->aws = aws;
+	ret->plan.run = run_action;
+	ret->plan.data = ret;
+	report(ret);
 }
 
 static void copy_strlist(struct irsa_strlist *dst, const struct irsa_strlist *src)
@@ -380,6 +405,8 @@ static const char *tag_value(const struct irsa_tags *t, const char *key)
 static void plan_creation(const struct irsa_oidc_request *req, const char *client_id,
 			  const char *fetched, struct irsa_oidc_plan *plan)
 {
+	struct irsa_plan_action *a;
+
 	irsa_strlist_add(&plan->client_ids, client_id);
 	if (req->thumbprint_mode == IRSA_THUMBPRINT_EXPLICIT)
 		copy_strlist(&plan->thumbprints, req->thumbprints);
@@ -390,8 +417,11 @@ static void plan_creation(const struct irsa_oidc_request *req, const char *clien
 	/* a provider irsactl creates says so */
 	if (!irsa_tags_find(&plan->tags, IRSA_OWNER_TAG_KEY) && plan->tags.n < IRSA_IAM_TAGS_MAX)
 		irsa_tags_add(&plan->tags, IRSA_OWNER_TAG_KEY, IRSA_OWNER_TAG_VALUE);
-	add_action(plan, IRSA_OIDC_CREATE_PROVIDER, plan->issuer, NULL);
-	plan->status = IRSA_OIDC_CREATED;
+	a = add_action(plan, IRSA_OIDC_CREATE_PROVIDER, plan->issuer, NULL);
+	a->document = json_pack("{s:s, s:o, s:o, s:o}", "url", plan->issuer, "client_ids",
+				strlist_json(&plan->client_ids), "thumbprints",
+				strlist_json(&plan->thumbprints), "tags", tags_json(&plan->tags));
+	plan->plan.status = IRSA_PLAN_CREATE;
 }
 
 static void plan_thumbprints(const struct irsa_oidc_request *req,
@@ -400,24 +430,27 @@ static void plan_thumbprints(const struct irsa_oidc_request *req,
 {
 	if (req->thumbprint_mode == IRSA_THUMBPRINT_EXPLICIT &&
 	    !same_set_ci(&existing->thumbprints, req->thumbprints)) {
-		copy_strlist(&plan->old_thumbprints, &existing->thumbprints);
+		struct irsa_plan_action *a;
+
 		irsa_strlist_release(&plan->thumbprints);
 		copy_strlist(&plan->thumbprints, req->thumbprints);
-		add_action(plan, IRSA_OIDC_UPDATE_THUMBPRINTS, plan->arn, NULL);
+		a = add_action(plan, IRSA_OIDC_UPDATE_THUMBPRINTS, plan->arn, NULL);
+		irsa_plan_action_change(a, "thumbprints", strlist_json(&existing->thumbprints),
+					strlist_json(&plan->thumbprints));
 	} else if (req->thumbprint_mode == IRSA_THUMBPRINT_FETCH && fetched &&
 		   !strlist_contains_ci(&existing->thumbprints, fetched)) {
-		char *w = irsa_asprintf("the provider's thumbprints do not include the issuer's "
-					"current one '%s'; left as they are (pass --thumbprint %s "
-					"to replace them)", fetched, fetched);
-
-		irsa_strlist_add(&plan->warnings, w);
-		free(w);
+		irsa_plan_warn(&plan->plan,
+			       "the provider's thumbprints do not include the issuer's current one "
+			       "'%s'; left as they are (pass --thumbprint %s to replace them)",
+			       fetched, fetched);
 	}
 }
 
 static void plan_tags(const struct irsa_oidc_request *req,
 		      const struct irsa_oidc_provider *existing, struct irsa_oidc_plan *plan)
 {
+	struct irsa_plan_action *a;
+
 	for (size_t i = 0; req->tags && i < req->tags->n; i++) {
 		const char *have = tag_value(&existing->tags, req->tags->items[i].key);
 
@@ -425,8 +458,16 @@ static void plan_tags(const struct irsa_oidc_request *req,
 			irsa_tags_add(&plan->tags, req->tags->items[i].key,
 				      req->tags->items[i].value);
 	}
-	if (plan->tags.n)
-		add_action(plan, IRSA_OIDC_TAG_PROVIDER, plan->arn, NULL);
+	if (!plan->tags.n)
+		return;
+	a = add_action(plan, IRSA_OIDC_TAG_PROVIDER, plan->arn, NULL);
+	for (size_t i = 0; i < plan->tags.n; i++) {
+		const char *have = tag_value(&existing->tags, plan->tags.items[i].key);
+		_cleanup_free_ char *field = irsa_asprintf("tag:%s", plan->tags.items[i].key);
+
+		irsa_plan_action_change(a, field, have ? json_string(have) : json_null(),
+					json_string(plan->tags.items[i].value));
+	}
 }
 
 int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
@@ -435,18 +476,17 @@ int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
 				     const char *fetched, struct irsa_oidc_plan *ret,
 				     struct irsa_error *err)
 {
-	struct irsa_oidc_plan plan = { 0 };
+	struct irsa_oidc_plan plan;
 	const char *client_id = req->client_id ? req->client_id : partition_client_id;
 
 	if (irsa_str_empty(req->issuer) || irsa_str_empty(arn) || irsa_str_empty(client_id))
 		return irsa_error_set(err, IRSA_ERR_INTERNAL,
 				      "OIDC plan: issuer, provider ARN and client id are required");
-	plan.issuer = irsa_strdup(req->issuer);
-	plan.arn = irsa_strdup(arn);
+	plan_start(&plan, req->issuer, arn);
 	plan.exists = existing != NULL;
 	if (!existing) {
 		plan_creation(req, client_id, fetched, &plan);
-		*ret = plan;
+		plan_finish(&plan, NULL, ret);
 		return 0;
 	}
 	if (irsa_iam_check_tag_total(&existing->tags, req->tags, "the OIDC provider", err) < 0) {
@@ -456,13 +496,18 @@ int irsa_oidc_plan_associate_compute(const struct irsa_oidc_request *req,
 	copy_strlist(&plan.client_ids, &existing->client_ids);
 	copy_strlist(&plan.thumbprints, &existing->thumbprints);
 	if (!irsa_strlist_contains(&existing->client_ids, client_id)) {
-		add_action(&plan, IRSA_OIDC_ADD_CLIENT_ID, plan.arn, client_id);
+		_cleanup_free_ char *details = irsa_asprintf("client id '%s'", client_id);
+		struct irsa_plan_action *a = add_action(&plan, IRSA_OIDC_ADD_CLIENT_ID, plan.arn,
+							details);
+
 		irsa_strlist_add(&plan.client_ids, client_id);
+		irsa_plan_action_change(a, "client_ids", strlist_json(&existing->client_ids),
+					strlist_json(&plan.client_ids));
 	}
 	plan_thumbprints(req, existing, fetched, &plan);
 	plan_tags(req, existing, &plan);
-	plan.status = plan.n_actions ? IRSA_OIDC_UPDATED : IRSA_OIDC_UNCHANGED;
-	*ret = plan;
+	plan.plan.status = plan.plan.n_actions ? IRSA_PLAN_UPDATE : IRSA_PLAN_UNCHANGED;
+	plan_finish(&plan, NULL, ret);
 	return 0;
 }
 
@@ -479,7 +524,7 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 					const struct irsa_strlist *trusted_by, bool force,
 					struct irsa_oidc_plan *ret, struct irsa_error *err)
 {
-	struct irsa_oidc_plan plan = { 0 };
+	struct irsa_oidc_plan plan;
 	struct irsa_buf roles = IRSA_BUF_INIT;
 
 	if (existing && trusted_by && trusted_by->n && !force) {
@@ -492,41 +537,39 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 		irsa_buf_release(&roles);
 		return -1;
 	}
-	plan.issuer = irsa_strdup(issuer);
-	plan.arn = arn ? irsa_strdup(arn) : NULL;
+	plan_start(&plan, issuer, arn);
 	plan.exists = existing != NULL;
 	copy_strlist(&plan.trusted_by, trusted_by);
 	if (!existing) {
-		plan.status = IRSA_OIDC_ABSENT;
-		*ret = plan;
+		plan.plan.status = IRSA_PLAN_ABSENT;
+		plan_finish(&plan, NULL, ret);
 		return 0;
 	}
 	copy_strlist(&plan.client_ids, &existing->client_ids);
 	copy_strlist(&plan.thumbprints, &existing->thumbprints);
 	if (plan.trusted_by.n) {
-		char *w;
-
 		join_quoted(&roles, &plan.trusted_by, 5);
-		w = irsa_asprintf("deleting the provider although %s still trust%s it (--force): "
-				  "pods using %s can no longer get AWS credentials",
-				  irsa_buf_str(&roles), plan.trusted_by.n > 1 ? "" : "s",
-				  plan.trusted_by.n > 1 ? "those roles" : "that role");
-		irsa_strlist_add(&plan.warnings, w);
-		free(w);
-		irsa_buf_release(&roles);
+		irsa_plan_warn(&plan.plan,
+			       "deleting the provider although %s still trust%s it (--force): pods "
+			       "using %s can no longer get AWS credentials",
+			       irsa_buf_str(&roles), plan.trusted_by.n > 1 ? "" : "s",
+			       plan.trusted_by.n > 1 ? "those roles" : "that role");
 	}
-	add_action(&plan, IRSA_OIDC_DELETE_PROVIDER, arn, NULL);
-	plan.status = IRSA_OIDC_DELETED;
-	*ret = plan;
+	add_action(&plan, IRSA_OIDC_DELETE_PROVIDER, arn,
+		   plan.trusted_by.n ? irsa_buf_str(&roles) : NULL);
+	irsa_buf_release(&roles);
+	plan.plan.status = IRSA_PLAN_DELETE;
+	plan_finish(&plan, NULL, ret);
 	return 0;
 }
 
 /* ---- reading the state ---- */
 
 /* The provider of issuer: *ret_arn NULL when there is none. */
-static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_arn,
+static int find_provider(struct irsa_account *acct, const char *issuer, char **ret_arn,
 			 struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_strlist arns = { 0 };
 	const char *found = NULL;
 	int r;
@@ -537,6 +580,9 @@ static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_ar
 	for (size_t i = 0; i < arns.n && !found; i++)
 		if (irsa_oidc_arn_is_for(arns.items[i], issuer))
 			found = arns.items[i];
+	/* every provider listed is in the caller's account */
+	if (arns.n)
+		irsa_account_learn(acct, arns.items[0]);
 	if (!found) {
 		irsa_strlist_release(&arns);
 		return 0;
@@ -552,15 +598,14 @@ static int find_provider(struct irsa_aws *aws, const char *issuer, char **ret_ar
 	return r;
 }
 
-static int predict_arn(struct irsa_aws *aws, const char *issuer, char **ret,
+static int predict_arn(struct irsa_account *acct, const char *issuer, char **ret,
 		       struct irsa_error *err)
 {
-	struct irsa_caller_identity id = { 0 };
+	const char *account;
 
-	if (irsa_sts_get_caller_identity(aws, &id, err) < 0)
+	if (irsa_account_get(acct, &account, err) < 0)
 		return -1;
-	*ret = irsa_oidc_provider_arn(irsa_aws_partition(aws)->id, id.account, issuer);
-	irsa_caller_identity_release(&id);
+	*ret = irsa_oidc_provider_arn(irsa_aws_partition(acct->aws)->id, account, issuer);
 	return 0;
 }
 
@@ -588,9 +633,10 @@ static int fetch_thumbprint(struct irsa_aws *aws, const char *issuer, bool must_
 	return 0;
 }
 
-int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_request *req,
+int irsa_oidc_plan_associate(struct irsa_account *acct, const struct irsa_oidc_request *req,
 			     struct irsa_oidc_plan *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_oidc_provider existing = { 0 };
 	struct irsa_strlist warnings = { 0 };
 	_cleanup_free_ char *arn = NULL;
@@ -598,9 +644,9 @@ int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_reques
 	bool fetched = false;
 	int r = -1;
 
-	if (find_provider(aws, req->issuer, &arn, &existing, err) < 0)
+	if (find_provider(acct, req->issuer, &arn, &existing, err) < 0)
 		return -1;
-	if (!arn && predict_arn(aws, req->issuer, &arn, err) < 0)
+	if (!arn && predict_arn(acct, req->issuer, &arn, err) < 0)
 		goto out;
 	if (req->thumbprint_mode == IRSA_THUMBPRINT_FETCH &&
 	    fetch_thumbprint(aws, req->issuer, !existing.arn, hex, &fetched, &warnings, err) < 0)
@@ -608,8 +654,11 @@ int irsa_oidc_plan_associate(struct irsa_aws *aws, const struct irsa_oidc_reques
 	r = irsa_oidc_plan_associate_compute(req, irsa_aws_partition(aws)->sts_audience, arn,
 					     existing.arn ? &existing : NULL,
 					     fetched ? hex : NULL, ret, err);
-	if (r == 0)
-		copy_strlist(&ret->warnings, &warnings);
+	if (r == 0) {
+		ret->aws = aws;
+		for (size_t i = 0; i < warnings.n; i++)
+			irsa_plan_warn(&ret->plan, "%s", warnings.items[i]);
+	}
 out:
 	irsa_strlist_release(&warnings);
 	irsa_oidc_provider_release(&existing);
@@ -631,24 +680,27 @@ static int roles_trusting(struct irsa_aws *aws, const char *arn, struct irsa_str
 	return 0;
 }
 
-int irsa_oidc_plan_disassociate(struct irsa_aws *aws, const char *issuer, bool force,
+int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, bool force,
 				struct irsa_oidc_plan *ret, struct irsa_error *err)
 {
+	struct irsa_aws *aws = acct->aws;
 	struct irsa_oidc_provider existing = { 0 };
 	struct irsa_strlist trusted_by = { 0 };
 	_cleanup_free_ char *arn = NULL;
 	int r = -1;
 
-	if (find_provider(aws, issuer, &arn, &existing, err) < 0)
+	if (find_provider(acct, issuer, &arn, &existing, err) < 0)
 		return -1;
 	if (!arn) {
-		if (predict_arn(aws, issuer, &arn, err) < 0)
+		if (predict_arn(acct, issuer, &arn, err) < 0)
 			return -1;
 	} else if (roles_trusting(aws, arn, &trusted_by, err) < 0) {
 		goto out;
 	}
 	r = irsa_oidc_plan_disassociate_compute(issuer, arn, existing.arn ? &existing : NULL,
 						&trusted_by, force, ret, err);
+	if (r == 0)
+		ret->aws = aws;
 out:
 	irsa_strlist_release(&trusted_by);
 	irsa_oidc_provider_release(&existing);
@@ -657,21 +709,24 @@ out:
 
 /* ---- execution ---- */
 
-static int run_action(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
-		      const struct irsa_oidc_action *a, struct irsa_error *err)
+static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct irsa_error *err)
 {
+	struct irsa_oidc_plan *plan = p->data;
+	struct irsa_aws *aws = plan->aws;
 	char *arn = NULL;
 
-	switch (a->verb) {
+	switch ((enum irsa_oidc_verb)a->op) {
 	case IRSA_OIDC_CREATE_PROVIDER:
 		if (irsa_iam_create_oidc_provider(aws, plan->issuer, &plan->client_ids,
 						  &plan->thumbprints, &plan->tags, &arn, err) < 0)
 			return -1;
 		free(plan->arn);
 		plan->arn = arn;
+		report(plan);
 		return 0;
 	case IRSA_OIDC_ADD_CLIENT_ID:
-		return irsa_iam_add_client_id(aws, plan->arn, a->arg, err);
+		return irsa_iam_add_client_id(aws, plan->arn,
+					      plan->client_ids.items[plan->client_ids.n - 1], err);
 	case IRSA_OIDC_UPDATE_THUMBPRINTS:
 		return irsa_iam_update_thumbprints(aws, plan->arn, &plan->thumbprints, err);
 	case IRSA_OIDC_TAG_PROVIDER:
@@ -679,84 +734,7 @@ static int run_action(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
 	case IRSA_OIDC_DELETE_PROVIDER:
 		return irsa_iam_delete_oidc_provider(aws, plan->arn, err);
 	}
-	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown OIDC plan action %d", (int)a->verb);
-}
-
-int irsa_oidc_plan_execute(struct irsa_aws *aws, struct irsa_oidc_plan *plan,
-			   struct irsa_error *err)
-{
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		irsa_log_debug("oidc: %s %s", irsa_oidc_verb_name(plan->actions[i].verb),
-			       plan->actions[i].target);
-		if (run_action(aws, plan, &plan->actions[i], err) < 0)
-			return -1;
-	}
-	plan->executed = true;
-	return 0;
-}
-
-/* ---- reporting ---- */
-
-static json_t *strlist_json(const struct irsa_strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->items[i]));
-	return a;
-}
-
-static json_t *tags_json(const struct irsa_tags *t)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < t->n; i++)
-		json_object_set_new(o, t->items[i].key, json_string(t->items[i].value));
-	return o;
-}
-
-static json_t *action_details(const struct irsa_oidc_plan *plan, const struct irsa_oidc_action *a)
-{
-	switch (a->verb) {
-	case IRSA_OIDC_CREATE_PROVIDER:
-		return json_pack("{s:s, s:o, s:o, s:o}", "url", plan->issuer, "client_ids",
-				 strlist_json(&plan->client_ids), "thumbprints",
-				 strlist_json(&plan->thumbprints), "tags", tags_json(&plan->tags));
-	case IRSA_OIDC_ADD_CLIENT_ID:
-		return json_pack("{s:s}", "client_id", a->arg);
-	case IRSA_OIDC_UPDATE_THUMBPRINTS:
-		return json_pack("{s:o, s:o}", "from", strlist_json(&plan->old_thumbprints), "to",
-				 strlist_json(&plan->thumbprints));
-	case IRSA_OIDC_TAG_PROVIDER:
-		return json_pack("{s:o}", "tags", tags_json(&plan->tags));
-	case IRSA_OIDC_DELETE_PROVIDER:
-		return json_pack("{s:o}", "trusted_by", strlist_json(&plan->trusted_by));
-	}
-	return json_object();
-}
-
-json_t *irsa_oidc_plan_to_json(const struct irsa_oidc_plan *plan, bool dry_run)
-{
-	json_t *actions = json_array();
-
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		const struct irsa_oidc_action *a = &plan->actions[i];
-
-		json_array_append_new(actions,
-				      json_pack("{s:s, s:s, s:o}", "verb",
-						irsa_oidc_verb_name(a->verb), "target", a->target,
-						"details", action_details(plan, a)));
-	}
-	return json_pack("{s:s?, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
-			 "provider_arn", plan->arn,
-			 "issuer", plan->issuer,
-			 "status", irsa_oidc_status_name(plan->status),
-			 "thumbprints", strlist_json(&plan->thumbprints),
-			 "client_ids", strlist_json(&plan->client_ids),
-			 "actions", actions,
-			 "warnings", strlist_json(&plan->warnings),
-			 "trusted_by", strlist_json(&plan->trusted_by),
-			 "dry_run", dry_run);
+	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown OIDC plan action %d", a->op);
 }
 
 int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,

@@ -6,6 +6,7 @@
 
 #include "irsa/iam_rules.h"
 #include "irsa/log.h"
+#include "irsa/plan.h"
 #include "irsa/role.h"
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
@@ -27,23 +28,6 @@ static const char *const verb_names[] = {
 const char *irsa_role_verb_name(enum irsa_role_verb v)
 {
 	return (size_t)v < ARRAY_SIZE(verb_names) ? verb_names[v] : "unknown";
-}
-
-const char *irsa_role_status_name(enum irsa_role_status s)
-{
-	switch (s) {
-	case IRSA_ROLE_CREATED:
-		return "created";
-	case IRSA_ROLE_UPDATED:
-		return "updated";
-	case IRSA_ROLE_DELETED:
-		return "deleted";
-	case IRSA_ROLE_ABSENT:
-		return "absent";
-	case IRSA_ROLE_UNCHANGED:
-		break;
-	}
-	return "unchanged";
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -100,6 +84,7 @@ void irsa_role_plan_release(struct irsa_role_plan *plan)
 {
 	if (!plan)
 		return;
+	irsa_plan_release(&plan->plan);
 	free(plan->role_name);
 	free(plan->role_arn);
 	json_decref(plan->trust);
@@ -108,27 +93,19 @@ void irsa_role_plan_release(struct irsa_role_plan *plan)
 	free(plan->description);
 	free(plan->permissions_boundary);
 	irsa_tags_release(&plan->tags);
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		free(plan->actions[i].target);
-		json_decref(plan->actions[i].document);
-		free(plan->actions[i].details);
-	}
-	free(plan->actions);
-	irsa_strlist_release(&plan->notes);
 	memset(plan, 0, sizeof(*plan));
 }
 
-static void add_action(struct irsa_role_plan *plan, enum irsa_role_verb verb, const char *target,
-		       const json_t *document, char *details)
+static struct irsa_plan_action *add_action(struct irsa_role_plan *plan, enum irsa_role_verb verb,
+					   const char *target, const json_t *document,
+					   char *details)
 {
-	struct irsa_role_action *a;
+	struct irsa_plan_action *a = irsa_plan_add(&plan->plan, (int)verb,
+						   irsa_role_verb_name(verb), plan->role_name,
+						   target, details, document);
 
-	plan->actions = irsa_realloc(plan->actions, (plan->n_actions + 1) * sizeof(*a));
-	a = &plan->actions[plan->n_actions++];
-	a->verb = verb;
-	a->target = irsa_strdup(target);
-	a->document = document ? json_deep_copy(document) : NULL;
-	a->details = details;
+	free(details);
+	return a;
 }
 
 static void note(struct irsa_role_plan *plan, const char *fmt, ...) _printf_(2, 3);
@@ -138,11 +115,46 @@ static void note(struct irsa_role_plan *plan, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	s = irsa_vasprintf(fmt, ap);
 	va_end(ap);
-	irsa_strlist_add(&plan->notes, s);
+	irsa_strlist_add(&plan->plan.notes, s);
 	free(s);
+}
+
+static void plan_start(struct irsa_role_plan *plan, const char *role_name)
+{
+	memset(plan, 0, sizeof(*plan));
+	irsa_plan_init(&plan->plan);
+	plan->role_name = irsa_strdup(role_name);
+}
+
+static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct irsa_error *err);
+
+/* The report's subject and result from the plan's fields. */
+static void report(struct irsa_role_plan *plan)
+{
+	json_object_clear(plan->plan.subject);
+	json_object_clear(plan->plan.result);
+	json_object_set_new(plan->plan.subject, "role_arn",
+			    plan->role_arn ? json_string(plan->role_arn) : json_null());
+	json_object_set_new(plan->plan.subject, "role_name", json_string(plan->role_name));
+	json_object_set(plan->plan.result, "trust_policy", plan->trust ? plan->trust : json_null());
+	json_object_set_new(plan->plan.result, "policies",
+			    json_pack("{s:O?, s:O?}", "managed", plan->managed, "inline",
+				      plan->inline_policies));
+	free(plan->plan.label);
+	plan->plan.label = irsa_strdup(plan->role_arn ? plan->role_arn : plan->role_name);
+}
+
+/* Place the plan built in `built` at ret, where it stays. */
+static void plan_finish(struct irsa_role_plan *built, struct irsa_aws *aws,
+			struct irsa_role_plan *ret)
+{
+	*ret = *built;
+	ret->aws = aws;
+	ret->plan.run = run_action;
+	ret->plan.data = ret;
+	report(ret);
 }
 
 static bool attached_has(const struct irsa_role_state *s, const char *arn)
@@ -208,13 +220,17 @@ static int plan_trust(const struct irsa_role_request *req, const struct irsa_rol
 		json_decref(existing);
 		return -1;
 	}
-	json_decref(existing);
 	plan->trust = merged;
-	if (!changed)
+	if (!changed) {
+		json_decref(existing);
 		return 0;
-	if (irsa_trust_check_size(merged, req->trust_limit, err) < 0)
+	}
+	if (irsa_trust_check_size(merged, req->trust_limit, err) < 0) {
+		json_decref(existing);
 		return irsa_error_prefix(err, "role '%s'", req->role_name);
-	add_action(plan, IRSA_ROLE_UPDATE_TRUST, req->role_name, merged, NULL);
+	}
+	/* the action keeps the trust policy it replaces, for the diff */
+	add_action(plan, IRSA_ROLE_UPDATE_TRUST, req->role_name, merged, NULL)->before = existing;
 	return 0;
 }
 
@@ -230,23 +246,42 @@ static int plan_settings(const struct irsa_role_request *req, const struct irsa_
 				      "role '%s' exists with the path '%s', not '%s'; IAM cannot move "
 				      "a role: leave out --path or delete the role first",
 				      req->role_name, r->path, req->path);
-	if (req->description && strcmp(req->description, r->description ? r->description : "") != 0) {
+	struct irsa_plan_action *a;
+	bool new_description = req->description &&
+			       strcmp(req->description, r->description ? r->description : "") != 0;
+	bool new_duration = req->max_session_duration > 0 &&
+			    req->max_session_duration != r->max_session_duration;
+
+	if (new_description) {
 		plan->description = irsa_strdup(req->description);
 		irsa_buf_puts(&what, "description");
 	}
-	if (req->max_session_duration > 0 && req->max_session_duration != r->max_session_duration) {
+	if (new_duration) {
 		plan->max_session_duration = req->max_session_duration;
 		irsa_buf_printf(&what, "%smax-session-duration %d", what.len ? ", " : "",
 				req->max_session_duration);
 	}
-	if (what.len)
-		add_action(plan, IRSA_ROLE_UPDATE, req->role_name, NULL, irsa_buf_detach(&what));
+	if (what.len) {
+		a = add_action(plan, IRSA_ROLE_UPDATE, req->role_name, NULL, irsa_buf_detach(&what));
+		if (new_description)
+			irsa_plan_action_change(a, "description",
+						json_string(r->description ? r->description : ""),
+						json_string(req->description));
+		if (new_duration)
+			irsa_plan_action_change(a, "max_session_duration",
+						json_integer(r->max_session_duration),
+						json_integer(req->max_session_duration));
+	}
 	irsa_buf_release(&what);
 	if (req->permissions_boundary &&
 	    strcmp(req->permissions_boundary, r->permissions_boundary ? r->permissions_boundary : "") != 0) {
 		plan->permissions_boundary = irsa_strdup(req->permissions_boundary);
-		add_action(plan, IRSA_ROLE_PUT_BOUNDARY, req->role_name, NULL,
-			   irsa_strdup(req->permissions_boundary));
+		a = add_action(plan, IRSA_ROLE_PUT_BOUNDARY, req->role_name, NULL,
+			       irsa_strdup(req->permissions_boundary));
+		irsa_plan_action_change(a, "permissions_boundary",
+					r->permissions_boundary ? json_string(r->permissions_boundary)
+								: json_null(),
+					json_string(req->permissions_boundary));
 	}
 	for (size_t i = 0; req->tags && i < req->tags->n; i++) {
 		const char *have = tag_value(&r->tags, req->tags->items[i].key);
@@ -256,8 +291,16 @@ static int plan_settings(const struct irsa_role_request *req, const struct irsa_
 		irsa_tags_add(&plan->tags, req->tags->items[i].key, req->tags->items[i].value);
 		irsa_buf_printf(&keys, "%s%s", keys.len ? ", " : "", req->tags->items[i].key);
 	}
-	if (plan->tags.n)
-		add_action(plan, IRSA_ROLE_TAG, req->role_name, NULL, irsa_buf_detach(&keys));
+	if (plan->tags.n) {
+		a = add_action(plan, IRSA_ROLE_TAG, req->role_name, NULL, irsa_buf_detach(&keys));
+		for (size_t i = 0; i < plan->tags.n; i++) {
+			const char *have = tag_value(&r->tags, plan->tags.items[i].key);
+			_cleanup_free_ char *field = irsa_asprintf("tag:%s", plan->tags.items[i].key);
+
+			irsa_plan_action_change(a, field, have ? json_string(have) : json_null(),
+						json_string(plan->tags.items[i].value));
+		}
+	}
 	irsa_buf_release(&keys);
 	return 0;
 }
@@ -333,7 +376,8 @@ static int plan_inline(const struct irsa_role_request *req, const struct irsa_ro
 					      "separated by ';')", p->name);
 		}
 		if (!have_doc || !irsa_policy_equal(have_doc, p->document))
-			add_action(plan, IRSA_ROLE_PUT_INLINE_POLICY, p->name, p->document, NULL);
+			add_action(plan, IRSA_ROLE_PUT_INLINE_POLICY, p->name, p->document, NULL)
+				->before = json_incref(have_doc);
 		json_decref(have_doc);
 		json_object_set_new(plan->inline_policies, p->name, json_deep_copy(p->document));
 	}
@@ -363,12 +407,12 @@ int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 				 const struct irsa_role_state *state, struct irsa_role_plan *ret,
 				 struct irsa_error *err)
 {
-	struct irsa_role_plan plan = { 0 };
+	struct irsa_role_plan plan;
 
 	if (irsa_iam_check_role_request(req, err) < 0 ||
 	    irsa_iam_check_role_totals(req, state, err) < 0)
 		return -1;
-	plan.role_name = irsa_strdup(req->role_name);
+	plan_start(&plan, req->role_name);
 	if (plan_trust(req, state, &plan, err) < 0)
 		goto fail;
 	if (state->exists) {
@@ -391,10 +435,10 @@ int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 	}
 	if (plan_managed(req, state, &plan, err) < 0 || plan_inline(req, state, &plan, err) < 0)
 		goto fail;
-	plan.status = !state->exists ? IRSA_ROLE_CREATED
-		      : plan.n_actions ? IRSA_ROLE_UPDATED
-				       : IRSA_ROLE_UNCHANGED;
-	*ret = plan;
+	plan.plan.status = !state->exists ? IRSA_PLAN_CREATE
+			   : plan.plan.n_actions ? IRSA_PLAN_UPDATE
+						 : IRSA_PLAN_UNCHANGED;
+	plan_finish(&plan, NULL, ret);
 	return 0;
 fail:
 	irsa_role_plan_release(&plan);
@@ -413,6 +457,8 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
 		return -1;
 	r = irsa_role_plan_apply_compute(req, &state, ret, err);
 	irsa_role_state_release(&state);
+	if (r == 0)
+		ret->aws = aws;
 	return r;
 }
 
@@ -420,17 +466,17 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
-	struct irsa_role_plan plan = { 0 };
+	struct irsa_role_plan plan;
 
 	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
 		return -1;
-	plan.role_name = irsa_strdup(role_name);
+	plan_start(&plan, role_name);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
 	if (!state.exists) {
 		note(&plan, "role '%s' does not exist; nothing to delete", role_name);
-		plan.status = IRSA_ROLE_ABSENT;
-		*ret = plan;
+		plan.plan.status = IRSA_PLAN_ABSENT;
+		plan_finish(&plan, aws, ret);
 		return 0;
 	}
 	if (!force && !irsa_iam_role_is_owned(&state.role)) {
@@ -450,9 +496,9 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 		add_action(&plan, IRSA_ROLE_DELETE_INLINE_POLICY, state.inline_names.items[i], NULL,
 			   NULL);
 	add_action(&plan, IRSA_ROLE_DELETE, role_name, NULL, NULL);
-	plan.status = IRSA_ROLE_DELETED;
+	plan.plan.status = IRSA_PLAN_DELETE;
 	irsa_role_state_release(&state);
-	*ret = plan;
+	plan_finish(&plan, aws, ret);
 	return 0;
 }
 
@@ -461,8 +507,8 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
-	struct irsa_role_plan plan = { 0 };
-	json_t *doc = NULL;
+	struct irsa_role_plan plan;
+	json_t *doc = NULL, *before = NULL;
 	size_t total = 0;
 
 	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
@@ -471,9 +517,10 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 		return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
 				      "role '%s' does not exist; check the name with 'aws iam "
 				      "get-role --role-name %s'", role_name, role_name);
+	plan_start(&plan, role_name);
 	if (state_trust(&state, role_name, &doc, err) < 0)
 		goto fail;
-	plan.role_name = irsa_strdup(role_name);
+	before = json_deep_copy(doc);
 	plan.role_arn = irsa_strdup(state.role.arn);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
@@ -507,17 +554,20 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 				       "delete-role --role-name %s", role_name, role_name);
 			goto fail;
 		}
-		add_action(&plan, IRSA_ROLE_UPDATE_TRUST, role_name, plan.trust, NULL);
-		plan.status = IRSA_ROLE_UPDATED;
+		add_action(&plan, IRSA_ROLE_UPDATE_TRUST, role_name, plan.trust, NULL)->before =
+			TAKE_PTR(before);
+		plan.plan.status = IRSA_PLAN_UPDATE;
 	}
 	if (irsa_trust_count_owned(plan.trust) == 0)
 		note(&plan, "role '%s' has no irsactl trust statement left; it is kept: delete it "
 		     "with 'irsactl delete-role --role-name %s' if it is no longer needed",
 		     role_name, role_name);
+	json_decref(before);
 	irsa_role_state_release(&state);
-	*ret = plan;
+	plan_finish(&plan, aws, ret);
 	return 0;
 fail:
+	json_decref(before);
 	json_decref(doc);
 	irsa_role_state_release(&state);
 	irsa_role_plan_release(&plan);
@@ -540,6 +590,7 @@ static int do_create(struct irsa_aws *aws, struct irsa_role_plan *plan, const ch
 		if (role.arn) {
 			free(plan->role_arn);
 			plan->role_arn = irsa_strdup(role.arn);
+			report(plan);
 		}
 		irsa_role_release(&role);
 		return 0;
@@ -562,13 +613,14 @@ static int ignore_not_found(int r, struct irsa_error *err)
 	return r;
 }
 
-static int run_action(struct irsa_aws *aws, struct irsa_role_plan *plan,
-		      const struct irsa_role_action *a, struct irsa_error *err)
+static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct irsa_error *err)
 {
+	struct irsa_role_plan *plan = p->data;
+	struct irsa_aws *aws = plan->aws;
 	_cleanup_free_ char *doc = a->document ? irsa_policy_compact(a->document) : NULL;
 	const char *role = plan->role_name;
 
-	switch (a->verb) {
+	switch ((enum irsa_role_verb)a->op) {
 	case IRSA_ROLE_CREATE:
 		return do_create(aws, plan, doc, err);
 	case IRSA_ROLE_UPDATE_TRUST:
@@ -591,52 +643,5 @@ static int run_action(struct irsa_aws *aws, struct irsa_role_plan *plan,
 	case IRSA_ROLE_DELETE:
 		return ignore_not_found(irsa_iam_delete_role(aws, role, err), err);
 	}
-	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown role action %d", (int)a->verb);
-}
-
-int irsa_role_plan_execute(struct irsa_aws *aws, struct irsa_role_plan *plan,
-			   void (*progress)(void *userdata, const struct irsa_role_action *a),
-			   void *userdata, struct irsa_error *err)
-{
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		const struct irsa_role_action *a = &plan->actions[i];
-
-		if (progress)
-			progress(userdata, a);
-		if (run_action(aws, plan, a, err) < 0) {
-			if (err && err->code[0] && strcmp(err->code, "MalformedPolicyDocument") == 0 &&
-			    (a->verb == IRSA_ROLE_CREATE || a->verb == IRSA_ROLE_UPDATE_TRUST))
-				return irsa_error_prefix(err, "%s '%s' (does the OIDC provider "
-							 "exist? see 'irsactl associate-oidc')",
-							 irsa_role_verb_name(a->verb), a->target);
-			return irsa_error_prefix(err, "%s '%s'", irsa_role_verb_name(a->verb),
-						 a->target);
-		}
-	}
-	plan->executed = true;
-	return 0;
-}
-
-json_t *irsa_role_plan_to_json(const struct irsa_role_plan *plan, bool dry_run)
-{
-	json_t *actions = json_array(), *notes = json_array();
-
-	for (size_t i = 0; i < plan->n_actions; i++) {
-		const struct irsa_role_action *a = &plan->actions[i];
-		json_t *o = json_pack("{s:s, s:s}", "verb", irsa_role_verb_name(a->verb), "target",
-				      a->target);
-
-		if (a->details)
-			json_object_set_new(o, "details", json_string(a->details));
-		if (a->document)
-			json_object_set(o, "document", a->document);
-		json_array_append_new(actions, o);
-	}
-	for (size_t i = 0; i < plan->notes.n; i++)
-		json_array_append_new(notes, json_string(plan->notes.items[i]));
-	return json_pack("{s:s?, s:s, s:s, s:b, s:o, s:O?, s:{s:O?, s:O?}, s:o}",
-			 "role_arn", plan->role_arn, "role_name", plan->role_name, "status",
-			 irsa_role_status_name(plan->status), "dry_run", dry_run, "actions", actions,
-			 "trust_policy", plan->trust, "policies", "managed", plan->managed, "inline",
-			 plan->inline_policies, "notes", notes);
+	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown role action %d", a->op);
 }

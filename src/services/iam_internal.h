@@ -39,5 +39,8 @@ void iam_params_strlist(struct irsa_params *p, const char *prefix, const struct 
 void iam_params_tags(struct irsa_params *p, const char *prefix, const struct irsa_tags *t);
 /* The <member><Key/><Value/></member> list under node into t. */
 void iam_parse_tags(xmlNode *node, struct irsa_tags *t);
+/* A <Role> element (GetRole, CreateRole, a ListRoles member, a
+ * RoleDetailList member) into r. */
+void iam_parse_role(xmlNode *node, struct irsa_role *r);
 /* The <member> texts under node into l. */
 void iam_parse_strlist(xmlNode *node, struct irsa_strlist *l);

@@ -23,7 +23,7 @@ void irsa_role_release(struct irsa_role *r)
 }
 
 /* A <Role> element (GetRole, CreateRole, a ListRoles member) into r. */
-static void parse_role(xmlNode *node, struct irsa_role *r)
+void iam_parse_role(xmlNode *node, struct irsa_role *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->name = iam_child_text(node, "RoleName");
@@ -48,7 +48,7 @@ static int role_result(xmlDoc *doc, xmlNode *result, const char *action, const c
 		return irsa_error_set(err, IRSA_ERR_REMOTE, "iam %s: the answer for role '%s' has no Role",
 				      action, name);
 	}
-	parse_role(node, ret);
+	iam_parse_role(node, ret);
 	xmlFreeDoc(doc);
 	if (!ret->name || !ret->arn) {
 		irsa_role_release(ret);
@@ -160,7 +160,7 @@ static int collect_role(xmlNode *member, void *userdata, struct irsa_error *err)
 	struct role_array *a = userdata;
 
 	a->items = irsa_realloc(a->items, (a->n + 1) * sizeof(*a->items));
-	parse_role(member, &a->items[a->n]);
+	iam_parse_role(member, &a->items[a->n]);
 	a->n++;
 	return 0;
 }

@@ -893,6 +893,42 @@ def delete_role_policy(ctx, p):
     del role["inline"][p["PolicyName"]]
 
 
+def _role_detail(ctx, r):
+    """A RoleDetailList member: the role with its policies, as one read."""
+    out = {k: v for k, v in _role_out(ctx, r, "create").items()
+           if k not in ("Description",)}
+    out["InstanceProfileList"] = []
+    out["RolePolicyList"] = [{"PolicyName": n, "PolicyDocument": quote(d, safe="")}
+                             for n, d in role_inline_sorted(r)]
+    out["AttachedManagedPolicies"] = [
+        {"PolicyName": POLICY_ARN_RX.match(a).group(4),
+         "PolicyArn": with_partition(a, ctx.partition)} for a in r["attached"]]
+    out["RoleLastUsed"] = {}
+    return out
+
+
+def role_inline_sorted(r):
+    return sorted(r["inline"].items())
+
+
+def get_account_authorization_details(ctx, p):
+    """Only the Role filter is served (what irsactl reads); other entity
+    kinds come back as empty lists."""
+    kinds = p.get("Filter") or ["User", "Role", "Group", "LocalManagedPolicy",
+                                "AWSManagedPolicy"]
+    roles = []
+    if "Role" in kinds:
+        roles = sorted(ctx.account.roles.values(), key=lambda r: r["RoleName"].lower())
+    page, out = _paginate(ctx, roles, p)
+    out["RoleDetailList"] = [_role_detail(ctx, r) for r in page]
+    for k, key in (("User", "UserDetailList"), ("Group", "GroupDetailList")):
+        if k in kinds:
+            out[key] = []
+    if "LocalManagedPolicy" in kinds or "AWSManagedPolicy" in kinds:
+        out["Policies"] = []
+    return out
+
+
 def list_role_policies(ctx, p):
     role = _role(ctx, p["RoleName"])
     page, out = _paginate(ctx, sorted(role["inline"]), p)
@@ -1018,6 +1054,7 @@ HANDLERS = {
     "DeleteRolePolicy": delete_role_policy,
     "ListRolePolicies": list_role_policies,
     "SimulatePrincipalPolicy": simulate_principal_policy,
+    "GetAccountAuthorizationDetails": get_account_authorization_details,
 }
 
 

@@ -381,6 +381,9 @@ class Handler(BaseHTTPRequestHandler):
         if action not in handlers:
             raise AwsError("InvalidAction", f"The action {action} is not implemented by the "
                            "irsactl AWS emulator.", 400)
+        if ctx.identity and f"{service}:{action}" in ctx.identity.denied_actions:
+            raise AwsError("AccessDenied", f"User: {ctx.identity.arn} is not authorized to "
+                           f"perform: {service}:{action} on resource: *", 403)
         with ctx.store.lock:
             result = handlers[action](ctx, args)
         return result, mdl

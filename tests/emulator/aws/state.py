@@ -46,8 +46,11 @@ def stable_id(prefix, seed, n=17):
 class Identity:
     """Who a key belongs to.  arn is stored in the 'aws' partition and rewritten."""
 
-    def __init__(self, access_key, secret, account, arn, user_id, token=None, expiration=None):
+    def __init__(self, access_key, secret, account, arn, user_id, token=None, expiration=None,
+                 denied_actions=()):
         self.access_key = access_key
+        # "service:Action" names this identity may not call (AccessDenied).
+        self.denied_actions = frozenset(denied_actions)
         self.secret = secret
         self.account = account
         self.arn = arn
@@ -113,7 +116,8 @@ class Store:
             doc = json.load(f)
         self.static = {}
         for key, v in doc["access_keys"].items():
-            self.static[key] = Identity(key, v["secret"], v["account"], v["arn"], v["user_id"])
+            self.static[key] = Identity(key, v["secret"], v["account"], v["arn"], v["user_id"],
+                                        denied_actions=v.get("denied_actions", ()))
         self.default_account = doc.get("default_account") or next(
             iter(self.static.values())).account
         self.reset()

@@ -1,0 +1,151 @@
+#pragma once
+/* Requests: what the CLI parsed from flags (strings borrowed from argv,
+ * nothing checked), and their resolution by the engine: values validated
+ * (names.h, oidc.h, templates.h), the account, the clusters' issuers, the
+ * OIDC providers, templates rendered and policy files read.
+ *
+ * The CLI fills a *_request struct and calls *_parse() (no network: every
+ * value is checked before the first request, and everything missing is
+ * named at once), then *_resolve() with the session's account helper. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "irsa/aws.h"
+#include "irsa/error.h"
+#include "irsa/names.h"
+#include "irsa/role.h"
+#include "irsa/strlist.h"
+
+/* A token audience (an OIDC client id): 1 to 255 characters without
+ * spaces or quotes. IRSA_ERR_USAGE. */
+int irsa_validate_audience(const char *audience, struct irsa_error *err);
+
+/* ---- the account ---- */
+
+/* The session's account, looked up at most once per process: STS
+ * GetCallerIdentity only when it is not already known from an ARN of the
+ * caller's own account (an IAM answer) or from the user (--account-id). */
+struct irsa_account {
+	struct irsa_aws *aws; /* borrowed */
+	char *id;             /* NULL until known */
+	unsigned lookups;     /* GetCallerIdentity calls made: 0 or 1 */
+};
+void irsa_account_init(struct irsa_account *a, struct irsa_aws *aws);
+void irsa_account_release(struct irsa_account *a);
+/* The account is id (already validated). */
+void irsa_account_set(struct irsa_account *a, const char *id);
+/* Learn the account from an ARN of the caller's own account (a role or
+ * provider IAM listed); ignored when it has no 12-digit account. */
+void irsa_account_learn(struct irsa_account *a, const char *arn);
+/* The account id (borrowed from a), with at most one GetCallerIdentity. */
+int irsa_account_get(struct irsa_account *a, const char **ret, struct irsa_error *err);
+
+/* ---- service accounts, clusters and trust ---- */
+
+/* Trust flags as given. */
+struct irsa_trust_request {
+	const char *const *namespaces;       /* --namespace */
+	size_t n_namespaces;
+	const char *const *service_accounts; /* --service-account */
+	size_t n_service_accounts;
+	const char *const *subjects;         /* --subject NS:SA */
+	size_t n_subjects;
+	const char *const *clusters;         /* --cluster */
+	size_t n_clusters;
+	const char *const *issuer_urls;      /* --issuer-url */
+	size_t n_issuer_urls;
+	const char *audience;                /* --audience */
+	const char *const *trust_role_arns;  /* --trust-role-arn */
+	size_t n_trust_role_arns;
+	const char *account_id;              /* --account-id */
+};
+
+enum irsa_trust_need {
+	IRSA_NEED_SUBJECTS = 1 << 0, /* at least one service account */
+	IRSA_NEED_TARGET = 1 << 1,   /* at least one cluster or issuer */
+};
+
+/* The trust request validated, then resolved. */
+struct irsa_trust_input {
+	struct irsa_subject *subjects;   /* deduplicated */
+	size_t n_subjects;
+	const char *const *clusters;     /* borrowed from the request */
+	size_t n_clusters;
+	char **issuers;                  /* normalised: --issuer-url, then the clusters' */
+	size_t n_issuers;
+	size_t n_issuer_args;            /* how many came from --issuer-url */
+	char **cluster_of;               /* per issuer: the cluster it came from, or NULL */
+	const char *audience;            /* NULL = sts.amazonaws.com */
+	const char *const *trust_role_arns;
+	size_t n_trust_role_arns;
+	const char *account_id;          /* after resolve (borrowed from the account helper) */
+	const char *partition;           /* after resolve */
+	char **provider_arns;            /* per issuer, after irsa_trust_check_providers() */
+	struct irsa_strlist warnings;    /* for the plan or stderr */
+};
+void irsa_trust_input_release(struct irsa_trust_input *in);
+
+/* Validate every value (no request). What `need` asks for and is missing
+ * is named in one IRSA_ERR_USAGE message. */
+int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
+			   struct irsa_trust_input *in, struct irsa_error *err);
+/* The partition, the clusters' issuers (EKS DescribeCluster) and, with
+ * need_account, the account (--account-id, else the account helper). */
+int irsa_trust_input_resolve(struct irsa_account *acct, struct irsa_trust_input *in,
+			     bool need_account, struct irsa_error *err);
+/* What a real CreateRole / UpdateAssumeRolePolicy checks, checked first:
+ * every issuer has an IAM OIDC provider in the caller's account
+ * (ListOpenIDConnectProviders; IRSA_ERR_NOT_FOUND naming the
+ * associate-oidc command that creates it), and, with a custom audience,
+ * the provider lists it as a client id (GetOpenIDConnectProvider; a
+ * warning naming `associate-oidc --audience` otherwise). The account is
+ * learnt from the providers' ARNs, so no STS call is needed. */
+int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
+			       struct irsa_error *err);
+/* The trust document for in (resolved). */
+int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
+			    struct irsa_error *err);
+
+/* ---- create-role ---- */
+
+struct irsa_create_role_request {
+	struct irsa_trust_request trust;
+	const char *role_name;            /* NULL = irsa-CLUSTER-NS-SA */
+	const char *path, *description, *permissions_boundary;
+	const char *max_session_duration; /* decimal seconds, as given */
+	const char *trust_policy_limit;   /* decimal characters, as given */
+	const char *const *tags;          /* KEY=VALUE */
+	size_t n_tags;
+	const char *const *managed_arns;
+	size_t n_managed_arns;
+	const char *const *policies;      /* TEMPLATE[:K=V,...] */
+	size_t n_policies;
+	const char *const *policy_files;
+	size_t n_policy_files;
+	bool prune;
+};
+
+/* create-role's request validated, then resolved into role (role.h). */
+struct irsa_create_role_input {
+	struct irsa_trust_input trust;
+	char *role_name;
+	struct irsa_tags tags;
+	struct irsa_policy_ref *refs;
+	size_t n_refs;
+	char **policy_names;              /* per inline policy: templates, then files */
+	json_t **policy_docs;
+	size_t n_policies;                /* rendered templates + files */
+	struct irsa_inline_policy *inline_policies;
+	json_t *trust_doc;
+	struct irsa_role_request role;    /* ready after irsa_create_role_resolve() */
+};
+void irsa_create_role_input_release(struct irsa_create_role_input *in);
+/* Every value checked and policy files read (no network). */
+int irsa_create_role_parse(const struct irsa_create_role_request *req,
+			   struct irsa_create_role_input *in, struct irsa_error *err);
+/* Issuers, OIDC providers (irsa_trust_check_providers()), account, trust
+ * document and templates: in->role is then the request for
+ * irsa_role_plan_apply(). */
+int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_input *in,
+			     struct irsa_error *err);

@@ -1,0 +1,558 @@
+/* Requests resolved by the engine (request.h): the account helper, the
+ * trust flags, and create-role's values, templates and policy files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <limits.h>
+
+#include "irsa/fileutil.h"
+#include "irsa/iam.h"
+#include "irsa/iam_rules.h"
+#include "irsa/oidc.h"
+#include "irsa/request.h"
+#include "irsa/strutil.h"
+#include "irsa/sts.h"
+#include "irsa/templates.h"
+#include "irsa/trust.h"
+
+#define POLICY_FILE_MAX (128u * 1024u)
+#define AUDIENCE_MAX 255
+
+/* ---- the account ---- */
+
+void irsa_account_init(struct irsa_account *a, struct irsa_aws *aws)
+{
+	memset(a, 0, sizeof(*a));
+	a->aws = aws;
+}
+
+void irsa_account_release(struct irsa_account *a)
+{
+	if (!a)
+		return;
+	free(a->id);
+	a->id = NULL;
+}
+
+void irsa_account_set(struct irsa_account *a, const char *id)
+{
+	free(a->id);
+	a->id = irsa_strdup(id);
+}
+
+void irsa_account_learn(struct irsa_account *a, const char *arn)
+{
+	struct irsa_arn parsed = { 0 };
+
+	if (a->id || !arn || irsa_arn_parse(arn, "ARN", &parsed, NULL) < 0)
+		return;
+	if (parsed.account && irsa_validate_account_id(parsed.account, NULL) == 0)
+		a->id = irsa_strdup(parsed.account);
+	irsa_arn_release(&parsed);
+}
+
+int irsa_account_get(struct irsa_account *a, const char **ret, struct irsa_error *err)
+{
+	struct irsa_caller_identity id = { 0 };
+
+	if (!a->id) {
+		if (a->lookups)
+			return irsa_error_set(err, IRSA_ERR_AUTH,
+					      "the AWS account could not be found earlier in this run");
+		a->lookups++;
+		if (irsa_sts_get_caller_identity(a->aws, &id, err) < 0)
+			return irsa_error_prefix(err, "cannot find the AWS account");
+		a->id = irsa_strdup(id.account);
+		irsa_caller_identity_release(&id);
+	}
+	*ret = a->id;
+	return 0;
+}
+
+/* ---- trust ---- */
+
+void irsa_trust_input_release(struct irsa_trust_input *in)
+{
+	for (size_t i = 0; i < in->n_subjects; i++)
+		irsa_subject_release(&in->subjects[i]);
+	free(in->subjects);
+	for (size_t i = 0; i < in->n_issuers; i++) {
+		free(in->issuers[i]);
+		free(in->cluster_of[i]);
+		if (in->provider_arns)
+			free(in->provider_arns[i]);
+	}
+	free(in->issuers);
+	free(in->cluster_of);
+	free(in->provider_arns);
+	irsa_strlist_release(&in->warnings);
+	memset(in, 0, sizeof(*in));
+}
+
+static void add_issuer(struct irsa_trust_input *in, char *issuer, const char *cluster)
+{
+	for (size_t i = 0; i < in->n_issuers; i++)
+		if (strcmp(in->issuers[i], issuer) == 0) {
+			free(issuer);
+			return;
+		}
+	in->issuers = irsa_realloc(in->issuers, (in->n_issuers + 1) * sizeof(char *));
+	in->cluster_of = irsa_realloc(in->cluster_of, (in->n_issuers + 1) * sizeof(char *));
+	in->issuers[in->n_issuers] = issuer;
+	in->cluster_of[in->n_issuers] = cluster ? irsa_strdup(cluster) : NULL;
+	in->n_issuers++;
+}
+
+static int add_subject(struct irsa_trust_input *in, const char *ns, const char *sa,
+		       const char *pair, struct irsa_error *err)
+{
+	struct irsa_subject s = { 0 };
+
+	if (pair ? irsa_subject_parse(pair, IRSA_NAME_WILDCARD, &s, err) < 0
+		 : irsa_subject_make(ns, sa, IRSA_NAME_WILDCARD, &s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < in->n_subjects; i++)
+		if (strcmp(in->subjects[i].ns, s.ns) == 0 && strcmp(in->subjects[i].sa, s.sa) == 0) {
+			irsa_subject_release(&s);
+			return 0;
+		}
+	in->subjects = irsa_realloc(in->subjects, (in->n_subjects + 1) * sizeof(s));
+	in->subjects[in->n_subjects++] = s;
+	return 0;
+}
+
+/* --namespace NS --service-account SA: one namespace for every account,
+ * or as many namespaces as accounts (paired in order). */
+static int parse_subjects(const struct irsa_trust_request *req, struct irsa_trust_input *in,
+			  struct irsa_error *err)
+{
+	size_t n_ns = req->n_namespaces, n_sa = req->n_service_accounts;
+
+	if (n_sa && !n_ns)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--service-account needs --namespace (or use --subject NS:SA)");
+	if (n_ns && !n_sa)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--namespace needs --service-account (or use --subject NS:SA)");
+	if (n_ns > 1 && n_ns != n_sa)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "%zu --namespace and %zu --service-account given; give one "
+				      "namespace for all, or one per service account, or use "
+				      "--subject NS:SA", n_ns, n_sa);
+	for (size_t i = 0; i < n_sa; i++)
+		if (add_subject(in, req->namespaces[n_ns == 1 ? 0 : i], req->service_accounts[i],
+				NULL, err) < 0)
+			return -1;
+	for (size_t i = 0; i < req->n_subjects; i++)
+		if (add_subject(in, NULL, NULL, req->subjects[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int irsa_validate_audience(const char *audience, struct irsa_error *err)
+{
+	if (!*audience || strpbrk(audience, "\"\\ ") || strlen(audience) > AUDIENCE_MAX)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "audience '%s' is not valid: 1 to %d characters without spaces "
+				      "or quotes", audience, AUDIENCE_MAX);
+	return 0;
+}
+
+/* Everything `need` asks for and the request lacks, in one message. */
+static int check_needs(const struct irsa_trust_input *in, unsigned need, struct irsa_error *err)
+{
+	bool no_subjects = (need & IRSA_NEED_SUBJECTS) && in->n_subjects == 0;
+	bool no_target = (need & IRSA_NEED_TARGET) && !in->n_clusters && !in->n_issuers;
+
+	if (no_subjects && no_target)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "which service account and which cluster? give --namespace NS "
+				      "--service-account SA (or --subject NS:SA), and --cluster NAME "
+				      "(or --issuer-url URL)");
+	if (no_subjects)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "which service account? give --namespace NS --service-account "
+				      "SA, or --subject NS:SA");
+	if (no_target)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "which cluster? give --cluster NAME or --issuer-url URL");
+	return 0;
+}
+
+int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
+			   struct irsa_trust_input *in, struct irsa_error *err)
+{
+	memset(in, 0, sizeof(*in));
+	if (parse_subjects(req, in, err) < 0)
+		return -1;
+	in->clusters = req->clusters;
+	in->n_clusters = req->n_clusters;
+	for (size_t i = 0; i < in->n_clusters; i++)
+		if (irsa_validate_cluster_name(in->clusters[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < req->n_issuer_urls; i++) {
+		char *issuer = NULL;
+
+		if (irsa_oidc_issuer_normalize(req->issuer_urls[i], &issuer, err) < 0)
+			return -1;
+		add_issuer(in, issuer, NULL);
+	}
+	in->n_issuer_args = in->n_issuers;
+	if (check_needs(in, need, err) < 0)
+		return -1;
+	in->audience = req->audience;
+	if (in->audience && irsa_validate_audience(in->audience, err) < 0)
+		return -1;
+	in->trust_role_arns = req->trust_role_arns;
+	in->n_trust_role_arns = req->n_trust_role_arns;
+	for (size_t i = 0; i < in->n_trust_role_arns; i++)
+		if (irsa_validate_principal_arn(in->trust_role_arns[i], "--trust-role-arn", err) < 0)
+			return -1;
+	in->account_id = req->account_id;
+	if (in->account_id && irsa_validate_account_id(in->account_id, err) < 0)
+		return irsa_error_prefix(err, "--account-id");
+	return 0;
+}
+
+int irsa_trust_input_resolve(struct irsa_account *acct, struct irsa_trust_input *in,
+			     bool need_account, struct irsa_error *err)
+{
+	in->partition = irsa_aws_partition(acct->aws)->id;
+	for (size_t i = 0; i < in->n_clusters; i++) {
+		char *issuer = NULL;
+
+		if (irsa_oidc_cluster_issuer(acct->aws, in->clusters[i], false, &issuer, err) < 0)
+			return -1;
+		add_issuer(in, issuer, in->clusters[i]);
+	}
+	if (in->account_id)
+		irsa_account_set(acct, in->account_id);
+	if (need_account && irsa_account_get(acct, &in->account_id, err) < 0)
+		return -1;
+	return 0;
+}
+
+static char *associate_command(const struct irsa_trust_input *in, size_t i)
+{
+	if (in->cluster_of[i])
+		return irsa_asprintf("irsactl associate-oidc --cluster %s", in->cluster_of[i]);
+	return irsa_asprintf("irsactl associate-oidc --issuer-url %s", in->issuers[i]);
+}
+
+/* A custom audience the provider does not list as a client id: tokens for
+ * it are refused by STS. */
+static int check_audience_listed(struct irsa_account *acct, struct irsa_trust_input *in, size_t i,
+				 struct irsa_error *err)
+{
+	struct irsa_oidc_provider p = { 0 };
+	_cleanup_free_ char *cmd = NULL;
+
+	if (!in->audience)
+		return 0;
+	if (irsa_iam_get_oidc_provider(acct->aws, in->provider_arns[i], &p, err) < 0)
+		return -1;
+	if (!irsa_strlist_contains(&p.client_ids, in->audience)) {
+		char *w;
+
+		cmd = associate_command(in, i);
+		w = irsa_asprintf("the OIDC provider '%s' does not list the audience '%s' as a "
+				  "client id, so STS refuses its tokens; add it with '%s "
+				  "--audience %s'", in->provider_arns[i], in->audience, cmd,
+				  in->audience);
+		irsa_strlist_add(&in->warnings, w);
+		free(w);
+	}
+	irsa_oidc_provider_release(&p);
+	return 0;
+}
+
+int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
+			       struct irsa_error *err)
+{
+	struct irsa_strlist arns = { 0 };
+	int r = -1;
+
+	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
+		return -1;
+	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
+	for (size_t i = 0; i < in->n_issuers; i++) {
+		for (size_t j = 0; j < arns.n && !in->provider_arns[i]; j++)
+			if (irsa_oidc_arn_is_for(arns.items[j], in->issuers[i]))
+				in->provider_arns[i] = irsa_strdup(arns.items[j]);
+		if (!in->provider_arns[i]) {
+			_cleanup_free_ char *cmd = associate_command(in, i);
+
+			irsa_error_set(err, IRSA_ERR_NOT_FOUND,
+				       "IAM has no OIDC provider for the issuer '%s', so no role can "
+				       "trust it; create the provider first: %s", in->issuers[i], cmd);
+			goto out;
+		}
+		irsa_account_learn(acct, in->provider_arns[i]);
+		if (check_audience_listed(acct, in, i, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	irsa_strlist_release(&arns);
+	return r;
+}
+
+int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
+			    struct irsa_error *err)
+{
+	struct irsa_trust_provider *p = irsa_malloc0((in->n_issuers + 1) * sizeof(*p));
+	struct irsa_trust_spec spec = {
+		.partition = in->partition,
+		.account = in->account_id,
+		.audience = in->audience,
+		.providers = p,
+		.n_providers = in->n_issuers,
+		.trust_role_arns = in->trust_role_arns,
+		.n_trust_role_arns = in->n_trust_role_arns,
+	};
+	int r;
+
+	for (size_t i = 0; i < in->n_issuers; i++)
+		p[i] = (struct irsa_trust_provider){ irsa_oidc_issuer_key(in->issuers[i]),
+						     in->subjects, in->n_subjects };
+	r = irsa_trust_render(&spec, ret_doc, err);
+	free(p);
+	return r;
+}
+
+/* ---- create-role ---- */
+
+void irsa_create_role_input_release(struct irsa_create_role_input *in)
+{
+	irsa_trust_input_release(&in->trust);
+	free(in->role_name);
+	irsa_tags_release(&in->tags);
+	for (size_t i = 0; i < in->n_refs; i++)
+		irsa_policy_ref_release(&in->refs[i]);
+	free(in->refs);
+	for (size_t i = 0; i < in->n_policies; i++) {
+		free(in->policy_names[i]);
+		json_decref(in->policy_docs[i]);
+	}
+	free(in->policy_names);
+	free(in->policy_docs);
+	free(in->inline_policies);
+	json_decref(in->trust_doc);
+	memset(in, 0, sizeof(*in));
+}
+
+static int parse_number(const char *flag, const char *s, long min, long max, long *ret,
+			struct irsa_error *err)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return irsa_error_set(err, IRSA_ERR_USAGE, "%s '%s' is not a number from %ld to %ld",
+				      flag, s, min, max);
+	*ret = v;
+	return 0;
+}
+
+/* "irsa-CLUSTER-NS-SA" when there is one service account without a
+ * wildcard and one cluster or issuer. */
+static int default_role_name(struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	const struct irsa_trust_input *t = &in->trust;
+	_cleanup_free_ char *label = NULL;
+
+	if (t->n_subjects != 1 || irsa_name_has_wildcard(t->subjects[0].ns) ||
+	    irsa_name_has_wildcard(t->subjects[0].sa) || t->n_clusters + t->n_issuers != 1)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "give --role-name: a default name needs exactly one cluster and "
+				      "one service account without wildcards");
+	label = t->n_clusters ? irsa_strdup(t->clusters[0]) : irsa_oidc_issuer_label(t->issuers[0]);
+	in->role_name = irsa_default_role_name(label, t->subjects[0].ns, t->subjects[0].sa);
+	return 0;
+}
+
+static const char *one_cluster(const struct irsa_create_role_input *in)
+{
+	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : NULL;
+}
+
+static int parse_templates(const struct irsa_create_role_request *req,
+			   struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	struct irsa_template_ctx tctx = { .cluster = one_cluster(in) };
+
+	in->refs = irsa_malloc0((req->n_policies + 1) * sizeof(*in->refs));
+	for (size_t i = 0; i < req->n_policies; i++) {
+		if (irsa_policy_ref_parse(req->policies[i], &tctx, &in->refs[i], err) < 0)
+			return -1;
+		in->n_refs = i + 1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(in->refs[j].name, in->refs[i].name) == 0)
+				return irsa_error_set(err, IRSA_ERR_USAGE,
+						      "template '%s' is given twice; give it once "
+						      "(list parameters take several values "
+						      "separated by ';')", in->refs[i].name);
+	}
+	return 0;
+}
+
+/* Policy files are read and checked before any request; their inline
+ * policies follow the templates' (slots n_refs..). */
+static int parse_policy_files(const struct irsa_create_role_request *req,
+			      struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	size_t total = in->n_refs + req->n_policy_files;
+
+	in->policy_names = irsa_malloc0((total + 1) * sizeof(char *));
+	in->policy_docs = irsa_malloc0((total + 1) * sizeof(json_t *));
+	in->n_policies = in->n_refs;
+	for (size_t i = 0; i < req->n_policy_files; i++) {
+		const char *path = req->policy_files[i];
+		size_t slot = in->n_refs + i;
+		struct irsa_buf text = IRSA_BUF_INIT;
+		_cleanup_free_ char *what = irsa_asprintf("policy file '%s'", path);
+		int r;
+
+		if (irsa_file_read(path, POLICY_FILE_MAX, "policy file", &text, err) < 0) {
+			/* a file the user named: a usage error, whatever the reason */
+			err->kind = IRSA_ERR_USAGE;
+			irsa_buf_release(&text);
+			return -1;
+		}
+		r = irsa_policy_parse(irsa_buf_str(&text), what, &in->policy_docs[slot], err);
+		irsa_buf_release(&text);
+		if (r < 0)
+			return -1;
+		in->policy_names[slot] = irsa_policy_file_policy_name(path);
+		in->n_policies = slot + 1;
+		if (irsa_iam_check_policy(in->policy_docs[slot], IRSA_POLICY_PERMISSIONS, what,
+					  err) < 0)
+			return -1;
+		if (irsa_validate_policy_name(in->policy_names[slot], err) < 0)
+			return irsa_error_prefix(err, "policy file '%s'", path);
+	}
+	return 0;
+}
+
+static int parse_settings(const struct irsa_create_role_request *req,
+			  struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	struct irsa_role_request *role = &in->role;
+	long num;
+
+	role->path = req->path;
+	if (role->path && irsa_validate_iam_path(role->path, err) < 0)
+		return -1;
+	role->description = req->description;
+	if (role->description && irsa_validate_role_description(role->description, err) < 0)
+		return -1;
+	role->permissions_boundary = req->permissions_boundary;
+	if (role->permissions_boundary &&
+	    irsa_validate_policy_arn(role->permissions_boundary, "--permissions-boundary", err) < 0)
+		return -1;
+	if (req->max_session_duration) {
+		if (parse_number("--max-session-duration", req->max_session_duration, 3600, 43200,
+				 &num, err) < 0)
+			return -1;
+		role->max_session_duration = (int)num;
+	}
+	if (req->trust_policy_limit) {
+		if (parse_number("--trust-policy-limit", req->trust_policy_limit, 1, LONG_MAX, &num,
+				 err) < 0 ||
+		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
+			return -1;
+		role->trust_limit = (size_t)num;
+	}
+	for (size_t i = 0; i < req->n_tags; i++)
+		if (irsa_tag_arg_parse(req->tags[i], &in->tags, err) < 0)
+			return -1;
+	role->managed_arns = req->managed_arns;
+	role->n_managed_arns = req->n_managed_arns;
+	for (size_t i = 0; i < req->n_managed_arns; i++)
+		if (irsa_validate_policy_arn(req->managed_arns[i], "--attach-policy-arn", err) < 0)
+			return -1;
+	role->prune = req->prune;
+	return 0;
+}
+
+int irsa_create_role_parse(const struct irsa_create_role_request *req,
+			   struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	memset(in, 0, sizeof(*in));
+	if (irsa_trust_input_parse(&req->trust, IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET, &in->trust,
+				   err) < 0)
+		return -1;
+	if (req->role_name) {
+		if (irsa_validate_role_name(req->role_name, err) < 0)
+			return -1;
+		in->role_name = irsa_strdup(req->role_name);
+	} else if (default_role_name(in, err) < 0) {
+		return -1;
+	}
+	if (parse_settings(req, in, err) < 0 || parse_templates(req, in, err) < 0 ||
+	    parse_policy_files(req, in, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int render_templates(struct irsa_account *acct, struct irsa_create_role_input *in,
+			    struct irsa_error *err)
+{
+	struct irsa_template_ctx tctx = {
+		.partition = in->trust.partition,
+		.region = irsa_aws_region(acct->aws),
+		.account = in->trust.account_id,
+		.cluster = one_cluster(in),
+	};
+
+	for (size_t i = 0; i < in->n_refs; i++) {
+		if (irsa_template_render(&in->refs[i], &tctx, &in->policy_docs[i], err) < 0)
+			return -1;
+		in->policy_names[i] = irsa_template_policy_name(&in->refs[i]);
+	}
+	in->inline_policies = irsa_malloc0((in->n_policies + 1) * sizeof(*in->inline_policies));
+	for (size_t i = 0; i < in->n_policies; i++)
+		in->inline_policies[i] = (struct irsa_inline_policy){ in->policy_names[i],
+								      in->policy_docs[i] };
+	return 0;
+}
+
+/* Policy ARNs of another partition, refused before the first request. */
+static int check_partition(const struct irsa_create_role_input *in, const char *partition,
+			   struct irsa_error *err)
+{
+	const struct irsa_role_request *role = &in->role;
+
+	if (role->permissions_boundary &&
+	    irsa_validate_policy_arn_in(role->permissions_boundary, "--permissions-boundary",
+					partition, err) < 0)
+		return -1;
+	for (size_t i = 0; i < role->n_managed_arns; i++)
+		if (irsa_validate_policy_arn_in(role->managed_arns[i], "--attach-policy-arn",
+						partition, err) < 0)
+			return -1;
+	return 0;
+}
+
+int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_input *in,
+			     struct irsa_error *err)
+{
+	struct irsa_role_request *role = &in->role;
+
+	if (check_partition(in, irsa_aws_partition(acct->aws)->id, err) < 0 ||
+	    irsa_trust_input_resolve(acct, &in->trust, false, err) < 0 ||
+	    irsa_trust_check_providers(acct, &in->trust, err) < 0 ||
+	    irsa_account_get(acct, &in->trust.account_id, err) < 0 ||
+	    irsa_trust_input_render(&in->trust, &in->trust_doc, err) < 0 ||
+	    render_templates(acct, in, err) < 0)
+		return -1;
+	role->role_name = in->role_name;
+	role->tags = &in->tags;
+	role->trust = in->trust_doc;
+	role->inline_policies = in->inline_policies;
+	role->n_inline_policies = in->n_policies;
+	role->partition = in->trust.partition;
+	role->account = in->trust.account_id;
+	return 0;
+}
