@@ -111,12 +111,13 @@ static void sas_text(const struct cli_ctx *ctx, const json_t *result, FILE *out)
 		const json_t *exists = json_object_get(s, "role_exists");
 		const json_t *admits = json_object_get(s, "trust_admits");
 		const char *detail = json_string_value(json_object_get(s, "detail"));
+		_cleanup_free_ char *safe_detail = cli_escape(detail ? detail : "");
 
 		fprintf(out, "%-40s %-60s %-6s %-6s %s\n", who,
 			json_string_value(json_object_get(s, "role_arn")),
 			json_is_null(exists) ? "?" : json_is_true(exists) ? "yes" : "no",
 			json_is_null(admits) ? "?" : json_is_true(admits) ? "admits" : "denies",
-			detail ? detail : "");
+			safe_detail);
 	}
 }
 

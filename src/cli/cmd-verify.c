@@ -52,12 +52,14 @@ static void print_checks(const json_t *checks, FILE *out)
 
 	json_array_foreach(checks, i, c) {
 		const char *fix = json_string_value(json_object_get(c, "fix"));
+		/* evidence quotes what servers said: escaped, one line each */
+		_cleanup_free_ char *message = cli_escape(json_string_value(json_object_get(c, "message")));
+		_cleanup_free_ char *safe_fix = fix ? cli_escape(fix) : NULL;
 
 		fprintf(out, "%-5s %-16s %s\n", json_string_value(json_object_get(c, "status")),
-			json_string_value(json_object_get(c, "check")),
-			json_string_value(json_object_get(c, "message")));
-		if (fix)
-			fprintf(out, "      fix: %s\n", fix);
+			json_string_value(json_object_get(c, "check")), message);
+		if (safe_fix)
+			fprintf(out, "      fix: %s\n", safe_fix);
 	}
 }
 
@@ -87,10 +89,14 @@ static void text_many(const struct cli_ctx *ctx, const json_t *result, FILE *out
 			fprintf(out, "ok    %s\n", who);
 			continue;
 		}
+		_cleanup_free_ char *message = cli_escape(json_string_value(json_object_get(first, "message")));
+		const char *fix = json_string_value(json_object_get(first, "fix"));
+		_cleanup_free_ char *safe_fix = fix ? cli_escape(fix) : NULL;
+
 		fprintf(out, "fail  %s  %s: %s\n", who, json_string_value(json_object_get(first, "check")),
-			json_string_value(json_object_get(first, "message")));
-		if (json_string_value(json_object_get(first, "fix")))
-			fprintf(out, "      fix: %s\n", json_string_value(json_object_get(first, "fix")));
+			message);
+		if (safe_fix)
+			fprintf(out, "      fix: %s\n", safe_fix);
 	}
 	if (json_array_size(json_object_get(result, "service_accounts")) == 0)
 		fprintf(out, "no service account with an eks.amazonaws.com/role-arn annotation\n");
