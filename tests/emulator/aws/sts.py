@@ -323,7 +323,7 @@ def _validated_web_identity(ctx, p, arn, token):
     if role is not None and with_partition(role["Arn"], "aws") != with_partition(arn, "aws"):
         role = None
     sub = claims.get("sub") if isinstance(claims.get("sub"), str) else ""
-    if role is None or not _trust_allows(role, provider["Arn"], key, sub, aud, claims):
+    if role is None or not _web_identity_trust_allows(role, provider["Arn"], key, sub, aud, claims):
         raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
     duration = _duration(p, role)
     out = _issue(ctx, part, account, name, role, p["RoleSessionName"], duration)
@@ -333,7 +333,7 @@ def _validated_web_identity(ctx, p, arn, token):
     return out
 
 
-def _trust_allows(role, provider_arn, key, sub, aud, claims):
+def _web_identity_trust_allows(role, provider_arn, key, sub, aud, claims):
     amr = claims.get("amr")
     req = policy_eval.web_identity_request(provider_arn, key, sub, aud, amr)
     decision, _ = policy_eval.evaluate([("trust", role["Document"])], req, resource_policy=True)
