@@ -1296,5 +1296,278 @@ class LifecycleTests(unittest.TestCase):
         emu.stop()
 
 
+# ---------------------------------------------------------------------------
+# AssumeRoleWithWebIdentity with real tokens, the emulator's own policy evaluator,
+# SimulatePrincipalPolicy, ListRoles over many pages
+
+from aws.policy_eval import (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Request,  # noqa: E402
+                             evaluate, glob_match, web_identity_request)
+from kube_harness import KubeEmulator  # noqa: E402
+
+
+class PolicyEvalUnitTests(unittest.TestCase):
+    KEY = "oidc.example.com/id/1"
+    PROV = f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/oidc.example.com/id/1"
+
+    def trust_doc(self, *stmts):
+        return {"Version": "2012-10-17", "Statement": list(stmts)}
+
+    def stmt(self, cond, effect="Allow", principal=None, action="sts:AssumeRoleWithWebIdentity"):
+        return {"Effect": effect, "Principal": principal or {"Federated": self.PROV}, "Action": action,
+                "Condition": cond}
+
+    def decide(self, doc, sub="system:serviceaccount:default:app", aud="sts.amazonaws.com"):
+        req = web_identity_request(self.PROV, self.KEY, sub, aud)
+        return evaluate([("trust", doc)], req, resource_policy=True)[0]
+
+    def test_glob(self):
+        self.assertTrue(glob_match("a*c?", "abbcd"))
+        self.assertFalse(glob_match("a*c?", "abbc"))
+        self.assertTrue(glob_match("a.b", "a.b"))
+        self.assertFalse(glob_match("a.b", "axb"))
+        self.assertTrue(glob_match("STS:*", "sts:AssumeRole", ignore_case=True))
+
+    def test_trust_decisions(self):
+        k = self.KEY
+        cases = [
+            ({"StringEquals": {k + ":sub": "system:serviceaccount:default:app"}}, ALLOWED),
+            ({"StringEquals": {k.upper() + ":SUB": "system:serviceaccount:default:app"}}, ALLOWED),
+            ({"StringEquals": {k + ":sub": "system:serviceaccount:Default:app"}}, IMPLICIT_DENY),
+            ({"StringEqualsIgnoreCase": {k + ":sub": "SYSTEM:serviceaccount:default:APP"}}, ALLOWED),
+            ({"StringLike": {k + ":sub": "system:serviceaccount:default:*"}}, ALLOWED),
+            ({"StringLike": {k + ":sub": "system:serviceaccount:other:*"}}, IMPLICIT_DENY),
+            ({"StringNotEquals": {k + ":sub": "x"}}, ALLOWED),
+            ({"StringNotLike": {k + ":sub": "*:default:*"}}, IMPLICIT_DENY),
+            ({"StringEquals": {k + ":amr": "x"}}, IMPLICIT_DENY),
+            ({"StringNotEquals": {k + ":amr": "x"}}, ALLOWED),
+            ({"StringEqualsIfExists": {k + ":amr": "x"}}, ALLOWED),
+            ({"Null": {k + ":amr": "true"}}, ALLOWED),
+            ({"Null": {k + ":sub": "true"}}, IMPLICIT_DENY),
+            ({"ForAllValues:StringEquals": {k + ":amr": "x"}}, ALLOWED),
+            ({"ForAnyValue:StringEquals": {k + ":amr": "x"}}, IMPLICIT_DENY),
+            ({"StringEquals": {k + ":aud": ["a", "sts.amazonaws.com"]}}, ALLOWED),
+            ({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, IMPLICIT_DENY),
+        ]
+        for cond, want in cases:
+            with self.subTest(cond=cond):
+                self.assertEqual(self.decide(self.trust_doc(self.stmt(cond))), want)
+
+    def test_deny_principal_and_action(self):
+        allow = self.stmt({})
+        deny = self.stmt({"StringLike": {self.KEY + ":sub": "*:default:*"}}, effect="Deny", principal="*",
+                         action="sts:*")
+        self.assertEqual(self.decide(self.trust_doc(allow, deny)), EXPLICIT_DENY)
+        self.assertEqual(self.decide(self.trust_doc(allow, deny), sub="system:serviceaccount:x:app"), ALLOWED)
+        other = self.stmt({}, principal={"Federated": "arn:aws:iam::1:oidc-provider/other"})
+        self.assertEqual(self.decide(self.trust_doc(other)), IMPLICIT_DENY)
+        self.assertEqual(self.decide(self.trust_doc(self.stmt({}, action="sts:AssumeRole"))), IMPLICIT_DENY)
+        not_action = {"Effect": "Allow", "Principal": {"AWS": "*"}, "NotAction": "iam:*"}
+        self.assertEqual(self.decide(self.trust_doc(not_action)), ALLOWED)
+
+    def test_identity_policy_resources(self):
+        doc = {"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+                             {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/secret/*"}]}
+        self.assertEqual(evaluate([("p", doc)], Request("s3:GetObject", resource="arn:aws:s3:::b/x"))[0], ALLOWED)
+        self.assertEqual(evaluate([("p", doc)], Request("s3:GetObject", resource="arn:aws:s3:::b/secret/x"))[0],
+                         EXPLICIT_DENY)
+        self.assertEqual(evaluate([("p", doc)], Request("s3:PutObject", resource="arn:aws:s3:::b/x"))[0],
+                         IMPLICIT_DENY)
+
+
+def unsigned_sts(emu=None):
+    from botocore import UNSIGNED
+    session = botocore.session.Session()
+    return session.create_client("sts", region_name="us-east-1", endpoint_url=(emu or EMU).url,
+                                 config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+
+
+class WebIdentityTests(EmulatorTest):
+    """Tokens signed by the Kubernetes emulator (the issuer), checked by STS against its JWKS."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.kube = KubeEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kube.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.kube.reset()
+        self.kube.seed(namespaces=["apps"], serviceaccounts=[{"namespace": "apps", "name": "web"}])
+        self.issuer = self.kube.url
+        self.key = self.issuer[len("https://"):]
+        self.provider = f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/{self.key}"
+        EMU.seed(issuer_url_ports=True, oidc_ca_bundle=self.kube.ca_path,
+                 oidc_providers=[{"url": self.issuer, "client_ids": ["sts.amazonaws.com"]}])
+
+    def seed_role(self, name="web-role", sub="system:serviceaccount:apps:web", extra=(), op="StringEquals"):
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Federated": self.provider},
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {op: {self.key + ":sub": sub, self.key + ":aud": "sts.amazonaws.com"}}}]
+            + list(extra)}
+        EMU.seed(roles=[{"name": name, "trust": doc}])
+        return f"arn:aws:iam::{ALICE_ACCT}:role/{name}"
+
+    def token(self, name="web", ns="apps", audience="sts.amazonaws.com", seconds=600):
+        s, tr, _ = self.kube.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts/{name}/token",
+                                     body={"spec": {"audiences": [audience], "expirationSeconds": seconds}})
+        self.assertEqual(s, 201, tr)
+        return tr["status"]["token"]
+
+    def assume(self, role_arn, token):
+        return unsigned_sts().assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="verify",
+                                                           WebIdentityToken=token)
+
+    def refused(self, role_arn, token):
+        with self.assertRaises(ClientError) as cm:
+            self.assume(role_arn, token)
+        return code_of(cm.exception), cm.exception.response["Error"]["Message"]
+
+    def test_valid_token_gives_working_credentials(self):
+        arn = self.seed_role()
+        out = self.assume(arn, self.token())
+        self.assertEqual(out["AssumedRoleUser"]["Arn"], f"arn:aws:sts::{ALICE_ACCT}:assumed-role/web-role/verify")
+        self.assertEqual(out["SubjectFromWebIdentityToken"], "system:serviceaccount:apps:web")
+        self.assertEqual(out["Audience"], "sts.amazonaws.com")
+        c = out["Credentials"]
+        who = client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"])
+        self.assertEqual(who.get_caller_identity()["Arn"], out["AssumedRoleUser"]["Arn"])
+        fetched = [e["path"] for e in self.kube.log() if e["auth"] == "none"]
+        self.assertEqual(fetched, ["/.well-known/openid-configuration", "/keys"])
+
+    def test_trust_policy_is_evaluated(self):
+        self.assertEqual(self.refused(self.seed_role(sub="system:serviceaccount:other:web"), self.token()),
+                         ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"))
+        self.assertEqual(self.refused(self.seed_role(name="like", op="StringLike",
+                                                     sub="system:serviceaccount:apps:w?b-*"), self.token())[0],
+                         "AccessDenied")
+        self.assertIsNotNone(self.assume(self.seed_role(name="like2", op="StringLike",
+                                                        sub="system:serviceaccount:apps:*"), self.token()))
+        deny = {"Effect": "Deny", "Principal": "*", "Action": "sts:*",
+                "Condition": {"StringEquals": {self.key + ":sub": "system:serviceaccount:apps:web"}}}
+        self.assertEqual(self.refused(self.seed_role(name="denied", extra=[deny]), self.token())[0],
+                         "AccessDenied")
+        self.assertEqual(self.refused(f"arn:aws:iam::{ALICE_ACCT}:role/missing", self.token())[0],
+                         "AccessDenied")
+
+    def test_provider_audience_and_issuer(self):
+        arn = self.seed_role()
+        EMU.reset()
+        EMU.seed(issuer_url_ports=True, oidc_ca_bundle=self.kube.ca_path,
+                 roles=[{"name": "web-role", "trust": {"Statement": []}}])
+        code, msg = self.refused(arn, self.token())
+        self.assertEqual((code, msg), ("InvalidIdentityToken",
+                                       f"No OpenIDConnect provider found in your account for {self.issuer}"))
+        self.setUp()
+        arn = self.seed_role()
+        self.assertEqual(self.refused(arn, self.token(audience="vault")),
+                         ("InvalidIdentityToken", "Incorrect token audience"))
+        # a token whose issuer is not the provider's (the cluster's issuer changed)
+        self.kube.seed(issuer=self.issuer + "/id/OTHER")
+        code, msg = self.refused(arn, self.token())
+        self.assertEqual(code, "InvalidIdentityToken")
+        self.assertIn("No OpenIDConnect provider found in your account for " + self.issuer + "/id/OTHER", msg)
+
+    def test_signature_expiry_and_jwks(self):
+        arn = self.seed_role()
+        tok = self.token()
+        head, claims, sig = tok.split(".")
+        forged = head + "." + claims + "." + sig[:-4] + ("AAAA" if not sig.endswith("AAAA") else "BBBB")
+        self.assertEqual(self.refused(arn, forged)[0], "InvalidIdentityToken")
+        self.assertIn("could not be validated", self.refused(arn, forged)[1])
+        self.assertEqual(self.refused(arn, "not-a-jwt")[0], "InvalidIdentityToken")
+        EMU.seed(clock_offset=601)
+        code, msg = self.refused(arn, tok)
+        self.assertEqual(code, "ExpiredTokenException")
+        self.assertIn("Token expired", msg)
+        EMU.seed(clock_offset=0, oidc_ca_bundle=None)  # the issuer's certificate is not trusted
+        code, msg = self.refused(arn, tok)
+        self.assertEqual(code, "InvalidIdentityToken")
+        self.assertIn("Couldn't retrieve verification key", msg)
+
+    def test_issuer_name_without_port_mapped_to_the_issuer(self):
+        issuer = "https://oidc.irsactl.test/id/MAPPED"
+        self.kube.seed(issuer=issuer)
+        EMU.reset()
+        EMU.seed(oidc_ca_bundle=self.kube.ca_path, oidc_host_map={"oidc.irsactl.test": f"127.0.0.1:{self.kube.port}"},
+                 oidc_providers=[{"url": issuer}])
+        self.key, self.provider = issuer[len("https://"):], f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/oidc.irsactl.test/id/MAPPED"
+        arn = self.seed_role()
+        out = self.assume(arn, self.token())
+        self.assertEqual(out["Provider"], self.provider)
+        self.assertIn("/id/MAPPED/keys", [e["path"] for e in self.kube.log()])
+        EMU.seed(oidc_host_map={})  # the name does not resolve: no key can be fetched
+        self.assertIn("Couldn't retrieve verification key", self.refused(arn, self.token())[1])
+
+    def test_token_never_logged(self):
+        arn = self.seed_role(sub="system:serviceaccount:other:web")
+        tok = self.token()
+        self.refused(arn, tok)
+        self.assertNotIn(tok, json.dumps(EMU.log()))
+        self.assertNotIn(tok.split(".")[2], json.dumps(EMU.log()))
+
+
+class SimulateTests(EmulatorTest):
+    def setUp(self):
+        super().setUp()
+        EMU.seed(policies=[{"name": "s3-read", "document": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]}]}}],
+            roles=[{"name": "app", "attached_policies": [f"arn:aws:iam::{ALICE_ACCT}:policy/s3-read"],
+                    "inline_policies": {"no-secret": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::data/secret/*"}]}}}])
+        self.arn = f"arn:aws:iam::{ALICE_ACCT}:role/app"
+
+    def simulate(self, actions, resources=None, arn=None):
+        kw = {"PolicySourceArn": arn or self.arn, "ActionNames": actions}
+        if resources:
+            kw["ResourceArns"] = resources
+        return client("iam").simulate_principal_policy(**kw)["EvaluationResults"]
+
+    def test_decisions_and_matched_statements(self):
+        r = self.simulate(["s3:GetObject", "s3:PutObject"], ["arn:aws:s3:::data/a.txt"])
+        self.assertEqual([(x["EvalActionName"], x["EvalDecision"]) for x in r],
+                         [("s3:GetObject", "allowed"), ("s3:PutObject", "implicitDeny")])
+        self.assertEqual(r[0]["MatchedStatements"][0]["SourcePolicyId"], "s3-read")
+        self.assertEqual(r[0]["MatchedStatements"][0]["SourcePolicyType"], "user-managed")
+        self.assertEqual(r[1]["MatchedStatements"], [])
+        r = self.simulate(["s3:GetObject"], ["arn:aws:s3:::data/secret/k"])
+        self.assertEqual(r[0]["EvalDecision"], "explicitDeny")
+        self.assertEqual([(m["SourcePolicyId"], m["SourcePolicyType"]) for m in r[0]["MatchedStatements"]],
+                         [("no-secret", "role")])
+        self.assertEqual(self.simulate(["s3:getobject"])[0]["EvalResourceName"], "*")
+
+    def test_boundary_and_missing_role(self):
+        EMU.seed(roles=[{"name": "bounded", "attached_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                         "permissions_boundary": f"arn:aws:iam::{ALICE_ACCT}:policy/s3-read"}])
+        arn = f"arn:aws:iam::{ALICE_ACCT}:role/bounded"
+        r = self.simulate(["s3:GetObject", "iam:CreateRole"], ["arn:aws:s3:::data/x"], arn=arn)
+        self.assertEqual([x["EvalDecision"] for x in r], ["allowed", "implicitDeny"])
+        self.assertEqual(r[1]["PermissionsBoundaryDecisionDetail"], {"AllowedByPermissionsBoundary": False})
+        with self.assertRaises(ClientError) as cm:
+            self.simulate(["s3:GetObject"], arn=f"arn:aws:iam::{ALICE_ACCT}:role/nope")
+        self.assertEqual(code_of(cm.exception), "NoSuchEntity")
+
+
+class ManyRolesTests(EmulatorTest):
+    def test_list_roles_pages_through_1500_roles(self):
+        EMU.seed(roles=[{"name": f"role-{i:04d}"} for i in range(1500)])
+        iam = client("iam")
+        pages = list(iam.get_paginator("list_roles").paginate())
+        self.assertEqual(len(pages), 15)
+        self.assertTrue(all(p["IsTruncated"] for p in pages[:-1]))
+        self.assertFalse(pages[-1]["IsTruncated"])
+        names = [r["RoleName"] for p in pages for r in p["Roles"]]
+        self.assertEqual(names, [f"role-{i:04d}" for i in range(1500)])
+        first = iam.list_roles(MaxItems=7)
+        self.assertEqual(len(first["Roles"]), 7)
+        second = iam.list_roles(MaxItems=1000, Marker=first["Marker"])
+        self.assertEqual(second["Roles"][0]["RoleName"], "role-0007")
+        self.assertEqual(len(second["Roles"]), 100)  # the emulator's page size caps MaxItems
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -154,7 +154,7 @@ class FrameTest(clitest.CliTestCase):
 
     def test_exit_codes_documented(self):
         main = read(os.path.join(MAN, "irsactl.1.scd"))
-        for code in range(0, 9):
+        for code in range(0, 10):
             self.assertIn("*%d*\n" % code, main)
 
 

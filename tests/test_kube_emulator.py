@@ -658,6 +658,178 @@ def kubectl_minor():
 
 
 @unittest.skipUnless(shutil.which("kubectl"), "kubectl is not installed")
+
+def jwt_parts(token):
+    h, c, sig = token.split(".")
+    dec = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
+    return json.loads(dec(h)), json.loads(dec(c)), dec(sig), (h + "." + c).encode()
+
+
+def jwt_signature_valid(token, jwks):
+    """Check an RS256 token against a JWKS with python3-cryptography (independently of the emulator)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    header, _, sig, signed = jwt_parts(token)
+    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    num = lambda t: int.from_bytes(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)), "big")  # noqa: E731
+    pub = rsa.RSAPublicNumbers(num(key["e"]), num(key["n"])).public_key()
+    try:
+        pub.verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
+
+
+class IdentityTest(unittest.TestCase):
+    """TokenRequest, the OIDC issuer documents and pods (kube_identity.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.kube = KubeEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kube.stop()
+
+    def setUp(self):
+        self.kube.reset()
+        self.kube.seed(namespaces=["apps"], serviceaccounts=[
+            {"namespace": "apps", "name": "web", "annotations": {ROLE_KEY: ARN_X}},
+            {"namespace": "apps", "name": "plain"}])
+
+    def token(self, name="web", ns="apps", spec=None, token="irsactl-test-token"):
+        return self.kube.request("POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (ns, name),
+                                 body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                                       "spec": spec if spec is not None else {}}, token=token)
+
+    def test_discovery_and_jwks_are_public(self):
+        s, doc, _ = self.kube.request("GET", "/.well-known/openid-configuration", token=None)
+        self.assertEqual(s, 200)
+        self.assertEqual(doc["issuer"], self.kube.url)
+        self.assertEqual(doc["jwks_uri"], self.kube.url + "/keys")
+        self.assertEqual(doc["id_token_signing_alg_values_supported"], ["RS256"])
+        s, jwks, _ = self.kube.request("GET", "/keys", token=None)
+        self.assertEqual(s, 200)
+        self.assertEqual([(k["kty"], k["alg"], k["use"]) for k in jwks["keys"]], [("RSA", "RS256", "sig")])
+        self.assertEqual(self.kube.request("GET", "/openid/v1/jwks", token=None)[1], jwks)
+
+    def test_issuer_with_a_path(self):
+        issuer = self.kube.url + "/id/EXAMPLE0123"
+        self.kube.seed(issuer=issuer)
+        s, doc, _ = self.kube.request("GET", "/id/EXAMPLE0123/.well-known/openid-configuration", token=None)
+        self.assertEqual((s, doc["issuer"], doc["jwks_uri"]), (200, issuer, issuer + "/keys"))
+        self.assertEqual(self.kube.request("GET", "/id/EXAMPLE0123/keys", token=None)[0], 200)
+        # the root discovery path now needs authentication (it is not the issuer's)
+        self.assertEqual(self.kube.request("GET", "/.well-known/openid-configuration", token=None)[0], 401)
+        _, claims, _, _ = jwt_parts(self.token(spec={"audiences": ["sts.amazonaws.com"]})[1]["status"]["token"])
+        self.assertEqual(claims["iss"], issuer)
+
+    def test_token_request_signs_a_real_jwt(self):
+        before = int(time.time())
+        s, tr, _ = self.token(spec={"audiences": ["sts.amazonaws.com"], "expirationSeconds": 600})
+        self.assertEqual(s, 201, tr)
+        self.assertEqual((tr["kind"], tr["apiVersion"]), ("TokenRequest", "authentication.k8s.io/v1"))
+        tok = tr["status"]["token"]
+        header, claims, _, _ = jwt_parts(tok)
+        self.assertEqual(header["alg"], "RS256")
+        self.assertEqual(claims["sub"], "system:serviceaccount:apps:web")
+        self.assertEqual(claims["aud"], ["sts.amazonaws.com"])
+        self.assertEqual(claims["iss"], self.kube.url)
+        self.assertTrue(before <= claims["iat"] <= claims["nbf"] + 1)
+        self.assertEqual(claims["exp"] - claims["iat"], 600)
+        self.assertEqual(claims["kubernetes.io"]["serviceaccount"]["name"], "web")
+        self.assertEqual(tr["status"]["expirationTimestamp"],
+                         datetime.datetime.fromtimestamp(claims["exp"], datetime.timezone.utc)
+                         .strftime("%Y-%m-%dT%H:%M:%SZ"))
+        jwks = self.kube.request("GET", "/keys", token=None)[1]
+        self.assertTrue(jwt_signature_valid(tok, jwks))
+        tampered = tok[:-6] + ("AAAAAA" if not tok.endswith("AAAAAA") else "BBBBBB")
+        self.assertFalse(jwt_signature_valid(tampered, jwks))
+        # the token never reaches the request log
+        self.assertNotIn(tok, json.dumps(self.kube.log()))
+
+    def test_token_request_defaults_and_errors(self):
+        s, tr, _ = self.token()
+        self.assertEqual(s, 201)
+        self.assertEqual(tr["spec"]["audiences"], [self.kube.url])
+        self.assertEqual(tr["spec"]["expirationSeconds"], 3600)
+        s, st, _ = self.token(spec={"expirationSeconds": 599})
+        self.assertEqual((s, st["reason"]), (422, "Invalid"))
+        self.assertIn("may not specify a duration less than 10 minutes", st["message"])
+        s, st, _ = self.token(name="missing")
+        self.assertEqual((s, st["reason"]), (404, "NotFound"))
+        self.assertEqual(self.token(ns="nowhere")[0], 404)
+        self.assertEqual(self.token(token="wrong")[0], 401)
+        self.kube.seed(readonly_tokens=["ro-token"])
+        s, st, _ = self.token(token="ro-token")
+        self.assertEqual(s, 403)
+        self.assertIn('cannot create resource "serviceaccounts/token"', st["message"])
+        s, _, _ = self.kube.request("GET", "/api/v1/namespaces/apps/serviceaccounts/web/token")
+        self.assertEqual(s, 405)
+
+    def pod(self, name, sa, ns="apps"):
+        return self.kube.request("POST", "/api/v1/namespaces/%s/pods" % ns, body={
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"serviceAccountName": sa, "containers": [{"name": "c", "image": "busybox"}]}})
+
+    @staticmethod
+    def env(pod):
+        return {e["name"]: e["value"] for e in pod["spec"]["containers"][0].get("env", [])}
+
+    def test_pod_of_an_annotated_sa_gets_the_webhook_injection(self):
+        s, pod, _ = self.pod("web-1", "web")
+        self.assertEqual(s, 201, pod)
+        self.assertEqual(self.env(pod), {
+            "AWS_ROLE_ARN": ARN_X,
+            "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"})
+        vol = [v for v in pod["spec"]["volumes"] if v["name"] == "aws-iam-token"][0]
+        self.assertEqual(vol["projected"]["sources"][0]["serviceAccountToken"],
+                         {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"})
+        self.assertEqual(pod["status"]["phase"], "Running")
+        s, pod, _ = self.pod("plain-1", "plain")
+        self.assertEqual((s, self.env(pod)), (201, {}))
+        self.assertNotIn("volumes", pod["spec"])
+
+    def test_webhook_off_and_seeded_pods(self):
+        self.kube.seed(webhook=False)
+        self.assertEqual(self.env(self.pod("web-1", "web")[1]), {})
+        self.kube.seed(webhook=True, pods=[
+            {"namespace": "apps", "name": "old-1", "serviceAccountName": "web", "inject": False,
+             "ownerReferences": [{"kind": "ReplicaSet", "name": "old-5d9c7", "apiVersion": "apps/v1",
+                                  "uid": "u", "controller": True}]},
+            {"namespace": "apps", "name": "new-1", "serviceAccountName": "web"}])
+        pods = {p["metadata"]["name"]: p for p in
+                self.kube.request("GET", "/api/v1/namespaces/apps/pods")[1]["items"]}
+        self.assertEqual(sorted(pods), ["new-1", "old-1", "web-1"])
+        self.assertEqual(self.env(pods["old-1"]), {})
+        self.assertEqual(pods["old-1"]["metadata"]["ownerReferences"][0]["name"], "old-5d9c7")
+        self.assertEqual(self.env(pods["new-1"])["AWS_ROLE_ARN"], ARN_X)
+
+    def test_pod_list_selectors_get_delete_and_errors(self):
+        self.pod("web-1", "web")
+        self.pod("plain-1", "plain")
+        self.pod("d-1", "default", ns="default")
+        lst = self.kube.request("GET", "/api/v1/namespaces/apps/pods?fieldSelector=spec.serviceAccountName%3Dweb")
+        self.assertEqual([p["metadata"]["name"] for p in lst[1]["items"]], ["web-1"])
+        everywhere = self.kube.request("GET", "/api/v1/pods")[1]
+        self.assertEqual(everywhere["kind"], "PodList")
+        self.assertEqual(len(everywhere["items"]), 3)
+        self.assertEqual(self.kube.request("GET", "/api/v1/pods?fieldSelector=spec.foo%3Dx")[0], 400)
+        self.assertEqual(self.kube.request("GET", "/api/v1/namespaces/apps/pods/web-1")[0], 200)
+        self.assertEqual(self.pod("web-1", "web")[0], 409)
+        s, st, _ = self.pod("x-1", "ghost")
+        self.assertEqual(s, 403)
+        self.assertIn('serviceaccount "ghost" not found', st["message"])
+        s, st, _ = self.kube.request("POST", "/api/v1/namespaces/apps/pods",
+                                     body={"metadata": {"name": "bad"}, "spec": {"containers": []}})
+        self.assertEqual((s, st["reason"]), (422, "Invalid"))
+        self.assertEqual(self.kube.request("DELETE", "/api/v1/namespaces/apps/pods/web-1")[0], 200)
+        self.assertEqual(self.kube.request("GET", "/api/v1/namespaces/apps/pods/web-1")[0], 404)
+        names = [p["metadata"]["name"] for p in self.kube.state()["pods"]]
+        self.assertEqual(sorted(names), ["d-1", "plain-1"])
+
+
 class KubectlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -17,6 +17,7 @@ enum irsa_error_kind {
 	IRSA_ERR_NETWORK,   /* could not connect, timed out, TLS failure */
 	IRSA_ERR_REMOTE,    /* the server answered with an error we cannot fix */
 	IRSA_ERR_INTERNAL,  /* a bug, out of memory, an I/O error */
+	IRSA_ERR_CHECK_FAILED, /* irsactl verify: a check failed (the link is named) */
 };
 
 /* Process exit codes, one per kind; documented in irsactl(1) EXIT STATUS. */
@@ -30,6 +31,7 @@ enum irsa_exit_code {
 	IRSA_EXIT_THROTTLED = 6,
 	IRSA_EXIT_NETWORK = 7,
 	IRSA_EXIT_REMOTE = 8,
+	IRSA_EXIT_CHECK_FAILED = 9,
 };
 
 struct irsa_error {

@@ -189,3 +189,19 @@ int irsa_iam_put_role_policy(struct irsa_aws *aws, const char *role_name, const 
 			     const char *document, struct irsa_error *err);
 int irsa_iam_delete_role_policy(struct irsa_aws *aws, const char *role_name, const char *name,
 				struct irsa_error *err);
+
+/* ---- policy simulation ---- */
+struct irsa_simulation_result {
+	char *action;
+	char *resource;
+	char *decision;            /* "allowed", "implicitDeny", "explicitDeny" */
+	struct irsa_strlist matched_policies; /* SourcePolicyId of the deciding statements */
+	bool boundary_denied;      /* allowed by the policies, not by the permissions boundary */
+};
+/* SimulatePrincipalPolicy of source_arn (a role) for each action on
+ * resource (NULL = "*"), every page. */
+int irsa_iam_simulate_principal_policy(struct irsa_aws *aws, const char *source_arn,
+				       const struct irsa_strlist *actions, const char *resource,
+				       struct irsa_simulation_result **ret, size_t *ret_n,
+				       struct irsa_error *err);
+void irsa_simulation_results_free(struct irsa_simulation_result *r, size_t n);

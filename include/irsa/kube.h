@@ -63,3 +63,18 @@ int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const c
 int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			       struct irsa_error *err);
 int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_error *err);
+
+/* The ServiceAccounts of ns (NULL = every namespace): *ret is the list's
+ * "items" array (caller decrefs). */
+int irsa_kube_list_service_accounts(struct irsa_kube *k, const char *ns, json_t **ret,
+				    struct irsa_error *err);
+/* The pods of ns that run as service_account (NULL = every pod), by the
+ * field selector spec.serviceAccountName: *ret is the "items" array. */
+int irsa_kube_list_pods(struct irsa_kube *k, const char *ns, const char *service_account,
+			json_t **ret, struct irsa_error *err);
+/* TokenRequest (POST .../serviceaccounts/NAME/token) for one audience and
+ * expiry. *ret_token is a secret: free it with irsa_free_secret(); it is
+ * never logged. */
+int irsa_kube_request_token(struct irsa_kube *k, const char *ns, const char *name,
+			    const char *audience, long expiration_seconds, char **ret_token,
+			    struct irsa_error *err);

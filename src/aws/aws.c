@@ -212,6 +212,14 @@ int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *versio
 				     ret_doc, err);
 }
 
+int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
+		      const char *service, const char *version, const char *action,
+		      const struct irsa_params *params, xmlDoc **ret_doc, struct irsa_error *err)
+{
+	return irsa_aws_client_query(&aws->client, creds, service, version, action, params,
+				     ret_doc, err);
+}
+
 int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 		  const char *path, const json_t *body, json_t **ret, struct irsa_error *err)
 {

@@ -20,6 +20,12 @@
 int irsa_aws_query(struct irsa_aws *aws, const char *service, const char *version,
 		   const char *action, const struct irsa_params *params, xmlDoc **ret_doc,
 		   struct irsa_error *err);
+/* The same through the session's client, signed with creds instead of the
+ * session's credentials; creds NULL sends it unsigned
+ * (AssumeRoleWithWebIdentity). For irsactl verify's live check. */
+int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
+		      const char *service, const char *version, const char *action,
+		      const struct irsa_params *params, xmlDoc **ret_doc, struct irsa_error *err);
 
 /* Several Query calls at once (struct irsa_aws_query_call in client.h),
  * at most irsa_aws_set_concurrency() in flight, sharing the session's

@@ -67,6 +67,7 @@ static const struct {
 	[IRSA_ERR_NETWORK] = { "network", IRSA_EXIT_NETWORK },
 	[IRSA_ERR_REMOTE] = { "remote", IRSA_EXIT_REMOTE },
 	[IRSA_ERR_INTERNAL] = { "internal", IRSA_EXIT_INTERNAL },
+	[IRSA_ERR_CHECK_FAILED] = { "check-failed", IRSA_EXIT_CHECK_FAILED },
 };
 
 const char *irsa_error_kind_name(enum irsa_error_kind kind)

@@ -120,10 +120,12 @@ extern const struct cli_command cli_cmd_create_role;
 extern const struct cli_command cli_cmd_delete_role;
 extern const struct cli_command cli_cmd_disassociate_oidc;
 extern const struct cli_command cli_cmd_help;
+extern const struct cli_command cli_cmd_list;
 extern const struct cli_command cli_cmd_policy;
 extern const struct cli_command cli_cmd_render_trust_policy;
 extern const struct cli_command cli_cmd_token;
 extern const struct cli_command cli_cmd_update_kubeconfig;
+extern const struct cli_command cli_cmd_verify;
 extern const struct cli_command cli_cmd_whoami;
 
 /* The table of commands (commands.c), sorted by name. Only main.c asks

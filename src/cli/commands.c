@@ -11,10 +11,12 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_delete_role,
 	&cli_cmd_disassociate_oidc,
 	&cli_cmd_help,
+	&cli_cmd_list,
 	&cli_cmd_policy,
 	&cli_cmd_render_trust_policy,
 	&cli_cmd_token,
 	&cli_cmd_update_kubeconfig,
+	&cli_cmd_verify,
 	&cli_cmd_whoami,
 };
 

@@ -528,3 +528,81 @@ int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_
 	}
 	return 0;
 }
+
+/* ---- listing, pods, TokenRequest (irsactl verify / list) --------------- */
+
+static int list_items(struct irsa_kube *k, const char *path, const char *what, json_t **ret,
+		      struct irsa_error *err)
+{
+	json_t *obj = NULL, *items;
+
+	if (kube_call(k, "GET", path, NULL, NULL, what, &obj, err) < 0)
+		return -1;
+	items = json_object_get(obj, "items");
+	if (!json_is_array(items)) {
+		json_decref(obj);
+		return irsa_error_set(err, IRSA_ERR_REMOTE, "cannot %s: the answer has no items", what);
+	}
+	*ret = json_incref(items);
+	json_decref(obj);
+	return 0;
+}
+
+int irsa_kube_list_service_accounts(struct irsa_kube *k, const char *ns, json_t **ret,
+				    struct irsa_error *err)
+{
+	_cleanup_free_ char *path = NULL, *what = NULL;
+
+	if (ns && check_names(ns, NULL, err) < 0)
+		return -1;
+	path = ns ? irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts", ns)
+		  : irsa_strdup("/api/v1/serviceaccounts");
+	what = ns ? irsa_asprintf("list the service accounts of namespace '%s'", ns)
+		  : irsa_strdup("list the service accounts of every namespace");
+	return list_items(k, path, what, ret, err);
+}
+
+int irsa_kube_list_pods(struct irsa_kube *k, const char *ns, const char *service_account,
+			json_t **ret, struct irsa_error *err)
+{
+	_cleanup_free_ char *path = NULL, *what = NULL;
+
+	if (check_names(ns, service_account, err) < 0)
+		return -1;
+	path = service_account
+		? irsa_asprintf("/api/v1/namespaces/%s/pods?fieldSelector=spec.serviceAccountName%%3D%s",
+				ns, service_account)
+		: irsa_asprintf("/api/v1/namespaces/%s/pods", ns);
+	what = irsa_asprintf("list the pods of namespace '%s'", ns);
+	return list_items(k, path, what, ret, err);
+}
+
+int irsa_kube_request_token(struct irsa_kube *k, const char *ns, const char *name,
+			    const char *audience, long expiration_seconds, char **ret_token,
+			    struct irsa_error *err)
+{
+	_cleanup_free_ char *path = NULL, *what = NULL, *body = NULL;
+	json_t *req, *answer = NULL;
+	const char *token;
+
+	if (check_names(ns, name, err) < 0)
+		return -1;
+	req = json_pack("{s:s, s:s, s:{s:[s], s:I}}", "apiVersion", "authentication.k8s.io/v1",
+			"kind", "TokenRequest", "spec", "audiences", audience, "expirationSeconds",
+			(json_int_t)expiration_seconds);
+	body = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(req);
+	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s/token", ns, name);
+	what = irsa_asprintf("request a token for serviceaccount '%s/%s'", ns, name);
+	if (kube_call(k, "POST", path, "application/json", body, what, &answer, err) < 0)
+		return -1;
+	token = json_string_value(json_object_get(json_object_get(answer, "status"), "token"));
+	if (!token || !*token) {
+		json_decref(answer);
+		return irsa_error_set(err, IRSA_ERR_REMOTE, "cannot %s: the answer has no token", what);
+	}
+	*ret_token = irsa_strdup(token);
+	irsa_secure_zero((char *)token, strlen(token));
+	json_decref(answer);
+	return 0;
+}

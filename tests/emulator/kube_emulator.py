@@ -32,6 +32,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kube_yaml import YamlError, parse_yaml  # noqa: E402
+import kube_identity  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ACCOUNTS = os.path.join(HERE, "accounts.json")
@@ -48,6 +49,10 @@ DEFAULT_TOKEN_USER = "admin"
 DEFAULT_BASIC = {"admin": "irsactl-test-password"}
 DEFAULT_CLUSTER = "test-cluster"
 DEFAULT_MANAGER_FALLBACK = "unknown"
+# A name for the emulator as its cluster's OIDC issuer without a port (IAM takes
+# none): in the server certificate; the AWS emulator maps it to the port (seed
+# oidc_host_map).
+ISSUER_TEST_HOST = "oidc.irsactl.test"
 
 # ---------------------------------------------------------------------------
 # validation helpers (mirroring k8s.io/apimachinery/pkg/util/validation)
@@ -330,7 +335,8 @@ def ensure_certs(certs_dir):
                 f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                         "extendedKeyUsage=serverAuth\n"
                         "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default,"
-                        "DNS:kubernetes.default.svc\nauthorityKeyIdentifier=keyid\n")
+                        "DNS:kubernetes.default.svc,DNS:" + ISSUER_TEST_HOST + "\n"
+                        "authorityKeyIdentifier=keyid\n")
             with open(os.path.join(tmp, "client.ext"), "w") as f:
                 f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                         "extendedKeyUsage=clientAuth\nauthorityKeyIdentifier=keyid\n")
@@ -513,6 +519,9 @@ class State:
             self.basic = dict(DEFAULT_BASIC)
             self.namespaces = {}
             self.sas = {}
+            self.pods = {}               # (ns, name) -> pod object
+            self.webhook = True          # the EKS pod identity webhook mutates new pods
+            self.issuer = None           # None: https://127.0.0.1:PORT
             self.log = []
             for ns in ("default", "kube-system"):
                 self.create_namespace(ns, manager="kube-apiserver")
@@ -867,6 +876,11 @@ RESOURCE_LIST = {
         {"name": "serviceaccounts", "singularName": "serviceaccount", "namespaced": True,
          "kind": "ServiceAccount", "verbs": ["create", "delete", "get", "list", "patch", "update"],
          "shortNames": ["sa"], "storageVersionHash": "pbx9ZvyFpBE="},
+        {"name": "serviceaccounts/token", "singularName": "", "namespaced": True, "group": "authentication.k8s.io",
+         "version": "v1", "kind": "TokenRequest", "verbs": ["create"]},
+        {"name": "pods", "singularName": "pod", "namespaced": True, "kind": "Pod",
+         "verbs": ["create", "delete", "get", "list"], "shortNames": ["po"], "categories": ["all"],
+         "storageVersionHash": "xPOwRZ+Yhw8="},
     ],
 }
 
@@ -883,7 +897,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, addr, handler, ssl_ctx, state, log_file):
+    def __init__(self, addr, handler, ssl_ctx, state, log_file, signer=None):
+        self.signer = signer
         self.ssl_ctx = ssl_ctx
         self.state = state
         self.log_file = log_file
@@ -1118,6 +1133,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method != "HEAD":
                 self.wfile.write(body)
             return
+        if method == "GET" and self._oidc_public(path):
+            return
         user, auth_kind, auth_err = self._authenticate()
         dry = self.q.get("dryRun")
         write = method in ("POST", "PUT", "PATCH", "DELETE") and dry != "All"
@@ -1168,6 +1185,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "resourceVersion": str(st.rv),
                     "namespaces": [copy.deepcopy(st.namespaces[n]) for n in sorted(st.namespaces)],
                     "serviceaccounts": [st.sas[k].render() for k in sorted(st.sas)],
+                    "pods": [copy.deepcopy(st.pods[k]) for k in sorted(st.pods)],
+                    "issuer": self._issuer(),
                 }
         raise ApiError(404, "NotFound", "unknown control endpoint %s %s" % (method, path))
 
@@ -1202,6 +1221,143 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.create_sa(ns, sa["name"], annotations=sa.get("annotations"), labels=sa.get("labels"),
                              manager=sa.get("manager", "kubectl-client-side-apply"),
                              operation=sa.get("operation", "Update"), extra=extra)
+            if "issuer" in spec:
+                st.issuer = spec["issuer"] or None
+            if "webhook" in spec:
+                st.webhook = bool(spec["webhook"])
+            for pod in spec.get("pods") or []:
+                self._seed_pod(pod)
+
+    def _seed_pod(self, p):
+        """A pod as the seed describes it: {namespace, name, serviceAccountName,
+        labels, ownerReferences, containers, inject (default: the webhook's
+        setting; false = a pod created before the SA had its annotation)}."""
+        st = self.server.state
+        ns = p.get("namespace", "default")
+        if ns not in st.namespaces:
+            st.create_namespace(ns)
+        md = {"name": p["name"], "labels": p.get("labels") or {}}
+        if p.get("ownerReferences"):
+            md["ownerReferences"] = p["ownerReferences"]
+        body = {"metadata": md, "spec": {
+            "serviceAccountName": p.get("serviceAccountName", "default"),
+            "containers": copy.deepcopy(p.get("containers") or [{"name": "app", "image": "busybox"}])}}
+        pod = kube_identity.validate_pod(body, ns)
+        sa = st.sas.get((ns, pod["spec"]["serviceAccountName"]))
+        if sa is not None and p.get("inject", st.webhook):
+            kube_identity.inject_webhook(pod, sa.render())
+        st.pods[(ns, pod["metadata"]["name"])] = kube_identity.finish_pod(pod, now_rfc3339(), st.next_rv())
+
+    # -- OIDC issuer, TokenRequest, pods ----------------------------------------
+    def _issuer(self):
+        st = self.server.state
+        return st.issuer or "https://127.0.0.1:%d" % self.server.server_address[1]
+
+    def _oidc_public(self, path):
+        """The issuer's discovery document and JWKS, served to anyone (as EKS's
+        public OIDC endpoint is). True when answered."""
+        st = self.server.state
+        prefix = urllib.parse.urlsplit(self._issuer()).path.rstrip("/")
+        if path == prefix + "/.well-known/openid-configuration":
+            obj = kube_identity.discovery_document(self._issuer())
+        elif path in (prefix + "/keys", "/openid/v1/jwks"):
+            obj = self.server.signer.jwks()
+        else:
+            return False
+        self._read_body()
+        entry = {"method": "GET", "path": path, "query": "", "content_type": "", "status": 200,
+                 "user": None, "auth": "none", "write": False, "auth_error": None}
+        st.add_log(entry)
+        self.server.write_log(json.dumps(entry))
+        self._send(200, obj)
+        return True
+
+    def _identity_error(self, e):
+        if e.causes:
+            return ApiError(e.code, e.reason, e.message,
+                            {"causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
+                                        for f, m in e.causes]})
+        return ApiError(e.code, e.reason, e.message)
+
+    def _token_request(self, ns, name, body, ctype):
+        st = self.server.state
+        obj = self._decode_object(body, ctype)
+        with st.lock:
+            self._require_ns(ns)
+            rec = st.sas.get((ns, name))
+            if rec is None:
+                raise not_found("serviceaccounts", name)
+            sa = rec.render()
+        try:
+            answer, _ = kube_identity.token_request(self.server.signer, self._issuer(), ns, sa, obj)
+        except kube_identity.IdentityError as e:
+            raise self._identity_error(e)
+        return 201, answer
+
+    def _list_pods(self, ns):
+        st = self.server.state
+        fsel = self._parse_selector(self.q.get("fieldSelector", ""), fields=True)
+        lsel = self._parse_selector(self.q.get("labelSelector", ""), fields=False)
+        with st.lock:
+            items = []
+            for key in sorted(st.pods):
+                if ns is not None and key[0] != ns:
+                    continue
+                pod = copy.deepcopy(st.pods[key])
+                for k, op, v in fsel:
+                    actual = kube_identity.pod_field(pod, k)
+                    if actual is KeyError:
+                        raise bad_request('field label not supported: %s' % k)
+                    if (op == "=") != (actual == v):
+                        break
+                else:
+                    if self._match(pod, [], lsel):
+                        pod.pop("kind", None)
+                        pod.pop("apiVersion", None)
+                        items.append(pod)
+            return 200, {"kind": "PodList", "apiVersion": "v1",
+                         "metadata": {"resourceVersion": str(st.rv)}, "items": items}
+
+    def _create_pod(self, ns, body, ctype):
+        st = self.server.state
+        obj = self._decode_object(body, ctype)
+        try:
+            pod = kube_identity.validate_pod(obj, ns)
+        except kube_identity.IdentityError as e:
+            raise self._identity_error(e)
+        name = pod["metadata"]["name"]
+        with st.lock:
+            self._require_ns(ns)
+            if (ns, name) in st.pods:
+                raise ApiError(409, "AlreadyExists", 'pods "%s" already exists' % name,
+                               {"name": name, "kind": "pods"})
+            sa_name = pod["spec"]["serviceAccountName"]
+            sa = st.sas.get((ns, sa_name))
+            if sa is None:
+                raise ApiError(403, "Forbidden", 'pods "%s" is forbidden: error looking up service account '
+                               '%s/%s: serviceaccount "%s" not found' % (name, ns, sa_name, sa_name),
+                               {"name": name, "kind": "pods"})
+            if st.webhook:
+                kube_identity.inject_webhook(pod, sa.render())
+            if self.q.get("dryRun") == "All":
+                return 201, pod
+            st.pods[(ns, name)] = kube_identity.finish_pod(pod, now_rfc3339(), st.next_rv())
+            return 201, copy.deepcopy(st.pods[(ns, name)])
+
+    def _pod(self, method, ns, name):
+        st = self.server.state
+        with st.lock:
+            pod = st.pods.get((ns, name))
+            if pod is None:
+                raise not_found("pods", name)
+            if method in ("GET", "HEAD"):
+                return 200, copy.deepcopy(pod)
+            if method == "DELETE":
+                if self.q.get("dryRun") != "All":
+                    del st.pods[(ns, name)]
+                    st.next_rv()
+                return 200, copy.deepcopy(pod)
+        raise self._method_not_allowed()
 
     def _route(self, method, path, body, ctype, user):
         segs = [s for s in path.split("/") if s]
@@ -1241,8 +1397,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ro = self._token() in st.readonly
             if ro:
                 verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]
-                res = "serviceaccounts" if "serviceaccounts" in rest else "namespaces"
+                res = next((r for r in ("pods", "serviceaccounts") if r in rest), "namespaces")
                 name = rest[-1] if rest and rest[-1] != res else None
+                if len(rest) == 5 and rest[4] == "token":
+                    res, name = "serviceaccounts/token", rest[3]
                 scope = ""
                 if len(rest) >= 2 and rest[0] == "namespaces" and res == "serviceaccounts":
                     scope = ' in the namespace "%s"' % rest[1]
@@ -1265,6 +1423,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "POST":
                 return self._create_sa(ns, body, ctype, user)
             raise self._method_not_allowed()
+        if len(rest) == 5 and rest[0] == "namespaces" and rest[2] == "serviceaccounts" and rest[4] == "token":
+            self._only(method, "POST")
+            return self._token_request(rest[1], rest[3], body, ctype)
+        if rest == ["pods"]:
+            self._only(method, "GET", "HEAD")
+            return self._list_pods(None)
+        if len(rest) == 3 and rest[0] == "namespaces" and rest[2] == "pods":
+            if method in ("GET", "HEAD"):
+                return self._list_pods(rest[1])
+            if method == "POST":
+                return self._create_pod(rest[1], body, ctype)
+            raise self._method_not_allowed()
+        if len(rest) == 4 and rest[0] == "namespaces" and rest[2] == "pods":
+            return self._pod(method, rest[1], rest[3])
         if len(rest) == 4 and rest[0] == "namespaces" and rest[2] == "serviceaccounts":
             ns, name = rest[1], rest[3]
             if method in ("GET", "HEAD"):
@@ -1389,6 +1561,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     del st.namespaces[name]
                     for k in [k for k in st.sas if k[0] == name]:
                         del st.sas[k]
+                    for k in [k for k in st.pods if k[0] == name]:
+                        del st.pods[k]
                     st.next_rv()
                 return 200, out
         raise self._method_not_allowed()
@@ -1818,7 +1992,8 @@ def main(argv=None):
     ctx.set_alpn_protocols(["http/1.1"])
 
     state = State(args.cluster_name, accounts.get("access_keys", {}))
-    server = Server(("127.0.0.1", args.port), Handler, ctx, state, args.log_file)
+    signer = kube_identity.Signer(args.certs_dir)
+    server = Server(("127.0.0.1", args.port), Handler, ctx, state, args.log_file, signer)
     port = server.server_address[1]
 
     stop = threading.Event()

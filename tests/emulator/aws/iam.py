@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from .errors import (AwsError, already_exists, delete_conflict, invalid_input, limit_exceeded,
                      malformed, no_such_entity)
+from . import policy_eval
 from .state import with_partition
 
 MANAGED_POLICY_DOC = {
@@ -935,6 +936,83 @@ def list_role_policies(ctx, p):
     return out
 
 
+
+# ---------------------------------------------------------------------------
+# Policy simulation
+
+ROLE_SOURCE_RX = re.compile(r"^arn:([^:]+):iam::(\d{12}):role(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]+)$")
+
+
+def _role_policies(ctx, role):
+    """[(SourcePolicyId, SourcePolicyType, document)] of the role's identity policies."""
+    out = []
+    for a in role["attached"]:
+        m = POLICY_ARN_RX.match(a)
+        pol = (AWS_MANAGED.get(m.group(4).lower()) if m.group(2) == "aws"
+               else ctx.account.policies.get(m.group(4).lower()))
+        if pol is None:
+            continue
+        doc = pol["versions"][pol["DefaultVersionId"]]["Document"]
+        out.append((pol["PolicyName"], "aws-managed" if pol.get("aws_managed") else "user-managed", doc))
+    for name, doc in role["inline"].items():
+        out.append((name, "role", doc))
+    return out
+
+
+def _boundary_document(ctx, arn):
+    m = POLICY_ARN_RX.match(arn or "")
+    if not m:
+        return None
+    pol = (AWS_MANAGED.get(m.group(4).lower()) if m.group(2) == "aws"
+           else ctx.account.policies.get(m.group(4).lower()))
+    return pol["versions"][pol["DefaultVersionId"]]["Document"] if pol else None
+
+
+def _context(entries):
+    ctx = {}
+    for e in entries or []:
+        ctx[e["ContextKeyName"]] = list(e.get("ContextKeyValues") or [])
+    return ctx
+
+
+def simulate_principal_policy(ctx, p):
+    arn = p["PolicySourceArn"]
+    m = ROLE_SOURCE_RX.match(arn)
+    if not m:
+        raise invalid_input(f"Invalid ARN: {arn}. Only role ARNs are simulated by the irsactl AWS "
+                            "emulator.")
+    part, acct, path, name = m.groups()
+    role = ctx.account.roles.get(name.lower()) if acct == ctx.account.id else None
+    if role is None or role["Path"] != path:
+        raise no_such_entity(f"The role with name {name} cannot be found.")
+    sources = _role_policies(ctx, role)
+    for i, doc in enumerate(p.get("PolicyInputList") or [], 1):
+        sources.append((f"PolicyInputList.{i}", "none", doc))
+    boundary = _boundary_document(ctx, role.get("PermissionsBoundary"))
+    context = _context(p.get("ContextEntries"))
+    results = []
+    for action in p["ActionNames"]:
+        for resource in p.get("ResourceArns") or ["*"]:
+            req = policy_eval.Request(action, resource=resource, context=context)
+            decision, matched = policy_eval.evaluate(
+                [((pid, ptype), doc) for pid, ptype, doc in sources], req)
+            result = {"EvalActionName": action, "EvalResourceName": resource,
+                      "EvalDecision": decision,
+                      "MatchedStatements": [{"SourcePolicyId": pid, "SourcePolicyType": ptype}
+                                            for (pid, ptype), _, _ in matched],
+                      "MissingContextValues": []}
+            if boundary is not None and decision == policy_eval.ALLOWED:
+                bdec, _ = policy_eval.evaluate([("boundary", boundary)], req)
+                allowed = bdec == policy_eval.ALLOWED
+                result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": allowed}
+                if not allowed:
+                    result["EvalDecision"] = policy_eval.IMPLICIT_DENY
+                    result["MatchedStatements"] = []
+            results.append(result)
+    page, out = _paginate(ctx, results, p)
+    out["EvaluationResults"] = page
+    return out
+
 HANDLERS = {
     "CreateOpenIDConnectProvider": create_oidc_provider,
     "GetOpenIDConnectProvider": get_oidc_provider,
@@ -975,6 +1053,7 @@ HANDLERS = {
     "GetRolePolicy": get_role_policy,
     "DeleteRolePolicy": delete_role_policy,
     "ListRolePolicies": list_role_policies,
+    "SimulatePrincipalPolicy": simulate_principal_policy,
     "GetAccountAuthorizationDetails": get_account_authorization_details,
 }
 

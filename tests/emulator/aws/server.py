@@ -574,7 +574,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("seed body must be a JSON object")
         known = {"clusters", "roles", "policies", "oidc_providers", "web_identity_tokens",
                  "container_token", "container_role", "instance_role", "instance_region",
-                 "assumable_roles", "clock_offset", "quotas", "issuer_url_ports"}
+                 "assumable_roles", "clock_offset", "quotas", "issuer_url_ports",
+                 "oidc_ca_bundle", "oidc_host_map"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown seed keys {sorted(unknown)}; known: {sorted(known)}")
@@ -592,6 +593,10 @@ class Handler(BaseHTTPRequestHandler):
                 store.quotas[q] = int(v)
             if "issuer_url_ports" in data:
                 store.issuer_url_ports = bool(data["issuer_url_ports"])
+            if "oidc_ca_bundle" in data:
+                store.oidc_ca_bundle = data["oidc_ca_bundle"] or None
+            if "oidc_host_map" in data:
+                store.oidc_host_map = {str(k).lower(): str(v) for k, v in (data["oidc_host_map"] or {}).items()}
             for spec in data.get("oidc_providers") or []:
                 iam.seed_provider(store, spec, now)
             for spec in data.get("policies") or []:
@@ -633,6 +638,8 @@ class Handler(BaseHTTPRequestHandler):
                 "clock_offset": store.clock_offset,
                 "quotas": dict(store.quotas),
                 "issuer_url_ports": store.issuer_url_ports,
+                "oidc_ca_bundle": store.oidc_ca_bundle,
+                "oidc_host_map": dict(store.oidc_host_map),
                 "temporary_keys": sorted(store.temp),
             }
 

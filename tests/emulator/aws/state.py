@@ -135,6 +135,8 @@ class Store:
             self.instance_region = "us-east-1"
             self.assumable_roles = set()
             self.issuer_url_ports = False  # let OIDC provider URLs carry a port (tests only)
+            self.oidc_ca_bundle = None     # CA file to trust when fetching an issuer's JWKS
+            self.oidc_host_map = {}        # issuer host -> "127.0.0.1:PORT" to connect to (tests)
             self.imds_tokens = {}       # token -> expiry
             self.cached_creds = {}      # (slot, role arn, session) -> Identity
             self.clock_offset = 0.0

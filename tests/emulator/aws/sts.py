@@ -5,6 +5,7 @@ import fnmatch
 import json
 import re
 
+from . import policy_eval, webtoken
 from .errors import AwsError
 from .state import with_partition
 
@@ -230,10 +231,18 @@ def assume_role_with_web_identity(ctx, p):
     store = ctx.store
     with store.lock:
         tokens = list(store.web_identity_tokens)
-    if tokens and token not in tokens:
+    if token in tokens:
+        return _seeded_web_identity(ctx, p, arn, token)
+    if tokens and not _looks_like_jwt(token):
         raise AwsError("InvalidIdentityToken", "Couldn't retrieve verification key from your "
                        "identity provider,  please reference AssumeRoleWithWebIdentity "
                        "documentation for requirements", 400)
+    return _validated_web_identity(ctx, p, arn, token)
+
+
+def _seeded_web_identity(ctx, p, arn, token):
+    """A token seeded with web_identity_tokens: accepted as it is (credential
+    provider tests), for a role that exists or is seeded assumable."""
     part, account, name, role, seeded = _role_target(ctx, arn, "sts:AssumeRoleWithWebIdentity")
     ctx.partition = part
     duration = _duration(p, role)
@@ -249,6 +258,86 @@ def assume_role_with_web_identity(ctx, p):
     if isinstance(iss, str) and iss:
         out["Provider"] = iss
     return out
+
+
+def _looks_like_jwt(token):
+    return token.count(".") == 2
+
+
+def _invalid_token(message):
+    return AwsError("InvalidIdentityToken", message, 400)
+
+
+NOT_A_JWT = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
+NO_KEY = ("Couldn't retrieve verification key from your identity provider,  please reference "
+          "AssumeRoleWithWebIdentity documentation for requirements")
+BAD_SIGNATURE = ("The web identity token that was passed could not be validated by AWS. Get a new "
+                 "identity token from the identity provider and then retry the request.")
+
+
+def _validated_web_identity(ctx, p, arn, token):
+    """What STS does with an OIDC token: find the role's account's provider for the
+    token's issuer, check audience, expiry and signature (the issuer's JWKS fetched
+    over HTTPS), then evaluate the role's trust policy."""
+    jwt = webtoken.decode(token)
+    if jwt is None:
+        raise _invalid_token(NOT_A_JWT)
+    claims = jwt.claims
+    iss = claims.get("iss")
+    if not isinstance(iss, str) or not iss.startswith("https://"):
+        raise _invalid_token(NOT_A_JWT)
+    m = ROLE_ARN_RX.match(arn)
+    if not m:
+        raise AwsError("ValidationError", f"{arn} is invalid", 400)
+    part, account, name = m.groups()
+    ctx.partition = part
+    store = ctx.store
+    acct = store.accounts.get(account)
+    key = webtoken.issuer_key(iss)
+    provider = acct.providers.get(key) if acct else None
+    if provider is None or not provider["Arn"].startswith(f"arn:{part}:"):
+        raise _invalid_token(f"No OpenIDConnect provider found in your account for {iss}")
+    auds = claims.get("aud")
+    auds = [auds] if isinstance(auds, str) else [a for a in auds or [] if isinstance(a, str)]
+    aud = next((a for a in auds if a in provider["ClientIDList"]), None)
+    if aud is None:
+        raise _invalid_token("Incorrect token audience")
+    now = int(store.now())
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)):
+        raise _invalid_token(NOT_A_JWT)
+    if now >= exp:
+        raise AwsError("ExpiredTokenException",
+                       f"Token expired: current date/time {now} must be before the "
+                       f"expiration date/time{int(exp)}", 400)
+    nbf = claims.get("nbf", claims.get("iat"))
+    if isinstance(nbf, (int, float)) and nbf > now + 300:
+        raise _invalid_token("Token used before issued")
+    try:
+        jwks = webtoken.fetch_jwks(iss, store.oidc_ca_bundle, store.oidc_host_map)
+    except webtoken.FetchError:
+        raise AwsError("InvalidIdentityToken", NO_KEY, 400) from None
+    if not jwt.verify(jwks):
+        raise _invalid_token(BAD_SIGNATURE)
+    role = acct.roles.get(name.lower())
+    if role is not None and with_partition(role["Arn"], "aws") != with_partition(arn, "aws"):
+        role = None
+    sub = claims.get("sub") if isinstance(claims.get("sub"), str) else ""
+    if role is None or not _web_identity_trust_allows(role, provider["Arn"], key, sub, aud, claims):
+        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
+    duration = _duration(p, role)
+    out = _issue(ctx, part, account, name, role, p["RoleSessionName"], duration)
+    out["SubjectFromWebIdentityToken"] = sub
+    out["Audience"] = aud
+    out["Provider"] = provider["Arn"]
+    return out
+
+
+def _web_identity_trust_allows(role, provider_arn, key, sub, aud, claims):
+    amr = claims.get("amr")
+    req = policy_eval.web_identity_request(provider_arn, key, sub, aud, amr)
+    decision, _ = policy_eval.evaluate([("trust", role["Document"])], req, resource_policy=True)
+    return decision == policy_eval.ALLOWED
 
 
 HANDLERS = {

@@ -1,0 +1,116 @@
+#pragma once
+/* irsactl verify: check, link by link, that a service account can get its
+ * role's credentials, and say which link is broken and how to fix it.
+ *
+ * The checks, in order (their JSON names):
+ *   identity         who is asking (account, partition)
+ *   cluster          the EKS cluster exists, is ACTIVE, its issuer (or --issuer-url)
+ *   oidc-provider    an IAM OIDC provider for exactly that issuer, whose client
+ *                    IDs include the audience; thumbprint vs the issuer's chain
+ *                    (a mismatch is a warning)
+ *   service-account  the SA exists and its eks.amazonaws.com annotations are valid
+ *   role             the role exists (GetRole)
+ *   trust            the trust policy lets this SA in (trust_eval.h)
+ *   permissions      with actions: SimulatePrincipalPolicy of the role
+ *   pods             the SA's pods carry the webhook's injection and the right role
+ *   live             with live: TokenRequest -> AssumeRoleWithWebIdentity ->
+ *                    GetCallerIdentity
+ * Every check runs; one whose inputs a failed check should have given is
+ * skipped and says so. The token and the credentials are never printed
+ * or logged. */
+#include <stdbool.h>
+#include <jansson.h>
+#include "irsa/aws.h"
+#include "irsa/error.h"
+#include "irsa/kube.h"
+#include "irsa/strlist.h"
+
+enum irsa_check_id {
+	IRSA_CHECK_IDENTITY,
+	IRSA_CHECK_CLUSTER,
+	IRSA_CHECK_OIDC_PROVIDER,
+	IRSA_CHECK_SERVICE_ACCOUNT,
+	IRSA_CHECK_ROLE,
+	IRSA_CHECK_TRUST,
+	IRSA_CHECK_PERMISSIONS,
+	IRSA_CHECK_PODS,
+	IRSA_CHECK_LIVE,
+	IRSA_CHECK_COUNT,
+};
+
+enum irsa_check_status {
+	IRSA_CHECK_SKIP,
+	IRSA_CHECK_OK,
+	IRSA_CHECK_WARN,
+	IRSA_CHECK_FAIL,
+};
+
+/* "identity", "oidc-provider", ... and "ok", "fail", "warn", "skip". */
+const char *irsa_check_name(enum irsa_check_id id);
+const char *irsa_check_status_name(enum irsa_check_status s);
+
+struct irsa_check {
+	enum irsa_check_status status;
+	char *message;  /* one line of evidence */
+	char *fix;      /* for a failure (or warning): the command that fixes it, or NULL */
+};
+
+/* Where the checks look. The CLI opens the handles; kube is NULL when the
+ * kubeconfig could not be used, and kube_error then says why. */
+struct irsa_verify_env {
+	struct irsa_aws *aws;
+	struct irsa_kube *kube;
+	const char *kube_error;
+};
+
+struct irsa_verify_request {
+	const char *cluster;            /* EKS cluster name, or NULL with issuer_url */
+	const char *issuer_url;         /* a self-managed cluster's issuer */
+	const char *namespace_name;
+	const char *service_account;
+	const char *role_arn;           /* the role expected; NULL = the SA's annotation */
+	bool live;
+	const struct irsa_strlist *actions; /* NULL or empty: permissions skipped */
+	const char *resource;           /* NULL = "*" */
+	bool no_thumbprint;             /* do not fetch the issuer's chain */
+};
+
+struct irsa_verify_report {
+	char *namespace_name;
+	char *service_account;
+	struct irsa_check checks[IRSA_CHECK_COUNT];
+};
+
+/* Run every check. Fails only for a bad request (IRSA_ERR_USAGE); a
+ * broken link is a check with status IRSA_CHECK_FAIL. */
+int irsa_verify_run(const struct irsa_verify_env *env, const struct irsa_verify_request *req,
+		    struct irsa_verify_report *ret, struct irsa_error *err);
+void irsa_verify_report_release(struct irsa_verify_report *r);
+
+/* True when no check failed (warnings allowed). */
+bool irsa_verify_ok(const struct irsa_verify_report *r);
+/* The first failed check, or IRSA_CHECK_COUNT. */
+enum irsa_check_id irsa_verify_first_failure(const struct irsa_verify_report *r);
+/* {"ok": bool, "checks": [{"check", "status", "message", "fix"}]} (fix null when none). */
+json_t *irsa_verify_report_to_json(const struct irsa_verify_report *r);
+
+/* How a worker of irsa_verify_run_many() opens its own sessions. */
+struct irsa_verify_sessions {
+	const struct irsa_aws_options *aws;
+	const struct irsa_kube_options *kube; /* its aws member is ignored */
+};
+
+/* Verify each "NAMESPACE/NAME" of sas (req's namespace_name and
+ * service_account are ignored), up to `parallel` at a time, each worker
+ * with its own AWS and Kubernetes sessions. reports (sas->n of them) are
+ * filled in the order of sas; release each. Fails when a session cannot be
+ * made or a request is bad. */
+int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
+			 const struct irsa_verify_request *req, const struct irsa_strlist *sas,
+			 unsigned parallel, struct irsa_verify_report *reports,
+			 struct irsa_error *err);
+
+/* The service accounts of ns (NULL = every namespace) that carry the
+ * eks.amazonaws.com/role-arn annotation, as "NAMESPACE/NAME" sorted. */
+int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *ns,
+					   struct irsa_strlist *ret, struct irsa_error *err);
