@@ -38,6 +38,8 @@ MANAGED_POLICY_DOC = {
         "ec2:AssignPrivateIpAddresses", "ec2:AttachNetworkInterface",
         "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeInstances",
         "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"], "Resource": "*"}]),
+    "AmazonEC2ContainerRegistryFullAccess": ("/", [{"Effect": "Allow", "Action": [
+        "ecr:*", "cloudtrail:LookupEvents"], "Resource": "*"}]),
     "AmazonEC2ContainerRegistryReadOnly": ("/", [{"Effect": "Allow", "Action": [
         "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
         "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeRepositories",
