@@ -5,6 +5,9 @@ ServiceAccounts; a re-apply sends no mutating request; --dry-run sends
 none; a bad file fails with exit 2 before any request."""
 import json
 import os
+import shutil
+
+import yaml  # python3-yaml
 
 import clitest
 from aws_harness import AwsEmulator
@@ -120,8 +123,8 @@ class ApplyTest(clitest.KubeEmulatorCase):
         self.assertEqual(sorted(roles), ["apps-batch", "apps-export", "irsa-demo-apps-web"])
         web = roles["irsa-demo-apps-web"]
         self.assertEqual(subjects(web["trust"]), ["system:serviceaccount:apps:web"])
-        self.assertEqual(sorted(web["inline_policies"]), ["irsactl-s3-read", "kms"])
-        self.assertEqual(web["inline_policies"]["kms"]["Statement"][0]["Action"], ["kms:Decrypt"])
+        self.assertEqual(sorted(web["inline_policies"]), ["irsactl-inline-kms", "irsactl-s3-read"])
+        self.assertEqual(web["inline_policies"]["irsactl-inline-kms"]["Statement"][0]["Action"], ["kms:Decrypt"])
         self.assertEqual(web["attached_policies"], ["arn:aws:iam::aws:policy/AmazonS3FullAccess"])
         self.assertIn({"Key": "irsactl.io/scope", "Value": "apps-test"}, web["tags"])
         batch = roles["apps-batch"]
@@ -204,11 +207,8 @@ class ApplyTest(clitest.KubeEmulatorCase):
         self.assertIsNone(self.sa("apps", "worker"))
 
     def test_eksctl_example(self):
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples",
-                               "eksctl-cluster.yaml")) as f:
-            text = f.read()
-        # the one managed policy of the example the emulator does not hold
-        example = self.write("eksctl.yaml", text.replace("AmazonSQSFullAccess", "AmazonS3FullAccess"))
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples",
+                               "eksctl-cluster.yaml")
         r = self.apply("-f", example, region="eu-west-1")
         self.assertOk(r)
         roles = self.roles()
@@ -218,7 +218,8 @@ class ApplyTest(clitest.KubeEmulatorCase):
                          f"arn:aws:iam::{ACCOUNT}:policy/cache-boundary")
         self.assertEqual(subjects(cache["trust"]),
                          ["system:serviceaccount:backend:cache-writer"])
-        self.assertEqual(len(cache["inline_policies"]), 1)
+        self.assertEqual(cache["inline_policies"]["irsactl-inline-policy"]["Statement"][0]["Action"],
+                         ["elasticache:Describe*"])
         # the role of attachRoleARN is used, not created
         self.assertNotIn("preexisting-role", roles)
         self.assertEqual(self.sa("backend", "preexisting")["metadata"]["annotations"][RA],
@@ -238,6 +239,51 @@ class ApplyTest(clitest.KubeEmulatorCase):
         self.kube.clear_log()
         r = self.apply("-f", example, region="eu-west-1")
         self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.kube_writes(), [])
+
+    def test_irsactl_example(self):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
+        shutil.copytree(src, os.path.join(self.home, "ex"))
+        example = os.path.join(self.home, "ex", "irsactl.yaml")
+        with open(self.kube.write_kubeconfig(self.kubeconfig, context="prod-admin")) as f:
+            cfg = yaml.safe_load(f)
+        cfg["contexts"].append(dict(cfg["contexts"][0], name="dc1-admin"))
+        with open(self.kubeconfig, "w") as f:
+            yaml.safe_dump(cfg, f)
+        self.emu.seed(
+            oidc_providers=[{"url": "https://oidc.dc1.example.com", "client_ids": ["sts.amazonaws.com"]}],
+            policies=[{"name": "notifier-boundary", "document": BOUNDARY}],
+            roles=[{"name": "ci-deployer"}])
+        r = self.apply("-f", example, "--detailed-exitcode", region="eu-west-1")
+        self.assertEqual(r.rc, 10, repr(r))
+        roles = self.roles()
+        api = roles["irsa-prod-payments-api"]
+        self.assertEqual(api["path"], "/irsa/")
+        self.assertEqual(api["permissions_boundary"], f"arn:aws:iam::{ACCOUNT}:policy/team-boundary")
+        self.assertEqual(sorted(api["inline_policies"]),
+                         ["irsactl-dynamodb-read", "irsactl-s3-read", "irsactl-secretsmanager-read"])
+        batch = roles["payments-batch"]
+        # one statement per cluster's provider, each naming both accounts
+        self.assertEqual(subjects(batch["trust"]), sorted(["system:serviceaccount:payments:reconciler",
+                                                           "system:serviceaccount:payments:worker"] * 2))
+        self.assertIn("irsactl-inline-kms", batch["inline_policies"])
+        self.assertIn("irsactl-file-ledger", batch["inline_policies"])
+        export = roles["payments-export"]
+        self.assertIn(f"arn:aws:iam::{ACCOUNT}:role/ci-deployer",
+                      json.dumps(export["trust"]))
+        self.assertIn({"Key": "irsactl.io/scope", "Value": "payments-prod"}, export["tags"])
+        self.assertEqual(self.sa("payments", "api")["metadata"]["labels"],
+                         {"app": "api", "app.kubernetes.io/part-of": "payments"})
+        with open(os.path.join(self.home, "ex", "out", "notifier-sa.yaml")) as f:
+            notifier = yaml.safe_load(f)
+        self.assertEqual(notifier["metadata"]["annotations"][RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/irsa/irsa-prod-payments-notifier")
+        self.assertIsNone(self.sa("payments", "notifier"))
+        self.emu.clear_log()
+        self.kube.clear_log()
+        r = self.apply("-f", example, "--detailed-exitcode", region="eu-west-1")
+        self.assertEqual(r.rc, 0, repr(r))
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.kube_writes(), [])
 

@@ -102,6 +102,7 @@ struct irsa_apply_role {
 	size_t n_sas;
 	struct irsa_create_role_input in; /* resolved request */
 	json_t **extra_docs;              /* the file's inline documents */
+	struct irsa_strlist inline_names; /* their names, irsactl-inline-NAME */
 	struct irsa_inline_policy *inline_all;
 	struct irsa_role_plan plan;
 	void *strings;                    /* what the input borrows (apply.c) */

@@ -1,7 +1,9 @@
 /* irsactl apply: plan every role and ServiceAccount a request (apply.h)
  * asks for, then execute roles before the ServiceAccounts that name them.
  * A failure is kept on its object; independent objects go on. */
+#include <errno.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +185,13 @@ static int add_inline_documents(const struct irsa_apply_request *req, struct irs
 						      "inline policy '%s' is not JSON: %s",
 						      docs->items[i].key, jerr.text);
 			r->extra_docs[n - in->n_policies] = doc;
-			r->inline_all[n].name = docs->items[i].key;
+			/* irsactl-* names: create-role --prune and apply treat them as irsactl's */
+			{
+				_cleanup_free_ char *name = irsa_asprintf("irsactl-inline-%s",
+									  docs->items[i].key);
+				irsa_strlist_add(&r->inline_names, name);
+			}
+			r->inline_all[n].name = r->inline_names.items[r->inline_names.n - 1];
 			r->inline_all[n++].document = doc;
 		}
 	}
@@ -320,7 +328,8 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 	for (size_t k = 0; k < r->n_sas; k++) {
 		const struct irsa_apply_sa *sa = &req->sas[r->sas[k]];
 
-		if (sa->target == IRSA_APPLY_TARGET_NONE)
+		/* a pattern names no object: the role trusts the accounts it matches */
+		if (sa->target == IRSA_APPLY_TARGET_NONE || strpbrk(sa->name, "*?"))
 			continue;
 		for (size_t c = 0; c < req->n_clusters; c++) {
 			struct irsa_apply_object *o;
@@ -441,6 +450,22 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 	return 0;
 }
 
+/* The folders of a manifest target the file names (out/sa.yaml), made
+ * as `mkdir -p` would, mode 0755. */
+static int make_parent_dirs(const char *path, struct irsa_error *err)
+{
+	_cleanup_free_ char *dir = irsa_strdup(path);
+
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot create folder '%s': %s",
+					      dir, strerror(errno));
+		*p = '/';
+	}
+	return 0;
+}
+
 static struct irsa_plan *object_plan(struct irsa_apply_object *o)
 {
 	return o->is_file ? &o->file_plan.plan : &o->plan.plan;
@@ -484,7 +509,9 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 				       a->roles[o->role].plan.role_name ?
 				       a->roles[o->role].plan.role_name : "?");
 			fail(&o->failure, &o->failed, a, &e);
-		} else if (o->planned && irsa_plan_execute(p, NULL, NULL, &e) < 0) {
+		} else if (o->planned && p->n_actions &&
+			   ((o->is_file && make_parent_dirs(o->file_plan.path, &e) < 0) ||
+			    irsa_plan_execute(p, NULL, NULL, &e) < 0)) {
 			fail(&o->failure, &o->failed, a, &e);
 		}
 		if (progress) {
@@ -587,6 +614,7 @@ void irsa_apply_release(struct irsa_apply *a)
 			json_decref(r->extra_docs[k]);
 		free(r->extra_docs);
 		free(r->inline_all);
+		irsa_strlist_release(&r->inline_names);
 		free(r->sas);
 		free(r->role_name);
 		free(r->failure);
