@@ -422,6 +422,146 @@ TEST(policy_parse_errors)
 	json_decref(doc);
 }
 
+#define SOURCE_ROLE "arn:aws:iam::444455556666:role/source"
+
+static json_t *render_spec(const struct irsa_trust_spec *spec, struct irsa_error *err)
+{
+	json_t *doc = NULL;
+
+	if (irsa_trust_render(spec, &doc, err) < 0)
+		return NULL;
+	return doc;
+}
+
+TEST(pod_identity_alone)
+{
+	struct irsa_trust_spec spec = { "aws", ACCT, NULL, NULL, 0, NULL, 0, NULL, true };
+	struct irsa_error err = { 0 };
+	json_t *doc = render_spec(&spec, &err);
+	char *s = compact(doc);
+
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsactlPodIdentity\","
+		  "\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"pods.eks.amazonaws.com\"},"
+		  "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"]}]}");
+	CHECK(irsa_trust_has_pod_identity(doc));
+	CHECK_INT(irsa_trust_count_owned(doc), 0);
+	free(s);
+	json_decref(doc);
+}
+
+TEST(pod_identity_with_irsa_then_removed)
+{
+	struct irsa_trust_provider p = { EKS, &app, 1 };
+	struct irsa_trust_spec irsa = { "aws", ACCT, NULL, &p, 1, NULL, 0, NULL, false };
+	struct irsa_trust_spec pod = { "aws", ACCT, NULL, NULL, 0, NULL, 0, NULL, true };
+	struct irsa_error err = { 0 };
+	json_t *existing = render_spec(&irsa, &err), *want = render_spec(&pod, &err);
+	json_t *merged = NULL, *again = NULL, *removed_doc = NULL, *none = NULL;
+	bool changed = false;
+	size_t removed = 9;
+
+	CHECK(!irsa_trust_has_pod_identity(existing));
+	CHECK_INT(irsa_trust_merge(existing, want, &merged, &changed, &err), 0);
+	CHECK(changed);
+	CHECK_INT(irsa_policy_statement_count(merged), 2);
+	CHECK_INT(irsa_trust_count_owned(merged), 1);
+	CHECK(irsa_trust_has_pod_identity(merged));
+	/* idempotent */
+	CHECK_INT(irsa_trust_merge(merged, want, &again, &changed, &err), 0);
+	CHECK(!changed);
+	CHECK_INT(irsa_trust_remove_pod_identity(merged, &removed_doc, &removed, &err), 0);
+	CHECK_INT(removed, 1);
+	CHECK(irsa_policy_equal(removed_doc, existing));
+	CHECK_INT(irsa_trust_remove_pod_identity(existing, &none, &removed, &err), 0);
+	CHECK_INT(removed, 0);
+	CHECK(irsa_policy_equal(none, existing));
+	/* migrate: the IRSA statement removed, Pod Identity kept */
+	json_t *only_pod = NULL;
+	CHECK_INT(irsa_trust_remove(merged, NULL, NULL, &only_pod, &removed, &err), 0);
+	CHECK_INT(removed, 1);
+	CHECK(irsa_policy_equal(only_pod, want));
+	json_decref(only_pod);
+	json_decref(existing);
+	json_decref(want);
+	json_decref(merged);
+	json_decref(again);
+	json_decref(removed_doc);
+	json_decref(none);
+}
+
+TEST(pod_identity_granted_by_foreign_statement)
+{
+	struct irsa_trust_spec pod = { "aws", ACCT, NULL, NULL, 0, NULL, 0, NULL, true };
+	struct irsa_error err = { 0 };
+	json_t *want = render_spec(&pod, &err), *merged = NULL;
+	json_t *foreign = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+				"\"Principal\":{\"Service\":[\"pods.eks.amazonaws.com\"]},"
+				"\"Action\":[\"sts:TagSession\",\"sts:AssumeRole\"]}]}");
+	json_t *partial = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+				"\"Principal\":{\"Service\":\"pods.eks.amazonaws.com\"},"
+				"\"Action\":\"sts:AssumeRole\"}]}");
+	bool changed = true;
+
+	CHECK(irsa_trust_has_pod_identity(foreign));
+	CHECK_INT(irsa_trust_merge(foreign, want, &merged, &changed, &err), 0);
+	CHECK(!changed);
+	json_decref(merged);
+	/* without sts:TagSession it does not do: ours is added, theirs kept */
+	CHECK(!irsa_trust_has_pod_identity(partial));
+	CHECK_INT(irsa_trust_merge(partial, want, &merged, &changed, &err), 0);
+	CHECK(changed);
+	CHECK_INT(irsa_policy_statement_count(merged), 2);
+	json_decref(merged);
+	json_decref(want);
+	json_decref(foreign);
+	json_decref(partial);
+}
+
+TEST(cross_account_target_alone_with_external_id)
+{
+	const char *arns[] = { SOURCE_ROLE };
+	struct irsa_trust_spec spec = { "aws", ACCT, NULL, NULL, 0, arns, 1, "team-a:build", false };
+	struct irsa_trust_spec plain = { "aws", ACCT, NULL, NULL, 0, arns, 1, NULL, false };
+	struct irsa_error err = { 0 };
+	json_t *doc = render_spec(&spec, &err), *old = render_spec(&plain, &err);
+	json_t *merged = NULL;
+	bool changed = false;
+	char *s = compact(doc);
+
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsactlAssumeRole"
+		  "e91e5e9e\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" SOURCE_ROLE "\"},"
+		  "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":"
+		  "\"team-a:build\"}}}]}");
+	/* adding an external ID to an existing statement replaces it */
+	CHECK_INT(irsa_trust_merge(old, doc, &merged, &changed, &err), 0);
+	CHECK(changed);
+	CHECK(irsa_policy_equal(merged, doc));
+	free(s);
+	json_decref(doc);
+	json_decref(old);
+	json_decref(merged);
+}
+
+TEST(external_id_rules)
+{
+	const char *arns[] = { SOURCE_ROLE };
+	struct irsa_trust_spec spec = { "aws", ACCT, NULL, NULL, 0, arns, 1, "x", false };
+	struct irsa_trust_spec pod = { "aws", ACCT, NULL, NULL, 0, NULL, 0, "abc", true };
+	struct irsa_trust_spec none = { "aws", ACCT, NULL, NULL, 0, NULL, 0, NULL, false };
+	struct irsa_error err = { 0 };
+
+	CHECK(!render_spec(&spec, &err));
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "2 to 1224"));
+	spec.external_id = "has space";
+	CHECK(!render_spec(&spec, &err));
+	CHECK(strstr(err.message, "' '"));
+	CHECK(!render_spec(&pod, &err));
+	CHECK(strstr(err.message, "--trust-role-arn"));
+	CHECK(!render_spec(&none, &err));
+	CHECK(strstr(err.message, "no OIDC provider"));
+}
+
 int main(void)
 {
 	RUN(one_service_account);
@@ -439,5 +579,10 @@ int main(void)
 	RUN(policy_parse_errors);
 	RUN(invalid_utf8_is_an_error);
 	RUN(merge_recognises_equivalent_hand_written_statements);
+	RUN(pod_identity_alone);
+	RUN(pod_identity_with_irsa_then_removed);
+	RUN(pod_identity_granted_by_foreign_statement);
+	RUN(cross_account_target_alone_with_external_id);
+	RUN(external_id_rules);
 	return tap_done();
 }

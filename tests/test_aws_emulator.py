@@ -324,6 +324,65 @@ class StsTests(EmulatorTest):
         with self.assertRaises(ClientError):
             notoken.get_caller_identity()
 
+    def test_cross_account_assume_role_checked_against_trust(self):
+        """pod -> source role in account A (web identity) -> target role in account B
+        (AssumeRole): B's trust and A's permissions are both checked, and the
+        external ID condition."""
+        bob_acct = "444455556666"
+        target = f"arn:aws:iam::{bob_acct}:role/target"
+        EMU.seed(web_identity_tokens=["tok-pod-1234"], roles=[
+            {"name": "source", "inline_policies": {"assume": {
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                                        "Action": "sts:AssumeRole",
+                                                        "Resource": target}]}}},
+            {"name": "other"},
+            {"account": bob_acct, "name": "target", "trust": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"AWS": f"arn:aws:iam::{ALICE_ACCT}:role/source"},
+                    "Condition": {"StringEquals": {"sts:ExternalId": "ext-123"}}}]}},
+            {"account": bob_acct, "name": "open-to-a", "trust": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"AWS": f"arn:aws:iam::{ALICE_ACCT}:root"}}]}}])
+
+        def web_identity(role):
+            out = client("sts").assume_role_with_web_identity(
+                RoleArn=f"arn:aws:iam::{ALICE_ACCT}:role/{role}", RoleSessionName="pod",
+                WebIdentityToken="tok-pod-1234")["Credentials"]
+            return client("sts", key=out["AccessKeyId"], secret=out["SecretAccessKey"],
+                          token=out["SessionToken"])
+
+        source = web_identity("source")
+        out = source.assume_role(RoleArn=target, RoleSessionName="xa", ExternalId="ext-123")
+        creds = out["Credentials"]
+        who = client("sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                     token=creds["SessionToken"]).get_caller_identity()
+        self.assertEqual(who["Arn"], f"arn:aws:sts::{bob_acct}:assumed-role/target/xa")
+        self.assertEqual(who["Account"], bob_acct)
+        # The external ID is a condition of the trust: missing or wrong, refused.
+        for extra in ({}, {"ExternalId": "ext-999"}):
+            with self.assertRaises(ClientError) as cm:
+                source.assume_role(RoleArn=target, RoleSessionName="xa", **extra)
+            self.assertEqual(code_of(cm.exception), "AccessDenied")
+        # A role the trust does not name is refused.
+        with self.assertRaises(ClientError) as cm:
+            web_identity("other").assume_role(RoleArn=target, RoleSessionName="xa",
+                                              ExternalId="ext-123")
+        self.assertEqual(code_of(cm.exception), "AccessDenied")
+        self.assertIn(f"assumed-role/other/pod is not authorized to perform: sts:AssumeRole",
+                      str(cm.exception))
+        # A trust of the whole account A still needs A's permission to assume it:
+        # 'source' may assume 'target' only.
+        with self.assertRaises(ClientError) as cm:
+            source.assume_role(RoleArn=f"arn:aws:iam::{bob_acct}:role/open-to-a",
+                               RoleSessionName="xa")
+        self.assertEqual(code_of(cm.exception), "AccessDenied")
+        # IAM users of accounts.json are administrators: the account trust is enough.
+        self.assertEqual(client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{bob_acct}:role/open-to-a", RoleSessionName="user")
+            ["AssumedRoleUser"]["Arn"], f"arn:aws:sts::{bob_acct}:assumed-role/open-to-a/user")
+
     def test_assume_role_with_web_identity_unsigned(self):
         EMU.seed(web_identity_tokens=["tok-good-1234"], assumable_roles=[
             f"arn:aws:iam::{ALICE_ACCT}:role/app"])

@@ -48,6 +48,33 @@ class ExamplesTest(clitest.CliTestCase):
             self.assertEqual(sa[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                              "arn:aws:iam::111122223333:role/irsa-prod-payments-api")
 
+    def test_helm_values(self):
+        values = self.write("values.yaml", "# chart defaults\nserviceAccount:\n"
+                            "  # create it\n  create: false\n  annotations: {}\n  name: \"\"\n")
+        with AwsEmulator() as aws, LocalIssuer() as issuer:
+            aws.seed(clusters=[{"name": "prod", "issuer": issuer.url("/id/PROD")}])
+            env = self.env(**aws.env())
+            env.update(issuer.env())
+            env.update(CLUSTER="prod", NAMESPACE="payments", SA="api", BUCKET="payments-reports",
+                       VALUES=values,
+                       PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":/usr/bin:/bin")
+            script = os.path.join(EXAMPLES, "helm-values.sh")
+            for run in ("first", "second"):
+                aws.clear_log()
+                with open(values) as f:
+                    before = f.read()
+                r = subprocess.run(["sh", script], env=env, capture_output=True, text=True,
+                                   timeout=120)
+                self.assertEqual(r.returncode, 0, "%s run:\n%s%s" % (run, r.stdout, r.stderr))
+            self.assertEqual([e["action"] for e in aws.log() if e.get("mutating")], [])
+            with open(values) as f:
+                text = f.read()
+            self.assertEqual(text, before)  # the second run left the file alone
+            self.assertEqual(text, "# chart defaults\nserviceAccount:\n  # create it\n"
+                             "  create: true\n  annotations:\n    eks.amazonaws.com/role-arn: "
+                             "arn:aws:iam::111122223333:role/irsa-prod-payments-api\n"
+                             "  name: api\n")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

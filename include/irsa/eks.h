@@ -1,6 +1,7 @@
 #pragma once
 /* Amazon EKS calls irsactl makes (REST-JSON). */
 #include "irsa/aws.h"
+#include "irsa/strlist.h"
 
 struct irsa_eks_cluster {
 	char *name;
@@ -17,6 +18,81 @@ void irsa_eks_cluster_release(struct irsa_eks_cluster *c);
 int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,
 			      struct irsa_eks_cluster *ret, struct irsa_error *err);
 
+/* ---- add-ons ---- */
+struct irsa_eks_addon {
+	char *name;
+	char *version;
+	char *status; /* "ACTIVE", "DEGRADED", "CREATING", ... */
+};
+void irsa_eks_addon_release(struct irsa_eks_addon *a);
+/* DescribeAddon. IRSA_ERR_NOT_FOUND (code "ResourceNotFoundException") for
+ * an add-on that is not installed and for an unknown cluster: err->message
+ * says which. */
+int irsa_eks_describe_addon(struct irsa_aws *aws, const char *cluster, const char *addon,
+			    struct irsa_eks_addon *ret, struct irsa_error *err);
+#define IRSA_EKS_POD_IDENTITY_AGENT "eks-pod-identity-agent"
+
+/* ---- EKS Pod Identity associations ---- */
+struct irsa_pod_identity_association {
+	char *cluster;
+	char *namespace_;
+	char *service_account;
+	char *association_id;
+	char *association_arn;
+	char *role_arn;          /* NULL in List answers (summaries) */
+	char *target_role_arn;   /* NULL when none */
+	char *external_id;       /* set by EKS with a target role */
+	bool disable_session_tags;
+	struct irsa_tags tags;
+};
+void irsa_pod_identity_association_release(struct irsa_pod_identity_association *a);
+void irsa_pod_identity_associations_free(struct irsa_pod_identity_association *a, size_t n);
+
+struct irsa_pod_identity_spec {
+	const char *cluster;
+	const char *namespace_;
+	const char *service_account;
+	const char *role_arn;
+	const char *target_role_arn;  /* NULL = none */
+	bool disable_session_tags;
+	const struct irsa_tags *tags; /* NULL = none (create only) */
+};
+
+/* CreatePodIdentityAssociation. IRSA_ERR_CONFLICT (ResourceInUseException)
+ * when the service account has one already; IRSA_ERR_NOT_FOUND for an
+ * unknown cluster. */
+int irsa_eks_create_pod_identity_association(struct irsa_aws *aws,
+					     const struct irsa_pod_identity_spec *spec,
+					     struct irsa_pod_identity_association *ret,
+					     struct irsa_error *err);
+int irsa_eks_describe_pod_identity_association(struct irsa_aws *aws, const char *cluster,
+					       const char *association_id,
+					       struct irsa_pod_identity_association *ret,
+					       struct irsa_error *err);
+/* UpdatePodIdentityAssociation of association_id with spec's role ARN,
+ * target role ARN (NULL: sent empty, which removes it) and session tags
+ * setting; namespace, service account and tags of spec are not used. */
+int irsa_eks_update_pod_identity_association(struct irsa_aws *aws, const char *association_id,
+					     const struct irsa_pod_identity_spec *spec,
+					     struct irsa_pod_identity_association *ret,
+					     struct irsa_error *err);
+int irsa_eks_delete_pod_identity_association(struct irsa_aws *aws, const char *cluster,
+					     const char *association_id, struct irsa_error *err);
+/* ListPodIdentityAssociations, every page (nextToken followed); namespace_
+ * and service_account NULL = all. The items are summaries: cluster,
+ * namespace, service account, association ID and ARN. */
+int irsa_eks_list_pod_identity_associations(struct irsa_aws *aws, const char *cluster,
+					    const char *namespace_, const char *service_account,
+					    struct irsa_pod_identity_association **ret,
+					    size_t *ret_n, struct irsa_error *err);
+
+/* The association of namespace_/service_account in cluster, described
+ * (List filtered by both, then Describe): *ret_found false (and *ret
+ * untouched) when there is none. */
+int irsa_eks_find_pod_identity_association(struct irsa_aws *aws, const char *cluster,
+					   const char *namespace_, const char *service_account,
+					   struct irsa_pod_identity_association *ret,
+					   bool *ret_found, struct irsa_error *err);
 /* DescribeCluster of n clusters in parallel: ret[i] or errs[i] (kind
  * != 0) for each. -1 when one failed. */
 int irsa_eks_describe_clusters(struct irsa_aws *aws, const char *const *names, size_t n,

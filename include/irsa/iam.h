@@ -108,6 +108,7 @@ struct irsa_policy {
 	char *path;
 	char *default_version_id;
 	int attachment_count;
+	struct irsa_tags tags; /* GetPolicy / CreatePolicy answers only */
 };
 void irsa_policy_release(struct irsa_policy *p);
 int irsa_iam_get_policy(struct irsa_aws *aws, const char *arn, struct irsa_policy *ret,
@@ -134,6 +135,10 @@ int irsa_iam_create_policy_version(struct irsa_aws *aws, const char *arn, const 
 int irsa_iam_delete_policy_version(struct irsa_aws *aws, const char *arn,
 				   const char *version_id, struct irsa_error *err);
 int irsa_iam_delete_policy(struct irsa_aws *aws, const char *arn, struct irsa_error *err);
+/* ListEntitiesForPolicy: the names of the roles the policy is attached to
+ * (as a permissions policy; every page). Appended to *ret_names. */
+int irsa_iam_list_policy_roles(struct irsa_aws *aws, const char *arn,
+			       struct irsa_strlist *ret_names, struct irsa_error *err);
 
 /* ---- roles with everything attached (the reads of apply) ---- */
 struct irsa_role_inline {

@@ -11,7 +11,10 @@
  *     sts:AssumeRoleWithWebIdentity, StringEquals on ISSUER:aud and
  *     StringEquals (or StringLike when a name has '*' or '?') on ISSUER:sub;
  *   - "IrsactlAssumeRole" + 8 hex digits (FNV-1a of the principal ARN):
- *     the --trust-role-arn sts:AssumeRole statements.
+ *     the --trust-role-arn sts:AssumeRole statements (with a StringEquals
+ *     sts:ExternalId condition when an external ID is given);
+ *   - "IrsactlPodIdentity": EKS Pod Identity, Service principal
+ *     pods.eks.amazonaws.com, actions sts:AssumeRole and sts:TagSession.
  * Only statements with these Sids are ever changed or removed; every other
  * statement is kept as it is. When merging, a subject (or an AssumeRole
  * principal) already granted by a statement irsactl did not write is not
@@ -38,6 +41,8 @@
 #define IRSA_SID_PREFIX "Irsactl"
 #define IRSA_SID_OIDC "IrsactlOidc"
 #define IRSA_SID_ASSUME "IrsactlAssumeRole"
+#define IRSA_SID_POD_IDENTITY "IrsactlPodIdentity"
+#define IRSA_POD_IDENTITY_SERVICE "pods.eks.amazonaws.com"
 
 struct irsa_trust_provider {
 	const char *issuer; /* host/path without "https://", as IAM names the provider */
@@ -53,11 +58,17 @@ struct irsa_trust_spec {
 	size_t n_providers;
 	const char *const *trust_role_arns; /* sts:AssumeRole principals */
 	size_t n_trust_role_arns;
+	const char *external_id;  /* NULL = none; sts:ExternalId on the AssumeRole statements */
+	bool pod_identity;        /* add the EKS Pod Identity statement */
 };
 
 /* A new trust document for spec: Version, then one OIDC statement per
- * provider (in order), then one AssumeRole statement per ARN. Fails with
- * IRSA_ERR_USAGE when there is no provider, or a provider has no subject. */
+ * provider (in order), then one AssumeRole statement per ARN, then the Pod
+ * Identity statement. Any one of the three alone is a trust (a cross-account
+ * target role needs no provider). Fails with IRSA_ERR_USAGE when there is
+ * none of them, a provider has no subject, or an external ID is given
+ * without a trusted role ARN or breaks STS's rule (2-1224 characters of
+ * [\w+=,.@:/-]). */
 int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 		      struct irsa_error *err);
 
@@ -76,6 +87,14 @@ int irsa_trust_merge(const json_t *existing, const json_t *desired, json_t **ret
 int irsa_trust_remove(const json_t *existing, const char *issuer,
 		      const struct irsa_subject *subject, json_t **ret_doc, size_t *ret_removed,
 		      struct irsa_error *err);
+
+/* Remove irsactl's Pod Identity statement. *ret_removed: 1 when it was
+ * there, else 0 (*ret_doc then equals existing). */
+int irsa_trust_remove_pod_identity(const json_t *existing, json_t **ret_doc,
+				   size_t *ret_removed, struct irsa_error *err);
+/* True when doc lets EKS Pod Identity assume the role (irsactl's statement
+ * or an equivalent statement of someone else's, without conditions). */
+bool irsa_trust_has_pod_identity(const json_t *doc);
 
 /* Number of irsactl's OIDC statements in doc. */
 size_t irsa_trust_count_owned(const json_t *doc);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "irsa/helm_values.h"
 #include "irsa/kube.h"
 #include "irsa/log.h"
 #include "irsa/manifest.h"
@@ -26,7 +27,9 @@ static const struct cli_option annotate_options[] = {
 	{ "overwrite", 0, NULL, "replace an existing, different eks.amazonaws.com/role-arn", 0, NULL },
 	{ "remove", 0, NULL, "take irsactl's annotations (and the --label/--annotation keys named) off", 0, NULL },
 	{ "output-file", 0, "FILE", "write the ServiceAccount to FILE (replaced atomically, mode 0644)", 0, "file" },
-	{ "manifest", 'f', "MANIFEST", "merge into this existing multi-document YAML file in place", 0, "file" },
+	{ "manifest", 'f', "MANIFEST", "merge into this existing multi-document YAML file in place (with --format helm-values: a Helm values file)", 0, "file" },
+	{ "format", 0, "FORMAT", "manifest (a ServiceAccount, the default) or helm-values (the chart's serviceAccount values: create, name, annotations)", 0, "manifest|helm-values" },
+	{ "values-path", 0, "KEY[.KEY]", "where the chart takes the ServiceAccount values (default serviceAccount)", 0, NULL },
 	{ "apply", 0, NULL, "apply to the cluster with server-side apply (field manager irsactl)", 0, NULL },
 	{ "kubeconfig", 0, "PATH", "kubeconfig for --apply (default: $KUBECONFIG, then ~/.kube/config)", 0, "file" },
 	{ "context", 0, "NAME", "kubeconfig context for --apply (default: the current context)", 0, "context" },
@@ -110,6 +113,82 @@ static int to_cluster(struct cli_ctx *ctx, struct irsa_sa_spec *s, const struct 
 	return r;
 }
 
+static void print_helm_text(const struct cli_ctx *ctx, const json_t *r, FILE *out)
+{
+	const char *status = json_string_value(json_object_get(r, "status"));
+	bool dry = json_is_true(json_object_get(r, "dry_run"));
+
+	fprintf(out, "values of service account '%s' %s%s in %s%s\n",
+		json_string_value(json_object_get(r, "service_account")),
+		dry && strcmp(status, "unchanged") != 0 ? "would be " : "", status,
+		json_string_value(json_object_get(r, "where")), dry ? " (dry run)" : "");
+}
+
+/* --format helm-values: print the block, or merge it into -f VALUES. */
+static int to_helm_values(const struct cli_ctx *ctx, const struct irsa_sa_spec *s,
+			  const char *values_path, const char *file, bool dry_run,
+			  struct irsa_error *err)
+{
+	struct irsa_helm_values_spec hv = { values_path, s->name, true, s->annotations,
+					    s->n_annotations };
+	struct irsa_helm_values_result r;
+	_cleanup_free_ char *text = NULL, *where = NULL;
+	json_t *result;
+	const char *status;
+
+	if (!file) {
+		if (ctx->output != CLI_OUTPUT_TEXT) {
+			json_t *tree;
+
+			if (irsa_helm_values_tree(&hv, &tree, err) < 0)
+				return -1;
+			return cli_print_result(ctx, tree, NULL);
+		}
+		if (irsa_helm_values_render(&hv, &text, err) < 0)
+			return -1;
+		fputs(text, stdout);
+		return 0;
+	}
+	if (irsa_helm_values_update_file(file, &hv, dry_run, &r, err) < 0)
+		return -1;
+	status = r.changed ? "updated" : "unchanged";
+	irsa_helm_values_result_release(&r);
+	where = irsa_asprintf("values file '%s' (%s)", file,
+			      values_path ? values_path : IRSA_HELM_VALUES_PATH);
+	result = json_pack("{s:o, s:s, s:o, s:s, s:s, s:s, s:b}", "namespace",
+			   s->namespace ? json_string(s->namespace) : json_null(),
+			   "service_account", s->name, "role_arn",
+			   irsa_sa_spec_role_arn(s) ? json_string(irsa_sa_spec_role_arn(s))
+						    : json_null(),
+			   "status", status, "target", file, "values_path",
+			   values_path ? values_path : IRSA_HELM_VALUES_PATH, "dry_run", dry_run);
+	if (ctx->output == CLI_OUTPUT_TEXT)
+		json_object_set_new(result, "where", json_string(where));
+	return cli_print_result(ctx, result, print_helm_text);
+}
+
+/* --format and --values-path: which output, and what goes with it. */
+static int check_format(const struct cli_args *args, bool *ret_helm, struct irsa_error *err)
+{
+	const char *format = cli_arg(args, "format");
+	static const char *const not_with_helm[] = { "output-file", "apply", "remove", "label" };
+
+	*ret_helm = format && strcmp(format, "helm-values") == 0;
+	if (format && !*ret_helm && strcmp(format, "manifest") != 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--format takes manifest or helm-values, not '%s'", format);
+	if (!*ret_helm && cli_arg(args, "values-path"))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--values-path goes with --format helm-values");
+	for (size_t i = 0; *ret_helm && i < ARRAY_SIZE(not_with_helm); i++)
+		if (cli_arg(args, not_with_helm[i]) || cli_flag(args, not_with_helm[i]))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "--%s does not go with --format helm-values (print "
+					      "the values, or merge them with -f VALUES)",
+					      not_with_helm[i]);
+	return 0;
+}
+
 static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct irsa_error *err)
 {
 	struct irsa_sa_options o = {
@@ -128,8 +207,11 @@ static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct
 	static const char *const apply_only[] = { "kubeconfig", "context", "create-namespace",
 						  "force-conflicts" };
 	struct irsa_sa_spec s;
+	bool helm = false;
 	int r = -1;
 
+	if (check_format(args, &helm, err) < 0)
+		return -1;
 	if ((file != NULL) + (manifest != NULL) + apply > 1)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "give only one of --output-file FILE, -f MANIFEST and --apply");
@@ -140,7 +222,7 @@ static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct
 	o.n_labels = cli_arg_list(args, "label", &o.labels);
 	o.n_annotations = cli_arg_list(args, "annotation", &o.annotations);
 
-	if (irsa_sa_spec_build(&o, apply, &s, err) < 0)
+	if (irsa_sa_spec_build(&o, apply || helm, &s, err) < 0)
 		goto out;
 	for (size_t i = 0; i < s.n_warnings; i++)
 		cli_log(ctx, CLI_LOG_WARN, "%s", s.warnings[i]);
@@ -152,7 +234,9 @@ static int annotate_run(struct cli_ctx *ctx, const struct cli_args *args, struct
 		cli_log(ctx, CLI_LOG_DEBUG, "role '%s' is '%s'", s.role_name,
 			irsa_sa_spec_role_arn(&s));
 	}
-	if (apply)
+	if (helm)
+		r = to_helm_values(ctx, &s, cli_arg(args, "values-path"), manifest, dry_run, err);
+	else if (apply)
 		r = to_cluster(ctx, &s, args, err);
 	else if (file || manifest)
 		r = to_file(ctx, &s, file ? file : manifest, manifest != NULL,
@@ -171,7 +255,8 @@ const struct cli_command cli_cmd_annotate_sa = {
 		 "       [--audience A] [--sts-regional-endpoints true|false] [--token-expiration SECONDS]\n"
 		 "       [--label K=V ...] [--annotation K=V ...] [--overwrite] [--remove]\n"
 		 "       [--output-file FILE | -f MANIFEST | --apply [--kubeconfig PATH] [--context NAME]\n"
-		 "       [--create-namespace] [--force-conflicts]] [--dry-run]",
+		 "       [--create-namespace] [--force-conflicts]] [--dry-run]\n"
+		 "       [--format helm-values [--values-path KEY[.KEY]] [-f VALUES]]",
 	.description =
 		"Builds the ServiceAccount that the EKS pod identity webhook needs: the annotation\n"
 		"eks.amazonaws.com/role-arn and, when asked, eks.amazonaws.com/audience,\n"
@@ -181,7 +266,10 @@ const struct cli_command cli_cmd_annotate_sa = {
 		"lines irsactl owns change; other documents and comments are kept), and --apply\n"
 		"sends it to the cluster with server-side apply as field manager 'irsactl'.\n"
 		"An existing, different role ARN is only replaced with --overwrite. A second\n"
-		"identical run changes nothing and reports 'unchanged'.",
+		"identical run changes nothing and reports 'unchanged'.\n"
+		"--format helm-values gives the chart's values instead (serviceAccount: create,\n"
+		"name, annotations; --values-path for charts that take them elsewhere): printed,\n"
+		"or with -f merged into a values file in place, keeping its comments.",
 	.options = annotate_options,
 	.min_args = 0,
 	.max_args = 0,
@@ -192,5 +280,6 @@ const struct cli_command cli_cmd_annotate_sa = {
 		"      --output-file sa.yaml\n"
 		"  irsactl annotate-sa -n apps -s web --role-name web -f deploy/app.yaml\n"
 		"  irsactl annotate-sa -s web --role-name web --apply --context prod --create-namespace\n"
-		"  irsactl annotate-sa -n apps -s web --remove --apply",
+		"  irsactl annotate-sa -n apps -s web --remove --apply\n"
+		"  irsactl annotate-sa -s web --role-name web --format helm-values -f charts/web/values.yaml",
 };

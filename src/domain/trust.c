@@ -11,6 +11,8 @@
 
 #define ACTION_WEB_IDENTITY "sts:AssumeRoleWithWebIdentity"
 #define ACTION_ASSUME_ROLE "sts:AssumeRole"
+#define ACTION_TAG_SESSION "sts:TagSession"
+#define EXTERNAL_ID_KEY "sts:ExternalId"
 
 /* An OIDC statement, decoded. */
 struct oidc_stmt {
@@ -106,19 +108,23 @@ static json_t *render_oidc(const struct oidc_stmt *s)
 			 ACTION_WEB_IDENTITY, "Condition", cond);
 }
 
-static json_t *render_assume(const char *arn)
+static json_t *render_assume(const char *arn, const char *external_id)
 {
 	_cleanup_free_ char *sid = irsa_asprintf(IRSA_SID_ASSUME "%08x", irsa_name_hash(arn));
 
+	if (external_id)
+		return json_pack("{s:s, s:s, s:{s:s}, s:s, s:{s:{s:s}}}", "Sid", sid, "Effect",
+				 "Allow", "Principal", "AWS", arn, "Action", ACTION_ASSUME_ROLE,
+				 "Condition", "StringEquals", EXTERNAL_ID_KEY, external_id);
 	return json_pack("{s:s, s:s, s:{s:s}, s:s}", "Sid", sid, "Effect", "Allow", "Principal",
 			 "AWS", arn, "Action", ACTION_ASSUME_ROLE);
 }
 
-static int render_failed(struct irsa_error *err)
+static json_t *render_pod_identity(void)
 {
-	return irsa_error_set(err, IRSA_ERR_INTERNAL,
-			      "cannot build the trust policy statement (out of memory or text "
-			      "that is not UTF-8)");
+	return json_pack("{s:s, s:s, s:{s:s}, s:[s,s]}", "Sid", IRSA_SID_POD_IDENTITY, "Effect",
+			 "Allow", "Principal", "Service", IRSA_POD_IDENTITY_SERVICE, "Action",
+			 ACTION_ASSUME_ROLE, ACTION_TAG_SESSION);
 }
 
 /* Text that goes into the policy must be UTF-8: jansson refuses the rest. */
@@ -130,14 +136,28 @@ static int check_text(const char *what, const char *s, struct irsa_error *err)
 	return 0;
 }
 
-int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
+/* STS's rule for ExternalId: 2 to 1224 characters of [\w+=,.@:/-]. */
+static int check_external_id(const char *id, struct irsa_error *err)
+{
+	size_t n = strlen(id);
+
+	if (n < 2 || n > 1224)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "the external ID has %zu characters; STS takes 2 to 1224", n);
+	for (const char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("_+=,.@:/-", *c)))
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "the external ID has the character '%c' that STS "
+					      "refuses; use letters, digits and _+=,.@:/-",
+					      *c);
+	return 0;
+}
+
+static int check_spec(const struct irsa_trust_spec *spec, const char *aud,
 		      struct irsa_error *err)
 {
-	const char *aud = spec->audience && *spec->audience ? spec->audience
-							    : IRSA_DEFAULT_AUDIENCE;
-	json_t *doc, *stmts;
-
-	if (spec->n_providers == 0)
+	if (spec->n_providers == 0 && spec->n_trust_role_arns == 0 && !spec->pod_identity)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "no OIDC provider for the trust policy; give --cluster or "
 				      "--issuer-url");
@@ -146,11 +166,38 @@ int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "no service account for the trust policy; give "
 					      "--namespace and --service-account, or --subject NS:SA");
+	if (spec->external_id) {
+		if (spec->n_trust_role_arns == 0)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "an external ID needs a role to trust; give "
+					      "--trust-role-arn ARN with --external-id");
+		if (check_external_id(spec->external_id, err) < 0)
+			return -1;
+	}
 	if (check_text("audience", aud, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_providers; i++)
 		if (check_text("issuer", spec->providers[i].issuer, err) < 0)
 			return -1;
+	return 0;
+}
+
+static int render_failed(struct irsa_error *err)
+{
+	return irsa_error_set(err, IRSA_ERR_INTERNAL,
+			      "cannot build the trust policy statement (out of memory or text "
+			      "that is not UTF-8)");
+}
+
+int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
+		      struct irsa_error *err)
+{
+	const char *aud = spec->audience && *spec->audience ? spec->audience
+							    : IRSA_DEFAULT_AUDIENCE;
+	json_t *doc, *stmts;
+
+	if (check_spec(spec, aud, err) < 0)
+		return -1;
 	stmts = json_array();
 	for (size_t i = 0; i < spec->n_providers; i++) {
 		struct oidc_stmt s = { 0 };
@@ -188,10 +235,15 @@ int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 
 		for (size_t j = 0; j < i; j++)
 			dup = dup || strcmp(spec->trust_role_arns[i], spec->trust_role_arns[j]) == 0;
-		if (!dup && json_array_append_new(stmts, render_assume(spec->trust_role_arns[i])) < 0) {
+		if (!dup && json_array_append_new(stmts, render_assume(spec->trust_role_arns[i],
+								       spec->external_id)) < 0) {
 			json_decref(stmts);
 			return render_failed(err);
 		}
+	}
+	if (spec->pod_identity && json_array_append_new(stmts, render_pod_identity()) < 0) {
+		json_decref(stmts);
+		return render_failed(err);
 	}
 	doc = json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", stmts);
 	if (!doc)
@@ -488,7 +540,46 @@ static int merge_assume(json_t *stmts, const json_t *want)
 
 	if (at >= 0)
 		return json_array_set(stmts, (size_t)at, (json_t *)want);
-	if (!arn || !foreign_grants_assume(stmts, arn))
+	/* A foreign grant without conditions would make an external ID moot:
+	 * only skip ours when none is asked for. */
+	if (!arn || json_object_get(want, "Condition") || !foreign_grants_assume(stmts, arn))
+		return json_array_append(stmts, (json_t *)want);
+	return 0;
+}
+
+/* A statement of someone else's that lets EKS Pod Identity in: Allow, the
+ * Service principal alone, both actions, no condition. */
+static bool foreign_grants_pod_identity(const json_t *st)
+{
+	const json_t *principal = json_object_get(st, "Principal");
+	const char *effect = json_string_value(json_object_get(st, "Effect"));
+	const json_t *action = json_object_get(st, "Action");
+
+	return !irsa_str_has_prefix(sid_of(st), IRSA_SID_PREFIX) && effect &&
+	       strcmp(effect, "Allow") == 0 && !json_object_get(st, "Condition") &&
+	       json_object_size(principal) == 1 &&
+	       list_contains(json_object_get(principal, "Service"), IRSA_POD_IDENTITY_SERVICE) &&
+	       list_contains(action, ACTION_ASSUME_ROLE) && list_contains(action, ACTION_TAG_SESSION);
+}
+
+static bool grants_pod_identity(const json_t *stmts)
+{
+	size_t i;
+	json_t *st;
+
+	json_array_foreach(stmts, i, st)
+		if (foreign_grants_pod_identity(st))
+			return true;
+	return false;
+}
+
+static int merge_pod_identity(json_t *stmts, const json_t *want)
+{
+	ssize_t at = find_sid(stmts, IRSA_SID_POD_IDENTITY);
+
+	if (at >= 0)
+		return json_array_set(stmts, (size_t)at, (json_t *)want);
+	if (!grants_pod_identity(stmts))
 		return json_array_append(stmts, (json_t *)want);
 	return 0;
 }
@@ -513,6 +604,8 @@ int irsa_trust_merge(const json_t *existing, const json_t *desired, json_t **ret
 			r = merge_oidc(stmts, st);
 		else if (irsa_str_has_prefix(sid_of(st), IRSA_SID_ASSUME))
 			r = merge_assume(stmts, st);
+		else if (strcmp(sid_of(st), IRSA_SID_POD_IDENTITY) == 0)
+			r = merge_pod_identity(stmts, st);
 		if (r < 0 || !stmts) {
 			json_decref(want);
 			json_decref(stmts);
@@ -585,6 +678,41 @@ int irsa_trust_remove(const json_t *existing, const char *issuer,
 	if (ret_removed)
 		*ret_removed = removed;
 	return 0;
+}
+
+int irsa_trust_remove_pod_identity(const json_t *existing, json_t **ret_doc,
+				   size_t *ret_removed, struct irsa_error *err)
+{
+	json_t *have, *out, *st;
+	size_t removed = 0, i;
+
+	if (!json_is_object(existing))
+		return irsa_error_set(err, IRSA_ERR_REMOTE,
+				      "the role's trust policy is not a JSON object");
+	have = statements_of(existing);
+	out = json_array();
+	json_array_foreach(have, i, st) {
+		if (strcmp(sid_of(st), IRSA_SID_POD_IDENTITY) == 0)
+			removed++;
+		else if (json_array_append(out, st) < 0)
+			break;
+	}
+	json_decref(have);
+	*ret_doc = with_statements(existing, out);
+	if (!*ret_doc)
+		return render_failed(err);
+	if (ret_removed)
+		*ret_removed = removed;
+	return 0;
+}
+
+bool irsa_trust_has_pod_identity(const json_t *doc)
+{
+	json_t *stmts = statements_of(doc);
+	bool found = find_sid(stmts, IRSA_SID_POD_IDENTITY) >= 0 || grants_pod_identity(stmts);
+
+	json_decref(stmts);
+	return found;
 }
 
 size_t irsa_trust_count_owned(const json_t *doc)

@@ -89,6 +89,7 @@ void irsa_policy_release(struct irsa_policy *p)
 	free(p->name);
 	free(p->path);
 	free(p->default_version_id);
+	irsa_tags_release(&p->tags);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -104,6 +105,7 @@ static int policy_result(xmlDoc *doc, xmlNode *result, const char *action, const
 		pol.path = iam_child_text(node, "Path");
 		pol.default_version_id = iam_child_text(node, "DefaultVersionId");
 		pol.attachment_count = iam_child_int(node, "AttachmentCount", 0);
+		iam_parse_tags(iam_child(node, "Tags"), &pol.tags);
 	}
 	xmlFreeDoc(doc);
 	if (!pol.arn) {
@@ -342,4 +344,27 @@ int irsa_iam_delete_role_policy(struct irsa_aws *aws, const char *role_name, con
 				struct irsa_error *err)
 {
 	return role_policy_call(aws, "DeleteRolePolicy", role_name, name, NULL, err);
+}
+
+/* ---- who uses a policy ---- */
+
+static int collect_role_name(xmlNode *member, void *userdata, struct irsa_error *err)
+{
+	_cleanup_free_ char *name = iam_child_text(member, "RoleName");
+
+	if (name)
+		irsa_strlist_add(userdata, name);
+	return 0;
+}
+
+int irsa_iam_list_policy_roles(struct irsa_aws *aws, const char *arn,
+			       struct irsa_strlist *ret_names, struct irsa_error *err)
+{
+	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
+
+	irsa_params_add(&p, "PolicyArn", arn);
+	irsa_params_add(&p, "EntityFilter", "Role");
+	irsa_params_add(&p, "PolicyUsageFilter", "PermissionsPolicy");
+	return iam_list(aws, "ListEntitiesForPolicy", &p, "PolicyRoles", collect_role_name,
+			ret_names, err);
 }

@@ -189,6 +189,11 @@ def update_pod_identity_association(ctx, p):
     for member in ("roleArn", "targetRoleArn", "policy", "disableSessionTags"):
         if member in p:
             a[member] = p[member]
+    # EKS makes an external ID when a target role is added, drops it with the target.
+    if a.get("targetRoleArn") and not a.get("externalId"):
+        a["externalId"] = hashlib.sha256(a["id"].encode()).hexdigest()[:36]
+    elif not a.get("targetRoleArn"):
+        a.pop("externalId", None)
     a["modifiedAt"] = ctx.now
     return {"association": _association_out(ctx, c, a)}
 

@@ -1,6 +1,7 @@
 """STS: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity."""
 
 import base64
+import fnmatch
 import json
 import re
 
@@ -61,11 +62,149 @@ def _issue(ctx, part, account, name, role, session, duration):
     }
 
 
+# ---------------------------------------------------------------------------
+# Policy evaluation for AssumeRole: the target's trust, and for callers that
+# are roles themselves, the caller role's permissions (a cross-account
+# AssumeRole needs both; IAM users of accounts.json are administrators).
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def _statements(doc_text):
+    try:
+        doc = json.loads(doc_text)
+    except (TypeError, ValueError):
+        return []
+    return [st for st in _as_list(doc.get("Statement", [])) if isinstance(st, dict)]
+
+
+def _matches(patterns, value, case=False):
+    for pat in _as_list(patterns):
+        if not isinstance(pat, str):
+            continue
+        if case and fnmatch.fnmatchcase(value.lower(), pat.lower()):
+            return True
+        if not case and fnmatch.fnmatchcase(value, pat):
+            return True
+    return False
+
+
+def _conditions_hold(cond, keys):
+    """StringEquals / StringLike on the keys we know; any other operator or
+    key does not hold (so the statement does not apply)."""
+    for op, tests in (cond or {}).items():
+        if op not in ("StringEquals", "StringLike") or not isinstance(tests, dict):
+            return False
+        for key, want in tests.items():
+            have = keys.get(key.lower())
+            if have is None:
+                return False
+            if op == "StringEquals" and have not in _as_list(want):
+                return False
+            if op == "StringLike" and not _matches(want, have):
+                return False
+    return True
+
+
+def _caller_principals(ident):
+    """The principal ARNs a trust may name for this caller."""
+    arn = with_partition(ident.arn, "aws")
+    out = [f"arn:aws:iam::{ident.account}:root", ident.account]
+    m = re.match(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/", arn)
+    if m:
+        out.append(f"arn:aws:iam::{m.group(1)}:role/{m.group(2)}")
+    else:
+        out.append(arn)
+    return out
+
+
+def _trust_allows(ctx, role, keys):
+    """'explicit' when a statement names the caller itself, 'account' when it
+    names the caller's account, None when the trust does not allow it."""
+    principals = _caller_principals(ctx.identity)
+    allowed = None
+    for st in _statements(role["Document"]):
+        action = st.get("Action", [])
+        aws = (st.get("Principal") or {}).get("AWS") if isinstance(st.get("Principal"),
+                                                                     dict) else st.get("Principal")
+        if aws is None or not _matches(action, "sts:AssumeRole", case=True):
+            continue
+        named = [with_partition(a, "aws") for a in _as_list(aws) if isinstance(a, str)]
+        hit = None
+        if "*" in named or principals[2] in named:
+            hit = "explicit"
+        elif principals[0] in named or principals[1] in named:
+            hit = "account"
+        if hit is None or not _conditions_hold(st.get("Condition"), keys):
+            continue
+        if st.get("Effect") == "Deny":
+            return None
+        allowed = "explicit" if "explicit" in (allowed, hit) else hit
+    return allowed
+
+
+def _caller_role(ctx):
+    m = re.match(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/",
+                 with_partition(ctx.identity.arn, "aws"))
+    if not m:
+        return None
+    acct = ctx.store.accounts.get(m.group(1))
+    return (acct, acct.roles.get(m.group(2).lower())) if acct else None
+
+
+def _role_policy_docs(acct, role):
+    from .iam import AWS_MANAGED
+    docs = list(role["inline"].values())
+    for arn in role["attached"]:
+        name = arn.rsplit("/", 1)[-1].lower()
+        pol = AWS_MANAGED.get(name) if ":iam::aws:policy/" in arn else acct.policies.get(name)
+        if pol:
+            docs.append(pol["versions"][pol["DefaultVersionId"]]["Document"])
+    return docs
+
+
+def _identity_allows(ctx, target_arn):
+    found = _caller_role(ctx)
+    if found is None:
+        return True  # an IAM user of accounts.json: an administrator
+    acct, role = found
+    if role is None:
+        return True  # a seeded assumable role without a record: unrestricted
+    target = with_partition(target_arn, "aws")
+    allowed = False
+    for doc in _role_policy_docs(acct, role):
+        for st in _statements(doc):
+            if not _matches(st.get("Action", []), "sts:AssumeRole", case=True):
+                continue
+            if not _matches([with_partition(r, "aws") if isinstance(r, str) else r
+                             for r in _as_list(st.get("Resource", []))], target):
+                continue
+            if st.get("Effect") == "Deny":
+                return False
+            allowed = True
+    return allowed
+
+
+def _check_assume_role(ctx, arn, role, p):
+    keys = {"sts:externalid": p.get("ExternalId"),
+            "aws:principalarn": _caller_principals(ctx.identity)[2],
+            "aws:principalaccount": ctx.identity.account}
+    keys = {k: v for k, v in keys.items() if v is not None}
+    trust = _trust_allows(ctx, role, keys)
+    cross = ctx.identity.account != role["Arn"].split(":")[4]
+    if trust is None or ((cross or trust == "account") and not _identity_allows(ctx, arn)):
+        raise _not_authorized(ctx, arn, "sts:AssumeRole")
+
+
 def assume_role(ctx, p):
     arn = p["RoleArn"]
     part, account, name, role, seeded = _role_target(ctx, arn, "sts:AssumeRole")
     if part != ctx.partition or (role is None and not seeded):
         raise _not_authorized(ctx, arn, "sts:AssumeRole")
+    if role is not None and not seeded:
+        with ctx.store.lock:
+            _check_assume_role(ctx, arn, role, p)
     duration = _duration(p, role)
     if (ctx.identity.temporary and "assumed-role/" in ctx.identity.arn and duration > 3600):
         raise AwsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour "

@@ -1,0 +1,135 @@
+/* Unit tests: EKS Pod Identity checks, association step, agent check,
+ * migration trust. */
+#include "tap.h"
+#include "irsa/pod_identity.h"
+#include "irsa/strutil.h"
+#include "irsa/trust.h"
+
+#define ROLE "arn:aws:iam::111122223333:role/app"
+#define OTHER "arn:aws:iam::111122223333:role/other"
+#define TARGET "arn:aws:iam::444455556666:role/target"
+#define EKS "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+static struct irsa_pod_identity_spec spec_for(const char *role, const char *target)
+{
+	struct irsa_pod_identity_spec s = { "demo", "default", "app", role, target, false, NULL };
+
+	return s;
+}
+
+TEST(checks_before_any_request)
+{
+	struct irsa_pod_identity_spec s = spec_for(ROLE, TARGET);
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_pod_identity_check(&s, &err), 0);
+	s.service_account = "app-*";
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	s = spec_for(ROLE, NULL);
+	s.cluster = NULL;
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK(strstr(err.message, "--cluster"));
+	s = spec_for("arn:aws:iam::111122223333:user/bob", NULL);
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK(irsa_str_has_prefix(err.message, "the role ARN: "));
+	s = spec_for(ROLE, ROLE);
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK(strstr(err.message, "own role"));
+	s = spec_for(ROLE, "arn:aws-cn:iam::444455556666:role/target");
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK(strstr(err.message, "same partition"));
+	s = spec_for(NULL, NULL);
+	CHECK_INT(irsa_pod_identity_check(&s, &err), -1);
+	CHECK(strstr(err.message, "--role-name or --role-arn"));
+}
+
+TEST(association_step)
+{
+	struct irsa_pod_identity_spec s = spec_for(ROLE, NULL);
+	struct irsa_pod_identity_association have = { 0 };
+	struct irsa_strlist changes = { 0 };
+
+	CHECK_INT(irsa_pod_identity_plan(&s, NULL, NULL), IRSA_POD_IDENTITY_CREATE);
+	have.role_arn = (char *)ROLE;
+	CHECK_INT(irsa_pod_identity_plan(&s, &have, &changes), IRSA_POD_IDENTITY_UNCHANGED);
+	CHECK_INT(changes.n, 0);
+	s = spec_for(OTHER, TARGET);
+	s.disable_session_tags = true;
+	CHECK_INT(irsa_pod_identity_plan(&s, &have, &changes), IRSA_POD_IDENTITY_UPDATE);
+	CHECK_INT(changes.n, 3);
+	CHECK_STR(changes.items[0], "role ARN '" ROLE "' -> '" OTHER "'");
+	CHECK_STR(changes.items[1], "target role ARN '(none)' -> '" TARGET "'");
+	CHECK_STR(changes.items[2], "session tags 'on' -> 'off'");
+	irsa_strlist_release(&changes);
+}
+
+TEST(agent_check)
+{
+	struct irsa_eks_addon active = { (char *)"eks-pod-identity-agent", (char *)"v1",
+					 (char *)"ACTIVE" };
+	struct irsa_eks_addon degraded = { (char *)"eks-pod-identity-agent", (char *)"v1",
+					   (char *)"DEGRADED" };
+	struct irsa_error err = { 0 };
+	char *msg = (char *)"unset";
+
+	CHECK_INT(irsa_pod_identity_agent_check("demo", &active, true, &msg, &err), 0);
+	CHECK(!msg);
+	CHECK_INT(irsa_pod_identity_agent_check("demo", NULL, false, &msg, &err), 0);
+	CHECK(msg && strstr(msg, "aws eks create-addon --cluster-name demo --addon-name "
+			    "eks-pod-identity-agent"));
+	free(msg);
+	CHECK_INT(irsa_pod_identity_agent_check("demo", &degraded, false, &msg, &err), 0);
+	CHECK(msg && strstr(msg, "is DEGRADED, not ACTIVE"));
+	free(msg);
+	CHECK_INT(irsa_pod_identity_agent_check("demo", NULL, true, &msg, &err), -1);
+	CHECK(!msg);
+	CHECK_INT(err.kind, IRSA_ERR_NOT_FOUND);
+	CHECK(strstr(err.message, "not installed in cluster 'demo'"));
+}
+
+TEST(migrate_trust)
+{
+	struct irsa_subject app = { (char *)"default", (char *)"app" };
+	struct irsa_subject other = { (char *)"default", (char *)"other" };
+	struct irsa_subject both[2] = { app, other };
+	struct irsa_trust_provider p = { EKS, both, 2 };
+	struct irsa_trust_spec irsa = { "aws", "111122223333", NULL, &p, 1, NULL, 0, NULL, false };
+	struct irsa_error err = { 0 };
+	json_t *existing = NULL, *kept = NULL, *moved = NULL, *again = NULL;
+	bool changed = false;
+
+	CHECK_INT(irsa_trust_render(&irsa, &existing, &err), 0);
+	/* keep the OIDC trust: Pod Identity added */
+	CHECK_INT(irsa_pod_identity_migrate_trust(existing, EKS, &app, false, &kept, &changed,
+						  &err), 0);
+	CHECK(changed);
+	CHECK(irsa_trust_has_pod_identity(kept));
+	CHECK_INT(irsa_trust_count_owned(kept), 1);
+	/* remove it: only app's subject goes, other keeps IRSA */
+	CHECK_INT(irsa_pod_identity_migrate_trust(existing, EKS, &app, true, &moved, &changed,
+						  &err), 0);
+	CHECK(changed);
+	CHECK(irsa_trust_has_pod_identity(moved));
+	char *s = irsa_policy_compact(moved);
+	CHECK(!strstr(s, "system:serviceaccount:default:app\""));
+	CHECK(strstr(s, "system:serviceaccount:default:other"));
+	free(s);
+	/* a second run changes nothing */
+	CHECK_INT(irsa_pod_identity_migrate_trust(moved, EKS, &app, true, &again, &changed, &err),
+		  0);
+	CHECK(!changed);
+	json_decref(existing);
+	json_decref(kept);
+	json_decref(moved);
+	json_decref(again);
+}
+
+int main(void)
+{
+	RUN(checks_before_any_request);
+	RUN(association_step);
+	RUN(agent_check);
+	RUN(migrate_trust);
+	return tap_done();
+}
