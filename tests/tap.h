@@ -4,7 +4,12 @@
  *
  *   TEST(name) { CHECK(x == 1); CHECK_STR(a, b); }
  *   int main(void) { RUN(name); return tap_done(); }
- */
+ *
+ * REQUIRE(cond) is CHECK(cond) that also ends the case when it fails: use
+ * it before dereferencing a result, so that a missing one fails this case
+ * instead of crashing the executable (which hides every later case).
+ * Values in messages are escaped: every line the test prints is either a
+ * TAP result or a "#" comment. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +23,48 @@ static int tap_count, tap_failed, tap_case_failed;
 	} \
 } while (0)
 
+#define REQUIRE(cond) do { \
+	if (!(cond)) { \
+		printf("#   %s:%d: REQUIRE(%s) failed; rest of the case skipped\n", \
+		       __FILE__, __LINE__, #cond); \
+		tap_case_failed = 1; \
+		return; \
+	} \
+} while (0)
+
+/* One value of a failed check, quoted, on one comment line: newlines,
+ * tabs, quotes, backslashes and other control bytes escaped C-style. */
+static inline void tap_print_value(const char *label, const char *v)
+{
+	printf("#     %s ", label);
+	if (!v) {
+		printf("(null)\n");
+		return;
+	}
+	putchar('\'');
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		switch (*p) {
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\'': fputs("\\'", stdout); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\x%02x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	fputs("'\n", stdout);
+}
+
 #define CHECK_STR(got, want) do { \
 	const char *g_ = (got), *w_ = (want); \
 	if (!g_ || !w_ || strcmp(g_, w_) != 0) { \
-		printf("#   %s:%d: %s\n#     got:  '%s'\n#     want: '%s'\n", __FILE__, __LINE__, \
-		       #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+		printf("#   %s:%d: %s\n", __FILE__, __LINE__, #got); \
+		tap_print_value("got: ", g_); \
+		tap_print_value("want:", w_); \
 		tap_case_failed = 1; \
 	} \
 } while (0)
@@ -39,6 +81,17 @@ static int tap_count, tap_failed, tap_case_failed;
 
 #define RUN(name) tap_run(#name, test_##name)
 
+/* "ok N - NAME" with the name on one line (control bytes as '?') and
+ * no '#' that TAP would read as a directive. */
+static inline void tap_print_result(int ok, const char *name)
+{
+	printf("%s %d - ", ok ? "ok" : "not ok", tap_count);
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		putchar(*p < 0x20 || *p == 0x7f || *p == '#' ? '?' : *p);
+	putchar('\n');
+	fflush(stdout);
+}
+
 static inline void tap_run(const char *name, void (*fn)(void))
 {
 	tap_case_failed = 0;
@@ -46,8 +99,7 @@ static inline void tap_run(const char *name, void (*fn)(void))
 	tap_count++;
 	if (tap_case_failed)
 		tap_failed++;
-	printf("%s %d - %s\n", tap_case_failed ? "not ok" : "ok", tap_count, name);
-	fflush(stdout);
+	tap_print_result(!tap_case_failed, name);
 }
 
 /* For data-driven tests: report one case by name with a verdict. */
@@ -56,8 +108,7 @@ static inline void tap_result(const char *name, int ok)
 	tap_count++;
 	if (!ok)
 		tap_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_count, name);
-	fflush(stdout);
+	tap_print_result(ok, name);
 }
 
 static inline int tap_done(void)

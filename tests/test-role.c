@@ -7,15 +7,20 @@
 
 #define KEY "oidc.example.com/id/1"
 
-static json_t *trust_doc(void)
+static json_t *trust_for(const char *sa)
 {
-	static struct irsa_subject s = { (char *)"default", (char *)"app" };
+	struct irsa_subject s = { (char *)"default", (char *)sa };
 	struct irsa_trust_provider p = { KEY, &s, 1 };
 	struct irsa_trust_spec spec = { "aws", "111122223333", NULL, &p, 1, NULL, 0 };
 	json_t *doc = NULL;
 
 	irsa_trust_render(&spec, &doc, NULL);
 	return doc;
+}
+
+static json_t *trust_doc(void)
+{
+	return trust_for("app");
 }
 
 static json_t *s3_doc(void)
@@ -198,6 +203,31 @@ TEST(existing_role_unchanged_then_updated)
 	json_decref(s3);
 }
 
+TEST(existing_role_trust_differs)
+{
+	json_t *trust = trust_doc(), *wanted = trust_for("worker"), *subs;
+	struct irsa_role_request req = { .role_name = "r", .trust = wanted };
+	struct irsa_role_state st;
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+
+	state_with_role(&st, trust, NULL);
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+	REQUIRE(plan.plan.n_actions == 1);
+	CHECK_STR(plan.plan.actions[0].verb, "update-trust-policy");
+	/* the new subject joins the existing one: nothing is dropped */
+	subs = json_object_get(json_object_get(json_object_get(json_array_get(
+		json_object_get(plan.plan.actions[0].document, "Statement"), 0), "Condition"),
+		"StringEquals"), KEY ":sub");
+	CHECK_INT(json_array_size(subs), 2);
+	CHECK(json_equal(plan.plan.actions[0].document, plan.trust));
+	irsa_role_plan_release(&plan);
+	irsa_role_state_release(&st);
+	json_decref(trust);
+	json_decref(wanted);
+}
+
 TEST(prune_and_managed_limit)
 {
 	json_t *trust = trust_doc();
@@ -246,6 +276,7 @@ int main(void)
 	RUN(tags_compared_case_insensitively);
 	RUN(inline_total_counts_foreign_policies);
 	RUN(existing_role_unchanged_then_updated);
+	RUN(existing_role_trust_differs);
 	RUN(prune_and_managed_limit);
 	return tap_done();
 }

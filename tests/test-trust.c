@@ -94,8 +94,13 @@ TEST(two_clusters_one_role)
 	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(st, 1), "Principal"),
 						    "Federated")),
 		  "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/B");
-	CHECK(strcmp(json_string_value(json_object_get(json_array_get(st, 0), "Sid")),
-		     json_string_value(json_object_get(json_array_get(st, 1), "Sid"))) != 0);
+	{
+		const char *sid0 = json_string_value(json_object_get(json_array_get(st, 0), "Sid"));
+		const char *sid1 = json_string_value(json_object_get(json_array_get(st, 1), "Sid"));
+
+		REQUIRE(sid0 && sid1);
+		CHECK(strcmp(sid0, sid1) != 0);
+	}
 	CHECK_INT(irsa_trust_count_owned(doc), 2);
 	json_decref(doc);
 }

@@ -781,5 +781,19 @@ class BadInputTest(Base, KubeEmulatorCase):
         self.assertEqual(r.out, "")
         self.assertEqual(self.kube.log(), [])
 
+    def test_exec_plugin_expiration_with_huge_offset(self):
+        # This timestamp once overflowed parse_time() (undefined behaviour,
+        # caught by the sanitizer pass); now the expiration is just unknown.
+        cfg, _ = self.exec_kubeconfig(
+            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":"
+            "\"ExecCredential\",\"status\":{\"token\":\"irsactl-test-token\","
+            "\"expirationTimestamp\":\"2030-01-01T00:00:00+99999999999999999999:00\"}}'\n")
+        r = self.sa("-n", "apps", "-s", "web", "--role-arn", ROLE, "--apply", "--create-namespace",
+                    "--kubeconfig", cfg)
+        self.assertOk(r)
+        sa = [sa for sa in self.kube.state()["serviceaccounts"]
+              if (sa["metadata"]["namespace"], sa["metadata"]["name"]) == ("apps", "web")]
+        self.assertEqual(sa[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"], ROLE)
+
 if __name__ == "__main__":
     main()

@@ -63,7 +63,7 @@ class FrameTest(clitest.CliTestCase):
         src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "cli")
         table = re.compile(r'^\s*\{ "([a-z][a-z0-9-]*)", (0|\'(.)\'),', re.M)
         read = re.compile(r'cli_(?:arg|flag|arg_list)\(\s*args?,\s*"([^"]+)"')
-        with open(os.path.join(src, "commands.c")) as f:
+        with open(os.path.join(src, "globals.c")) as f:
             global_opts = {m.group(1) for m in table.finditer(f.read())}
         self.assertIn("output", global_opts)
         shorts = {}

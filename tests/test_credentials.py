@@ -643,6 +643,27 @@ class CredentialsTest(clitest.AwsEmulatorCase):
         self.assertIn("helper: session expired", r.err)  # its stderr passes through
         self.assertNoRequest()
 
+    def test_credential_process_output_bounded(self):
+        # endless output: stopped at the limit, not read until memory runs out
+        self.config("[profile chatty]\ncredential_process = yes '{}'\n")
+        r = self.run_cli("whoami", "--profile", "chatty")
+        self.assertFails(r, 3, "credential_process for profile 'chatty' printed more than 65536 bytes")
+        self.assertNoRequest()
+
+    def test_credential_process_leaving_a_background_process(self):
+        # a helper may start something that outlives it (a cache daemon):
+        # once the helper exits with its answer, irsactl neither waits for
+        # it nor kills it
+        helper = self.write("helper.sh", "#!/bin/sh\n(sleep 30 >/dev/null 2>&1 &)\n"
+                            "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+                            "\"SecretAccessKey\": \"%s\"}' '" + ALICE + "' '"
+                            + self.secret(ALICE) + "'\n", mode=0o755)
+        self.config(f"[default]\ncredential_process = {helper}\n")
+        start = time.monotonic()
+        doc = self.whoami()
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertEqual(doc["provider"], "credential-process")
+
     def test_role_session_name_refused_locally(self):
         self.config(f"[profile ci]\nrole_arn = {role_arn('deployer')}\nsource_profile = base\n"
                     "role_session_name = ci job/1\n")

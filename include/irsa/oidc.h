@@ -115,7 +115,7 @@ int irsa_oidc_plan_disassociate_compute(const char *issuer, const char *arn,
 
 /* Read the IAM state (ListOpenIDConnectProviders, GetOpenIDConnectProvider;
  * the account of a provider to create from the listing, else from the
- * account helper, request.h), fetch
+ * account helper, account.h), fetch
  * the issuer's thumbprint in FETCH mode (a failure is fatal only when the
  * provider must be created), and plan. No mutating request. */
 struct irsa_account;

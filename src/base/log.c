@@ -12,6 +12,7 @@ bool irsa_log_enabled(enum irsa_log_level level)
 	return irsa_log_level >= level;
 }
 
+static void vlog(const char *prefix, const char *fmt, va_list ap) _printf_(2, 0);
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "irsactl: %s", prefix);

@@ -38,8 +38,10 @@ struct cli_ctx {
 	enum cli_output output;
 	bool debug, quiet, color;
 	struct irsa_aws *aws; /* created by cli_aws() on first use */
-	struct irsa_account account; /* the account helper of aws (request.h) */
+	struct irsa_account account; /* the account helper of aws (account.h) */
 	int exit_code;        /* on success: 0, or a command's own code (apply's 10) */
+	const struct cli_command *const *commands; /* the command table (commands.c) */
+	size_t n_commands;
 };
 
 struct cli_args;
@@ -126,12 +128,16 @@ extern const struct cli_command cli_cmd_token;
 extern const struct cli_command cli_cmd_update_kubeconfig;
 extern const struct cli_command cli_cmd_whoami;
 
-/* The table of commands (commands.c), sorted by name. */
+/* The table of commands (commands.c), sorted by name. Only main.c asks
+ * for it; it hands it on (cli_ctx.commands, the arguments below), so that
+ * nothing a command calls refers back to the table. */
 const struct cli_command *const *cli_commands(size_t *ret_n);
-const struct cli_command *cli_find_command(const char *name);
+/* help.c: help and completion of the commands in cmds. */
+const struct cli_command *cli_command_lookup(const struct cli_command *const *cmds, size_t n,
+					      const char *name);
 void cli_print_command_help(const struct cli_command *cmd, FILE *out);
-void cli_print_main_help(FILE *out);
-int cli_complete(int argc, char **argv);
+void cli_print_main_help(FILE *out, const struct cli_command *const *cmds, size_t n);
+int cli_complete(int argc, char **argv, const struct cli_command *const *cmds, size_t n);
 /* Candidates for a --policy value being typed: template names, then after
  * "NAME:" its parameters ("NAME:KEY="), after "KEY=" an enum's values. */
 void cli_complete_policy_spec(const char *word);

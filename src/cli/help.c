@@ -45,10 +45,17 @@ void cli_print_command_help(const struct cli_command *cmd, FILE *out)
 	fprintf(out, "\nSee irsactl-%s(1) for details.\n", cmd->name);
 }
 
-void cli_print_main_help(FILE *out)
+const struct cli_command *cli_command_lookup(const struct cli_command *const *cmds, size_t n,
+					      const char *name)
 {
-	size_t n;
-	const struct cli_command *const *cmds = cli_commands(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cmds[i]->name, name) == 0)
+			return cmds[i];
+	return NULL;
+}
+
+void cli_print_main_help(FILE *out, const struct cli_command *const *cmds, size_t n)
+{
 
 	fputs("Usage: irsactl [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
 	      "Set up IAM Roles for Service Accounts (IRSA): OIDC provider, IAM role,\n"
@@ -67,10 +74,10 @@ static int help_run(struct cli_ctx *ctx, const struct cli_args *args, struct irs
 	const struct cli_command *cmd;
 
 	if (cli_positional(args, &pos) == 0) {
-		cli_print_main_help(stdout);
+		cli_print_main_help(stdout, ctx->commands, ctx->n_commands);
 		return 0;
 	}
-	cmd = cli_find_command(pos[0]);
+	cmd = cli_command_lookup(ctx->commands, ctx->n_commands, pos[0]);
 	if (!cmd)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "no help for '%s': not an irsactl command; see 'irsactl --help'",
@@ -152,17 +159,15 @@ static void complete_values(const char *kind, const char *word)
 /* irsactl __complete WORD... : the words typed so far, the last one being
  * completed (possibly empty). Prints one candidate per line, or ":file"
  * when the shell should complete file names. */
-int cli_complete(int argc, char **argv)
+int cli_complete(int argc, char **argv, const struct cli_command *const *cmds, size_t n)
 {
 	const struct cli_command *cmd = NULL;
-	size_t n;
-	const struct cli_command *const *cmds = cli_commands(&n);
 	const char *prev = argc >= 2 ? argv[argc - 2] : NULL;
 	const struct cli_option *o;
 
 	for (int i = 0; i < argc - 1 && !cmd; i++)
 		if (argv[i][0] != '-' && !(i > 0 && (o = find_opt(cli_global_options, argv[i - 1])) && o->arg))
-			cmd = cli_find_command(argv[i]);
+			cmd = cli_command_lookup(cmds, n, argv[i]);
 	if (prev) {
 		o = find_opt(cli_global_options, prev);
 		if (!o && cmd)

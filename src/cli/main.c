@@ -13,48 +13,6 @@
 #include "irsa/log.h"
 #include "irsa/strutil.h"
 
-struct irsa_aws *cli_aws(struct cli_ctx *ctx, struct irsa_error *err)
-{
-	struct irsa_aws_options opts = { ctx->profile, ctx->region, NULL };
-
-	if (!ctx->aws) {
-		if (irsa_aws_new(&opts, &ctx->aws, err) < 0)
-			return NULL;
-		irsa_account_init(&ctx->account, ctx->aws);
-	}
-	return ctx->aws;
-}
-
-struct irsa_account *cli_account(struct cli_ctx *ctx, struct irsa_error *err)
-{
-	return cli_aws(ctx, err) ? &ctx->account : NULL;
-}
-
-void cli_status(const struct cli_ctx *ctx, const char *fmt, ...)
-{
-	char *raw, *safe;
-	va_list ap;
-
-	if (ctx->quiet)
-		return;
-	va_start(ap, fmt);
-	raw = irsa_vasprintf(fmt, ap);
-	va_end(ap);
-	safe = cli_escape(raw);
-	fprintf(stderr, "%s\n", safe);
-	free(raw);
-	free(safe);
-}
-
-const char *cli_error_hint(const struct irsa_error *err)
-{
-	/* IAM's answer when a trust policy names an OIDC provider that does
-	 * not exist (create-role checks first; this covers a race) */
-	if (strcmp(err->code, "MalformedPolicyDocument") == 0)
-		return "does the OIDC provider exist? see 'irsactl associate-oidc'";
-	return NULL;
-}
-
 static int apply_globals(struct cli_ctx *ctx, const struct cli_args *a, struct irsa_error *err)
 {
 	const char *out = cli_arg(a, "output");
@@ -166,8 +124,9 @@ static int run(int argc, char **argv, struct irsa_error *err)
 	struct cli_args globals;
 	int i, r;
 
+	ctx.commands = cli_commands(&ctx.n_commands);
 	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
-		return cli_complete(argc - 2, argv + 2);
+		return cli_complete(argc - 2, argv + 2, ctx.commands, ctx.n_commands);
 	cli_args_init(&globals, argc);
 	i = cli_args_parse(&globals, tables, 1, argc - 1, argv + 1, true, NULL, err);
 	if (i < 0 || apply_globals(&ctx, &globals, err) < 0) {
@@ -183,12 +142,12 @@ static int run(int argc, char **argv, struct irsa_error *err)
 		bool help = cli_flag(&globals, "help");
 
 		cli_args_release(&globals);
-		cli_print_main_help(help ? stdout : stderr);
+		cli_print_main_help(help ? stdout : stderr, ctx.commands, ctx.n_commands);
 		if (help)
 			return finish_stdout(err);
 		return irsa_error_set(err, IRSA_ERR_USAGE, "no command given");
 	}
-	cmd = cli_find_command(argv[1 + i]);
+	cmd = cli_command_lookup(ctx.commands, ctx.n_commands, argv[1 + i]);
 	if (!cmd) {
 		r = unknown_command(argv[1 + i], err);
 		cli_args_release(&globals);

@@ -12,7 +12,7 @@
 #include "irsa/names.h"
 #include "irsa/oidc.h"
 #include "irsa/strutil.h"
-#include "irsa/request.h"
+#include "irsa/account.h"
 #include "irsa/thumbprint.h"
 
 #define ISSUER_MAX_LEN 255 /* IAM's limit on an OIDC provider URL */

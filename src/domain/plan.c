@@ -99,6 +99,7 @@ void irsa_plan_action_change(struct irsa_plan_action *a, const char *field, json
 				      to ? to : json_null()));
 }
 
+_printf_(2, 0)
 static void add_line(struct irsa_strlist *l, const char *fmt, va_list ap)
 {
 	char *s = irsa_vasprintf(fmt, ap);

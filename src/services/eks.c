@@ -4,6 +4,7 @@
 
 #include "irsa/eks.h"
 #include "irsa/strutil.h"
+#include "eks_internal.h"
 
 void irsa_eks_cluster_release(struct irsa_eks_cluster *c)
 {
@@ -74,6 +75,12 @@ static int cluster_from_answer(const char *name, json_t *root, struct irsa_eks_c
 		c.status = irsa_strdup("UNKNOWN");
 	*ret = c;
 	return 0;
+}
+
+int eks_cluster_parse(const json_t *root, const char *name, struct irsa_eks_cluster *ret,
+		      struct irsa_error *err)
+{
+	return cluster_from_answer(name, json_incref((json_t *)root), ret, err);
 }
 
 int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,

@@ -226,11 +226,22 @@ static int run(const struct irsa_kubeconfig_exec *e, const struct irsa_kubeconfi
 	return 0;
 }
 
-/* RFC 3339 "2026-01-02T03:04:05Z" (fractions and offsets accepted). */
-static time_t parse_time(const char *s)
+/* Two decimal digits at s, or -1. */
+static int two_digits(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* RFC 3339 "2026-01-02T03:04:05Z", fractions and "+hh:mm" offsets
+ * accepted; 0 (no expiration known) for anything else, as an offset out
+ * of range cannot be trusted either. */
+time_t kube_exec_parse_time(const char *s)
 {
 	struct tm tm = { 0 };
 	const char *rest;
+	int hours, minutes;
 	time_t t;
 
 	if (!s)
@@ -239,22 +250,28 @@ static time_t parse_time(const char *s)
 	if (!rest)
 		return 0;
 	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return 0;
 	if (*rest == '.')
 		for (rest++; *rest >= '0' && *rest <= '9'; rest++)
 			;
-	if ((*rest == '+' || *rest == '-') && strlen(rest) >= 6) {
-		int sign = *rest == '+' ? -1 : 1;
-		long off = atol(rest + 1) * 3600 + atol(rest + 4) * 60;
-
-		t += sign * off;
-	}
-	return t;
+	if ((*rest == 'Z' || *rest == 'z') && !rest[1])
+		return t;
+	if (*rest != '+' && *rest != '-')
+		return 0;
+	hours = two_digits(rest + 1);
+	minutes = hours < 0 || rest[3] != ':' ? -1 : two_digits(rest + 4);
+	if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || rest[6])
+		return 0;
+	/* local = UTC + offset */
+	return *rest == '+' ? t - (hours * 3600 + minutes * 60) : t + (hours * 3600 + minutes * 60);
 }
 
-static int decode(const struct irsa_kubeconfig_exec *e, const struct irsa_kubeconfig_selection *sel,
-		  const struct irsa_buf *out, struct kube_exec_result *ret, struct irsa_error *err)
+int kube_exec_decode(const struct irsa_kubeconfig_exec *e,
+		     const struct irsa_kubeconfig_selection *sel, const char *out, size_t len,
+		     struct kube_exec_result *ret, struct irsa_error *err)
 {
-	json_t *root = json_loadb(irsa_buf_str(out), out->len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *root = json_loadb(out, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *status;
 	const char *kind, *api, *token, *cert, *key;
 	int r = 0;
@@ -298,7 +315,8 @@ static int decode(const struct irsa_kubeconfig_exec *e, const struct irsa_kubeco
 		ret->cert_pem = irsa_strdup(cert);
 		ret->key_pem = irsa_strdup(key);
 	}
-	ret->expiration = parse_time(json_string_value(json_object_get(status, "expirationTimestamp")));
+	ret->expiration = kube_exec_parse_time(
+		json_string_value(json_object_get(status, "expirationTimestamp")));
 out:
 	if (root) {
 		/* Zero the credential strings inside the JSON tree before freeing. */
@@ -337,7 +355,7 @@ int kube_exec_run(const struct irsa_kubeconfig_exec *e,
 	irsa_log_debug("running exec plugin '%s' for user '%s'", e->command, sel->user->name);
 	r = run(e, sel, &out, err);
 	if (r == 0)
-		r = decode(e, sel, &out, &res, err);
+		r = kube_exec_decode(e, sel, irsa_buf_str(&out), out.len, &res, err);
 	irsa_buf_release_secure(&out);
 	if (r < 0) {
 		kube_exec_result_release(&res);

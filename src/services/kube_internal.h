@@ -40,6 +40,16 @@ int kube_exec_run(const struct irsa_kubeconfig_exec *exec,
 		  const struct irsa_kubeconfig_selection *sel, struct kube_exec_result *ret,
 		  struct irsa_error *err);
 
+/* Decode the plugin's output out[0..len) (an ExecCredential of
+ * e->api_version) into ret; e and sel name the plugin in messages, which
+ * never quote the output. Exposed for the tests and fuzz targets. */
+int kube_exec_decode(const struct irsa_kubeconfig_exec *e,
+		     const struct irsa_kubeconfig_selection *sel, const char *out, size_t len,
+		     struct kube_exec_result *ret, struct irsa_error *err);
+/* The expirationTimestamp as kube_exec_decode() reads it (RFC 3339, with
+ * a fraction and a +hh:mm offset accepted); 0 when absent or invalid. */
+time_t kube_exec_parse_time(const char *s);
+
 /* Choose the authentication method and get the credentials (runs the exec
  * plugin or makes the native EKS token). Sets k->auth_method. */
 int kube_auth_setup(struct irsa_kube *k, struct irsa_error *err);

@@ -1,0 +1,57 @@
+/* The session's account, looked up at most once per process (account.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsa/account.h"
+#include "irsa/names.h"
+#include "irsa/strutil.h"
+#include "irsa/sts.h"
+
+void irsa_account_init(struct irsa_account *a, struct irsa_aws *aws)
+{
+	memset(a, 0, sizeof(*a));
+	a->aws = aws;
+}
+
+void irsa_account_release(struct irsa_account *a)
+{
+	if (!a)
+		return;
+	free(a->id);
+	a->id = NULL;
+}
+
+void irsa_account_set(struct irsa_account *a, const char *id)
+{
+	free(a->id);
+	a->id = irsa_strdup(id);
+}
+
+void irsa_account_learn(struct irsa_account *a, const char *arn)
+{
+	struct irsa_arn parsed = { 0 };
+
+	if (a->id || !arn || irsa_arn_parse(arn, "ARN", &parsed, NULL) < 0)
+		return;
+	if (parsed.account && irsa_validate_account_id(parsed.account, NULL) == 0)
+		a->id = irsa_strdup(parsed.account);
+	irsa_arn_release(&parsed);
+}
+
+int irsa_account_get(struct irsa_account *a, const char **ret, struct irsa_error *err)
+{
+	struct irsa_caller_identity id = { 0 };
+
+	if (!a->id) {
+		if (a->lookups)
+			return irsa_error_set(err, IRSA_ERR_AUTH,
+					      "the AWS account could not be found earlier in this run");
+		a->lookups++;
+		if (irsa_sts_get_caller_identity(a->aws, &id, err) < 0)
+			return irsa_error_prefix(err, "cannot find the AWS account");
+		a->id = irsa_strdup(id.account);
+		irsa_caller_identity_release(&id);
+	}
+	*ret = a->id;
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* Whole AWS calls answered by the input, through the HTTP seam: the
+ * session signs and sends, the fake transport answers with the input's
+ * status, headers and body, and the real response path runs (retries,
+ * XML and JSON error decoding, pagination, the service decoders).
+ * Input: a status selector byte, header lines ("Name: value"), NUL, the
+ * body. Every call of one input gets the same answer; after a few
+ * requests the transport fails, which ends retries and paginations. */
+#include <string.h>
+
+#include "irsa/aws.h"
+#include "irsa/eks.h"
+#include "irsa/http.h"
+#include "irsa/iam.h"
+#include "irsa/sts.h"
+#include "irsa/strlist.h"
+#include "fuzz.h"
+
+#define MAX_REQUESTS 12
+
+struct answer {
+	long status;
+	char *headers;
+	const char *body;
+	size_t body_len;
+	unsigned requests;
+};
+
+static const char *fake_getenv(const char *name)
+{
+	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+		return "AKIDEXAMPLE";
+	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+		return "/nonexistent/irsactl-fuzz";
+	if (strcmp(name, "AWS_MAX_ATTEMPTS") == 0)
+		return "2";
+	return NULL;
+}
+
+static time_t fake_now(void)
+{
+	return 1700000000;
+}
+
+static void no_sleep(void *userdata, long ms)
+{
+}
+
+static void add_headers(struct irsa_response *ret, const char *lines)
+{
+	const char *p = lines;
+
+	while (*p) {
+		const char *end = strchr(p, '\n'), *colon;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		colon = memchr(p, ':', len);
+		if (colon) {
+			ret->headers = realloc(ret->headers, (ret->n_headers + 1) * sizeof(*ret->headers));
+			ret->headers[ret->n_headers].name = strndup(p, (size_t)(colon - p));
+			ret->headers[ret->n_headers].value =
+				strndup(colon + 1 + (colon[1] == ' '), len - (size_t)(colon - p) - 1 -
+					(colon[1] == ' '));
+			ret->n_headers++;
+		}
+		p += len + (end != NULL);
+	}
+}
+
+static int answer(void *userdata, const struct irsa_request *req,
+		  const struct irsa_http_options *opts, struct irsa_response *ret,
+		  struct irsa_error *err)
+{
+	struct answer *a = userdata;
+
+	if (++a->requests > MAX_REQUESTS)
+		return irsa_error_set(err, IRSA_ERR_NETWORK, "fuzz: no more answers");
+	irsa_response_init(ret);
+	ret->status = a->status;
+	add_headers(ret, a->headers);
+	irsa_buf_append(&ret->body, a->body, a->body_len);
+	return 0;
+}
+
+static void calls(struct irsa_aws *aws)
+{
+	struct irsa_error err = { 0 };
+	struct irsa_caller_identity id = { 0 };
+	struct irsa_eks_cluster cluster = { 0 };
+	struct irsa_oidc_provider provider = { 0 };
+	struct irsa_strlist arns = { 0 };
+	struct irsa_role role = { 0 }, *roles = NULL;
+	size_t n_roles = 0;
+
+	if (irsa_sts_get_caller_identity(aws, &id, &err) == 0)
+		irsa_caller_identity_release(&id);
+	if (irsa_eks_describe_cluster(aws, "demo", &cluster, &err) == 0)
+		irsa_eks_cluster_release(&cluster);
+	if (irsa_iam_list_oidc_providers(aws, &arns, &err) == 0)
+		irsa_strlist_release(&arns);
+	if (irsa_iam_get_oidc_provider(aws, "arn:aws:iam::111122223333:oidc-provider/x", &provider,
+				       &err) == 0)
+		irsa_oidc_provider_release(&provider);
+	if (irsa_iam_get_role(aws, "web", &role, &err) == 0)
+		irsa_role_release(&role);
+	if (irsa_iam_list_roles(aws, "/", &roles, &n_roles, &err) == 0)
+		irsa_roles_free(roles, n_roles);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const long statuses[] = { 200, 200, 200, 200, 400, 403, 404, 409, 429, 500, 503, 302 };
+	static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
+	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
+	struct fuzz_parts in;
+	struct answer a = { 0 };
+	struct irsa_aws *aws = NULL;
+	struct irsa_error err = { 0 };
+
+	if (!size)
+		return 0;
+	a.status = statuses[data[0] % (sizeof(statuses) / sizeof(statuses[0]))];
+	fuzz_split(data + 1, size - 1, 2, &in);
+	a.headers = in.part[0];
+	a.body = in.part[1];
+	a.body_len = in.len[1];
+	if (irsa_aws_new(&opts, &aws, &err) < 0)
+		abort();
+	irsa_http_set_transport(irsa_aws_http(aws), &(struct irsa_http_transport){
+		.send = answer, .sleep_ms = no_sleep, .userdata = &a });
+	calls(aws);
+	irsa_aws_free(aws);
+	fuzz_parts_release(&in);
+	return 0;
+}
