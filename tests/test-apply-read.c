@@ -157,7 +157,8 @@ TEST(eksctl_example)
 	CHECK_STR(sa(&r, "kube-system", "ebs-csi-controller-sa")->managed_policy_arns.items[0],
 		  "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
 	CHECK_STR(sa(&r, "kube-system", "efs-csi-controller-sa")->policies.items[0], "efs-csi");
-	CHECK_STR(sa(&r, "ci", "image-builder")->policies.items[0], "image-builder");
+	CHECK_STR(sa(&r, "ci", "image-builder")->managed_policy_arns.items[0],
+		  "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess");
 	s = sa(&r, "batch", "jobs");
 	CHECK_STR(s->subject_pattern, "system:serviceaccount:batch:job-*");
 	CHECK_INT(s->target, IRSA_APPLY_TARGET_CLUSTER);

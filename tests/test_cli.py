@@ -88,7 +88,9 @@ class FrameTest(clitest.CliTestCase):
                 elif name in ("main.c", "commands.c"):
                     self.assertIn(n, global_opts, "main.c reads --%s, not a global option" % n)
         self.assertGreater(checked, 40)
-        # short options mean one thing everywhere: -n --namespace, -o --output (as kubectl)
+        # short options mean one thing everywhere: -n --namespace, -o --output (as kubectl);
+        # -f is the file a command reads, as kubectl's -f: annotate-sa's manifest, apply's files
+        self.assertLessEqual(shorts.pop("f", set()), {"manifest", "filename"})
         for letter, longs in shorts.items():
             self.assertEqual(len(longs), 1, "-%s means %s" % (letter, sorted(longs)))
         self.assertEqual(shorts["n"], {"namespace"})

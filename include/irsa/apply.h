@@ -84,3 +84,93 @@ int irsa_apply_request_check(const struct irsa_apply_request *r, struct irsa_err
 /* The closest of the n words to `word` (edit distance, ignoring case),
  * or NULL when none is close enough to be a likely misspelling. */
 const char *irsa_apply_suggest(const char *word, const char *const *words, size_t n);
+
+/* ---- planning and executing a request (src/domain/apply.c) ---- */
+#include <jansson.h>
+#include "irsa/oidc.h"
+#include "irsa/request.h"
+#include "irsa/serviceaccount.h"
+
+struct irsa_account;
+struct irsa_kube;
+
+/* One IAM role of the request and the service accounts that share it. */
+struct irsa_apply_role {
+	char *role_name;                  /* as given, or NULL = the default name */
+	const char *external_arn;         /* attachRoleARN: used, not managed */
+	size_t *sas;                      /* indexes into the request's sas */
+	size_t n_sas;
+	struct irsa_create_role_input in; /* resolved request */
+	json_t **extra_docs;              /* the file's inline documents */
+	struct irsa_strlist inline_names; /* their names, irsactl-inline-NAME */
+	struct irsa_inline_policy *inline_all;
+	struct irsa_role_plan plan;
+	void *strings;                    /* what the input borrows (apply.c) */
+	bool planned, failed;
+	char *failure;                    /* why, when failed */
+};
+
+/* One ServiceAccount in one cluster (or manifest). */
+struct irsa_apply_object {
+	size_t sa, role;                  /* indexes */
+	struct irsa_sa_spec spec;
+	struct irsa_sa_plan plan;         /* to a cluster */
+	struct irsa_sa_file_plan file_plan; /* to a manifest */
+	bool is_file, planned, failed;
+	char *failure;
+};
+
+/* The OIDC provider of a cluster that asks for one. */
+struct irsa_apply_provider {
+	size_t cluster;
+	char *issuer;
+	struct irsa_oidc_plan plan;
+	bool planned, failed;
+	char *failure;
+};
+
+struct irsa_apply_options {
+	const char *kubeconfig;
+	bool dry_run;
+	const char *const *include;       /* globs on NS/NAME; none = all */
+	size_t n_include;
+	const char *const *exclude;
+	size_t n_exclude;
+};
+
+/* Called after each object is planned or executed: its label, its status
+ * name, and its error message or NULL. */
+typedef void (*irsa_apply_progress_fn)(void *userdata, const char *label, const char *status,
+				       const char *failure);
+
+struct irsa_apply {
+	const struct irsa_apply_request *req; /* borrowed */
+	struct irsa_apply_options opts;
+	struct irsa_apply_provider *providers;
+	size_t n_providers;
+	struct irsa_apply_role *roles;
+	size_t n_roles;
+	struct irsa_apply_object *targets;
+	size_t n_targets;
+	struct irsa_kube **kubes;         /* per cluster of the request, opened on use */
+	size_t n_failed;
+	enum irsa_error_kind failure_kind; /* of the first failure */
+};
+void irsa_apply_release(struct irsa_apply *a);
+
+/* Resolve (the account once, the providers, clusters' issuers), plan the
+ * OIDC providers the clusters ask for (unless dry_run, create them at
+ * once: the roles' trust needs them), then read and plan every role, then
+ * every ServiceAccount. An object that cannot be
+ * planned is marked failed (its message kept) and the others go on; -1
+ * only for an error that concerns everything (no account). */
+int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *req,
+		    const struct irsa_apply_options *opts, struct irsa_apply *ret,
+		    struct irsa_error *err);
+/* Execute in dependency order: (providers already done,) roles, then the ServiceAccounts of the
+ * roles that succeeded. Failures are kept per object; n_failed counts. */
+void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata);
+/* Whether any object has a change planned or made. */
+bool irsa_apply_changed(const struct irsa_apply *a);
+/* {"objects": [plan reports, each with "failure" when failed], "failed": [..]} */
+json_t *irsa_apply_to_json(const struct irsa_apply *a);

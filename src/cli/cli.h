@@ -39,6 +39,7 @@ struct cli_ctx {
 	bool debug, quiet, color;
 	struct irsa_aws *aws; /* created by cli_aws() on first use */
 	struct irsa_account account; /* the account helper of aws (account.h) */
+	int exit_code;        /* on success: 0, or a command's own code (apply's 10) */
 	const struct cli_command *const *commands; /* the command table (commands.c) */
 	size_t n_commands;
 };
@@ -115,6 +116,7 @@ extern const struct cli_option cli_global_options[];
 
 /* The commands. */
 extern const struct cli_command cli_cmd_annotate_sa;
+extern const struct cli_command cli_cmd_apply;
 extern const struct cli_command cli_cmd_associate_oidc;
 extern const struct cli_command cli_cmd_create_role;
 extern const struct cli_command cli_cmd_delete_role;

@@ -6,6 +6,7 @@
 /* Sorted by name; `help` output lists them in this order. */
 static const struct cli_command *const commands[] = {
 	&cli_cmd_annotate_sa,
+	&cli_cmd_apply,
 	&cli_cmd_associate_oidc,
 	&cli_cmd_create_role,
 	&cli_cmd_delete_role,

@@ -157,14 +157,15 @@ static int run(int argc, char **argv, struct irsa_error *err)
 	cli_args_release(&globals);
 	irsa_account_release(&ctx.account);
 	irsa_aws_free(ctx.aws);
-	return r;
+	return r < 0 ? r : ctx.exit_code;
 }
 
 int main(int argc, char **argv)
 {
 	struct irsa_error err = { 0 };
+	int r = run(argc, argv, &err);
 
-	if (run(argc, argv, &err) < 0) {
+	if (r < 0) {
 		if (err.kind == IRSA_ERR_NONE)
 			err.kind = IRSA_ERR_INTERNAL;
 		if (err.message[0]) {
@@ -177,5 +178,5 @@ int main(int argc, char **argv)
 		}
 		return irsa_error_exit_code(err.kind);
 	}
-	return 0;
+	return r;
 }

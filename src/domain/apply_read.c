@@ -729,7 +729,9 @@ static const struct {
 	const char *field;
 	const char *policy;
 } well_known[] = {
-	{ "imageBuilder", "image-builder" },
+	/* eksctl's; the image-builder template needs repositories, which
+	 * an eksctl file cannot give */
+	{ "imageBuilder", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess" },
 	{ "autoScaler", "cluster-autoscaler" },
 	{ "awsLoadBalancerController", "aws-load-balancer-controller" },
 	{ "externalDNS", "external-dns" },

@@ -39,6 +39,12 @@ MANAGED_POLICY_DOC = {
         "ec2:AssignPrivateIpAddresses", "ec2:AttachNetworkInterface",
         "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeInstances",
         "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"], "Resource": "*"}]),
+    "AmazonSQSReadOnlyAccess": ("/", [{"Effect": "Allow", "Action": [
+        "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListDeadLetterSourceQueues",
+        "sqs:ListQueues", "sqs:ListMessageMoveTasks", "sqs:ListQueueTags"], "Resource": "*"}]),
+    "AmazonSQSFullAccess": ("/", [{"Effect": "Allow", "Action": ["sqs:*"], "Resource": "*"}]),
+    "AmazonEC2ContainerRegistryFullAccess": ("/", [{"Effect": "Allow", "Action": [
+        "ecr:*", "cloudtrail:LookupEvents"], "Resource": "*"}]),
     "AmazonEC2ContainerRegistryReadOnly": ("/", [{"Effect": "Allow", "Action": [
         "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
         "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeRepositories",

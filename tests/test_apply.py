@@ -1,0 +1,306 @@
+#!/usr/bin/python3
+"""irsactl apply -f against the AWS and Kubernetes emulators: irsactl's own
+format and an eksctl ClusterConfig give the right roles, policies and
+ServiceAccounts; a re-apply sends no mutating request; --dry-run sends
+none; a bad file fails with exit 2 before any request."""
+import json
+import os
+import shutil
+
+import yaml  # python3-yaml
+
+import clitest
+from aws_harness import AwsEmulator
+
+ACCOUNT = "111122223333"
+KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+ISSUER = "https://" + KEY
+PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{KEY}"
+KEY_EU = "oidc.eks.eu-west-1.amazonaws.com/id/0FEDCBA9876543210FEDCBA987654321"
+ISSUER_EU = "https://" + KEY_EU
+RA = "eks.amazonaws.com/role-arn"
+BOUNDARY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+SET = """\
+apiVersion: irsactl.io/v1alpha1
+kind: ServiceAccountSet
+scope: apps-test
+clusters:
+  - name: demo
+    context: test
+defaults:
+  clusters: [demo]
+  createNamespace: true
+serviceAccounts:
+  - namespace: apps
+    name: web
+    policies:
+      - template: s3-read
+        parameters: {bucket: web-assets}
+    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3FullAccess]
+    inlinePolicies:
+      kms:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: ["kms:Decrypt"], Resource: "*"}
+    labels: {app: web}
+    stsRegionalEndpoints: true
+  - namespace: apps
+    name: worker
+    roleName: apps-batch
+    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy]
+  - namespace: batch
+    name: reconciler
+    roleName: apps-batch
+  - namespace: jobs
+    name: "export-*"
+    roleName: apps-export
+    target: none
+    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]
+"""
+
+
+def subjects(trust):
+    out = []
+    for st in trust["Statement"]:
+        cond = st.get("Condition", {})
+        for op in ("StringEquals", "StringLike"):
+            for k, v in cond.get(op, {}).items():
+                if k.endswith(":sub"):
+                    out += v if isinstance(v, list) else [v]
+    return sorted(out)
+
+
+class ApplyTest(clitest.KubeEmulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emu = AwsEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.emu.seed(
+            clusters=[{"name": "demo", "issuer": ISSUER},
+                      {"name": "prod", "issuer": ISSUER_EU, "region": "eu-west-1"}],
+            oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]},
+                            {"url": ISSUER_EU, "client_ids": ["sts.amazonaws.com"]}],
+            policies=[{"name": n, "document": BOUNDARY} for n in ("team-boundary", "cache-boundary")])
+        self.emu.clear_log()
+        self.kube.clear_log()
+        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
+
+    def apply(self, *args, region="us-east-1", stdin=None):
+        env = self.emu.env(region=region)
+        env.pop("AWS_CONFIG_FILE")
+        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env["KUBECONFIG"] = self.kubeconfig
+        env["CI"] = "1"
+        return self.run_cli("apply", *args, stdin=stdin, **env)
+
+    def roles(self):
+        return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})
+
+    def mutating(self):
+        return [r["action"] for r in self.emu.log() if r.get("mutating")]
+
+    def kube_writes(self):
+        return [e for e in self.kube.log() if e["write"]]
+
+    def sa(self, ns, name):
+        for sa in self.kube.state()["serviceaccounts"]:
+            if sa["metadata"]["namespace"] == ns and sa["metadata"]["name"] == name:
+                return sa
+        return None
+
+    def check_set_state(self):
+        roles = self.roles()
+        self.assertEqual(sorted(roles), ["apps-batch", "apps-export", "irsa-demo-apps-web"])
+        web = roles["irsa-demo-apps-web"]
+        self.assertEqual(subjects(web["trust"]), ["system:serviceaccount:apps:web"])
+        self.assertEqual(sorted(web["inline_policies"]), ["irsactl-inline-kms", "irsactl-s3-read"])
+        self.assertEqual(web["inline_policies"]["irsactl-inline-kms"]["Statement"][0]["Action"], ["kms:Decrypt"])
+        self.assertEqual(web["attached_policies"], ["arn:aws:iam::aws:policy/AmazonS3FullAccess"])
+        self.assertIn({"Key": "irsactl.io/scope", "Value": "apps-test"}, web["tags"])
+        batch = roles["apps-batch"]
+        self.assertEqual(subjects(batch["trust"]),
+                         ["system:serviceaccount:apps:worker", "system:serviceaccount:batch:reconciler"])
+        self.assertEqual(subjects(roles["apps-export"]["trust"]),
+                         ["system:serviceaccount:jobs:export-*"])
+        web_sa = self.sa("apps", "web")
+        self.assertEqual(web_sa["metadata"]["annotations"],
+                         {RA: f"arn:aws:iam::{ACCOUNT}:role/irsa-demo-apps-web",
+                          "eks.amazonaws.com/sts-regional-endpoints": "true"})
+        self.assertEqual(web_sa["metadata"]["labels"], {"app": "web"})
+        for ns, name in (("apps", "worker"), ("batch", "reconciler")):
+            self.assertEqual(self.sa(ns, name)["metadata"]["annotations"],
+                             {RA: f"arn:aws:iam::{ACCOUNT}:role/apps-batch"})
+        self.assertIsNone(self.sa("jobs", "export-*"))
+
+    def test_own_format_then_reapply_changes_nothing(self):
+        path = self.write("irsa.yaml", SET)
+        r = self.apply("-f", path, "--detailed-exitcode")
+        self.assertEqual(r.rc, 10, repr(r))
+        self.check_set_state()
+        # one plain progress line per finished object in CI
+        self.assertIn("service account 'apps/web' created", r.err)
+        self.assertEqual(self.mutating().count("CreateRole"), 3)
+        self.emu.clear_log()
+        self.kube.clear_log()
+        versions = {n: self.sa(*n)["metadata"]["resourceVersion"]
+                    for n in (("apps", "web"), ("apps", "worker"), ("batch", "reconciler"))}
+        r = self.apply("-f", path, "--detailed-exitcode", "--output", "json")
+        self.assertEqual(r.rc, 0, repr(r))
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.kube_writes(), [])
+        self.assertEqual({o["status"] for o in r.json()["objects"]}, {"unchanged"})
+        self.assertEqual(r.json()["failed"], [])
+        for n, v in versions.items():
+            self.assertEqual(self.sa(*n)["metadata"]["resourceVersion"], v)
+
+    def test_dry_run_sends_nothing(self):
+        path = self.write("irsa.yaml", SET)
+        r = self.apply("-f", path, "--dry-run", "--detailed-exitcode")
+        self.assertEqual(r.rc, 10, repr(r))
+        self.assertIn("would be created (dry run)", r.out)
+        self.assertIn("create-role irsa-demo-apps-web", r.out)
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.roles(), {})
+        self.assertEqual([e for e in self.kube_writes() if not e.get("dry_run")], [])
+        self.assertIsNone(self.sa("apps", "web"))
+
+    def test_stdin_and_directory(self):
+        r = self.apply("-f", "-", stdin=SET)
+        self.assertOk(r)
+        self.check_set_state()
+        os.makedirs(os.path.join(self.home, "dir"))
+        self.write("dir/a.yaml", SET)
+        self.emu.clear_log()
+        r = self.apply("-f", os.path.join(self.home, "dir"))
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+
+    def test_include_exclude(self):
+        path = self.write("irsa.yaml", SET)
+        r = self.apply("-f", path, "--include", "apps/*", "--exclude", "apps/worker")
+        self.assertOk(r)
+        self.assertEqual(sorted(self.roles()), ["irsa-demo-apps-web"])
+        self.assertIsNone(self.sa("apps", "worker"))
+
+    def test_failing_object_does_not_stop_the_others(self):
+        bad = SET.replace("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+                          f"arn:aws:iam::{ACCOUNT}:policy/does-not-exist")
+        path = self.write("irsa.yaml", bad)
+        r = self.apply("-f", path)
+        self.assertNotEqual(r.rc, 0, repr(r))
+        self.assertIn("objects failed", r.err)
+        self.assertIn("role 'apps-batch' failed", r.err)
+        roles = self.roles()
+        self.assertIn("irsa-demo-apps-web", roles)
+        self.assertIn("apps-export", roles)
+        self.assertIsNotNone(self.sa("apps", "web"))
+        self.assertIsNone(self.sa("apps", "worker"))
+
+    def test_eksctl_example(self):
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples",
+                               "eksctl-cluster.yaml")
+        r = self.apply("-f", example, region="eu-west-1")
+        self.assertOk(r)
+        roles = self.roles()
+        self.assertIn("backend-cache-writer", roles)
+        cache = roles["backend-cache-writer"]
+        self.assertEqual(cache["permissions_boundary"],
+                         f"arn:aws:iam::{ACCOUNT}:policy/cache-boundary")
+        self.assertEqual(subjects(cache["trust"]),
+                         ["system:serviceaccount:backend:cache-writer"])
+        self.assertEqual(cache["inline_policies"]["irsactl-inline-policy"]["Statement"][0]["Action"],
+                         ["elasticache:Describe*"])
+        # the role of attachRoleARN is used, not created
+        self.assertNotIn("preexisting-role", roles)
+        self.assertEqual(self.sa("backend", "preexisting")["metadata"]["annotations"][RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/preexisting-role")
+        # roleOnly: a role, no ServiceAccount
+        self.assertIsNone(self.sa("kube-system", "cluster-autoscaler"))
+        self.assertIsNotNone(self.sa("kube-system", "aws-load-balancer-controller"))
+        # subjectPattern
+        jobs = [r for r in roles.values()
+                if "system:serviceaccount:batch:job-*" in subjects(r["trust"])]
+        self.assertEqual(len(jobs), 1)
+        # every role of a service account with a cluster names the right provider
+        for name, role in roles.items():
+            feds = [st["Principal"].get("Federated") for st in role["trust"]["Statement"]]
+            self.assertIn(f"arn:aws:iam::{ACCOUNT}:oidc-provider/{KEY_EU}", feds, name)
+        self.emu.clear_log()
+        self.kube.clear_log()
+        r = self.apply("-f", example, region="eu-west-1")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.kube_writes(), [])
+
+    def test_irsactl_example(self):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
+        shutil.copytree(src, os.path.join(self.home, "ex"))
+        example = os.path.join(self.home, "ex", "irsactl.yaml")
+        with open(self.kube.write_kubeconfig(self.kubeconfig, context="prod-admin")) as f:
+            cfg = yaml.safe_load(f)
+        cfg["contexts"].append(dict(cfg["contexts"][0], name="dc1-admin"))
+        with open(self.kubeconfig, "w") as f:
+            yaml.safe_dump(cfg, f)
+        self.emu.seed(
+            oidc_providers=[{"url": "https://oidc.dc1.example.com", "client_ids": ["sts.amazonaws.com"]}],
+            policies=[{"name": "notifier-boundary", "document": BOUNDARY}],
+            roles=[{"name": "ci-deployer"}])
+        r = self.apply("-f", example, "--detailed-exitcode", region="eu-west-1")
+        self.assertEqual(r.rc, 10, repr(r))
+        roles = self.roles()
+        api = roles["irsa-prod-payments-api"]
+        self.assertEqual(api["path"], "/irsa/")
+        self.assertEqual(api["permissions_boundary"], f"arn:aws:iam::{ACCOUNT}:policy/team-boundary")
+        self.assertEqual(sorted(api["inline_policies"]),
+                         ["irsactl-dynamodb-read", "irsactl-s3-read", "irsactl-secretsmanager-read"])
+        batch = roles["payments-batch"]
+        # one statement per cluster's provider, each naming both accounts
+        self.assertEqual(subjects(batch["trust"]), sorted(["system:serviceaccount:payments:reconciler",
+                                                           "system:serviceaccount:payments:worker"] * 2))
+        self.assertIn("irsactl-inline-kms", batch["inline_policies"])
+        self.assertIn("irsactl-file-ledger", batch["inline_policies"])
+        export = roles["payments-export"]
+        self.assertIn(f"arn:aws:iam::{ACCOUNT}:role/ci-deployer",
+                      json.dumps(export["trust"]))
+        self.assertIn({"Key": "irsactl.io/scope", "Value": "payments-prod"}, export["tags"])
+        self.assertEqual(self.sa("payments", "api")["metadata"]["labels"],
+                         {"app": "api", "app.kubernetes.io/part-of": "payments"})
+        with open(os.path.join(self.home, "ex", "out", "notifier-sa.yaml")) as f:
+            notifier = yaml.safe_load(f)
+        self.assertEqual(notifier["metadata"]["annotations"][RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/irsa/irsa-prod-payments-notifier")
+        self.assertIsNone(self.sa("payments", "notifier"))
+        self.emu.clear_log()
+        self.kube.clear_log()
+        r = self.apply("-f", example, "--detailed-exitcode", region="eu-west-1")
+        self.assertEqual(r.rc, 0, repr(r))
+        self.assertEqual(self.mutating(), [])
+        self.assertEqual(self.kube_writes(), [])
+
+    def test_bad_file_sends_nothing(self):
+        path = self.write("irsa.yaml", SET.replace("attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3",
+                                                   "attachPolicyARN: [arn:aws:iam::aws:policy/AmazonS3"))
+        r = self.apply("-f", path)
+        self.assertFails(r, 2, path + ":")
+        self.assertIn("did you mean", r.err)
+        self.assertEqual(self.emu.log(), [])
+        self.assertEqual(self.kube.log(), [])
+
+    def test_no_file(self):
+        r = self.apply()
+        self.assertFails(r, 2, "-f FILE")
+        self.assertEqual(self.emu.log(), [])
+
+
+if __name__ == "__main__":
+    clitest.main()
