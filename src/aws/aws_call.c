@@ -757,12 +757,31 @@ static void item_failed_early(struct batch_item *it, const struct irsa_error *e)
 	it->finished = true;
 }
 
+/* Frees the batch; -1 with the first failed call's error in err when any
+ * call failed (each call keeps its own result either way). */
+static int batch_finish(struct batch *b, struct irsa_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < b->n && r == 0; i++) {
+		const struct batch_item *it = &b->items[i];
+		int rc = it->out ? it->out->rc : it->jout->rc;
+
+		if (rc < 0) {
+			if (err)
+				*err = it->out ? it->out->err : it->jout->err;
+			r = -1;
+		}
+	}
+	free(b->items);
+	return r;
+}
+
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err)
 {
 	struct batch b = { .n = n };
-	int r = 0;
 
 	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
 	for (size_t i = 0; i < n; i++) {
@@ -776,15 +795,7 @@ int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_cred
 			item_failed_early(&b.items[i], &e);
 	}
 	batch_run(c, &b, concurrency);
-	for (size_t i = 0; i < n; i++) {
-		if (calls[i].rc < 0 && r == 0) {
-			if (err)
-				*err = calls[i].err;
-			r = -1;
-		}
-	}
-	free(b.items);
-	return r;
+	return batch_finish(&b, err);
 }
 
 int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
@@ -792,7 +803,6 @@ int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_crede
 			      struct irsa_error *err)
 {
 	struct batch b = { .n = n };
-	int r = 0;
 
 	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
 	for (size_t i = 0; i < n; i++) {
@@ -806,13 +816,5 @@ int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_crede
 			item_failed_early(&b.items[i], &e);
 	}
 	batch_run(c, &b, concurrency);
-	for (size_t i = 0; i < n; i++) {
-		if (calls[i].rc < 0 && r == 0) {
-			if (err)
-				*err = calls[i].err;
-			r = -1;
-		}
-	}
-	free(b.items);
-	return r;
+	return batch_finish(&b, err);
 }
