@@ -139,6 +139,16 @@ TEST(merge_replaces_a_changed_role_and_keeps_crlf)
 	free(out);
 }
 
+TEST(merge_with_bare_cr_line_breaks)
+{
+	const char *in = "serviceAccount:\r  annotations:\r    team: payments\rimage: web\r";
+	char *out = merged_stable(in, NULL);
+
+	CHECK(out && strstr(out, "    team: payments\r    eks.amazonaws.com/role-arn: " ARN "\r"));
+	CHECK(out && strstr(out, "\rimage: web\r"));
+	free(out);
+}
+
 TEST(merge_refuses_what_it_cannot_edit)
 {
 	struct irsa_error err = { 0 };
@@ -165,6 +175,7 @@ int main(void)
 	RUN(merge_into_chart_defaults_keeps_comments);
 	RUN(merge_adds_missing_keys_and_paths);
 	RUN(merge_replaces_a_changed_role_and_keeps_crlf);
+	RUN(merge_with_bare_cr_line_breaks);
 	RUN(merge_refuses_what_it_cannot_edit);
 	return tap_done();
 }

@@ -222,7 +222,9 @@ static const char *first_break(const char *data, size_t len)
 static size_t line_after(const struct merge *m, size_t p, bool *need_nl)
 {
 	*need_nl = false;
-	if (p > 0 && p <= m->len && m->data[p - 1] == '\n')
+	/* a bare CR is a YAML line break too; p inside a CRLF is not */
+	if (p > 0 && p <= m->len && (m->data[p - 1] == '\n' ||
+				     (m->data[p - 1] == '\r' && (p == m->len || m->data[p] != '\n'))))
 		return p;
 	for (size_t q = p; q < m->len; q++) {
 		if (m->data[q] == '\n')
