@@ -495,6 +495,17 @@ static void statement_matches(const json_t *stmt, const struct irsa_trust_reques
 	v->stage = STAGE_MATCHED;
 }
 
+/* The one-line reason; a long one is cut at the buffer's end. */
+_printf_(2, 3)
+static void reason_set(struct irsa_trust_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
 static void result_set(struct irsa_trust_result *res, enum irsa_trust_decision d, int index,
 		       const json_t *stmt)
 {
@@ -568,7 +579,7 @@ int irsa_trust_evaluate(const json_t *doc, const struct irsa_trust_request *req,
 		if (v.stage == STAGE_MATCHED && strcmp(effect, "Deny") == 0) {
 			result_set(res, IRSA_TRUST_EXPLICIT_DENY, (int)i, stmt);
 			name_statement(name, sizeof(name), res);
-			snprintf(res->reason, sizeof(res->reason),
+			reason_set(res,
 				 "%s explicitly denies %s '%s' the action '%s'", name,
 				 req->principal_type, req->principal, req->action);
 			return 0;
@@ -586,19 +597,19 @@ int irsa_trust_evaluate(const json_t *doc, const struct irsa_trust_request *req,
 	if (allow >= 0) {
 		result_set(res, IRSA_TRUST_ALLOWED, allow, statement_at(stmts, (size_t)allow));
 		name_statement(name, sizeof(name), res);
-		snprintf(res->reason, sizeof(res->reason), "%s allows %s '%s' the action '%s'", name,
+		reason_set(res, "%s allows %s '%s' the action '%s'", name,
 			 req->principal_type, req->principal, req->action);
 		return 0;
 	}
 	if (nearest < 0 || nearest_v.stage <= STAGE_ACTION) {
 		result_set(res, IRSA_TRUST_IMPLICIT_DENY, -1, NULL);
-		snprintf(res->reason, sizeof(res->reason),
+		reason_set(res,
 			 "no Allow statement of the trust policy covers the action '%s'", req->action);
 		return 0;
 	}
 	result_set(res, IRSA_TRUST_IMPLICIT_DENY, nearest, statement_at(stmts, (size_t)nearest));
 	name_statement(name, sizeof(name), res);
-	snprintf(res->reason, sizeof(res->reason), "no statement allows it: %s comes closest, but %s",
+	reason_set(res, "no statement allows it: %s comes closest, but %s",
 		 name, nearest_v.why);
 	return 0;
 }
