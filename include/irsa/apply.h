@@ -23,6 +23,15 @@ struct irsa_apply_cluster {
 	char *where;       /* "FILE:LINE:COLUMN" of the item */
 };
 
+/* How the pods of a service account get the role's credentials. */
+enum irsa_apply_mechanism {
+	IRSA_APPLY_IRSA,         /* the eks.amazonaws.com/role-arn annotation (default) */
+	IRSA_APPLY_POD_IDENTITY, /* an EKS Pod Identity association; no annotation */
+	IRSA_APPLY_BOTH,         /* both (EKS uses Pod Identity first) */
+};
+/* "irsa", "pod-identity", "both". */
+const char *irsa_apply_mechanism_name(enum irsa_apply_mechanism m);
+
 enum irsa_apply_target {
 	IRSA_APPLY_TARGET_CLUSTER,
 	IRSA_APPLY_TARGET_NONE,
@@ -52,6 +61,9 @@ struct irsa_apply_sa {
 	char *manifest;                 /* for IRSA_APPLY_TARGET_MANIFEST */
 	bool create_namespace;
 	char *where;                    /* "FILE:LINE:COLUMN" of the item */
+	enum irsa_apply_mechanism mechanism;
+	char *target_role_arn;          /* Pod Identity: the role in another account */
+	bool disable_session_tags;      /* Pod Identity */
 };
 
 struct irsa_apply_request {
@@ -129,6 +141,20 @@ struct irsa_apply_provider {
 	char *failure;
 };
 
+/* An EKS Pod Identity association of one service account in one EKS
+ * cluster (apply_pod_identity.c). */
+struct irsa_apply_association {
+	size_t sa, role, cluster;         /* indexes */
+	struct irsa_plan plan;            /* create / update / unchanged */
+	char *association_id;             /* of the association EKS has, for an update */
+	char *role_arn;                   /* as planned; a new role's ARN once created */
+	struct irsa_aws *aws;             /* for execution (borrowed) */
+	const char *cluster_name;         /* borrowed from the request */
+	bool disable_session_tags;
+	bool planned, failed;
+	char *failure;
+};
+
 struct irsa_apply_options {
 	const char *kubeconfig;
 	bool dry_run;
@@ -152,6 +178,8 @@ struct irsa_apply {
 	size_t n_roles;
 	struct irsa_apply_object *targets;
 	size_t n_targets;
+	struct irsa_apply_association *associations;
+	size_t n_associations;
 	struct irsa_kube **kubes;         /* per cluster of the request, opened on use */
 	size_t n_failed;
 	enum irsa_error_kind failure_kind; /* of the first failure */
@@ -170,6 +198,36 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 /* Execute in dependency order: (providers already done,) roles, then the ServiceAccounts of the
  * roles that succeeded. Failures are kept per object; n_failed counts. */
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata);
+/* ---- EKS Pod Identity in apply (src/domain/apply_pod_identity.c) ---- */
+struct irsa_create_role_request;
+struct irsa_create_role_input;
+/* The role of r: parse and resolve cr into in, with the Pod Identity
+ * trust statement when one of r's service accounts uses Pod Identity,
+ * and without the OIDC part (no provider needed) when none uses IRSA. */
+int irsa_apply_role_resolve(struct irsa_account *acct, const struct irsa_apply_request *req,
+			    const struct irsa_apply_role *r,
+			    const struct irsa_create_role_request *cr,
+			    struct irsa_create_role_input *in, struct irsa_error *err);
+/* Whether the role's OIDC trust should name sa (not a Pod Identity-only
+ * account of a role that IRSA accounts share). */
+bool irsa_apply_role_trusts_subject(const struct irsa_apply_request *req,
+				    const struct irsa_apply_role *r, const struct irsa_apply_sa *sa);
+/* The ServiceAccount of a Pod Identity-only account: labels and
+ * annotations, no role-arn annotation. */
+int irsa_apply_pod_identity_sa_spec(const struct irsa_apply_sa *sa, struct irsa_sa_spec *spec,
+				    struct irsa_error *err);
+/* Plan the associations of every selected Pod Identity account (each
+ * cluster's associations listed once; the agent add-on checked, a warning
+ * when not ACTIVE). Failures are kept per association. */
+void irsa_apply_plan_pod_identity(struct irsa_account *acct, struct irsa_apply *a);
+/* Execute them (after the roles): one whose role failed is not sent. */
+void irsa_apply_execute_pod_identity(struct irsa_apply *a, irsa_apply_progress_fn progress,
+				     void *userdata);
+bool irsa_apply_pod_identity_changed(const struct irsa_apply *a);
+void irsa_apply_pod_identity_to_json(const struct irsa_apply *a, json_t *objects,
+				     json_t *failed);
+void irsa_apply_pod_identity_release(struct irsa_apply *a);
+
 /* Whether any object has a change planned or made. */
 bool irsa_apply_changed(const struct irsa_apply *a);
 /* {"objects": [plan reports, each with "failure" when failed], "failed": [..]} */

@@ -91,6 +91,9 @@ static void print_text(const struct irsa_apply *a, FILE *out)
 	for (size_t i = 0; i < a->n_roles; i++)
 		if (a->roles[i].planned && !a->roles[i].failed)
 			cli_plan_print_text(&a->roles[i].plan.plan, out);
+	for (size_t i = 0; i < a->n_associations; i++)
+		if (a->associations[i].planned && !a->associations[i].failed)
+			cli_plan_print_text(&a->associations[i].plan, out);
 	for (size_t i = 0; i < a->n_targets; i++)
 		if (a->targets[i].planned && !a->targets[i].failed)
 			cli_plan_print_text(object_plan(&a->targets[i]), out);
@@ -117,6 +120,10 @@ static void log_failures(struct cli_ctx *ctx, const struct irsa_apply *a)
 			cli_log(ctx, CLI_LOG_WARN, "service account '%s/%s' failed: %s",
 				a->req->sas[a->targets[i].sa].namespace_,
 				a->req->sas[a->targets[i].sa].name, a->targets[i].failure);
+	for (size_t i = 0; i < a->n_associations; i++)
+		if (a->associations[i].failed)
+			cli_log(ctx, CLI_LOG_WARN, "%s failed: %s", a->associations[i].plan.label,
+				a->associations[i].failure);
 }
 
 static int report(struct cli_ctx *ctx, const struct irsa_apply *a, bool dry_run)
@@ -159,6 +166,8 @@ static int apply_run(struct cli_ctx *ctx, const struct cli_args *args, struct ir
 		log_plan_messages(ctx, &a.providers[i].plan.plan);
 	for (size_t i = 0; i < a.n_roles; i++)
 		log_plan_messages(ctx, &a.roles[i].plan.plan);
+	for (size_t i = 0; i < a.n_associations; i++)
+		log_plan_messages(ctx, &a.associations[i].plan);
 	for (size_t i = 0; i < a.n_targets; i++)
 		log_plan_messages(ctx, object_plan(&a.targets[i]));
 	if (!o.dry_run)
@@ -169,7 +178,7 @@ static int apply_run(struct cli_ctx *ctx, const struct cli_args *args, struct ir
 		log_failures(ctx, &a);
 		r = irsa_error_set(err, a.failure_kind, "%zu of %zu objects failed; running the same "
 				   "command again completes the rest", a.n_failed,
-				   a.n_providers + a.n_roles + a.n_targets);
+				   a.n_providers + a.n_roles + a.n_targets + a.n_associations);
 		goto out;
 	}
 	if (cli_flag(args, "detailed-exitcode") && irsa_apply_changed(&a))

@@ -127,10 +127,11 @@ static int collect(const struct irsa_apply_request *req, const struct irsa_apply
 {
 	for (size_t k = 0; k < r->n_sas; k++) {
 		const struct irsa_apply_sa *sa = &req->sas[r->sas[k]];
+		bool trusted = irsa_apply_role_trusts_subject(req, r, sa);
 
-		if (add_subject(s, sa, err) < 0)
+		if (trusted && add_subject(s, sa, err) < 0)
 			return -1;
-		for (size_t i = 0; i < req->n_clusters; i++) {
+		for (size_t i = 0; trusted && i < req->n_clusters; i++) {
 			const struct irsa_apply_cluster *c = &req->clusters[i];
 
 			if (!sa_has_cluster(sa, c))
@@ -245,8 +246,7 @@ static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irs
 	cr.n_policies = s.policies.n;
 	cr.policy_files = (const char *const *)s.files.items;
 	cr.n_policy_files = s.files.n;
-	if (irsa_create_role_parse(&cr, &r->in, err) < 0 ||
-	    irsa_create_role_resolve(acct, &r->in, err) < 0 ||
+	if (irsa_apply_role_resolve(acct, req, r, &cr, &r->in, err) < 0 ||
 	    add_inline_documents(req, r, err) < 0 ||
 	    irsa_role_plan_apply(acct->aws, &r->in.role, &r->plan, err) < 0)
 		return -1;
@@ -347,7 +347,9 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 			if (!r->planned && !r->external_arn) {
 				irsa_error_set(&e, IRSA_ERR_USAGE, "its role could not be planned");
 				fail(&o->failure, &o->failed, a, &e);
-			} else if (build_spec(sa, r->external_arn ? r->external_arn : r->plan.role_arn,
+			} else if (sa->mechanism == IRSA_APPLY_POD_IDENTITY ?
+				   irsa_apply_pod_identity_sa_spec(sa, &o->spec, &e) < 0 :
+				   build_spec(sa, r->external_arn ? r->external_arn : r->plan.role_arn,
 					      &o->spec, &e) < 0) {
 				fail(&o->failure, &o->failed, a, &e);
 			} else if (o->is_file) {
@@ -447,6 +449,7 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 	}
 	for (size_t i = 0; i < ret->n_roles; i++)
 		plan_sas_of(ret, i, acct->aws);
+	irsa_apply_plan_pod_identity(acct, ret);
 	return 0;
 }
 
@@ -499,6 +502,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 				 r->failed ? "failed" : irsa_plan_status_name(r->plan.plan.status, true),
 				 r->failure);
 	}
+	irsa_apply_execute_pod_identity(a, progress, userdata);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];
 		struct irsa_plan *p = object_plan(o);
@@ -537,7 +541,7 @@ bool irsa_apply_changed(const struct irsa_apply *a)
 		if (a->targets[i].planned &&
 		    object_plan(&a->targets[i])->status != IRSA_PLAN_UNCHANGED)
 			return true;
-	return false;
+	return irsa_apply_pod_identity_changed(a);
 }
 
 static json_t *failed_report(const char *kind, const char *name, const char *failure)
@@ -580,6 +584,7 @@ json_t *irsa_apply_to_json(const struct irsa_apply *a)
 			json_array_append_new(failed,
 					      failed_report("service-account", name, o->failure));
 	}
+	irsa_apply_pod_identity_to_json(a, objects, failed);
 	return json_pack("{s:o, s:o}", "objects", objects, "failed", failed);
 }
 
@@ -620,6 +625,7 @@ void irsa_apply_release(struct irsa_apply *a)
 		free(r->failure);
 	}
 	free(a->roles);
+	irsa_apply_pod_identity_release(a);
 	for (size_t i = 0; a->req && i < a->req->n_clusters; i++)
 		irsa_kube_free(a->kubes[i]);
 	free(a->kubes);

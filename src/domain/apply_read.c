@@ -13,6 +13,7 @@
 #include "irsa/apply.h"
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
+#include "irsa/serviceaccount.h"
 #include "irsa/strutil.h"
 #include "irsa/yaml.h"
 
@@ -332,6 +333,7 @@ static void sa_release(struct irsa_apply_sa *s)
 	free(s->audience);
 	free(s->manifest);
 	free(s->where);
+	free(s->target_role_arn);
 }
 
 void irsa_apply_request_release(struct irsa_apply_request *r)
@@ -396,13 +398,14 @@ static const char *const cluster_fields[] = {
 static const char *const defaults_fields[] = {
 	"clusters", "audience", "path", "permissionsBoundary", "maxSessionDuration", "tags",
 	"labels", "annotations", "stsRegionalEndpoints", "tokenExpiration", "target",
-	"createNamespace",
+	"createNamespace", "mechanism",
 };
 static const char *const sa_fields[] = {
 	"namespace", "name", "clusters", "roleName", "path", "description",
 	"permissionsBoundary", "maxSessionDuration", "tags", "policies", "attachPolicyARNs",
 	"policyFiles", "inlinePolicies", "trustRoleARNs", "audience", "stsRegionalEndpoints",
 	"tokenExpiration", "labels", "annotations", "target", "createNamespace",
+	"mechanism", "targetRoleARN", "disableSessionTags",
 };
 static const char *const template_fields[] = { "template", "parameters" };
 static const char *const target_fields[] = { "manifest" };
@@ -453,12 +456,69 @@ static int read_target(const struct reader *rd, int map, struct irsa_apply_sa *s
 	return 0;
 }
 
+static const char *const mechanism_names[] = {
+	[IRSA_APPLY_IRSA] = "irsa",
+	[IRSA_APPLY_POD_IDENTITY] = "pod-identity",
+	[IRSA_APPLY_BOTH] = "both",
+};
+
+const char *irsa_apply_mechanism_name(enum irsa_apply_mechanism m)
+{
+	return (unsigned)m < ARRAY_SIZE(mechanism_names) ? mechanism_names[m] : "?";
+}
+
+static int read_mechanism(const struct reader *rd, int map, enum irsa_apply_mechanism *out)
+{
+	int id = irsa_yaml_map_get(rd->d, map, "mechanism", NULL);
+	const char *v, *hint;
+
+	if (!id || irsa_yaml_is_null(rd->d, id))
+		return 0;
+	v = irsa_yaml_scalar(rd->d, id);
+	for (size_t i = 0; v && i < ARRAY_SIZE(mechanism_names); i++)
+		if (strcmp(v, mechanism_names[i]) == 0) {
+			*out = (enum irsa_apply_mechanism)i;
+			return 0;
+		}
+	hint = v ? irsa_apply_suggest(v, mechanism_names, ARRAY_SIZE(mechanism_names)) : NULL;
+	if (hint)
+		return fail_at(rd, id, "mechanism '%s' is not one of irsa, pod-identity, both; "
+			       "did you mean '%s'?", v, hint);
+	return fail_at(rd, id, "mechanism must be one of irsa, pod-identity, both");
+}
+
+/* The Pod Identity fields of a service account, and what Pod Identity
+ * cannot do (an exact name is needed: an association names one account). */
+static int read_pod_identity(const struct reader *rd, int map, struct irsa_apply_sa *s)
+{
+	int target = irsa_yaml_map_get(rd->d, map, "targetRoleARN", NULL);
+	int tags = irsa_yaml_map_get(rd->d, map, "disableSessionTags", NULL);
+
+	struct irsa_error inner = { 0 };
+
+	if (get_string(rd, map, "targetRoleARN", &s->target_role_arn) < 0 ||
+	    get_bool(rd, map, "disableSessionTags", &s->disable_session_tags) < 0)
+		return -1;
+	if (s->target_role_arn && irsa_role_arn_parse(s->target_role_arn, NULL, &inner) < 0)
+		return fail_at(rd, target, "targetRoleARN: %s", inner.message);
+	if (s->mechanism == IRSA_APPLY_IRSA && (target || tags))
+		return fail_at(rd, target ? target : tags, "'%s' is a Pod Identity field; set "
+			       "'mechanism: pod-identity' (or 'both') on this service account",
+			       target ? "targetRoleARN" : "disableSessionTags");
+	if (s->mechanism != IRSA_APPLY_IRSA && s->name && strpbrk(s->name, "*?"))
+		return fail_at(rd, map, "service account '%s' is a pattern; a Pod Identity "
+			       "association names one service account (mechanism '%s')", s->name,
+			       irsa_apply_mechanism_name(s->mechanism));
+	return 0;
+}
+
 /* The fields that defaults and a service account share. */
 static int read_common(const struct reader *rd, int map, struct irsa_apply_sa *s)
 {
 	long v = 0;
 
 	if (get_string(rd, map, "audience", &s->audience) < 0 ||
+	    read_mechanism(rd, map, &s->mechanism) < 0 ||
 	    get_string(rd, map, "path", &s->path) < 0 ||
 	    get_string(rd, map, "permissionsBoundary", &s->permissions_boundary) < 0 ||
 	    get_string_map(rd, map, "tags", &s->tags) < 0 ||
@@ -629,6 +689,7 @@ static int read_sa(const struct reader *rd, int id, const struct irsa_apply_sa *
 	if (def_target && def->manifest)
 		s->manifest = irsa_strdup(def->manifest);
 	s->create_namespace = def_create_ns;
+	s->mechanism = def->mechanism;
 	if (need_map(rd, id, "a service account") < 0 ||
 	    check_fields(rd, id, "a service account", sa_fields, ARRAY_SIZE(sa_fields)) < 0 ||
 	    get_string(rd, id, "namespace", &s->namespace_) < 0 ||
@@ -658,6 +719,8 @@ static int read_sa(const struct reader *rd, int id, const struct irsa_apply_sa *
 	}
 	if (!s->namespace_ || !s->name)
 		return fail_at(rd, id, "a service account needs 'namespace' and 'name'");
+	if (read_pod_identity(rd, id, s) < 0)
+		return -1;
 	apply_defaults(s, def);
 	return 0;
 }
@@ -811,6 +874,87 @@ static int read_eksctl_sa(const struct reader *rd, int id, const char *cluster,
 	return 0;
 }
 
+static const char *const eksctl_pia_fields[] = {
+	"namespace", "serviceAccountName", "roleARN", "roleName", "createServiceAccount",
+	"permissionPolicyARNs", "permissionPolicy", "wellKnownPolicies",
+	"permissionsBoundaryARN", "tags", "targetRoleARN", "disableSessionTags",
+};
+
+/* A field of `id` that makes no sense with roleARN (the role is not
+ * irsactl's to change), or NULL. */
+static const char *role_field_with_role_arn(const struct reader *rd, int id)
+{
+	static const char *const role_fields[] = {
+		"roleName", "permissionPolicyARNs", "permissionPolicy", "wellKnownPolicies",
+		"permissionsBoundaryARN",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(role_fields); i++)
+		if (irsa_yaml_map_get(rd->d, id, role_fields[i], NULL))
+			return role_fields[i];
+	return NULL;
+}
+
+/* iam.podIdentityAssociations[]: one Pod Identity service account. */
+static int read_eksctl_pia(const struct reader *rd, int id, const char *cluster,
+			   struct irsa_apply_request *r)
+{
+	struct irsa_apply_sa *s = new_sa(r);
+	const char *what = "iam.podIdentityAssociations[]";
+	struct irsa_error inner = { 0 };
+	bool create_sa = false;
+	int pol;
+
+	s->where = where(rd, id);
+	s->mechanism = IRSA_APPLY_POD_IDENTITY;
+	irsa_strlist_add(&s->clusters, cluster);
+	if (need_map(rd, id, what) < 0 ||
+	    check_fields(rd, id, what, eksctl_pia_fields, ARRAY_SIZE(eksctl_pia_fields)) < 0 ||
+	    get_string(rd, id, "namespace", &s->namespace_) < 0 ||
+	    get_string(rd, id, "serviceAccountName", &s->name) < 0 ||
+	    get_string(rd, id, "roleARN", &s->role_arn) < 0 ||
+	    get_string(rd, id, "roleName", &s->role_name) < 0 ||
+	    get_bool(rd, id, "createServiceAccount", &create_sa) < 0 ||
+	    get_strings(rd, id, "permissionPolicyARNs", &s->managed_policy_arns) < 0 ||
+	    get_string(rd, id, "permissionsBoundaryARN", &s->permissions_boundary) < 0 ||
+	    get_string_map(rd, id, "tags", &s->tags) < 0 ||
+	    read_well_known(rd, id, s) < 0)
+		return -1;
+	pol = irsa_yaml_map_get(rd->d, id, "permissionPolicy", NULL);
+	if (pol && add_document(rd, pol, "permissionPolicy", "policy", &s->inline_policies) < 0)
+		return -1;
+	if (!s->namespace_ || !s->name)
+		return fail_at(rd, id, "a Pod Identity association needs 'namespace' and "
+			       "'serviceAccountName'");
+	if (s->role_arn && irsa_role_arn_parse(s->role_arn, NULL, &inner) < 0)
+		return fail_at(rd, irsa_yaml_map_get(rd->d, id, "roleARN", NULL), "roleARN: %s",
+			       inner.message);
+	if (s->role_arn && role_field_with_role_arn(rd, id))
+		return fail_at(rd, irsa_yaml_map_get(rd->d, id, role_field_with_role_arn(rd, id), NULL),
+			       "'%s' cannot go with 'roleARN': that role is used as it is",
+			       role_field_with_role_arn(rd, id));
+	if (read_pod_identity(rd, id, s) < 0)
+		return -1;
+	s->target = create_sa ? IRSA_APPLY_TARGET_CLUSTER : IRSA_APPLY_TARGET_NONE;
+	return 0;
+}
+
+static int read_eksctl_pias(const struct reader *rd, int iam, const char *cluster,
+			    struct irsa_apply_request *r)
+{
+	int list = irsa_yaml_map_get(rd->d, iam, "podIdentityAssociations", NULL);
+
+	if (!list || irsa_yaml_is_null(rd->d, list))
+		return 0;
+	if (!irsa_yaml_is_seq(rd->d, list))
+		return fail_at(rd, list, "iam.podIdentityAssociations must be a list");
+	for (size_t i = 0; i < irsa_yaml_seq_size(rd->d, list); i++)
+		if (read_eksctl_pia(rd, irsa_yaml_node(rd->d, list)->data.sequence.items.start[i],
+				    cluster, r) < 0)
+			return -1;
+	return 0;
+}
+
 static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_request *r)
 {
 	_cleanup_free_ char *name = NULL, *region = NULL, *boundary = NULL;
@@ -859,6 +1003,8 @@ static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_requ
 		return -1;
 	c = &r->clusters[r->n_clusters - 1];
 	c->create_provider = with_oidc;
+	if (read_eksctl_pias(rd, iam, name, r) < 0)
+		return -1;
 	sas = irsa_yaml_map_get(rd->d, iam, "serviceAccounts", NULL);
 	if (!sas || irsa_yaml_is_null(rd->d, sas))
 		return 0;

@@ -381,6 +381,10 @@ int irsa_sa_plan_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
 		goto fail;
 	if (!ns_exists && s->remove)
 		changed = false;
+	/* a spec with nothing to set (a Pod Identity account of apply) still
+	 * makes the account when it is missing */
+	if (!ret->current && !s->remove)
+		changed = true;
 	if (changed) {
 		irsa_sa_merge(s, ret->annotations, ret->labels);
 		if (s->remove)
