@@ -213,6 +213,110 @@ TEST(strict_reading)
 		     "'autoScaler'?");
 }
 
+TEST(pod_identity_own_format)
+{
+	struct irsa_apply_request r = { 0 };
+	struct irsa_error err = { 0 };
+	const struct irsa_apply_sa *s;
+
+	CHECK_INT(read_text(HEAD "defaults: {mechanism: pod-identity}\nserviceAccounts:\n"
+			    "  - {namespace: a, name: inherits}\n"
+			    "  - {namespace: a, name: classic, mechanism: irsa}\n"
+			    "  - namespace: a\n    name: both\n    mechanism: both\n"
+			    "    targetRoleARN: arn:aws:iam::444455556666:role/t\n"
+			    "    disableSessionTags: true\n", &r, &err), 0);
+	CHECK_INT(r.n_sas, 3);
+	if (r.n_sas == 3) {
+		CHECK_INT(sa(&r, "a", "inherits")->mechanism, IRSA_APPLY_POD_IDENTITY);
+		CHECK_INT(sa(&r, "a", "classic")->mechanism, IRSA_APPLY_IRSA);
+		s = sa(&r, "a", "both");
+		CHECK_INT(s->mechanism, IRSA_APPLY_BOTH);
+		CHECK_STR(s->target_role_arn, "arn:aws:iam::444455556666:role/t");
+		CHECK(s->disable_session_tags);
+		CHECK(!sa(&r, "a", "inherits")->disable_session_tags);
+		CHECK_STR(irsa_apply_mechanism_name(s->mechanism), "both");
+	}
+	irsa_apply_request_release(&r);
+
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: b, mechanism: podidentity}\n",
+		     "x.yaml:4:40: mechanism 'podidentity' is not one of irsa, pod-identity, both; "
+		     "did you mean 'pod-identity'?");
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: b, mechanism: oidc}\n",
+		     "x.yaml:4:40: mechanism must be one of irsa, pod-identity, both");
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: b, disableSessionTags: true}\n",
+		     "x.yaml:4:49: 'disableSessionTags' is a Pod Identity field; set 'mechanism: "
+		     "pod-identity' (or 'both') on this service account");
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: 'b-*', mechanism: both}\n",
+		     "x.yaml:4:5: service account 'b-*' is a pattern; a Pod Identity association "
+		     "names one service account (mechanism 'both')");
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: b, mechanism: both, "
+		     "targetRoleARN: t}\n",
+		     "x.yaml:4:61: targetRoleARN: 't' is not a role ARN: expected "
+		     "'arn:PARTITION:iam::ACCOUNT:role/NAME'");
+	expect_error(HEAD "serviceAccounts:\n  - {namespace: a, name: b, mechansim: both}\n",
+		     "x.yaml:4:29: unknown field 'mechansim' in a service account; did you mean "
+		     "'mechanism'?");
+}
+
+#define EKSCTL "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\n"
+
+TEST(pod_identity_eksctl)
+{
+	struct irsa_apply_request r = { 0 };
+	struct irsa_error err = { 0 };
+	const struct irsa_apply_sa *s;
+
+	CHECK_INT(irsa_apply_read_path("../examples/eksctl-pod-identity.yaml", &r, &err), 0);
+	if (err.kind)
+		printf("# %s\n", err.message);
+	CHECK_INT(irsa_apply_request_check(&r, &err), 0);
+	CHECK_INT(r.n_clusters, 1);
+	CHECK_INT(r.n_sas, 4);
+	if (r.n_clusters != 1 || r.n_sas != 4)
+		goto out;
+	CHECK_STR(r.clusters[0].name, "shop");
+	CHECK(!r.clusters[0].create_provider);
+	s = sa(&r, "checkout", "payments");
+	CHECK_INT(s->mechanism, IRSA_APPLY_POD_IDENTITY);
+	CHECK_STR(s->role_name, "shop-checkout-payments");
+	CHECK_INT(s->target, IRSA_APPLY_TARGET_CLUSTER);
+	CHECK_STR(s->managed_policy_arns.items[0], "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess");
+	CHECK_INT(s->inline_policies.n, 1);
+	CHECK(s->inline_policies.n && strstr(s->inline_policies.items[0].value, "dynamodb:PutItem"));
+	CHECK_STR(s->permissions_boundary, "arn:aws:iam::111122223333:policy/shop-boundary");
+	CHECK_STR(tag(&s->tags, "team"), "checkout");
+	CHECK_STR(s->clusters.items[0], "shop");
+	s = sa(&r, "kube-system", "external-dns");
+	CHECK_INT(s->target, IRSA_APPLY_TARGET_NONE);
+	CHECK(s->role_name == NULL);
+	CHECK_STR(s->policies.items[0], "external-dns");
+	s = sa(&r, "reporting", "exporter");
+	CHECK_STR(s->role_arn, "arn:aws:iam::111122223333:role/reporting-exporter");
+	CHECK(s->disable_session_tags);
+	s = sa(&r, "analytics", "reader");
+	CHECK_STR(s->target_role_arn, "arn:aws:iam::444455556666:role/analytics-data-reader");
+	CHECK(!s->disable_session_tags);
+out:
+	irsa_apply_request_release(&r);
+
+	expect_error(EKSCTL "iam:\n  podIdentityAssociations:\n  - {namespace: a, "
+		     "serviceAccount: b}\n",
+		     "x.yaml:6:20: unknown field 'serviceAccount' in iam.podIdentityAssociations[]; "
+		     "did you mean 'serviceAccountName'?");
+	expect_error(EKSCTL "iam:\n  podIdentityAssociations:\n  - {namespace: a}\n",
+		     "x.yaml:6:5: a Pod Identity association needs 'namespace' and "
+		     "'serviceAccountName'");
+	expect_error(EKSCTL "iam:\n  podIdentityAssociations:\n  - {namespace: a, serviceAccountName: b, "
+		     "roleARN: 'arn:aws:iam::111122223333:role/r', permissionPolicyARNs: [x]}\n",
+		     "x.yaml:6:110: 'permissionPolicyARNs' cannot go with 'roleARN': that role is "
+		     "used as it is");
+	expect_error(EKSCTL "iam:\n  podIdentityAssociations: {namespace: a}\n",
+		     "x.yaml:5:28: iam.podIdentityAssociations must be a list");
+	expect_error(EKSCTL "iam:\n  podIdentityAssociations:\n  - {namespace: a, serviceAccountName: b, "
+		     "disableSessionTags: maybe}\n",
+		     "x.yaml:6:63: 'disableSessionTags' must be true or false");
+}
+
 TEST(checks_across_files)
 {
 	struct irsa_apply_request r = { 0 };
@@ -311,6 +415,8 @@ int main(void)
 	RUN(irsactl_example);
 	RUN(eksctl_example);
 	RUN(strict_reading);
+	RUN(pod_identity_own_format);
+	RUN(pod_identity_eksctl);
 	RUN(checks_across_files);
 	RUN(folders_and_several_documents);
 	RUN(standard_input);
