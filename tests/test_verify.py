@@ -17,6 +17,11 @@ ROLE = "web-role"
 ROLE_ARN = f"arn:aws:iam::{ACCT}:role/{ROLE}"
 CHECKS = ["identity", "cluster", "oidc-provider", "service-account", "role", "trust",
           "permissions", "pods", "live"]
+PI_CHECKS = ["pod-identity-association", "pod-identity-role", "pod-identity-trust",
+             "pod-identity-target-role", "pod-identity-agent"]
+# a Pod Identity-only service account: the IRSA chain's own checks are left out
+PI_ONLY = ["identity", "cluster", "service-account", "permissions", "pod-identity-association",
+           "pod-identity-role", "pod-identity-trust", "pod-identity-agent"]
 EXIT_CHECK_FAILED = 9
 
 
@@ -84,9 +89,15 @@ class VerifyCase(AwsEmulatorCase):
                 "--output", output] + list(extra)
         return self.run_cli(*args)
 
-    def checks(self, r):
+    def checks(self, r, expect=CHECKS):
+        """The checks by name; the IRSA ones (in order) must be those expected, and
+        the Pod Identity ones, when present, follow them."""
         doc = r.json()
-        self.assertEqual([c["check"] for c in doc["checks"]], CHECKS, r)
+        names = [c["check"] for c in doc["checks"]]
+        self.assertEqual([n for n in names if n not in PI_CHECKS], [n for n in expect if n not in PI_CHECKS], r)
+        self.assertEqual(names, [n for n in names if n not in PI_CHECKS] + [n for n in names if n in PI_CHECKS])
+        if expect is not CHECKS:
+            self.assertEqual(names, expect, r)
         return {c["check"]: c for c in doc["checks"]}
 
     def first_failure(self, r):
@@ -262,13 +273,18 @@ class BrokenLinkMatrixTest(VerifyCase):
                               "eks.amazonaws.com/role-arn": ROLE_ARN, "eks.amazonaws.com/audience": "vault"}})
 
     def test_service_account_missing(self):
-        self.assertBroken("service-account", "kubectl create serviceaccount web -n apps",
-                          "'apps/web' does not exist", sa=False)
+        c = self.assertBroken("service-account", "kubectl create serviceaccount web -n apps",
+                              "'apps/web' does not exist", sa=False)
+        # no association either: the Pod Identity checks say so too
+        self.assertEqual(c["pod-identity-association"]["status"], "fail")
 
     def test_annotation_missing(self):
-        self.assertBroken("service-account", "irsactl annotate-sa -n apps -s web --role-arn",
-                          "has no 'eks.amazonaws.com/role-arn' annotation",
-                          sa={"namespace": "apps", "name": "web"})
+        c = self.assertBroken("service-account", "irsactl annotate-sa -n apps -s web --role-arn",
+                              "has no 'eks.amazonaws.com/role-arn' annotation and no EKS Pod Identity "
+                              "association", sa={"namespace": "apps", "name": "web"})
+        self.assertEqual(c["pod-identity-association"]["status"], "fail")
+        self.assertIn("irsactl pod-identity create --cluster demo -n apps -s web",
+                      c["pod-identity-association"]["fix"])
 
     def test_annotation_malformed(self):
         self.assertBroken("service-account", "irsactl annotate-sa", "is not a role ARN",

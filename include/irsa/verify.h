@@ -15,12 +15,29 @@
  *   pods             the SA's pods carry the webhook's injection and the right role
  *   live             with live: TokenRequest -> AssumeRoleWithWebIdentity ->
  *                    GetCallerIdentity
+ * and for EKS Pod Identity (an EKS cluster only):
+ *   pod-identity-association  an association for NS/SA (the cluster's list,
+ *                    read once), naming the expected role if one is given
+ *   pod-identity-role         the association's role exists
+ *   pod-identity-trust        its trust lets pods.eks.amazonaws.com do
+ *                    sts:AssumeRole and sts:TagSession (trust_eval.h; TagSession
+ *                    not needed with session tags disabled)
+ *   pod-identity-target-role  with a target role: it exists and trusts the
+ *                    role (in another account: a warning, it cannot be read)
+ *   pod-identity-agent        the eks-pod-identity-agent add-on is ACTIVE
+ * Which checks a report holds follows the service account: the IRSA chain
+ * when it has the role-arn annotation, the Pod Identity checks when it has
+ * an association, both when it has both (with a note that Pod Identity
+ * takes precedence), and both when it has neither (each says what is
+ * missing). A check that does not concern the account is left out of the
+ * report (hidden).
  * Every check runs; one whose inputs a failed check should have given is
  * skipped and says so. The token and the credentials are never printed
  * or logged. */
 #include <stdbool.h>
 #include <jansson.h>
 #include "irsa/aws.h"
+#include "irsa/eks.h"
 #include "irsa/error.h"
 #include "irsa/kube.h"
 #include "irsa/strlist.h"
@@ -35,6 +52,11 @@ enum irsa_check_id {
 	IRSA_CHECK_PERMISSIONS,
 	IRSA_CHECK_PODS,
 	IRSA_CHECK_LIVE,
+	IRSA_CHECK_POD_IDENTITY_ASSOCIATION,
+	IRSA_CHECK_POD_IDENTITY_ROLE,
+	IRSA_CHECK_POD_IDENTITY_TRUST,
+	IRSA_CHECK_POD_IDENTITY_TARGET_ROLE,
+	IRSA_CHECK_POD_IDENTITY_AGENT,
 	IRSA_CHECK_COUNT,
 };
 
@@ -53,6 +75,7 @@ struct irsa_check {
 	enum irsa_check_status status;
 	char *message;  /* one line of evidence */
 	char *fix;      /* for a failure (or warning): the command that fixes it, or NULL */
+	bool hidden;    /* not about this service account's mechanism: not reported */
 };
 
 /* Where the checks look. The CLI opens the handles; kube is NULL when the
@@ -73,12 +96,19 @@ struct irsa_verify_request {
 	const struct irsa_strlist *actions; /* NULL or empty: permissions skipped */
 	const char *resource;           /* NULL = "*" */
 	bool no_thumbprint;             /* do not fetch the issuer's chain */
+	/* The cluster's Pod Identity associations (summaries) when the caller
+	 * listed them once for many service accounts; else each run looks its
+	 * own up. */
+	const struct irsa_pod_identity_association *associations;
+	size_t n_associations;
+	bool associations_listed;
 };
 
 struct irsa_verify_report {
 	char *namespace_name;
 	char *service_account;
 	struct irsa_check checks[IRSA_CHECK_COUNT];
+	struct irsa_strlist notes;      /* e.g. both mechanisms: which one EKS uses */
 };
 
 /* Run every check. Fails only for a bad request (IRSA_ERR_USAGE); a
@@ -91,7 +121,8 @@ void irsa_verify_report_release(struct irsa_verify_report *r);
 bool irsa_verify_ok(const struct irsa_verify_report *r);
 /* The first failed check, or IRSA_CHECK_COUNT. */
 enum irsa_check_id irsa_verify_first_failure(const struct irsa_verify_report *r);
-/* {"ok": bool, "checks": [{"check", "status", "message", "fix"}]} (fix null when none). */
+/* {"ok": bool, "checks": [{"check", "status", "message", "fix"}], "notes": [...]}
+ * (fix null when none; hidden checks left out; notes only when there are some). */
 json_t *irsa_verify_report_to_json(const struct irsa_verify_report *r);
 
 /* How a worker of irsa_verify_run_many() opens its own sessions. */
@@ -114,3 +145,11 @@ int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
  * eks.amazonaws.com/role-arn annotation, as "NAMESPACE/NAME" sorted. */
 int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *ns,
 					   struct irsa_strlist *ret, struct irsa_error *err);
+/* The Pod Identity associations of cluster (in ns, NULL = all; one
+ * paginated list) into *ret, and their "NAMESPACE/NAME" added to sas
+ * (once each, then sas sorted). */
+int irsa_verify_pod_identity_service_accounts(struct irsa_aws *aws, const char *cluster,
+					      const char *ns,
+					      struct irsa_pod_identity_association **ret,
+					      size_t *ret_n, struct irsa_strlist *sas,
+					      struct irsa_error *err);

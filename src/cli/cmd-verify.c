@@ -65,8 +65,16 @@ static void print_checks(const json_t *checks, FILE *out)
 
 static void text_one(const struct cli_ctx *ctx, const json_t *result, FILE *out)
 {
+	size_t i;
+	json_t *note;
+
 	(void)ctx;
 	print_checks(json_object_get(result, "checks"), out);
+	json_array_foreach(json_object_get(result, "notes"), i, note) {
+		_cleanup_free_ char *text = cli_escape(json_string_value(note));
+
+		fprintf(out, "note: %s\n", text);
+	}
 }
 
 /* One summary line per service account: its first failure, else ok. */
@@ -99,7 +107,8 @@ static void text_many(const struct cli_ctx *ctx, const json_t *result, FILE *out
 			fprintf(out, "      fix: %s\n", safe_fix);
 	}
 	if (json_array_size(json_object_get(result, "service_accounts")) == 0)
-		fprintf(out, "no service account with an eks.amazonaws.com/role-arn annotation\n");
+		fprintf(out, "no service account with an eks.amazonaws.com/role-arn annotation or an "
+			"EKS Pod Identity association\n");
 }
 
 /* ---- run -------------------------------------------------------------- */
@@ -138,6 +147,30 @@ static int verify_one(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 
 #define VERIFY_PARALLEL 4
 
+/* With an EKS cluster, the service accounts that have a Pod Identity
+ * association join the annotated ones; the cluster's associations are
+ * listed once for every worker. A list EKS refuses leaves each run to
+ * look its own up (and say what failed). */
+static void list_associations(const struct irsa_verify_env *env, struct irsa_verify_request *req,
+			      bool all_namespaces, struct irsa_strlist *sas,
+			      struct irsa_pod_identity_association **ret, size_t *ret_n)
+{
+	struct irsa_error e = { 0 };
+
+	if (!req->cluster)
+		return;
+	if (irsa_verify_pod_identity_service_accounts(env->aws, req->cluster,
+						      all_namespaces ? NULL : req->namespace_name,
+						      ret, ret_n, sas, &e) < 0) {
+		irsa_log_warn("cannot list the EKS Pod Identity associations of cluster '%s': %s",
+			      req->cluster, e.message);
+		return;
+	}
+	req->associations = *ret;
+	req->n_associations = *ret_n;
+	req->associations_listed = true;
+}
+
 static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 		       const struct irsa_kube_options *ko, struct irsa_verify_request *req,
 		       bool all_namespaces, struct irsa_error *err)
@@ -146,8 +179,9 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 	struct irsa_verify_sessions sessions = { &ao, ko };
 	struct irsa_strlist sas = { 0 };
 	struct irsa_verify_report *reports;
+	struct irsa_pod_identity_association *assocs = NULL;
 	json_t *list = json_array(), *result;
-	size_t n_failed = 0;
+	size_t n_failed = 0, n_assocs = 0;
 
 	if (!env->kube) {
 		json_decref(list);
@@ -158,8 +192,10 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 		json_decref(list);
 		return -1;
 	}
+	list_associations(env, req, all_namespaces, &sas, &assocs, &n_assocs);
 	reports = irsa_malloc0((sas.n + 1) * sizeof(*reports));
 	if (irsa_verify_run_many(&sessions, req, &sas, VERIFY_PARALLEL, reports, err) < 0) {
+		irsa_pod_identity_associations_free(assocs, n_assocs);
 		free(reports);
 		irsa_strlist_release(&sas);
 		json_decref(list);
@@ -177,6 +213,9 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 	}
 	free(reports);
 	irsa_strlist_release(&sas);
+	irsa_pod_identity_associations_free(assocs, n_assocs);
+	req->associations = NULL;
+	req->n_associations = 0;
 	result = json_pack("{s:b, s:o}", "ok", n_failed == 0, "service_accounts", list);
 	if (cli_print_result(ctx, result, text_many) < 0)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write the report");

@@ -19,6 +19,7 @@
 #include "irsa/trust.h"
 #include "irsa/trust_eval.h"
 #include "irsa/verify.h"
+#include "verify_internal.h"
 
 #define LIVE_TOKEN_SECONDS 600
 #define LIVE_SESSION_NAME "irsactl-verify"
@@ -34,6 +35,11 @@ static const char *const check_names[IRSA_CHECK_COUNT] = {
 	[IRSA_CHECK_PERMISSIONS] = "permissions",
 	[IRSA_CHECK_PODS] = "pods",
 	[IRSA_CHECK_LIVE] = "live",
+	[IRSA_CHECK_POD_IDENTITY_ASSOCIATION] = "pod-identity-association",
+	[IRSA_CHECK_POD_IDENTITY_ROLE] = "pod-identity-role",
+	[IRSA_CHECK_POD_IDENTITY_TRUST] = "pod-identity-trust",
+	[IRSA_CHECK_POD_IDENTITY_TARGET_ROLE] = "pod-identity-target-role",
+	[IRSA_CHECK_POD_IDENTITY_AGENT] = "pod-identity-agent",
 };
 
 const char *irsa_check_name(enum irsa_check_id id)
@@ -56,25 +62,6 @@ const char *irsa_check_status_name(enum irsa_check_status s)
 	return "skip";
 }
 
-/* What the checks learn and pass on. */
-struct verify {
-	const struct irsa_verify_env *env;
-	const struct irsa_verify_request *req;
-	struct irsa_verify_report *rep;
-	const char *partition;
-	char *account;            /* the caller's, NULL when identity failed */
-	char *issuer;             /* normalised, NULL when unknown */
-	char *provider_arn;
-	json_t *sa;               /* the ServiceAccount, NULL when not read */
-	char *audience;           /* the SA's audience annotation or the partition's */
-	char *role_arn;           /* the role to check, NULL when none */
-	struct irsa_role_arn role_parts;
-	bool role_arn_valid;
-	struct irsa_role role;
-	bool have_role;
-	char *selector;           /* "--cluster NAME" or "--issuer-url URL" for fix commands */
-};
-
 /* The buffer's string (never NULL), malloc'd. */
 static char *buf_take(struct irsa_buf *b)
 {
@@ -87,18 +74,17 @@ static void verify_release(struct verify *v)
 {
 	free(v->account);
 	free(v->issuer);
+	free(v->cluster_arn);
 	free(v->provider_arn);
 	json_decref(v->sa);
 	free(v->audience);
 	free(v->role_arn);
 	irsa_role_release(&v->role);
 	free(v->selector);
+	verify_pod_identity_release(v);
 }
 
-static void check_set(struct verify *v, enum irsa_check_id id, enum irsa_check_status status,
-		      const char *fix, const char *fmt, ...) _printf_(5, 6);
-
-static void check_set(struct verify *v, enum irsa_check_id id, enum irsa_check_status status,
+void verify_check_set(struct verify *v, enum irsa_check_id id, enum irsa_check_status status,
 		      const char *fix, const char *fmt, ...)
 {
 	struct irsa_check *c = &v->rep->checks[id];
@@ -140,12 +126,12 @@ static void check_identity(struct verify *v)
 	struct irsa_error e = { 0 };
 
 	if (irsa_sts_get_caller_identity(v->env->aws, &id, &e) < 0) {
-		check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_FAIL,
+		verify_check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_FAIL,
 			  "aws configure   # or set AWS_PROFILE, then: irsactl whoami", "%s", e.message);
 		return;
 	}
 	v->account = irsa_strdup(id.account);
-	check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_OK, NULL, "account %s (partition %s) as '%s'",
+	verify_check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_OK, NULL, "account %s (partition %s) as '%s'",
 		  id.account, v->partition, id.arn);
 	irsa_caller_identity_release(&id);
 }
@@ -160,29 +146,31 @@ static void check_cluster(struct verify *v)
 	_cleanup_free_ char *fix = NULL;
 
 	if (!v->req->cluster) {
-		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_OK, NULL,
 			  "issuer '%s' (given with --issuer-url; no EKS cluster to check)", v->issuer);
 		return;
 	}
 	if (irsa_eks_describe_cluster(v->env->aws, v->req->cluster, &c, &e) < 0) {
 		fix = irsa_asprintf("aws eks list-clusters --region %s   # then: --cluster NAME", region);
-		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL,
+		verify_check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL,
 			  e.kind == IRSA_ERR_NOT_FOUND ? fix : NULL, "%s", e.message);
 		return;
 	}
 	if (irsa_str_empty(c.oidc_issuer) ||
 	    irsa_oidc_issuer_normalize(c.oidc_issuer, &v->issuer, &e) < 0) {
-		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL, NULL,
+		verify_check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL, NULL,
 			  "cluster '%s' has no usable OIDC issuer%s%s", v->req->cluster,
 			  c.oidc_issuer ? ": " : "", c.oidc_issuer ? e.message : "");
 	} else if (!c.status || strcmp(c.status, "ACTIVE") != 0) {
-		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL, NULL,
+		verify_check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL, NULL,
 			  "cluster '%s' is %s, not ACTIVE (issuer '%s')", v->req->cluster,
 			  c.status ? c.status : "in no known state", v->issuer);
 	} else {
-		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_OK, NULL,
 			  "cluster '%s' in %s is ACTIVE, issuer '%s'", v->req->cluster, region, v->issuer);
 	}
+	if (c.arn)
+		v->cluster_arn = irsa_strdup(c.arn);
 	irsa_eks_cluster_release(&c);
 }
 
@@ -238,24 +226,24 @@ static void compare_thumbprint(struct verify *v, const struct irsa_oidc_provider
 	_cleanup_free_ char *fix = NULL;
 
 	if (v->req->no_thumbprint || p->thumbprints.n == 0) {
-		check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL, "%s", ok_message);
+		verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL, "%s", ok_message);
 		return;
 	}
 	if (irsa_thumbprint_fetch(v->issuer, irsa_aws_http_options(v->env->aws), current, &e) < 0) {
-		check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL,
 			  "%s; thumbprint not compared: %s", ok_message, e.message);
 		return;
 	}
 	for (size_t i = 0; i < p->thumbprints.n; i++)
 		if (strcasecmp(p->thumbprints.items[i], current) == 0) {
-			check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL,
+			verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_OK, NULL,
 				  "%s; thumbprint matches the issuer's chain", ok_message);
 			return;
 		}
 	fix = irsa_asprintf("aws iam update-open-id-connect-provider-thumbprint "
 			    "--open-id-connect-provider-arn %s --thumbprint-list %s",
 			    v->provider_arn, current);
-	check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_WARN, fix,
+	verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_WARN, fix,
 		  "%s; its thumbprints do not include the issuer's current one '%s' (IAM no longer "
 		  "needs it for most issuers)", ok_message, current);
 }
@@ -267,7 +255,7 @@ static void check_oidc_provider(struct verify *v)
 	_cleanup_free_ char *fix = NULL, *ok = NULL;
 
 	if (!v->account || !v->issuer) {
-		check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_SKIP, NULL,
 			  "skipped: needs the caller's account and the issuer (see above)");
 		return;
 	}
@@ -277,11 +265,11 @@ static void check_oidc_provider(struct verify *v)
 			_cleanup_free_ char *others = provider_list_text(v);
 
 			fix = irsa_asprintf("irsactl associate-oidc %s", v->selector);
-			check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, fix,
+			verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, fix,
 				  "no IAM OIDC provider for issuer '%s' in account %s (%s)",
 				  irsa_oidc_issuer_key(v->issuer), v->account, others);
 		} else {
-			check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, NULL, "%s", e.message);
+			verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, NULL, "%s", e.message);
 		}
 		return;
 	}
@@ -295,7 +283,7 @@ static void check_oidc_provider(struct verify *v)
 					v->provider_arn, v->audience);
 		_cleanup_free_ char *listed = join(&p.client_ids, "', '");
 
-		check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_FAIL, fix,
 			  "provider '%s' does not list the audience '%s' in its client IDs (%s%s%s)",
 			  v->provider_arn, v->audience, p.client_ids.n ? "it lists '" : "it lists none",
 			  listed, p.client_ids.n ? "'" : "");
@@ -329,14 +317,14 @@ static bool check_other_annotations(struct verify *v)
 	if (json_object_get(ann, IRSA_SA_ANNOTATION_AUDIENCE) && irsa_str_empty(audience)) {
 		fix = irsa_asprintf("irsactl annotate-sa -n %s -s %s --audience sts.amazonaws.com --apply",
 				    sa_ns(v), sa_name(v));
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 			  "annotation '%s' is empty", IRSA_SA_ANNOTATION_AUDIENCE);
 		return false;
 	}
 	if (regional && strcmp(regional, "true") != 0 && strcmp(regional, "false") != 0) {
 		fix = irsa_asprintf("irsactl annotate-sa -n %s -s %s --sts-regional-endpoints true --apply",
 				    sa_ns(v), sa_name(v));
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 			  "annotation '%s' is '%s', not 'true' or 'false'",
 			  IRSA_SA_ANNOTATION_STS_REGIONAL, regional);
 		return false;
@@ -347,7 +335,7 @@ static bool check_other_annotations(struct verify *v)
 		    seconds > IRSA_SA_TOKEN_EXPIRATION_MAX) {
 			fix = irsa_asprintf("irsactl annotate-sa -n %s -s %s --token-expiration 86400 "
 					    "--apply", sa_ns(v), sa_name(v));
-			check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+			verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 				  "annotation '%s' is '%s', not a number of seconds from %d to %d",
 				  IRSA_SA_ANNOTATION_TOKEN_EXPIRATION, expiration,
 				  IRSA_SA_TOKEN_EXPIRATION_MIN, IRSA_SA_TOKEN_EXPIRATION_MAX);
@@ -369,25 +357,33 @@ static void check_service_account(struct verify *v, const struct irsa_error *rea
 
 			fix = irsa_asprintf("kubectl create serviceaccount %s -n %s && %s", sa_name(v),
 					    sa_ns(v), annotate);
-			check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+			verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 				  "service account '%s/%s' does not exist", sa_ns(v), sa_name(v));
 		} else {
-			check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, NULL, "%s",
+			verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, NULL, "%s",
 				  read_error->message);
 		}
 		return;
 	}
 	arn = annotation(v, IRSA_SA_ANNOTATION_ROLE_ARN);
+	if (irsa_str_empty(arn) && v->have_assoc) {
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_OK, NULL,
+			  "service account '%s/%s' exists; it has no '%s' annotation: its pods get "
+			  "credentials through EKS Pod Identity", sa_ns(v), sa_name(v),
+			  IRSA_SA_ANNOTATION_ROLE_ARN);
+		return;
+	}
 	if (irsa_str_empty(arn)) {
 		fix = annotate_fix(v);
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
-			  "service account '%s/%s' has no '%s' annotation", sa_ns(v), sa_name(v),
-			  IRSA_SA_ANNOTATION_ROLE_ARN);
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+			  "service account '%s/%s' has no '%s' annotation%s", sa_ns(v), sa_name(v),
+			  IRSA_SA_ANNOTATION_ROLE_ARN,
+			  v->req->cluster ? " and no EKS Pod Identity association" : "");
 		return;
 	}
 	if (irsa_role_arn_parse(arn, &v->role_parts, &e) < 0) {
 		fix = annotate_fix(v);
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 			  "annotation '%s' is not a role ARN: %s", IRSA_SA_ANNOTATION_ROLE_ARN, e.message);
 		return;
 	}
@@ -396,7 +392,7 @@ static void check_service_account(struct verify *v, const struct irsa_error *rea
 	v->role_arn_valid = true;
 	if (strcmp(v->role_parts.partition, v->partition) != 0) {
 		fix = annotate_fix(v);
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 			  "the annotated role '%s' is in partition '%s', the cluster's account in '%s'",
 			  arn, v->role_parts.partition, v->partition);
 		v->role_arn_valid = false;
@@ -405,13 +401,13 @@ static void check_service_account(struct verify *v, const struct irsa_error *rea
 	if (v->req->role_arn && strcmp(v->req->role_arn, arn) != 0) {
 		fix = irsa_asprintf("irsactl annotate-sa -n %s -s %s --role-arn %s --overwrite --apply",
 				    sa_ns(v), sa_name(v), v->req->role_arn);
-		check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_FAIL, fix,
 			  "the annotation names role '%s', not '%s'", arn, v->req->role_arn);
 		return;
 	}
 	if (!check_other_annotations(v))
 		return;
-	check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_OK, NULL,
+	verify_check_set(v, IRSA_CHECK_SERVICE_ACCOUNT, IRSA_CHECK_OK, NULL,
 		  "service account '%s/%s' is annotated with role '%s' (audience '%s')", sa_ns(v),
 		  sa_name(v), arn, v->audience);
 }
@@ -430,12 +426,12 @@ static void check_role(struct verify *v)
 	_cleanup_free_ char *fix = NULL;
 
 	if (!v->role_arn_valid) {
-		check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_SKIP, NULL,
 			  "skipped: no valid role ARN to check (see service-account)");
 		return;
 	}
 	if (v->account && strcmp(v->role_parts.account, v->account) != 0) {
-		check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_WARN, NULL,
+		verify_check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_WARN, NULL,
 			  "role '%s' is in account %s, not the caller's account %s: it cannot be read "
 			  "from here", v->role_arn, v->role_parts.account, v->account);
 		return;
@@ -443,19 +439,19 @@ static void check_role(struct verify *v)
 	if (irsa_iam_get_role(v->env->aws, v->role_parts.name, &v->role, &e) < 0) {
 		if (e.kind == IRSA_ERR_NOT_FOUND)
 			fix = create_role_fix(v);
-		check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_FAIL, fix, "%s", e.message);
+		verify_check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_FAIL, fix, "%s", e.message);
 		return;
 	}
 	v->have_role = true;
 	if (strcmp(v->role.arn, v->role_arn) != 0) {
 		fix = irsa_asprintf("irsactl annotate-sa -n %s -s %s --role-arn %s --overwrite --apply",
 				    sa_ns(v), sa_name(v), v->role.arn);
-		check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_FAIL, fix,
+		verify_check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_FAIL, fix,
 			  "role '%s' exists as '%s' (another path), not as '%s'", v->role_parts.name,
 			  v->role.arn, v->role_arn);
 		return;
 	}
-	check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_OK, NULL, "role '%s' exists", v->role.arn);
+	verify_check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_OK, NULL, "role '%s' exists", v->role.arn);
 }
 
 /* ---- trust ------------------------------------------------------------ */
@@ -469,7 +465,7 @@ static void check_trust(struct verify *v)
 	_cleanup_free_ char *fix = NULL;
 
 	if (!v->have_role || !v->provider_arn) {
-		check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_SKIP, NULL,
 			  "skipped: needs the role and the provider (see above)");
 		return;
 	}
@@ -479,14 +475,14 @@ static void check_trust(struct verify *v)
 			      &doc, &e) < 0 ||
 	    irsa_trust_evaluate_web_identity(doc, &wi, &res, &e) < 0) {
 		fix = create_role_fix(v);
-		check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_FAIL, fix, "role '%s': %s", v->role_parts.name,
+		verify_check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_FAIL, fix, "role '%s': %s", v->role_parts.name,
 			  e.message);
 		json_decref(doc);
 		return;
 	}
 	json_decref(doc);
 	if (res.decision == IRSA_TRUST_ALLOWED) {
-		check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_OK, NULL,
 			  "the trust policy lets 'system:serviceaccount:%s:%s' in: %s", sa_ns(v),
 			  sa_name(v), res.reason);
 		return;
@@ -497,7 +493,7 @@ static void check_trust(struct verify *v)
 				    v->role_parts.name, res.statement);
 	else
 		fix = create_role_fix(v);
-	check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_FAIL, fix,
+	verify_check_set(v, IRSA_CHECK_TRUST, IRSA_CHECK_FAIL, fix,
 		  "the trust policy of role '%s' does not let 'system:serviceaccount:%s:%s' in: %s",
 		  v->role_parts.name, sa_ns(v), sa_name(v), res.reason);
 }
@@ -529,19 +525,21 @@ static void check_permissions(struct verify *v)
 	struct irsa_buf b = IRSA_BUF_INIT;
 	bool denied = false, explicit_deny = false;
 	_cleanup_free_ char *fix = NULL, *text = NULL;
+	/* the IRSA role, else (Pod Identity only) the association's */
+	const struct irsa_role *role = v->have_role ? &v->role : v->have_pi_role ? &v->pi_role : NULL;
 
 	if (!v->req->actions || v->req->actions->n == 0) {
-		check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_SKIP, NULL, "skipped: no --action given");
+		verify_check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_SKIP, NULL, "skipped: no --action given");
 		return;
 	}
-	if (!v->have_role) {
-		check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_SKIP, NULL,
+	if (!role) {
+		verify_check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_SKIP, NULL,
 			  "skipped: needs the role (see above)");
 		return;
 	}
-	if (irsa_iam_simulate_principal_policy(v->env->aws, v->role.arn, v->req->actions,
+	if (irsa_iam_simulate_principal_policy(v->env->aws, role->arn, v->req->actions,
 					       v->req->resource, &res, &n, &e) < 0) {
-		check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_FAIL, NULL, "%s", e.message);
+		verify_check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_FAIL, NULL, "%s", e.message);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -554,15 +552,15 @@ static void check_permissions(struct verify *v)
 	irsa_simulation_results_free(res, n);
 	text = buf_take(&b);
 	if (!denied) {
-		check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_OK, NULL, "on '%s': %s",
+		verify_check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_OK, NULL, "on '%s': %s",
 			  v->req->resource ? v->req->resource : "*", text);
 		return;
 	}
 	if (!explicit_deny)
 		fix = irsa_asprintf("irsactl create-role %s -n %s -s %s --role-name %s "
 				    "--attach-policy-arn POLICY_ARN   # or --policy TEMPLATE",
-				    v->selector, sa_ns(v), sa_name(v), v->role_parts.name);
-	check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_FAIL, fix, "on '%s': %s%s",
+				    v->selector, sa_ns(v), sa_name(v), role->name);
+	verify_check_set(v, IRSA_CHECK_PERMISSIONS, IRSA_CHECK_FAIL, fix, "on '%s': %s%s",
 		  v->req->resource ? v->req->resource : "*", text,
 		  explicit_deny ? " (remove or narrow the Deny statement named)" : "");
 }
@@ -646,12 +644,12 @@ static void check_pods(struct verify *v)
 	_cleanup_free_ char *fix = NULL, *stale_text = NULL, *wrong_text = NULL;
 
 	if (!v->sa || !v->role_arn) {
-		check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_SKIP, NULL,
 			  "skipped: needs the annotated service account (see service-account)");
 		return;
 	}
 	if (irsa_kube_list_pods(v->env->kube, sa_ns(v), sa_name(v), &pods, &e) < 0) {
-		check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_FAIL, NULL, "%s", e.message);
+		verify_check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_FAIL, NULL, "%s", e.message);
 		return;
 	}
 	json_array_foreach(pods, i, pod) {
@@ -669,19 +667,19 @@ static void check_pods(struct verify *v)
 		add_fix(&fixes, restart_command(v, pod));
 	}
 	if (json_array_size(pods) == 0) {
-		check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_SKIP, NULL,
 			  "no pod in namespace '%s' runs as '%s'", sa_ns(v), sa_name(v));
 	} else if (stale.n || wrong.n) {
 		fix = join(&fixes, " && ");
 		stale_text = join(&stale, ", ");
 		wrong_text = join(&wrong, ", ");
-		check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_FAIL, fix, "%s%s%s%s%s",
+		verify_check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_FAIL, fix, "%s%s%s%s%s",
 			  stale.n ? "pods without the webhook's injection (created before the annotation "
 				    "or without the webhook): " : "",
 			  stale_text, stale.n && wrong.n ? "; " : "",
 			  wrong.n ? "pods with another role: " : "", wrong_text);
 	} else {
-		check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_PODS, IRSA_CHECK_OK, NULL,
 			  "%zu pod%s carry the injection (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, "
 			  "volume '%s') for role '%s'", json_array_size(pods),
 			  json_array_size(pods) == 1 ? "" : "s", WEBHOOK_VOLUME, v->role_arn);
@@ -732,23 +730,23 @@ static void check_live(struct verify *v)
 	int r;
 
 	if (!v->req->live) {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_SKIP, NULL, "skipped: not asked (--live)");
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_SKIP, NULL, "skipped: not asked (--live)");
 		return;
 	}
 	if (!v->sa || !v->role_arn_valid) {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_SKIP, NULL,
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_SKIP, NULL,
 			  "skipped: needs the annotated service account (see service-account)");
 		return;
 	}
 	if (irsa_kube_request_token(v->env->kube, sa_ns(v), sa_name(v), v->audience,
 				    LIVE_TOKEN_SECONDS, &token, &e) < 0) {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL, "%s", e.message);
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL, "%s", e.message);
 		return;
 	}
 	iss = token_issuer(token);
 	if (v->issuer && (!iss || strcmp(iss, v->issuer) != 0)) {
 		irsa_free_secret(token);
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL,
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL,
 			  "the service account token's issuer '%s' differs from the cluster's issuer "
 			  "'%s': STS looks for a provider of the token's issuer (check the API server's "
 			  "--service-account-issuer)", iss ? iss : "(none)", v->issuer);
@@ -758,15 +756,15 @@ static void check_live(struct verify *v)
 						   &s, &e);
 	irsa_free_secret(token);
 	if (r < 0) {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL, "%s", e.message);
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL, "%s", e.message);
 		return;
 	}
 	if (irsa_sts_get_caller_identity_as(v->env->aws, s.credentials, &who, &e) < 0) {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL,
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_FAIL, NULL,
 			  "the role was assumed, but GetCallerIdentity with its credentials failed: %s",
 			  e.message);
 	} else {
-		check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_OK, NULL,
+		verify_check_set(v, IRSA_CHECK_LIVE, IRSA_CHECK_OK, NULL,
 			  "a token for '%s/%s' was exchanged for credentials of '%s'", sa_ns(v),
 			  sa_name(v), who.arn);
 	}
@@ -793,6 +791,7 @@ int irsa_verify_run(const struct irsa_verify_env *env, const struct irsa_verify_
 	struct verify v = { env, req, ret, irsa_aws_partition(env->aws)->id };
 	struct irsa_error sa_error = { 0 };
 	const char *aud;
+	bool irsa;
 
 	memset(ret, 0, sizeof(*ret));
 	if (check_request(req, err) < 0)
@@ -814,13 +813,38 @@ int irsa_verify_run(const struct irsa_verify_env *env, const struct irsa_verify_
 	aud = annotation(&v, IRSA_SA_ANNOTATION_AUDIENCE);
 	v.audience = irsa_strdup(!irsa_str_empty(aud) ? aud
 						       : irsa_aws_partition(env->aws)->sts_audience);
-	check_oidc_provider(&v);
+	v.annotated = !irsa_str_empty(annotation(&v, IRSA_SA_ANNOTATION_ROLE_ARN));
+	if (req->cluster)
+		verify_find_pod_identity(&v);
+	/* IRSA when annotated, Pod Identity when associated; with neither, both
+	 * say what is missing */
+	irsa = v.annotated || !v.have_assoc;
+	if (irsa)
+		check_oidc_provider(&v);
 	check_service_account(&v, &sa_error);
-	check_role(&v);
-	check_trust(&v);
+	if (irsa) {
+		check_role(&v);
+		check_trust(&v);
+	}
+	verify_check_pod_identity(&v, req->cluster && (v.have_assoc || !v.annotated));
 	check_permissions(&v);
-	check_pods(&v);
-	check_live(&v);
+	if (irsa) {
+		check_pods(&v);
+		check_live(&v);
+	} else {
+		static const enum irsa_check_id irsa_only[] = {
+			IRSA_CHECK_OIDC_PROVIDER, IRSA_CHECK_ROLE, IRSA_CHECK_TRUST, IRSA_CHECK_PODS,
+			IRSA_CHECK_LIVE,
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(irsa_only); i++)
+			ret->checks[irsa_only[i]].hidden = true;
+	}
+	if (v.annotated && v.have_assoc)
+		irsa_strlist_add(&ret->notes,
+				 "the service account has both the IRSA annotation and an EKS Pod "
+				 "Identity association: EKS Pod Identity takes precedence, its pods get "
+				 "the association's role");
 	verify_release(&v);
 	return 0;
 }
@@ -833,13 +857,14 @@ void irsa_verify_report_release(struct irsa_verify_report *r)
 		free(r->checks[i].message);
 		free(r->checks[i].fix);
 	}
+	irsa_strlist_release(&r->notes);
 	memset(r, 0, sizeof(*r));
 }
 
 enum irsa_check_id irsa_verify_first_failure(const struct irsa_verify_report *r)
 {
 	for (int i = 0; i < IRSA_CHECK_COUNT; i++)
-		if (r->checks[i].status == IRSA_CHECK_FAIL)
+		if (r->checks[i].status == IRSA_CHECK_FAIL && !r->checks[i].hidden)
 			return (enum irsa_check_id)i;
 	return IRSA_CHECK_COUNT;
 }
@@ -851,18 +876,28 @@ bool irsa_verify_ok(const struct irsa_verify_report *r)
 
 json_t *irsa_verify_report_to_json(const struct irsa_verify_report *r)
 {
-	json_t *checks = json_array();
+	json_t *checks = json_array(), *out;
 
 	for (int i = 0; i < IRSA_CHECK_COUNT; i++) {
 		const struct irsa_check *c = &r->checks[i];
 
+		if (c->hidden)
+			continue;
 		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:o}", "check",
 							irsa_check_name((enum irsa_check_id)i),
 							"status", irsa_check_status_name(c->status),
 							"message", c->message ? c->message : "",
 							"fix", c->fix ? json_string(c->fix) : json_null()));
 	}
-	return json_pack("{s:b, s:o}", "ok", irsa_verify_ok(r), "checks", checks);
+	out = json_pack("{s:b, s:o}", "ok", irsa_verify_ok(r), "checks", checks);
+	if (r->notes.n) {
+		json_t *notes = json_array();
+
+		for (size_t i = 0; i < r->notes.n; i++)
+			json_array_append_new(notes, json_string(r->notes.items[i]));
+		json_object_set_new(out, "notes", notes);
+	}
+	return out;
 }
 
 int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *ns,
