@@ -352,6 +352,225 @@ class BrokenLinkMatrixTest(VerifyCase):
                           extra=("--role-arn", f"arn:aws:iam::{ACCT}:role/expected"))
 
 
+PI_ROLE = "pi-role"
+PI_ROLE_ARN = f"arn:aws:iam::{ACCT}:role/{PI_ROLE}"
+PI_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "IrsactlPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+     "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+AGENT = {"eks-pod-identity-agent": {"version": "v1.3.4-eksbuild.1"}}
+
+
+class PodIdentityTest(VerifyCase):
+    """A service account whose pods get credentials through EKS Pod Identity."""
+
+    def seed_pi(self, trust=PI_TRUST, addons=AGENT, sa=None, extra_roles=(), role=True):
+        roles = [{"name": PI_ROLE, "trust": trust,
+                  "attached_policies": [f"arn:aws:iam::{ACCT}:policy/s3-read"]}] if role else []
+        self.seed(cluster={"name": "demo", "issuer": self.issuer, "addons": addons},
+                  sa=sa or {"namespace": "apps", "name": "web"},
+                  aws_extra={"roles": [{"name": ROLE, "trust": self.trust()}] + roles + list(extra_roles)})
+
+    def associate(self, ns="apps", name="web", role_arn=PI_ROLE_ARN, target=None, disable_tags=False):
+        """The association, made by irsactl apply from an eksctl file (roleARN: the role is used
+        as it is, not changed)."""
+        item = (f"  - namespace: {ns}\n    serviceAccountName: {name}\n    roleARN: {role_arn}\n"
+                + (f"    targetRoleARN: {target}\n" if target else "")
+                + ("    disableSessionTags: true\n" if disable_tags else ""))
+        path = self.write("pia.yaml", "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n"
+                          "metadata: {name: demo}\niam:\n  podIdentityAssociations:\n" + item)
+        self.assertOk(self.run_cli("apply", "-f", path))
+        self.emu.clear_log()
+
+    def test_healthy_pod_identity_service_account(self):
+        self.seed_pi()
+        self.associate()
+        r = self.verify("--action", "s3:GetObject", "--resource", "arn:aws:s3:::data/x")
+        self.assertOk(r)
+        c = self.checks(r, PI_ONLY)
+        self.assertEqual({k: v["status"] for k, v in c.items()}, {k: "ok" for k in PI_ONLY}, r)
+        self.assertIn(f"gives 'apps/web' role '{PI_ROLE_ARN}'", c["pod-identity-association"]["message"])
+        self.assertIn("lets 'pods.eks.amazonaws.com' do sts:AssumeRole and sts:TagSession",
+                      c["pod-identity-trust"]["message"])
+        self.assertIn("through EKS Pod Identity", c["service-account"]["message"])
+        # the permissions are the association's role's
+        self.assertIn("s3:GetObject allowed by 's3-read'", c["permissions"]["message"])
+        self.assertNotIn("notes", r.json())
+        # one List (filtered to the SA) and one Describe; no IRSA link is read
+        actions = [e.get("action") for e in self.emu.log()]
+        self.assertEqual(actions.count("ListPodIdentityAssociations"), 1)
+        self.assertEqual(actions.count("DescribePodIdentityAssociation"), 1)
+        self.assertNotIn("GetOpenIDConnectProvider", actions)
+        r = self.verify(output="text")
+        self.assertOk(r)
+        self.assertEqual([l.split()[1] for l in r.out.splitlines()], PI_ONLY)
+
+    def test_missing_association(self):
+        self.seed_pi()
+        r = self.verify("--role-arn", PI_ROLE_ARN)
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        c = self.checks(r, CHECKS + PI_CHECKS)
+        self.assertEqual(c["pod-identity-association"]["status"], "fail")
+        self.assertIn("no EKS Pod Identity association for 'apps/web' in cluster 'demo'",
+                      c["pod-identity-association"]["message"])
+        self.assertEqual(c["pod-identity-association"]["fix"],
+                         f"irsactl pod-identity create --cluster demo -n apps -s web --role-arn {PI_ROLE_ARN}")
+        self.assertEqual(c["pod-identity-role"]["status"], "skip")
+        self.assertEqual(c["pod-identity-agent"]["status"], "ok")
+
+    def test_association_names_another_role(self):
+        self.seed_pi()
+        self.associate()
+        other = f"arn:aws:iam::{ACCT}:role/expected"
+        r = self.verify("--role-arn", other)
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        self.assertEqual(self.first_failure(r), "pod-identity-association")
+        c = self.checks(r, PI_ONLY)["pod-identity-association"]
+        self.assertIn(f"names role '{PI_ROLE_ARN}', not '{other}'", c["message"])
+        self.assertIn("--role-arn " + other, c["fix"])
+
+    def test_wrong_trust(self):
+        # the role trusts only the OIDC provider: no statement for Pod Identity
+        self.seed_pi(trust=self.trust())
+        self.associate()
+        r = self.verify()
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        self.assertIn("the 'pod-identity-trust' check failed", r.err)
+        self.assertEqual(self.first_failure(r), "pod-identity-trust")
+        c = self.checks(r, PI_ONLY)["pod-identity-trust"]
+        self.assertIn(f"role '{PI_ROLE}' does not let 'pods.eks.amazonaws.com' do sts:AssumeRole", c["message"])
+        self.assertEqual(c["fix"], f"irsactl pod-identity create --cluster demo -n apps -s web --role-name {PI_ROLE}")
+
+    def test_trust_without_tag_session(self):
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        self.seed_pi(trust=trust)
+        self.associate()
+        r = self.verify()
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        c = self.checks(r, PI_ONLY)["pod-identity-trust"]
+        self.assertEqual(c["status"], "fail")
+        self.assertIn("does not let 'pods.eks.amazonaws.com' do sts:TagSession", c["message"])
+        # with session tags disabled, sts:AssumeRole is enough
+        self.emu.reset()
+        self.seed_pi(trust=trust)
+        self.associate(disable_tags=True)
+        r = self.verify()
+        self.assertOk(r)
+        self.assertIn("(session tags disabled)", self.checks(r, PI_ONLY)["pod-identity-association"]["message"])
+
+    def test_trust_with_a_deny(self):
+        trust = {"Version": "2012-10-17", "Statement": PI_TRUST["Statement"] + [
+            {"Sid": "NoOtherAccounts", "Effect": "Deny", "Principal": {"Service": "pods.eks.amazonaws.com"},
+             "Action": "sts:*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "999999999999"}}}]}
+        self.seed_pi(trust=trust)
+        self.associate()
+        r = self.verify()
+        self.assertEqual(self.first_failure(r), "pod-identity-trust", r)
+        c = self.checks(r, PI_ONLY)["pod-identity-trust"]
+        self.assertIn("explicitly denies", c["message"])
+        self.assertIn("update-assume-role-policy", c["fix"])
+
+    def test_agent_absent(self):
+        self.seed_pi(addons={})
+        self.associate()
+        r = self.verify()
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        self.assertIn("the 'pod-identity-agent' check failed", r.err)
+        c = self.checks(r, PI_ONLY)["pod-identity-agent"]
+        self.assertIn("the EKS Pod Identity Agent add-on is not installed in cluster 'demo'", c["message"])
+        self.assertEqual(c["fix"], "aws eks create-addon --cluster-name demo --addon-name eks-pod-identity-agent")
+
+    def test_agent_not_active(self):
+        self.seed_pi(addons={"eks-pod-identity-agent": {"status": "DEGRADED"}})
+        self.associate()
+        r = self.verify()
+        self.assertEqual(self.first_failure(r), "pod-identity-agent", r)
+        self.assertIn("is DEGRADED, not ACTIVE", self.checks(r, PI_ONLY)["pod-identity-agent"]["message"])
+        self.emu.reset()
+        self.seed_pi(addons={"eks-pod-identity-agent": {"status": "CREATING"}})
+        self.associate()
+        r = self.verify()
+        self.assertOk(r)  # on its way: a warning
+        self.assertEqual(self.checks(r, PI_ONLY)["pod-identity-agent"]["status"], "warn")
+
+    def test_role_missing(self):
+        self.seed_pi(role=False)
+        self.associate()
+        r = self.verify()
+        self.assertEqual(self.first_failure(r), "pod-identity-role", r)
+        c = self.checks(r, PI_ONLY)
+        self.assertIn("--role-name pi-role", c["pod-identity-role"]["fix"])
+        self.assertEqual(c["pod-identity-trust"]["status"], "skip")
+
+    def test_target_role(self):
+        target = {"name": "data-reader", "trust": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": PI_ROLE_ARN}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}}
+        self.seed_pi(extra_roles=[target])
+        self.associate(target=f"arn:aws:iam::{ACCT}:role/data-reader")
+        r = self.verify()
+        self.assertOk(r)
+        c = self.checks(r, PI_ONLY[:-1] + ["pod-identity-target-role", "pod-identity-agent"])
+        self.assertEqual(c["pod-identity-target-role"]["status"], "ok", r)
+        # a target role that does not trust the association's role
+        self.emu.reset()
+        self.seed_pi(extra_roles=[{"name": "data-reader", "trust": self.trust()}])
+        self.associate(target=f"arn:aws:iam::{ACCT}:role/data-reader")
+        r = self.verify()
+        self.assertEqual(self.first_failure(r), "pod-identity-target-role", r)
+        self.assertIn(f"does not let '{PI_ROLE_ARN}' do sts:AssumeRole",
+                      self.checks(r, PI_ONLY[:-1] + ["pod-identity-target-role", "pod-identity-agent"])
+                      ["pod-identity-target-role"]["message"])
+        # in another account: cannot be read, a warning
+        self.emu.reset()
+        self.seed_pi()
+        self.associate(target="arn:aws:iam::444455556666:role/data-reader")
+        r = self.verify()
+        self.assertOk(r)
+        c = self.checks(r, PI_ONLY[:-1] + ["pod-identity-target-role", "pod-identity-agent"])
+        self.assertEqual(c["pod-identity-target-role"]["status"], "warn")
+        self.assertIn("in account 444455556666", c["pod-identity-target-role"]["message"])
+
+    def test_both_mechanisms(self):
+        self.seed_pi(sa={"namespace": "apps", "name": "web",
+                         "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}})
+        self.associate()
+        r = self.verify()
+        self.assertOk(r)
+        c = self.checks(r, CHECKS + ["pod-identity-association", "pod-identity-role", "pod-identity-trust",
+                                     "pod-identity-agent"])
+        self.assertEqual(c["trust"]["status"], "ok")
+        self.assertEqual(c["pod-identity-trust"]["status"], "ok")
+        self.assertEqual(len(r.json()["notes"]), 1)
+        self.assertIn("EKS Pod Identity takes precedence", r.json()["notes"][0])
+        r = self.verify(output="text")
+        self.assertIn("note: the service account has both the IRSA annotation and an EKS Pod Identity "
+                      "association", r.out)
+
+    def test_self_managed_cluster_has_no_pod_identity_checks(self):
+        self.seed()
+        r = self.run_cli("verify", "--issuer-url", self.issuer, "-n", "apps", "-s", "web",
+                         "--kubeconfig", self.kubeconfig, "--output", "json")
+        self.assertOk(r)
+        self.checks(r, CHECKS)
+        self.assertNotIn("ListPodIdentityAssociations", [e.get("action") for e in self.emu.log()])
+
+    def test_every_service_account_with_an_association(self):
+        self.seed_pi(sa=None)
+        self.kube.seed(serviceaccounts=[
+            {"namespace": "apps", "name": "irsa", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+            {"namespace": "apps", "name": "pi"},
+            {"namespace": "apps", "name": "plain"}])
+        self.associate(name="pi")
+        self.associate(name="ghost")  # an association for a service account that does not exist
+        r = self.run_cli("verify", "--cluster", "demo", "-n", "apps", "--kubeconfig", self.kubeconfig,
+                         "--output", "json")
+        self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)
+        got = [(s["service_account"], s["ok"]) for s in r.json()["service_accounts"]]
+        # web is seeded without annotation or association: not listed
+        self.assertEqual(got, [("ghost", False), ("irsa", False), ("pi", True)])
+        self.assertEqual(len([e for e in self.emu.log() if e.get("action") == "ListPodIdentityAssociations"]), 1)
+
+
 class ListTest(VerifyCase):
     def test_list_roles_pages_through_1500_roles(self):
         other = "https://oidc.other.test/id/X"

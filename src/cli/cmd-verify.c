@@ -15,7 +15,7 @@ static const struct cli_option verify_options[] = {
 	{ "cluster", 'c', "NAME", "EKS cluster whose issuer to check (DescribeCluster)", 0, NULL },
 	{ "issuer-url", 0, "URL", "OIDC issuer URL of a self-managed cluster (https://...)", 0, NULL },
 	{ "namespace", 'n', "NS", "namespace of the service account (default: the context's namespace)", 0, NULL },
-	{ "service-account", 's', "NAME", "the service account to verify (default: every annotated one of the namespace)", 0, NULL },
+	{ "service-account", 's', "NAME", "the service account to verify (default: every annotated or Pod Identity one of the namespace)", 0, NULL },
 	{ "all-namespaces", 'A', NULL, "without -s: every annotated service account of the cluster", 0, NULL },
 	{ "role-arn", 0, "ARN", "the role the service account should have (default: its annotation)", 0, NULL },
 	{ "live", 0, NULL, "also get a token for the SA and exchange it with STS for the role's credentials", 0, NULL },
@@ -56,7 +56,7 @@ static void print_checks(const json_t *checks, FILE *out)
 		_cleanup_free_ char *message = cli_escape(json_string_value(json_object_get(c, "message")));
 		_cleanup_free_ char *safe_fix = fix ? cli_escape(fix) : NULL;
 
-		fprintf(out, "%-5s %-16s %s\n", json_string_value(json_object_get(c, "status")),
+		fprintf(out, "%-5s %-24s %s\n", json_string_value(json_object_get(c, "status")),
 			json_string_value(json_object_get(c, "check")), message);
 		if (safe_fix)
 			fprintf(out, "      fix: %s\n", safe_fix);
@@ -293,11 +293,20 @@ const struct cli_command cli_cmd_verify = {
 		"for the SA from the TokenRequest API exchanged with STS AssumeRoleWithWebIdentity,\n"
 		"then GetCallerIdentity with the credentials; neither is ever printed).\n"
 		"\n"
+		"With --cluster, a service account with an EKS Pod Identity association gets the\n"
+		"Pod Identity checks: pod-identity-association (exists, names --role-arn if given),\n"
+		"pod-identity-role, pod-identity-trust (pods.eks.amazonaws.com may do sts:AssumeRole\n"
+		"and sts:TagSession), pod-identity-target-role (with a target role) and\n"
+		"pod-identity-agent (the eks-pod-identity-agent add-on is ACTIVE). One without the\n"
+		"role-arn annotation gets no IRSA-only check; one with both gets both, and a note\n"
+		"that Pod Identity takes precedence.\n"
+		"\n"
 		"Each check is ok, warn, fail or skip, with one line of evidence and, for a\n"
 		"failure, the command that fixes it. The exit status is 0 when no check fails\n"
 		"(warnings allowed) and 9 when one does. Without -s every service account of the\n"
 		"namespace (or with -A of the cluster) that has an eks.amazonaws.com/role-arn\n"
-		"annotation is verified, four at a time, one summary line each.",
+		"annotation or a Pod Identity association is verified, four at a time, one summary\n"
+		"line each.",
 	.options = verify_options,
 	.min_args = 0,
 	.max_args = 0,
