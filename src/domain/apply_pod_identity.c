@@ -27,25 +27,22 @@ static bool uses_pod_identity(const struct irsa_apply_sa *sa)
 	return sa->mechanism != IRSA_APPLY_IRSA;
 }
 
-static void role_mechanisms(const struct irsa_apply_request *req, const struct irsa_apply_role *r,
-			    bool *irsa, bool *pod_identity)
+/* Whether one of r's service accounts passes `uses`. */
+static bool role_has(const struct irsa_apply_request *req, const struct irsa_apply_role *r,
+		     bool (*uses)(const struct irsa_apply_sa *))
 {
-	*irsa = *pod_identity = false;
-	for (size_t k = 0; k < r->n_sas; k++) {
-		*irsa |= uses_irsa(&req->sas[r->sas[k]]);
-		*pod_identity |= uses_pod_identity(&req->sas[r->sas[k]]);
-	}
+	for (size_t k = 0; k < r->n_sas; k++)
+		if (uses(&req->sas[r->sas[k]]))
+			return true;
+	return false;
 }
 
 bool irsa_apply_role_trusts_subject(const struct irsa_apply_request *req,
 				    const struct irsa_apply_role *r, const struct irsa_apply_sa *sa)
 {
-	bool irsa, pod_identity;
-
-	role_mechanisms(req, r, &irsa, &pod_identity);
 	/* a Pod Identity-only role still names its accounts: they make its
 	 * default name and validate the request, and no OIDC statement is made */
-	return uses_irsa(sa) || !irsa;
+	return uses_irsa(sa) || !role_has(req, r, uses_irsa);
 }
 
 /* ---- the role ---------------------------------------------------------- */
@@ -136,16 +133,13 @@ int irsa_apply_role_resolve(struct irsa_account *acct, const struct irsa_apply_r
 			    const struct irsa_create_role_request *cr,
 			    struct irsa_create_role_input *in, struct irsa_error *err)
 {
-	bool irsa, pod_identity;
-
-	role_mechanisms(req, r, &irsa, &pod_identity);
 	if (irsa_create_role_parse(cr, in, err) < 0)
 		return -1;
-	if (!irsa)
+	if (!role_has(req, r, uses_irsa))
 		return resolve_pod_identity_only(acct, in, err);
 	if (irsa_create_role_resolve(acct, in, err) < 0)
 		return -1;
-	return pod_identity ? add_pod_identity_trust(in, err) : 0;
+	return role_has(req, r, uses_pod_identity) ? add_pod_identity_trust(in, err) : 0;
 }
 
 /* ---- the ServiceAccount ------------------------------------------------ */
@@ -243,9 +237,8 @@ static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_appl
 	return false;
 }
 
-static const char *role_arn_of(const struct irsa_apply *a, const struct irsa_apply_role *r)
+static const char *role_arn_of(const struct irsa_apply_role *r)
 {
-	(void)a;
 	return r->external_arn ? r->external_arn : r->plan.role_arn;
 }
 
@@ -452,7 +445,7 @@ static void plan_role_associations(struct irsa_apply *a, size_t role, struct irs
 				fail(a, o, &e);
 				continue;
 			}
-			o->role_arn = irsa_strdup(role_arn_of(a, r));
+			o->role_arn = irsa_strdup(role_arn_of(r));
 			if (plan_association(a, o, &lists[c], &e) < 0) {
 				fail(a, o, &e);
 				continue;
@@ -496,7 +489,7 @@ void irsa_apply_execute_pod_identity(struct irsa_apply *a, irsa_apply_progress_f
 		} else if (o->planned && o->plan.n_actions) {
 			/* a role created by this run has IAM's ARN now */
 			free(o->role_arn);
-			o->role_arn = irsa_strdup(role_arn_of(a, r));
+			o->role_arn = irsa_strdup(role_arn_of(r));
 			json_object_set_new(o->plan.subject, "role_arn", json_string(o->role_arn));
 			spec_of(a, o, &ctx.spec);
 			o->plan.run = run_association;
