@@ -416,6 +416,14 @@ class PodIdentityTest(VerifyCase):
                          f"irsactl pod-identity create --cluster demo -n apps -s web --role-arn {PI_ROLE_ARN}")
         self.assertEqual(c["pod-identity-role"]["status"], "skip")
         self.assertEqual(c["pod-identity-agent"]["status"], "ok")
+        # without an association a missing agent is only a warning (it matters once there is one)
+        self.emu.reset()
+        self.seed_pi(addons={})
+        r = self.verify()
+        self.assertEqual(self.first_failure(r), "service-account", r)
+        c = self.checks(r, CHECKS + PI_CHECKS)
+        self.assertEqual(c["pod-identity-agent"]["status"], "warn")
+        self.assertIn("aws eks create-addon", c["pod-identity-agent"]["fix"])
 
     def test_association_names_another_role(self):
         self.seed_pi()

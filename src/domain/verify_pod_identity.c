@@ -365,9 +365,14 @@ static void check_agent(struct verify *v)
 		verify_check_set(v, IRSA_CHECK_POD_IDENTITY_AGENT, IRSA_CHECK_OK, NULL,
 				 "add-on '%s' %s is ACTIVE", IRSA_EKS_POD_IDENTITY_AGENT,
 				 addon.version ? addon.version : "");
-	} else if (found && addon.status && (strcmp(addon.status, "CREATING") == 0 ||
-					     strcmp(addon.status, "UPDATING") == 0)) {
-		verify_check_set(v, IRSA_CHECK_POD_IDENTITY_AGENT, IRSA_CHECK_WARN, NULL, "%s", msg);
+	} else if (!v->have_assoc || (found && addon.status &&
+					(strcmp(addon.status, "CREATING") == 0 ||
+					 strcmp(addon.status, "UPDATING") == 0))) {
+		/* on its way, or not needed until there is an association */
+		if (!found)
+			fix = irsa_asprintf("aws eks create-addon --cluster-name %s --addon-name %s",
+					    v->req->cluster, IRSA_EKS_POD_IDENTITY_AGENT);
+		verify_check_set(v, IRSA_CHECK_POD_IDENTITY_AGENT, IRSA_CHECK_WARN, fix, "%s", msg);
 	} else {
 		if (!found)
 			fix = irsa_asprintf("aws eks create-addon --cluster-name %s --addon-name %s",
