@@ -153,7 +153,7 @@ struct pod_request {
 	const char *source_account[1], *source_arn[1];
 	const char *cluster_arn[1], *cluster_name[1], *ns[1], *sa[1];
 	const char *tag_keys[4];
-	struct irsa_trust_key keys[7];
+	struct irsa_trust_key keys[8]; /* room for sts:ExternalId (target role) */
 	size_t n_keys;
 };
 
