@@ -235,6 +235,19 @@ class ApplyPodIdentityTest(clitest.KubeEmulatorCase):
         # the others went on
         self.assertIn(("apps", "web"), self.associations())
 
+    def test_missing_cluster(self):
+        text = SET.replace("  - name: shop\n", "  - name: shop\n  - name: gone\n    createOIDCProvider: false\n"
+                           "defaults:\n  clusters: [shop]\n")
+        text = text.replace("    roleName: shop-cross\n", "    roleName: shop-cross\n    clusters: [gone]\n")
+        r = self.apply("-f", self.write("pi.yaml", text))
+        self.assertEqual(r.rc, 4, repr(r))
+        self.assertIn("role 'shop-cross' failed", r.err)
+        self.assertIn("EKS cluster 'gone' not found in region 'eu-west-1'", r.err)
+        self.assertIn("2 of 10 objects failed", r.err)  # the role and its association
+        # no role for an association that cannot be made; the others went on
+        self.assertNotIn("shop-cross", self.roles())
+        self.assertIn(("apps", "web"), self.associations())
+
     def test_bad_files_send_nothing(self):
         for text, message in (
                 (SET.replace("mechanism: both", "mechanism: pod-identiy"),

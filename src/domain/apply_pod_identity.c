@@ -74,6 +74,21 @@ static int add_pod_identity_trust(struct irsa_create_role_input *in, struct irsa
 	return 0;
 }
 
+/* The clusters exist (DescribeCluster), as the IRSA path learns from their
+ * issuers: a role is not made for an association that cannot be. */
+static int check_clusters(struct irsa_account *acct, const struct irsa_create_role_input *in,
+			  struct irsa_error *err)
+{
+	for (size_t i = 0; i < in->trust.n_clusters; i++) {
+		struct irsa_eks_cluster c = { 0 };
+
+		if (irsa_eks_describe_cluster(acct->aws, in->trust.clusters[i], &c, err) < 0)
+			return -1;
+		irsa_eks_cluster_release(&c);
+	}
+	return 0;
+}
+
 /* What irsa_create_role_resolve() does, without the OIDC part: the trust
  * is the Pod Identity statement (and the trusted role ARNs). */
 static int resolve_pod_identity_only(struct irsa_account *acct, struct irsa_create_role_input *in,
@@ -97,7 +112,8 @@ static int resolve_pod_identity_only(struct irsa_account *acct, struct irsa_crea
 						err) < 0)
 			return -1;
 	in->trust.partition = partition;
-	if (irsa_account_get(acct, &in->trust.account_id, err) < 0)
+	if (check_clusters(acct, in, err) < 0 ||
+	    irsa_account_get(acct, &in->trust.account_id, err) < 0)
 		return -1;
 	spec.partition = partition;
 	spec.account = in->trust.account_id;
