@@ -524,8 +524,7 @@ static int parse_managed_templates(const struct irsa_create_role_request *req,
 
 	for (size_t i = 0; i < req->n_managed_policies; i++) {
 		struct irsa_policy_ref *ref = &in->managed_refs[i];
-		_cleanup_free_ char *what = irsa_asprintf("--managed-policy '%s'",
-							   req->managed_policies[i]);
+		_cleanup_free_ char *what = NULL;
 		json_t *doc = NULL;
 		int r;
 
@@ -533,6 +532,7 @@ static int parse_managed_templates(const struct irsa_create_role_request *req,
 			return -1;
 		in->n_managed_refs = in->n_managed = i + 1;
 		in->managed_descriptions[i] = template_description(ref);
+		what = irsa_asprintf("--managed-policy '%s%s'", ref->name, ref->n_params ? ":..." : "");
 		if (set_managed_name(in, i, irsa_managed_policy_name(ref), what, err) < 0 ||
 		    irsa_template_render(ref, &stand_in, &doc, err) < 0)
 			return -1;
