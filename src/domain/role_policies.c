@@ -138,6 +138,8 @@ static char *reason_kept(const struct irsa_policy *pol, const char *role_name,
 			 const struct irsa_strlist *roles)
 {
 	struct irsa_buf others = IRSA_BUF_INIT;
+	bool several;
+	char *why;
 
 	if (!made_by_irsactl(&pol->tags))
 		return irsa_asprintf("irsactl did not make it (no tag %s=%s)", IRSA_OWNER_TAG_KEY,
@@ -150,8 +152,11 @@ static char *reason_kept(const struct irsa_policy *pol, const char *role_name,
 			irsa_buf_printf(&others, "%s'%s'", others.len ? ", " : "", roles->items[i]);
 	if (!others.len)
 		return irsa_asprintf("users or groups use it");
-	return irsa_asprintf("the role%s %s also use%s it", strchr(others.data, ',') ? "s" : "",
-			     irsa_buf_str(&others), strchr(others.data, ',') ? "" : "s");
+	several = strchr(irsa_buf_str(&others), ',') != NULL;
+	why = irsa_asprintf("the role%s %s also use%s it", several ? "s" : "", irsa_buf_str(&others),
+			    several ? "" : "s");
+	irsa_buf_release(&others);
+	return why;
 }
 
 /* Plan deleting arn (its other versions, then itself), or say why not. */
