@@ -90,9 +90,9 @@ const struct cli_command cli_cmd_create_role = {
 		"deleted without --prune. Every issuer must already have an IAM OIDC provider\n"
 		"(irsactl associate-oidc). With only --trust-role-arn (no service account, no\n"
 		"cluster) the role is one that roles of other accounts assume (with\n"
-		"--external-id, only when they give that ID). A second\n"
-		"run sends no change and says 'unchanged'; --dry-run prints the plan: new\n"
-		"documents in full, changed ones as a diff.",
+		"--external-id, only when they give that ID). A second run sends no change\n"
+		"and says 'unchanged'; --dry-run prints the plan: new documents in full,\n"
+		"changed ones as a diff.",
 	.options = create_options,
 	.min_args = 0,
 	.max_args = 0,
