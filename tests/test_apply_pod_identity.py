@@ -7,6 +7,8 @@ mutating request; --dry-run sends none; a changed role updates the
 association."""
 import os
 
+import yaml  # python3-yaml
+
 import clitest
 from aws_harness import AwsEmulator
 
@@ -210,6 +212,19 @@ class ApplyPodIdentityTest(clitest.KubeEmulatorCase):
                    and o["service_account"] == "web"]
         self.assertEqual(updated[0]["status"], "updated")
         self.assertIn("role ARN", updated[0]["actions"][0]["details"])
+        self.assert_noop("-f", path)
+
+    def test_manifest_target(self):
+        text = SET.replace("    labels: {app: web}\n", "    labels: {app: web}\n    target: {manifest: out/web.yaml}\n")
+        path = self.write("pi.yaml", text)
+        self.assertOk(self.apply("-f", path))
+        with open(os.path.join(self.home, "out", "web.yaml")) as f:
+            doc = yaml.safe_load(f)
+        self.assertEqual((doc["kind"], doc["metadata"]["namespace"], doc["metadata"]["name"]),
+                         ("ServiceAccount", "apps", "web"))
+        self.assertEqual(doc["metadata"]["labels"], {"app": "web"})
+        self.assertNotIn(RA, doc["metadata"].get("annotations") or {})
+        self.assertIsNone(self.sa("apps", "web"))
         self.assert_noop("-f", path)
 
     def test_missing_agent_is_a_warning(self):
