@@ -40,6 +40,7 @@ struct irsa_trust_request {
 	const char *const *trust_role_arns;  /* --trust-role-arn */
 	size_t n_trust_role_arns;
 	const char *account_id;              /* --account-id */
+	bool pod_identity;                   /* also trust EKS Pod Identity; a trust on its own */
 };
 
 enum irsa_trust_need {
@@ -60,6 +61,7 @@ struct irsa_trust_input {
 	const char *audience;            /* NULL = sts.amazonaws.com */
 	const char *const *trust_role_arns;
 	size_t n_trust_role_arns;
+	bool pod_identity;               /* the EKS Pod Identity statement too */
 	const char *account_id;          /* after resolve (borrowed from the account helper) */
 	const char *partition;           /* after resolve */
 	char **provider_arns;            /* per issuer, after irsa_trust_check_providers() */
@@ -105,12 +107,16 @@ struct irsa_create_role_request {
 	const char *const *policy_files;
 	size_t n_policy_files;
 	bool prune;
+	/* The cluster templates take when trust.clusters names none (NULL =
+	 * none): pod-identity create trusts no issuer of its cluster. */
+	const char *template_cluster;
 };
 
 /* create-role's request validated, then resolved into role (role.h). */
 struct irsa_create_role_input {
 	struct irsa_trust_input trust;
 	char *role_name;
+	const char *template_cluster;     /* borrowed from the request */
 	struct irsa_tags tags;
 	struct irsa_policy_ref *refs;
 	size_t n_refs;

@@ -123,6 +123,8 @@ extern const struct cli_command cli_cmd_delete_role;
 extern const struct cli_command cli_cmd_disassociate_oidc;
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_list;
+extern const struct cli_command cli_cmd_migrate_to_pod_identity;
+extern const struct cli_command cli_cmd_pod_identity;
 extern const struct cli_command cli_cmd_policy;
 extern const struct cli_command cli_cmd_render_trust_policy;
 extern const struct cli_command cli_cmd_token;

@@ -113,6 +113,10 @@ static int check_needs(const struct irsa_trust_input *in, unsigned need, struct 
 	bool no_subjects = (need & IRSA_NEED_SUBJECTS) && in->n_subjects == 0;
 	bool no_target = (need & IRSA_NEED_TARGET) && !in->n_clusters && !in->n_issuers;
 
+	/* the Pod Identity statement names no service account or issuer */
+	if (in->pod_identity)
+		return 0;
+
 	if (no_subjects && no_target)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "which service account and which cluster? give --namespace NS "
@@ -147,6 +151,7 @@ int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
 		add_issuer(in, issuer, NULL);
 	}
 	in->n_issuer_args = in->n_issuers;
+	in->pod_identity = req->pod_identity;
 	if (check_needs(in, need, err) < 0)
 		return -1;
 	in->audience = req->audience;
@@ -221,6 +226,8 @@ int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_inpu
 	struct irsa_strlist arns = { 0 };
 	int r = -1;
 
+	if (in->pod_identity && !in->n_issuers)
+		return 0;
 	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
 		return -1;
 	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
@@ -258,6 +265,7 @@ int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 		.n_providers = in->n_issuers,
 		.trust_role_arns = in->trust_role_arns,
 		.n_trust_role_arns = in->n_trust_role_arns,
+		.pod_identity = in->pod_identity,
 	};
 	int r;
 
@@ -322,7 +330,7 @@ static int default_role_name(struct irsa_create_role_input *in, struct irsa_erro
 
 static const char *one_cluster(const struct irsa_create_role_input *in)
 {
-	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : NULL;
+	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : in->template_cluster;
 }
 
 static int parse_templates(const struct irsa_create_role_request *req,
@@ -428,6 +436,7 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
 			   struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	memset(in, 0, sizeof(*in));
+	in->template_cluster = req->template_cluster;
 	if (irsa_trust_input_parse(&req->trust, IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET, &in->trust,
 				   err) < 0)
 		return -1;
