@@ -441,5 +441,30 @@ class MigrateCase(EmulatedCase):
         self.assertIn("no ServiceAccount with an 'eks.amazonaws.com/role-arn' annotation", r.err)
 
 
+class CompletionTest(clitest.CliTestCase):
+    def complete(self, *words):
+        r = self.run_cli("__complete", *words)
+        self.assertOk(r)
+        return r.out.split()
+
+    def test_subcommands_and_their_options(self):
+        self.assertIn("pod-identity", self.complete(""))
+        self.assertIn("migrate-to-pod-identity", self.complete(""))
+        self.assertEqual(self.complete("pod-identity", ""), ["create", "list", "delete"])
+        listed = self.complete("pod-identity", "list", "--")
+        self.assertIn("--namespace", listed)
+        self.assertNotIn("--role-name", listed)
+        deleting = self.complete("pod-identity", "delete", "--cluster", "demo", "--")
+        self.assertIn("--delete-role", deleting)
+        self.assertNotIn("--policy", deleting)
+        creating = self.complete("pod-identity", "create", "--")
+        for flag in ("--role-arn", "--target-role-arn", "--disable-session-tags",
+                     "--require-agent", "--policy"):
+            self.assertIn(flag, creating)
+        self.assertNotIn("--delete-role", creating)
+        self.assertIn("s3-read", self.complete("pod-identity", "create", "--policy", "s3"))
+        self.assertIn("--remove-oidc-trust", self.complete("migrate-to-pod-identity", "--"))
+
+
 if __name__ == "__main__":
     clitest.main()

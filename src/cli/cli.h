@@ -60,6 +60,9 @@ struct cli_command {
 	 * (words[n] is the one being completed, possibly ""); prints one
 	 * candidate per line. */
 	void (*complete_args)(const char *const *words, size_t n);
+	/* For a command whose options depend on its subcommand (may be NULL):
+	 * whether --name applies after the positional words typed. */
+	bool (*option_applies)(const char *const *words, size_t n, const char *name);
 };
 
 /* The option values of one invocation. Strings borrowed from argv. A name

@@ -199,6 +199,20 @@ static int pod_identity_run(struct cli_ctx *ctx, const struct cli_args *args,
 			      "'delete'", sub);
 }
 
+/* The options of the subcommand typed; before one, all of them. */
+static bool option_applies(const char *const *words, size_t n, const char *name)
+{
+	if (n == 0)
+		return true;
+	if (strcmp(words[0], "create") == 0)
+		return takes(create_takes, name);
+	if (strcmp(words[0], "list") == 0)
+		return takes(list_takes, name);
+	if (strcmp(words[0], "delete") == 0)
+		return takes(delete_takes, name);
+	return true;
+}
+
 static void complete_args(const char *const *words, size_t n)
 {
 	(void)words;
@@ -237,4 +251,5 @@ const struct cli_command cli_cmd_pod_identity = {
 		"  irsactl pod-identity list --cluster demo -o json\n"
 		"  irsactl pod-identity delete --cluster demo -n apps -s web --delete-role --dry-run",
 	.complete_args = complete_args,
+	.option_applies = option_applies,
 };
