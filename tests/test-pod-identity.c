@@ -125,11 +125,95 @@ TEST(migrate_trust)
 	json_decref(again);
 }
 
+static int create_parse(const char *role_name, const char *role_arn, const char *policy,
+			const char *sa, struct irsa_pod_identity_plan *p, struct irsa_error *err)
+{
+	static const char *policies[1];
+	struct irsa_pod_identity_create_request req = {
+		.cluster = "demo", .namespace_ = "default", .service_account = sa,
+		.role_name = role_name, .role_arn = role_arn,
+	};
+
+	policies[0] = policy;
+	req.role.policies = policies;
+	req.role.n_policies = policy ? 1 : 0;
+	irsa_error_clear(err);
+	return irsa_pod_identity_create_parse(&req, p, err);
+}
+
+TEST(create_request_checked_before_any_request)
+{
+	struct irsa_pod_identity_plan p;
+	struct irsa_error err = { 0 };
+	json_t *doc = NULL;
+	char *s;
+
+	CHECK_INT(create_parse(NULL, NULL, NULL, "app", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "--role-name NAME"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", ROLE, NULL, "app", &p, &err), -1);
+	CHECK(strstr(err.message, "not both"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse(NULL, ROLE, "s3-read:bucket=demo-bucket", "app", &p, &err), -1);
+	CHECK(strstr(err.message, "need --role-name"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", NULL, "no-such-template", "app", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", NULL, NULL, "app-*", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse(NULL, ROLE, NULL, "app", &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+
+	/* create-role's request, with the Pod Identity trust alone */
+	CHECK_INT(create_parse("app", NULL, "s3-read:bucket=demo-bucket", "app", &p, &err), 0);
+	CHECK(p.role_input.trust.pod_identity);
+	CHECK_INT(p.role_input.n_refs, 1);
+	CHECK_STR(p.role_input.role_name, "app");
+	CHECK_INT(irsa_trust_input_render(&p.role_input.trust, &doc, &err), 0);
+	s = irsa_policy_compact(doc);
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsactlPodIdentity\","
+		  "\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"pods.eks.amazonaws.com\"},"
+		  "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"]}]}");
+	free(s);
+	json_decref(doc);
+	irsa_pod_identity_plan_release(&p);
+}
+
+TEST(delete_and_migrate_requests)
+{
+	struct irsa_pod_identity_delete_request del = { "demo", "default", NULL, true };
+	struct irsa_pod_identity_migrate_request mig = { "demo", NULL, false };
+	struct irsa_pod_identity_plan p;
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_pod_identity_delete_parse(&del, &p, &err), -1);
+	CHECK(strstr(err.message, "--service-account"));
+	irsa_pod_identity_plan_release(&p);
+	del.service_account = "app";
+	CHECK_INT(irsa_pod_identity_delete_parse(&del, &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+	mig.namespace_ = "Not_A_Namespace";
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	mig.cluster = NULL;
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), -1);
+	CHECK(strstr(err.message, "--cluster"));
+	irsa_pod_identity_plan_release(&p);
+}
+
 int main(void)
 {
 	RUN(checks_before_any_request);
 	RUN(association_step);
 	RUN(agent_check);
 	RUN(migrate_trust);
+	RUN(create_request_checked_before_any_request);
+	RUN(delete_and_migrate_requests);
 	return tap_done();
 }
