@@ -156,6 +156,13 @@ class PodIdentityCase(EmulatedCase):
         self.assertIn("create-pod-identity-association apps/web", r.out)
         self.assertIn('"Sid": "IrsactlPodIdentity"', r.out)
 
+    def test_templates_take_the_cluster(self):
+        r = self.create("--policy", "cluster-autoscaler", "--dry-run", "-o", "json",
+                        sa="cluster-autoscaler")
+        self.assertOk(r)
+        (put,) = [a for a in r.json()["actions"] if a["verb"] == "put-role-policy"]
+        self.assertIn("aws:ResourceTag/k8s.io/cluster-autoscaler/demo", json.dumps(put["document"]))
+
     def test_update_when_the_role_or_settings_change(self):
         self.assertOk(self.create())
         first = self.association()
