@@ -142,7 +142,7 @@ class PodIdentityCase(EmulatedCase):
         self.assertOk(r)
         self.assertEqual(self.mutating(), [])
         report = r.json()
-        self.assertFalse(report["dry_run"] is False)
+        self.assertIs(report["dry_run"], True)
         self.assertEqual([a["verb"] for a in report["actions"]],
                          ["create-role", "put-role-policy", "create-pod-identity-association"])
         self.assertEqual(report["actions"][0]["document"], trust(POD_IDENTITY))

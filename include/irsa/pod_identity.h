@@ -15,8 +15,9 @@
 
 /* Check spec before any request: cluster name, namespace and service
  * account (exact names: Pod Identity takes no wildcards), role ARN, target
- * role ARN (a role in another account than the role's; EKS refuses the
- * same role). IRSA_ERR_USAGE with one line saying what is wrong. */
+ * role ARN (another role than the role itself, in its partition: EKS
+ * chains from the role to it, in the same or another account).
+ * IRSA_ERR_USAGE with one line saying what is wrong. */
 int irsa_pod_identity_check(const struct irsa_pod_identity_spec *spec, struct irsa_error *err);
 
 enum irsa_pod_identity_step {
