@@ -339,6 +339,16 @@ class PodIdentityCase(EmulatedCase):
         self.assertOk(r)
         self.assertIn("absent", r.out)
 
+    def test_delete_role_refuses_a_role_another_association_uses(self):
+        self.assertOk(self.create())
+        self.assertOk(self.create(sa="api", role=("--role-arn", ROLE_ARN)))
+        self.emu.clear_log()
+        r = self.run_cli("pod-identity", "delete", "--cluster", "demo", "-n", "apps", "-s", "web",
+                         "--delete-role")
+        self.assertFails(r, EXIT_CONFLICT, "also the role of service account 'apps/api'")
+        self.assertEqual(self.mutating(), [])
+        self.assertIsNotNone(self.role())
+
     def test_delete_role_refuses_a_role_irsactl_did_not_make(self):
         self.seed(roles=[{"name": "plain", "trust": trust(HAND_WRITTEN)}])
         self.assertOk(self.create(role=("--role-arn", f"arn:aws:iam::{ACCOUNT}:role/plain")))

@@ -131,7 +131,8 @@ int irsa_pod_identity_delete_parse(const struct irsa_pod_identity_delete_request
 				   struct irsa_pod_identity_plan *p, struct irsa_error *err);
 /* The association's deletion ("absent" when there is none) and, with
  * delete_role, its role's (irsa_role_plan_delete() without force: a role
- * irsactl did not make is refused with IRSA_ERR_CONFLICT). */
+ * irsactl did not make, or one another association of the cluster has, is
+ * refused with IRSA_ERR_CONFLICT). */
 int irsa_pod_identity_delete_plan(struct irsa_account *acct, struct irsa_pod_identity_plan *p,
 				  struct irsa_error *err);
 

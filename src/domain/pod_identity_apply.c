@@ -392,11 +392,51 @@ int irsa_pod_identity_delete_parse(const struct irsa_pod_identity_delete_request
 	return check_names(req->cluster, req->namespace_, req->service_account, true, err);
 }
 
-/* --delete-role: the association's role, deleted as delete-role does it
- * (refused for a role irsactl did not make). */
-static int plan_role_deletion(struct irsa_account *acct, struct irsa_pod_identity_plan *p,
-			      const char *arn, struct irsa_error *err)
+/* Another association of the cluster with the role arn: deleting the role
+ * would leave its pods without credentials (IRSA_ERR_CONFLICT). */
+static int check_role_unshared(struct irsa_pod_identity_plan *p,
+			       const struct irsa_pod_identity_association *deleted, const char *arn,
+			       struct irsa_error *err)
 {
+	struct irsa_pod_identity_association *all = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (irsa_eks_list_pod_identity_associations(p->aws, p->cluster, NULL, NULL, &all, &n,
+						    err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct irsa_pod_identity_association d = { 0 };
+
+		if (!all[i].association_id || same(all[i].association_id, deleted->association_id))
+			continue;
+		if (irsa_eks_describe_pod_identity_association(p->aws, p->cluster,
+							       all[i].association_id, &d, err) < 0) {
+			r = err->kind == IRSA_ERR_NOT_FOUND ? 0 : -1;
+			if (r == 0)
+				irsa_error_clear(err);
+			continue;
+		}
+		if (same(d.role_arn, arn))
+			r = irsa_error_set(err, IRSA_ERR_CONFLICT,
+					   "role '%s' is also the role of service account '%s/%s' "
+					   "in cluster '%s'; leave out --delete-role, or delete that "
+					   "association first", arn, d.namespace_, d.service_account,
+					   p->cluster);
+		irsa_pod_identity_association_release(&d);
+	}
+	irsa_pod_identity_associations_free(all, n);
+	return r;
+}
+
+/* --delete-role: the association's role, deleted as delete-role does it
+ * (refused for a role irsactl did not make, or one another association of
+ * the cluster uses). */
+static int plan_role_deletion(struct irsa_account *acct, struct irsa_pod_identity_plan *p,
+			      const struct irsa_pod_identity_association *have,
+			      struct irsa_error *err)
+{
+	const char *arn = have->role_arn;
 	struct irsa_role_arn parsed;
 	const char *account;
 
@@ -411,6 +451,8 @@ static int plan_role_deletion(struct irsa_account *acct, struct irsa_pod_identit
 				      "the association's role '%s' is in account %s, not in this "
 				      "one (%s); leave out --delete-role and delete it there",
 				      arn, parsed.account, account);
+	if (check_role_unshared(p, have, arn, err) < 0)
+		return -1;
 	if (irsa_role_plan_delete(p->aws, parsed.name, false, &p->role, err) < 0)
 		return -1;
 	p->has_role = true;
@@ -452,7 +494,7 @@ int irsa_pod_identity_delete_plan(struct irsa_account *acct, struct irsa_pod_ide
 			      target, have.association_id, have.role_arn, NULL);
 		sub.status = IRSA_PLAN_DELETE;
 		if (req->delete_role && have.role_arn &&
-		    plan_role_deletion(acct, p, have.role_arn, err) < 0)
+		    plan_role_deletion(acct, p, &have, err) < 0)
 			goto out;
 	}
 	json_object_set_new(p->plan.result, "role_arn",
