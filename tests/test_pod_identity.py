@@ -128,6 +128,15 @@ class PodIdentityCase(EmulatedCase):
         self.assertEqual(report["association"]["association_id"], a["id"])
         self.assertEqual([o["status"] for o in report["objects"]], ["unchanged", "unchanged"])
 
+    def test_tags_of_an_existing_association_are_left(self):
+        self.assertOk(self.create("--tag", "team=web"))
+        self.emu.clear_log()
+        r = self.create("--tag", "team=api")
+        self.assertOk(r)
+        self.assertIn("--tag applies to a new association only", r.err)
+        self.assertEqual(self.mutating(), ["TagRole"])
+        self.assertEqual(self.association()["tags"], {"team": "web"})
+
     def test_foreign_statements_kept_and_irsa_trust_too(self):
         self.seed(roles=[{"name": ROLE, "trust": trust(HAND_WRITTEN, oidc_statement(
             "system:serviceaccount:apps:web"))}])
@@ -448,6 +457,19 @@ class MigrateCase(EmulatedCase):
         self.assertOk(r)
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.kube.writes(), [])
+
+    def test_migrate_leaves_an_association_with_another_role(self):
+        other = f"arn:aws:iam::{ACCOUNT}:role/chosen"
+        self.assertOk(self.run_cli("pod-identity", "create", "--cluster", "demo", "-n", "apps",
+                                   "-s", "web", "--role-arn", other, "--disable-session-tags"))
+        self.emu.clear_log()
+        r = self.migrate("-n", "apps", "-o", "json")
+        self.assertOk(r)
+        self.assertIn(f"with role '{other}', not its IRSA role '{ROLE_ARN}'", r.err)
+        self.assertEqual(self.mutating(), ["UpdateAssumeRolePolicy", "CreatePodIdentityAssociation"])
+        self.assertEqual(self.association("apps", "web")["roleArn"], other)
+        self.assertTrue(self.association("apps", "web")["disableSessionTags"])
+        self.assertEqual(self.association("apps", "api")["roleArn"], ROLE_ARN)
 
     def test_migrate_nothing_annotated(self):
         self.kube.reset()

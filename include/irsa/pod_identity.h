@@ -141,8 +141,9 @@ int irsa_pod_identity_migrate_parse(const struct irsa_pod_identity_migrate_reque
 /* For each ServiceAccount of the namespace (or every namespace) annotated
  * eks.amazonaws.com/role-arn: its role's trust gains the Pod Identity
  * statement (with remove_oidc_trust, loses the SA's subject from irsactl's
- * statement of the cluster's issuer), the association is created (or
- * updated to the role), and with remove_oidc_trust the eks.amazonaws.com
+ * statement of the cluster's issuer), the association is created (one
+ * with another role is left as it is, with a warning; its other settings
+ * are kept), and with remove_oidc_trust the eks.amazonaws.com
  * annotations are taken off the ServiceAccount. A role in another account
  * than the caller's is skipped with a warning. */
 int irsa_pod_identity_migrate_plan(struct irsa_account *acct, struct irsa_kube *kube,

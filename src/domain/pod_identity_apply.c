@@ -331,6 +331,21 @@ static void set_report(struct irsa_pod_identity_plan *p, const struct irsa_pod_i
 		json_object_set(p->plan.result, "role", p->role.plan.result);
 }
 
+/* A tag of want that have lacks or holds with another value. */
+static bool tags_missing(const struct irsa_tags *want, const struct irsa_tags *have)
+{
+	for (size_t i = 0; i < want->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < have->n && !found; j++)
+			found = strcmp(want->items[i].key, have->items[j].key) == 0 &&
+				strcmp(want->items[i].value, have->items[j].value) == 0;
+		if (!found)
+			return true;
+	}
+	return false;
+}
+
 int irsa_pod_identity_create_plan(struct irsa_account *acct, struct irsa_pod_identity_plan *p,
 				  struct irsa_error *err)
 {
@@ -371,6 +386,10 @@ int irsa_pod_identity_create_plan(struct irsa_account *acct, struct irsa_pod_ide
 		irsa_plan_note(&p->plan, "the target role '%s' must trust '%s' (sts:AssumeRole and "
 			       "sts:TagSession), and that role needs permission to assume it",
 			       req->target_role_arn, spec.role_arn);
+	if (found && tags_missing(&p->association_tags, &have.tags))
+		irsa_plan_note(&p->plan, "the association of '%s/%s' exists: --tag applies to a new "
+			       "association only; its tags are left as they are",
+			       req->namespace_, req->service_account);
 	set_report(p, &spec, found ? &have : NULL);
 	if (p->has_role)
 		irsa_plan_absorb(&p->plan, &p->role.plan);
@@ -731,6 +750,19 @@ static void plan_sa(struct irsa_pod_identity_plan *p, struct migrate_sa *s,
 		irsa_plan_add(&sub, IRSA_PI_UPDATE_TRUST, "update-trust-policy", r->name, r->name,
 			      NULL, r->after)->before = json_incref(r->before);
 		r->planned = true;
+	}
+	/* an association someone made with another role is theirs to change */
+	if (have && !same(have->role_arn, s->role_arn)) {
+		irsa_plan_warn(&p->plan, "service account '%s/%s' has a Pod Identity association "
+			       "with role '%s', not its IRSA role '%s'; the association is left as "
+			       "it is (change it with 'irsactl pod-identity create')", s->ns,
+			       s->name, have->role_arn ? have->role_arn : "", s->role_arn);
+		spec.role_arn = have->role_arn;
+		spec.target_role_arn = have->target_role_arn;
+		spec.disable_session_tags = have->disable_session_tags;
+	} else if (have) {
+		spec.target_role_arn = have->target_role_arn;
+		spec.disable_session_tags = have->disable_session_tags;
 	}
 	plan_association(&spec, have, &sub);
 	free(sub.label);
