@@ -293,6 +293,8 @@ class PodIdentityCase(EmulatedCase):
              "'pod-identity list' takes no --role-name"),
             (["pod-identity", "delete", "--cluster", "demo", "-n", "apps"], "--service-account"),
             (["pod-identity", "frobnicate"], "unknown 'pod-identity' subcommand"),
+            (["pod-identity", "list"], "--cluster"),
+            (["pod-identity", "list", "--cluster", "demo", "-n", "Bad_NS"], "Bad_NS"),
             (["migrate-to-pod-identity", "-n", "apps"], "--cluster"),
             (["migrate-to-pod-identity", "--cluster", "demo", "-n", "Bad_NS"], "Bad_NS"),
         ]

@@ -169,8 +169,6 @@ static int list_run(struct cli_ctx *ctx, const struct cli_args *args, struct irs
 	struct irsa_aws *aws;
 	json_t *list = NULL;
 
-	if (irsa_str_empty(cli_arg(args, "cluster")))
-		return irsa_error_set(err, IRSA_ERR_USAGE, "which cluster? give --cluster NAME");
 	aws = cli_aws(ctx, err);
 	if (!aws || irsa_pod_identity_list(aws, cli_arg(args, "cluster"), cli_arg(args, "namespace"),
 					   &list, err) < 0)
