@@ -78,7 +78,8 @@ def check_policy(node, params, fail):
     """Every ${NAME} and "$if" of the policy refers to something known."""
     if isinstance(node, str):
         for var in re.findall(r"\$\{([^}]*)\}", node):
-            if var not in params and var not in CONTEXT_VARS:
+            # an IAM policy variable is IAM's to fill (templates.c keeps it)
+            if var not in params and var not in CONTEXT_VARS and not var.startswith("aws:"):
                 fail(f"the policy uses the unknown variable '${{{var}}}'")
     elif isinstance(node, list):
         for item in node:

@@ -172,6 +172,23 @@ class PodIdentityCase(EmulatedCase):
         (put,) = [a for a in r.json()["actions"] if a["verb"] == "put-role-policy"]
         self.assertIn("aws:ResourceTag/k8s.io/cluster-autoscaler/demo", json.dumps(put["document"]))
 
+    def test_one_role_for_many_namespaces_through_session_tags(self):
+        spec = "s3-readwrite:bucket=demo-bucket,prefix=teams,per-namespace=true"
+        for ns in ("apps", "jobs"):
+            self.assertOk(self.run_cli("pod-identity", "create", "--cluster", "demo", "-n", ns,
+                                       "-s", "worker", "--role-name", ROLE, "--policy", spec))
+        doc = self.role()["inline_policies"]["irsactl-s3-readwrite"]
+        objects = [st for st in doc["Statement"] if st["Sid"] == "ReadWriteNamespaceObjects"]
+        self.assertEqual(objects[0]["Resource"], "arn:aws:s3:::demo-bucket/teams/"
+                         "${aws:PrincipalTag/kubernetes-namespace}/*")
+        self.assertNotIn("ReadWriteObjects", [st["Sid"] for st in doc["Statement"]])
+        self.assertEqual(sorted(a["namespace"] for a in self.associations()), ["apps", "jobs"])
+        self.emu.clear_log()
+        r = self.create("--disable-session-tags", "--policy", spec, sa="worker")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), ["UpdatePodIdentityAssociation"])
+        self.assertIn("the policy 'irsactl-s3-readwrite' uses EKS session tags", r.err)
+
     def test_update_when_the_role_or_settings_change(self):
         self.assertOk(self.create())
         first = self.association()

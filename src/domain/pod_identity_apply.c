@@ -331,6 +331,22 @@ static void set_report(struct irsa_pod_identity_plan *p, const struct irsa_pod_i
 		json_object_set(p->plan.result, "role", p->role.plan.result);
 }
 
+/* Inline policies that use EKS's session tags (per-namespace templates)
+ * grant nothing with --disable-session-tags. */
+static void warn_session_tag_policies(struct irsa_pod_identity_plan *p)
+{
+	const struct irsa_create_role_input *in = &p->role_input;
+
+	for (size_t i = 0; in->inline_policies && i < in->n_policies; i++) {
+		_cleanup_free_ char *text = irsa_policy_compact(in->inline_policies[i].document);
+
+		if (text && strstr(text, "${aws:PrincipalTag/"))
+			irsa_plan_warn(&p->plan, "the policy '%s' uses EKS session tags "
+				       "(${aws:PrincipalTag/...}), which --disable-session-tags turns "
+				       "off: it grants nothing then", in->inline_policies[i].name);
+	}
+}
+
 /* A tag of want that have lacks or holds with another value. */
 static bool tags_missing(const struct irsa_tags *want, const struct irsa_tags *have)
 {
@@ -382,6 +398,8 @@ int irsa_pod_identity_create_plan(struct irsa_account *acct, struct irsa_pod_ide
 	    irsa_eks_find_pod_identity_association(p->aws, req->cluster, req->namespace_,
 						   req->service_account, &have, &found, err) < 0)
 		return -1;
+	if (req->disable_session_tags)
+		warn_session_tag_policies(p);
 	if (req->target_role_arn)
 		irsa_plan_note(&p->plan, "the target role '%s' must trust '%s' (sts:AssumeRole and "
 			       "sts:TagSession), and that role needs permission to assume it",
