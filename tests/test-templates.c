@@ -110,6 +110,24 @@ TEST(s3_read)
 	free(s);
 }
 
+/* IAM policy variables are left for IAM: one role, a prefix per namespace */
+TEST(s3_readwrite_per_namespace)
+{
+	char *s = render("s3-readwrite:bucket=my-bucket;other,prefix=teams,per-namespace=true", &ctx,
+			 NULL);
+
+	CHECK(strstr(s, "\"Resource\":[\"arn:aws:s3:::my-bucket/teams/${aws:PrincipalTag/"
+		     "kubernetes-namespace}/*\",\"arn:aws:s3:::other/teams/${aws:PrincipalTag/"
+		     "kubernetes-namespace}/*\"]"));
+	CHECK(strstr(s, "\"s3:prefix\":[\"teams/${aws:PrincipalTag/kubernetes-namespace}/\","));
+	CHECK(!strstr(s, "ReadWriteObjects"));
+	free(s);
+	s = render("s3-readwrite:bucket=my-bucket", &ctx, NULL);
+	CHECK(!strstr(s, "PrincipalTag"));
+	CHECK(strstr(s, "\"Sid\":\"ReadWriteObjects\""));
+	free(s);
+}
+
 TEST(partition_aware)
 {
 	struct irsa_template_ctx cn = { "aws-cn", "cn-north-1", "111122223333", NULL };
@@ -405,6 +423,7 @@ int main(void)
 {
 	RUN(every_template_renders_valid_json);
 	RUN(s3_read);
+	RUN(s3_readwrite_per_namespace);
 	RUN(partition_aware);
 	RUN(secrets_suffix);
 	RUN(dynamodb_tables_and_indexes);
