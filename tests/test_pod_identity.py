@@ -137,6 +137,16 @@ class PodIdentityCase(EmulatedCase):
         self.assertEqual(self.mutating(), ["TagRole"])
         self.assertEqual(self.association()["tags"], {"team": "web"})
 
+    def test_customer_managed_policy_as_create_role_makes_it(self):
+        r = self.create("--managed-policy", "s3-read:bucket=demo-bucket")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), ["CreateRole", "CreatePolicy", "AttachRolePolicy",
+                                           "CreatePodIdentityAssociation"])
+        self.assertEqual(len(self.role()["attached_policies"]), 1)
+        self.emu.clear_log()
+        self.assertOk(self.create("--managed-policy", "s3-read:bucket=demo-bucket"))
+        self.assertEqual(self.mutating(), [])
+
     def test_foreign_statements_kept_and_irsa_trust_too(self):
         self.seed(roles=[{"name": ROLE, "trust": trust(HAND_WRITTEN, oidc_statement(
             "system:serviceaccount:apps:web"))}])
@@ -173,12 +183,12 @@ class PodIdentityCase(EmulatedCase):
         self.assertIn("aws:ResourceTag/k8s.io/cluster-autoscaler/demo", json.dumps(put["document"]))
 
     def test_one_role_for_many_namespaces_through_session_tags(self):
-        spec = "s3-readwrite:bucket=demo-bucket,prefix=teams,per-namespace=true"
+        spec = "s3-readwrite:bucket=demo-bucket,prefix=teams,prefix-by-namespace=true"
         for ns in ("apps", "jobs"):
             self.assertOk(self.run_cli("pod-identity", "create", "--cluster", "demo", "-n", ns,
                                        "-s", "worker", "--role-name", ROLE, "--policy", spec))
         doc = self.role()["inline_policies"]["irsactl-s3-readwrite"]
-        objects = [st for st in doc["Statement"] if st["Sid"] == "ReadWriteNamespaceObjects"]
+        objects = [st for st in doc["Statement"] if st["Sid"] == "ReadWriteObjectsByNamespace"]
         self.assertEqual(objects[0]["Resource"], "arn:aws:s3:::demo-bucket/teams/"
                          "${aws:PrincipalTag/kubernetes-namespace}/*")
         self.assertNotIn("ReadWriteObjects", [st["Sid"] for st in doc["Statement"]])

@@ -21,6 +21,8 @@ static const struct cli_option pod_identity_options[] = {
 	{ "attach-policy-arn", 0, "ARN", "create: managed policy to attach to the role", OPT_REPEAT, NULL },
 	{ "policy", 'p', "TEMPLATE[:K=V,...]", "create: built-in permission template (see 'irsactl policy list')", OPT_REPEAT, "policy-template" },
 	{ "policy-file", 0, "FILE", "create: a policy document to put as inline policy 'irsactl-file-NAME'", OPT_REPEAT, "file" },
+	{ "managed-policy", 0, "TEMPLATE[:K=V,...]", "create: a template as customer-managed policy (created or updated, attached)", OPT_REPEAT, "policy-template" },
+	{ "managed-policy-file", 0, "FILE", "create: a policy document as customer-managed policy 'irsactl-file-NAME'", OPT_REPEAT, "file" },
 	{ "prune", 0, NULL, "create: detach managed policies and delete irsactl-* inline policies not asked for", 0, NULL },
 	{ "target-role-arn", 0, "ARN", "create: a role EKS assumes with the association's role (role chaining)", 0, NULL },
 	{ "disable-session-tags", 0, NULL, "create: no EKS session tags (kubernetes-namespace, ...)", 0, NULL },
@@ -34,7 +36,7 @@ static const struct cli_option pod_identity_options[] = {
 static const char *const create_takes[] = {
 	"cluster", "namespace", "service-account", "role-name", "role-arn", "path", "description",
 	"permissions-boundary", "max-session-duration", "tag", "attach-policy-arn", "policy",
-	"policy-file", "prune", "target-role-arn", "disable-session-tags", "require-agent",
+	"policy-file", "managed-policy", "managed-policy-file", "prune", "target-role-arn", "disable-session-tags", "require-agent",
 	"dry-run", NULL,
 };
 static const char *const list_takes[] = { "cluster", "namespace", NULL };
@@ -81,6 +83,9 @@ static void role_request(const struct cli_args *args, struct irsa_create_role_re
 	r->n_managed_arns = cli_arg_list(args, "attach-policy-arn", &r->managed_arns);
 	r->n_policies = cli_arg_list(args, "policy", &r->policies);
 	r->n_policy_files = cli_arg_list(args, "policy-file", &r->policy_files);
+	r->n_managed_policies = cli_arg_list(args, "managed-policy", &r->managed_policies);
+	r->n_managed_policy_files = cli_arg_list(args, "managed-policy-file",
+						 &r->managed_policy_files);
 	r->prune = cli_flag(args, "prune");
 }
 

@@ -255,6 +255,7 @@ int irsa_pod_identity_create_parse(const struct irsa_pod_identity_create_request
 						       req->target_role_arn, false, NULL };
 
 		if (role->n_policies || role->n_managed_arns || role->n_policy_files ||
+		    role->n_managed_policies || role->n_managed_policy_files ||
 		    role->path || role->description || role->permissions_boundary ||
 		    role->max_session_duration || role->prune)
 			return irsa_error_set(err, IRSA_ERR_USAGE,
@@ -331,7 +332,7 @@ static void set_report(struct irsa_pod_identity_plan *p, const struct irsa_pod_i
 		json_object_set(p->plan.result, "role", p->role.plan.result);
 }
 
-/* Inline policies that use EKS's session tags (per-namespace templates)
+/* Inline policies that use EKS's session tags (prefix-by-namespace)
  * grant nothing with --disable-session-tags. */
 static void warn_session_tag_policies(struct irsa_pod_identity_plan *p)
 {
