@@ -47,3 +47,5 @@ void verify_find_pod_identity(struct verify *v);
 /* The five Pod Identity checks (hidden all when !wanted). */
 void verify_check_pod_identity(struct verify *v, bool wanted);
 void verify_pod_identity_release(struct verify *v);
+/* verify_pod_identity_agent.c: the eks-pod-identity-agent add-on */
+void verify_check_pod_identity_agent(struct verify *v);
