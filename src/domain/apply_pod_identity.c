@@ -12,8 +12,6 @@
 #include "irsa/names.h"
 #include "irsa/pod_identity.h"
 #include "irsa/strutil.h"
-#include "irsa/templates.h"
-#include "irsa/trust.h"
 
 enum association_op { ASSOCIATION_CREATE, ASSOCIATION_UPDATE };
 
@@ -47,101 +45,47 @@ bool irsa_apply_role_trusts_subject(const struct irsa_apply_request *req,
 
 /* ---- the role ---------------------------------------------------------- */
 
-static json_t *pod_identity_statement_doc(struct irsa_error *err)
-{
-	struct irsa_trust_spec spec = { .pod_identity = true };
-	json_t *doc = NULL;
-
-	if (irsa_trust_render(&spec, &doc, err) < 0)
-		return NULL;
-	return doc;
-}
-
-static int add_pod_identity_trust(struct irsa_create_role_input *in, struct irsa_error *err)
-{
-	json_t *want = pod_identity_statement_doc(err), *merged = NULL;
-
-	if (!want)
-		return -1;
-	if (irsa_trust_merge(in->trust_doc, want, &merged, NULL, err) < 0) {
-		json_decref(want);
-		return -1;
-	}
-	json_decref(want);
-	json_decref(in->trust_doc);
-	in->trust_doc = merged;
-	in->role.trust = merged;
-	return 0;
-}
-
 /* The clusters exist (DescribeCluster), as the IRSA path learns from their
  * issuers: a role is not made for an association that cannot be. */
-static int check_clusters(struct irsa_account *acct, const struct irsa_create_role_input *in,
+static int check_clusters(struct irsa_account *acct, const struct irsa_trust_request *t,
 			  struct irsa_error *err)
 {
-	for (size_t i = 0; i < in->trust.n_clusters; i++) {
+	for (size_t i = 0; i < t->n_clusters; i++) {
 		struct irsa_eks_cluster c = { 0 };
 
-		if (irsa_eks_describe_cluster(acct->aws, in->trust.clusters[i], &c, err) < 0)
+		if (irsa_eks_describe_cluster(acct->aws, t->clusters[i], &c, err) < 0)
 			return -1;
 		irsa_eks_cluster_release(&c);
 	}
 	return 0;
 }
 
-/* What irsa_create_role_resolve() does, without the OIDC part: the trust
- * is the Pod Identity statement (and the trusted role ARNs). */
-static int resolve_pod_identity_only(struct irsa_account *acct, struct irsa_create_role_input *in,
-				     struct irsa_error *err)
+/* A Pod Identity-only role: create-role's request with the Pod Identity
+ * trust alone (no service account, no issuer: no OIDC provider needed);
+ * its one cluster, if one, for the templates and the default name. */
+static int parse_pod_identity_only(const struct irsa_create_role_request *cr,
+				   struct irsa_create_role_input *in, struct irsa_error *err)
 {
-	const char *partition = irsa_aws_partition(acct->aws)->id;
-	struct irsa_role_request *role = &in->role;
-	struct irsa_template_ctx tctx = { 0 };
-	struct irsa_trust_spec spec = {
-		.trust_role_arns = in->trust.trust_role_arns,
-		.n_trust_role_arns = in->trust.n_trust_role_arns,
-		.pod_identity = true,
-	};
+	const struct irsa_trust_request *t = &cr->trust;
+	struct irsa_create_role_request pi = *cr;
+	_cleanup_free_ char *name = NULL;
 
-	if (role->permissions_boundary &&
-	    irsa_validate_policy_arn_in(role->permissions_boundary, "permissionsBoundary", partition,
-					err) < 0)
-		return -1;
-	for (size_t i = 0; i < role->n_managed_arns; i++)
-		if (irsa_validate_policy_arn_in(role->managed_arns[i], "attachPolicyARNs", partition,
-						err) < 0)
-			return -1;
-	in->trust.partition = partition;
-	if (check_clusters(acct, in, err) < 0 ||
-	    irsa_account_get(acct, &in->trust.account_id, err) < 0)
-		return -1;
-	spec.partition = partition;
-	spec.account = in->trust.account_id;
-	if (irsa_trust_render(&spec, &in->trust_doc, err) < 0)
-		return -1;
-	tctx = (struct irsa_template_ctx){
-		.partition = partition,
-		.region = irsa_aws_region(acct->aws),
-		.account = in->trust.account_id,
-		.cluster = in->trust.n_clusters == 1 ? in->trust.clusters[0] : NULL,
-	};
-	for (size_t i = 0; i < in->n_refs; i++) {
-		if (irsa_template_render(&in->refs[i], &tctx, &in->policy_docs[i], err) < 0)
-			return -1;
-		in->policy_names[i] = irsa_template_policy_name(&in->refs[i]);
+	memset(&pi.trust, 0, sizeof(pi.trust));
+	pi.trust.pod_identity = true;
+	pi.trust.trust_role_arns = t->trust_role_arns;
+	pi.trust.n_trust_role_arns = t->n_trust_role_arns;
+	pi.template_cluster = t->n_clusters == 1 ? t->clusters[0] : NULL;
+	if (!pi.role_name && t->n_namespaces == 1 && t->n_service_accounts == 1 &&
+	    t->n_clusters == 1 && t->n_issuer_urls == 0) {
+		name = irsa_default_role_name(t->clusters[0], t->namespaces[0],
+					      t->service_accounts[0]);
+		pi.role_name = name;
 	}
-	in->inline_policies = irsa_malloc0((in->n_policies + 1) * sizeof(*in->inline_policies));
-	for (size_t i = 0; i < in->n_policies; i++)
-		in->inline_policies[i] = (struct irsa_inline_policy){ in->policy_names[i],
-								      in->policy_docs[i] };
-	role->role_name = in->role_name;
-	role->tags = &in->tags;
-	role->trust = in->trust_doc;
-	role->inline_policies = in->inline_policies;
-	role->n_inline_policies = in->n_policies;
-	role->partition = partition;
-	role->account = in->trust.account_id;
-	return 0;
+	if (!pi.role_name)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "give 'roleName': a default name needs exactly one cluster "
+				      "and one service account");
+	return irsa_create_role_parse(&pi, in, err);
 }
 
 int irsa_apply_role_resolve(struct irsa_account *acct, const struct irsa_apply_request *req,
@@ -149,13 +93,19 @@ int irsa_apply_role_resolve(struct irsa_account *acct, const struct irsa_apply_r
 			    const struct irsa_create_role_request *cr,
 			    struct irsa_create_role_input *in, struct irsa_error *err)
 {
-	if (irsa_create_role_parse(cr, in, err) < 0)
-		return -1;
-	if (!role_has(req, r, uses_irsa))
-		return resolve_pod_identity_only(acct, in, err);
-	if (irsa_create_role_resolve(acct, in, err) < 0)
-		return -1;
-	return role_has(req, r, uses_pod_identity) ? add_pod_identity_trust(in, err) : 0;
+	struct irsa_create_role_request with_oidc = *cr;
+
+	if (!role_has(req, r, uses_irsa)) {
+		if (check_clusters(acct, &cr->trust, err) < 0 ||
+		    parse_pod_identity_only(cr, in, err) < 0)
+			return -1;
+	} else {
+		/* the OIDC statements, and the Pod Identity one when an account uses it */
+		with_oidc.trust.pod_identity = role_has(req, r, uses_pod_identity);
+		if (irsa_create_role_parse(&with_oidc, in, err) < 0)
+			return -1;
+	}
+	return irsa_create_role_resolve(acct, in, err);
 }
 
 /* ---- the ServiceAccount ------------------------------------------------ */
