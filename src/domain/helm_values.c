@@ -159,8 +159,8 @@ static size_t byte_at(const struct merge *m, yaml_mark_t mk)
 	return irsa_textedit_byte(&m->te, mk);
 }
 
-/* Lines for obj at indent, inserted after the line where the node `after`
- * ends (0: at the end of the text). */
+/* Lines for obj at indent, inserted at the start of the line after byte
+ * at_byte; of two blocks inserted at one place the deeper goes first. */
 static int insert_block(struct merge *m, size_t at_byte, const json_t *obj, size_t indent,
 			struct irsa_error *err)
 {
@@ -245,7 +245,8 @@ static int merge_pair(struct merge *m, int map, size_t indent, const char *key,
 			irsa_textedit_add(&m->te, from, byte_at(m, n->end_mark), irsa_strdup(""), 0);
 		}
 		{
-			size_t col = irsa_textedit_column(&m->te, byte_at(m, irsa_yaml_node(m->d, knode)->start_mark));
+			size_t col = irsa_textedit_column(&m->te,
+							  byte_at(m, irsa_yaml_node(m->d, knode)->start_mark));
 
 			return json_object_size(want) ? insert_block(m, byte_at(m, n->end_mark), want,
 								     col + 2, err)
