@@ -281,13 +281,11 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 		size_t indent = irsa_textedit_column(&m->te, B(m, k->start_mark)) + (size_t)m->step;
 		bool nn;
 		size_t at = irsa_textedit_line_after(&m->te, end, &nn);
+		const char *nl = irsa_textedit_break_before(&m->te, end) ? m->te.nl : "";
 
 		/* "key: {}  # comment" becomes "key:  # comment" and the
 		 * entries go on the lines after it */
-		irsa_textedit_add(&m->te, B(m, k->end_mark), end,
-				  irsa_asprintf(":%s", irsa_textedit_break_before(&m->te, end) ? m->te.nl
-												  : ""),
-				  0);
+		irsa_textedit_add(&m->te, B(m, k->end_mark), end, irsa_asprintf(":%s", nl), 0);
 		if (nn)
 			irsa_buf_puts(&t, m->te.nl);
 		if (render_block(m->d, nw, (int)indent, m->step, m->te.nl, &t) < 0) {
