@@ -446,7 +446,6 @@ static int run_plan_action(struct irsa_plan *plan, struct irsa_plan_action *a,
 	struct irsa_helm_values_plan *p = plan->data;
 	struct irsa_helm_values_result r;
 
-	(void)a;
 	if (irsa_helm_values_update_file(p->path, &p->spec, false, &r, err) < 0)
 		return -1;
 	irsa_helm_values_result_release(&r);
