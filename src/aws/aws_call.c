@@ -777,44 +777,49 @@ static int batch_finish(struct batch *b, struct irsa_error *err)
 	return r;
 }
 
+int irsa_aws_client_call_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_query_call *queries, size_t n_queries,
+			      struct irsa_aws_json_call *jsons, size_t n_jsons, size_t concurrency,
+			      struct irsa_error *err)
+{
+	struct batch b = { .n = n_queries + n_jsons };
+
+	b.items = irsa_malloc0((b.n ? b.n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n_queries; i++) {
+		struct irsa_error e = { 0 };
+
+		queries[i].rc = 0;
+		queries[i].doc = NULL;
+		queries[i].err = (struct irsa_error){ 0 };
+		b.items[i].out = &queries[i];
+		if (item_prepare(c, creds, &b.items[i], &e) < 0)
+			item_failed_early(&b.items[i], &e);
+	}
+	for (size_t i = 0; i < n_jsons; i++) {
+		struct batch_item *it = &b.items[n_queries + i];
+		struct irsa_error e = { 0 };
+
+		jsons[i].rc = 0;
+		jsons[i].ret = NULL;
+		jsons[i].err = (struct irsa_error){ 0 };
+		it->jout = &jsons[i];
+		if (item_prepare_json(c, creds, it, &e) < 0)
+			item_failed_early(it, &e);
+	}
+	batch_run(c, &b, concurrency);
+	return batch_finish(&b, err);
+}
+
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err)
 {
-	struct batch b = { .n = n };
-
-	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
-	for (size_t i = 0; i < n; i++) {
-		struct irsa_error e = { 0 };
-
-		calls[i].rc = 0;
-		calls[i].doc = NULL;
-		calls[i].err = (struct irsa_error){ 0 };
-		b.items[i].out = &calls[i];
-		if (item_prepare(c, creds, &b.items[i], &e) < 0)
-			item_failed_early(&b.items[i], &e);
-	}
-	batch_run(c, &b, concurrency);
-	return batch_finish(&b, err);
+	return irsa_aws_client_call_many(c, creds, calls, n, NULL, 0, concurrency, err);
 }
 
 int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
 			      struct irsa_error *err)
 {
-	struct batch b = { .n = n };
-
-	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
-	for (size_t i = 0; i < n; i++) {
-		struct irsa_error e = { 0 };
-
-		calls[i].rc = 0;
-		calls[i].ret = NULL;
-		calls[i].err = (struct irsa_error){ 0 };
-		b.items[i].jout = &calls[i];
-		if (item_prepare_json(c, creds, &b.items[i], &e) < 0)
-			item_failed_early(&b.items[i], &e);
-	}
-	batch_run(c, &b, concurrency);
-	return batch_finish(&b, err);
+	return irsa_aws_client_call_many(c, creds, NULL, 0, calls, n, concurrency, err);
 }
