@@ -113,6 +113,20 @@ class WorkingChainTest(VerifyCase):
         sts = [e for e in self.emu.log() if e.get("action") == "AssumeRoleWithWebIdentity"]
         self.assertEqual(len(sts), 1)
 
+    def test_reads_in_rounds(self):
+        """The caller and the cluster at once; the provider and the role the
+        service account names at once: two rounds of AWS reads, each asked
+        once (the thumbprint, the pods and the ServiceAccount are not AWS)."""
+        self.seed()
+        self.emu.clear_log()
+        self.emu.faults([{"kind": "latency", "ms": 100}])
+        r = self.verify("--no-thumbprint")
+        self.assertOk(r)
+        self.assertTrue(r.json()["ok"])
+        self.assertEqual(clitest.request_rounds(self.emu.log()),
+                         [["DescribeCluster", "GetCallerIdentity"],
+                          ["GetOpenIDConnectProvider", "GetRole"]])
+
     def test_text_output_and_skips(self):
         self.seed()
         r = self.verify(output="text")
