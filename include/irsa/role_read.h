@@ -51,11 +51,12 @@ bool irsa_role_reader_done(const struct irsa_role_reader *rd);
 /* Moves the state read into ret and releases the reader. */
 void irsa_role_reader_finish(struct irsa_role_reader *rd, struct irsa_role_state *ret);
 
-/* create-role's plan against a state already read (irsa_create_role_read()
+/* create-role's plan against a role already read (irsa_create_role_read()
  * in request.h reads it in the rounds of the request's resolution): as
- * irsa_role_plan_apply(), without reading. */
+ * irsa_role_plan_apply(), reading only the customer-managed policies the
+ * request asks for (irsa_role_read_managed_policies(), into state). */
 int irsa_role_plan_apply_state(struct irsa_aws *aws, const struct irsa_role_request *req,
-			       const struct irsa_role_state *state, struct irsa_role_plan *ret,
+			       struct irsa_role_state *state, struct irsa_role_plan *ret,
 			       struct irsa_error *err);
 /* irsa_role_plan_delete() and irsa_role_plan_remove() (role.h) against
  * a state already read (read_prefix NULL: no document is needed). */

@@ -152,10 +152,11 @@ int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read
 }
 
 int irsa_role_plan_apply_state(struct irsa_aws *aws, const struct irsa_role_request *req,
-			       const struct irsa_role_state *state, struct irsa_role_plan *ret,
+			       struct irsa_role_state *state, struct irsa_role_plan *ret,
 			       struct irsa_error *err)
 {
-	if (irsa_role_plan_apply_compute(req, state, ret, err) < 0)
+	if (irsa_role_read_managed_policies(aws, req, state, err) < 0 ||
+	    irsa_role_plan_apply_compute(req, state, ret, err) < 0)
 		return -1;
 	ret->aws = aws;
 	return 0;
