@@ -954,6 +954,15 @@ class RequestEconomyTest(RoleTestCase):
         self.assertOk(r)
         self.assertEqual(self.rounds(), [["GetRole"]])
 
+    def test_role_trusted_only_by_a_role_reads_in_one_round(self):
+        """No issuer: no provider to list; the account comes from STS, asked
+        with GetRole (an absent role) in one round."""
+        self.slow()
+        r = self.aws("create-role", "--role-name", "cross-reader", "--trust-role-arn",
+                     "arn:aws:iam::444455556666:role/source", "--dry-run")
+        self.assertOk(r)
+        self.assertEqual(self.rounds(), [["GetCallerIdentity", "GetRole"]])
+
     def test_render_trust_policy_asks_for_the_account_with_the_cluster(self):
         self.slow()
         r = self.aws("render-trust-policy", "--cluster", "demo", "--namespace", "default",
