@@ -806,24 +806,31 @@ static int batch_go(struct irsa_aws_client *c, const struct irsa_credentials *cr
 	return batch_finish(b, err);
 }
 
+int irsa_aws_client_call_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_query_call *queries, size_t n_queries,
+			      struct irsa_aws_json_call *jsons, size_t n_jsons, size_t concurrency,
+			      struct irsa_error *err)
+{
+	struct batch b = { .n = n_queries + n_jsons };
+
+	b.items = irsa_malloc0((b.n ? b.n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n_queries; i++)
+		b.items[i].out = &queries[i];
+	for (size_t i = 0; i < n_jsons; i++)
+		b.items[n_queries + i].jout = &jsons[i];
+	return batch_go(c, creds, &b, concurrency, err);
+}
+
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err)
 {
-	struct batch b = { .n = n, .items = irsa_malloc0((n ? n : 1) * sizeof(struct batch_item)) };
-
-	for (size_t i = 0; i < n; i++)
-		b.items[i].out = &calls[i];
-	return batch_go(c, creds, &b, concurrency, err);
+	return irsa_aws_client_call_many(c, creds, calls, n, NULL, 0, concurrency, err);
 }
 
 int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
 			      struct irsa_error *err)
 {
-	struct batch b = { .n = n, .items = irsa_malloc0((n ? n : 1) * sizeof(struct batch_item)) };
-
-	for (size_t i = 0; i < n; i++)
-		b.items[i].jout = &calls[i];
-	return batch_go(c, creds, &b, concurrency, err);
+	return irsa_aws_client_call_many(c, creds, NULL, 0, calls, n, concurrency, err);
 }

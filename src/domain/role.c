@@ -8,6 +8,7 @@
 #include "irsa/log.h"
 #include "irsa/plan.h"
 #include "irsa/role.h"
+#include "irsa/role_read.h"
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
 #include "irsa/trust.h"
@@ -53,38 +54,7 @@ void irsa_role_state_release(struct irsa_role_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read_prefix,
-		   struct irsa_role_state *ret, struct irsa_error *err)
-{
-	struct irsa_role_state s = { 0 };
-
-	if (irsa_iam_get_role(aws, role_name, &s.role, err) < 0) {
-		if (err && err->kind == IRSA_ERR_NOT_FOUND) {
-			irsa_error_clear(err);
-			*ret = s;
-			return 0;
-		}
-		return -1;
-	}
-	s.exists = true;
-	if (irsa_iam_list_attached_role_policies(aws, role_name, &s.attached, &s.n_attached,
-						 err) < 0 ||
-	    irsa_iam_list_role_policies(aws, role_name, &s.inline_names, err) < 0)
-		goto fail;
-	s.inline_docs = irsa_malloc0((s.inline_names.n + 1) * sizeof(char *));
-	for (size_t i = 0; read_prefix && i < s.inline_names.n; i++) {
-		if (!irsa_str_has_prefix(s.inline_names.items[i], read_prefix))
-			continue;
-		if (irsa_iam_get_role_policy(aws, role_name, s.inline_names.items[i],
-					     &s.inline_docs[i], err) < 0)
-			goto fail;
-	}
-	*ret = s;
-	return 0;
-fail:
-	irsa_role_state_release(&s);
-	return -1;
-}
+/* irsa_role_read() is in role_read.c, with the reader in rounds. */
 
 /* ---- plans ---------------------------------------------------------------- */
 
@@ -509,10 +479,22 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
-	struct irsa_role_plan plan;
+	int r;
 
 	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
 		return -1;
+	r = irsa_role_plan_delete_state(aws, role_name, force, &state, ret, err);
+	irsa_role_state_release(&state);
+	return r;
+}
+
+int irsa_role_plan_delete_state(struct irsa_aws *aws, const char *role_name, bool force,
+				const struct irsa_role_state *s, struct irsa_role_plan *ret,
+				struct irsa_error *err)
+{
+	const struct irsa_role_state state = *s;
+	struct irsa_role_plan plan;
+
 	plan_start(&plan, role_name);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
@@ -528,7 +510,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			       "trust statement), so it is not deleted; check the role, then pass "
 			       "--force to delete it with its %zu managed and %zu inline policies",
 			       role_name, IRSA_OWNER_TAG_KEY, state.n_attached, state.inline_names.n);
-		irsa_role_state_release(&state);
 		irsa_role_plan_release(&plan);
 		return -1;
 	}
@@ -540,7 +521,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			   NULL);
 	add_action(&plan, IRSA_ROLE_DELETE, role_name, NULL, NULL);
 	plan.plan.status = IRSA_PLAN_DELETE;
-	irsa_role_state_release(&state);
 	plan_finish(&plan, aws, ret);
 	return 0;
 }
@@ -550,12 +530,26 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
+	int r;
+
+	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
+		return -1;
+	r = irsa_role_plan_remove_state(aws, role_name, issuer, subjects, n_subjects, &state, ret,
+					err);
+	irsa_role_state_release(&state);
+	return r;
+}
+
+int irsa_role_plan_remove_state(struct irsa_aws *aws, const char *role_name, const char *issuer,
+				const struct irsa_subject *subjects, size_t n_subjects,
+				const struct irsa_role_state *s, struct irsa_role_plan *ret,
+				struct irsa_error *err)
+{
+	const struct irsa_role_state state = *s;
 	struct irsa_role_plan plan;
 	json_t *doc = NULL, *before = NULL;
 	size_t total = 0;
 
-	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
-		return -1;
 	if (!state.exists)
 		return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
 				      "role '%s' does not exist; check the name with 'aws iam "
@@ -606,13 +600,11 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 		     "with 'irsactl delete-role --role-name %s' if it is no longer needed",
 		     role_name, role_name);
 	json_decref(before);
-	irsa_role_state_release(&state);
 	plan_finish(&plan, aws, ret);
 	return 0;
 fail:
 	json_decref(before);
 	json_decref(doc);
-	irsa_role_state_release(&state);
 	irsa_role_plan_release(&plan);
 	return -1;
 }

@@ -267,17 +267,11 @@ int irsa_iam_list_oidc_providers(struct irsa_aws *aws, struct irsa_strlist *ret_
 	return 0;
 }
 
-int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
-			       struct irsa_oidc_provider *ret, struct irsa_error *err)
+int iam_oidc_provider_result(xmlDoc *doc, xmlNode *result, const char *arn,
+			     struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
-	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
 	struct irsa_oidc_provider prov = { 0 };
-	xmlDoc *doc = NULL;
-	xmlNode *result;
 
-	irsa_params_add(&p, "OpenIDConnectProviderArn", arn);
-	if (iam_call(aws, "GetOpenIDConnectProvider", &p, &doc, &result, err) < 0)
-		return -1;
 	if (!result) {
 		xmlFreeDoc(doc);
 		return irsa_error_set(err, IRSA_ERR_REMOTE,
@@ -294,6 +288,19 @@ int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
 		prov.url = irsa_strdup("");
 	*ret = prov;
 	return 0;
+}
+
+int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
+			       struct irsa_oidc_provider *ret, struct irsa_error *err)
+{
+	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *result;
+
+	irsa_params_add(&p, "OpenIDConnectProviderArn", arn);
+	if (iam_call(aws, "GetOpenIDConnectProvider", &p, &doc, &result, err) < 0)
+		return -1;
+	return iam_oidc_provider_result(doc, result, arn, ret, err);
 }
 
 int irsa_iam_create_oidc_provider(struct irsa_aws *aws, const char *url,

@@ -53,3 +53,10 @@ void iam_parse_tags(xmlNode *node, struct irsa_tags *t);
 void iam_parse_role(xmlNode *node, struct irsa_role *r);
 /* The <member> texts under node into l. */
 void iam_parse_strlist(xmlNode *node, struct irsa_strlist *l);
+/* The answers of GetRole / CreateRole (result: <ACTIONResult>) and of
+ * GetOpenIDConnectProvider into ret; both free doc. IRSA_ERR_REMOTE for
+ * an answer without what it must have. */
+int iam_role_result(xmlDoc *doc, xmlNode *result, const char *action, const char *name,
+		    struct irsa_role *ret, struct irsa_error *err);
+int iam_oidc_provider_result(xmlDoc *doc, xmlNode *result, const char *arn,
+			     struct irsa_oidc_provider *ret, struct irsa_error *err);

@@ -38,8 +38,8 @@ void iam_parse_role(xmlNode *node, struct irsa_role *r)
 	iam_parse_tags(iam_child(node, "Tags"), &r->tags);
 }
 
-static int role_result(xmlDoc *doc, xmlNode *result, const char *action, const char *name,
-		       struct irsa_role *ret, struct irsa_error *err)
+int iam_role_result(xmlDoc *doc, xmlNode *result, const char *action, const char *name,
+		    struct irsa_role *ret, struct irsa_error *err)
 {
 	xmlNode *node = iam_child(result, "Role");
 
@@ -69,7 +69,7 @@ int irsa_iam_get_role(struct irsa_aws *aws, const char *name, struct irsa_role *
 	irsa_params_add(&p, "RoleName", name);
 	if (iam_call(aws, "GetRole", &p, &doc, &result, err) < 0)
 		return -1;
-	return role_result(doc, result, "GetRole", name, ret, err);
+	return iam_role_result(doc, result, "GetRole", name, ret, err);
 }
 
 int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec,
@@ -96,7 +96,7 @@ int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec
 		xmlFreeDoc(doc);
 		return 0;
 	}
-	return role_result(doc, result, "CreateRole", spec->name, ret, err);
+	return iam_role_result(doc, result, "CreateRole", spec->name, ret, err);
 }
 
 int irsa_iam_update_trust_policy(struct irsa_aws *aws, const char *role_name,
