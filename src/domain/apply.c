@@ -200,8 +200,11 @@ static int add_inline_documents(const struct irsa_apply_request *req, struct irs
 	return 0;
 }
 
-static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irsa_apply_role *r,
-		     struct irsa_error *err)
+/* Everything a role's plan needs but its current state: the account,
+ * issuers and providers (read once per run, account.h), the trust
+ * document, the templates. No request of its own. */
+static int resolve_role(struct irsa_account *acct, struct irsa_apply *a, struct irsa_apply_role *r,
+			struct irsa_error *err)
 {
 	const struct irsa_apply_request *req = a->req;
 	const struct irsa_apply_sa *first = &req->sas[r->sas[0]];
@@ -247,13 +250,81 @@ static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irs
 	cr.n_policy_files = s.files.n;
 	if (irsa_create_role_parse(&cr, &r->in, err) < 0 ||
 	    irsa_create_role_resolve(acct, &r->in, err) < 0 ||
-	    add_inline_documents(req, r, err) < 0 ||
-	    irsa_role_plan_apply(acct->aws, &r->in.role, &r->plan, err) < 0)
+	    add_inline_documents(req, r, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* The plan of a resolved role from its state as read. */
+static int plan_role(struct irsa_aws *aws, struct irsa_apply_role *r, struct irsa_role_details *d,
+		     struct irsa_error *err)
+{
+	struct irsa_role_state state;
+	int rc;
+
+	if (d->err.kind) {
+		*err = d->err;
+		return -1;
+	}
+	irsa_role_state_from_details(d, &state);
+	rc = irsa_role_plan_apply_compute(&r->in.role, &state, &r->plan, err);
+	irsa_role_state_release(&state);
+	if (rc < 0)
+		return -1;
+	r->plan.aws = aws;
 	for (size_t i = 0; i < r->in.trust.warnings.n; i++)
 		irsa_plan_warn(&r->plan.plan, "%s", r->in.trust.warnings.items[i]);
 	r->planned = true;
 	return 0;
+}
+
+/* Resolve every role, read all of them at once (one
+ * GetAccountAuthorizationDetails, or per-role reads in parallel rounds when
+ * that is denied; GetRole again only where the description or session
+ * duration is asked for and the bulk read does not carry it), then plan
+ * each. A role that fails is marked; the others go on. */
+static int plan_roles(struct irsa_account *acct, struct irsa_apply *a, struct irsa_error *err)
+{
+	const char **names = irsa_malloc0((a->n_roles + 1) * sizeof(*names));
+	size_t *which = irsa_malloc0((a->n_roles + 1) * sizeof(*which));
+	struct irsa_role_details *d = NULL;
+	bool *want = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < a->n_roles; i++) {
+		struct irsa_apply_role *r = &a->roles[i];
+		struct irsa_error e = { 0 };
+
+		if (resolve_role(acct, a, r, &e) < 0)
+			fail(&r->failure, &r->failed, a, &e);
+		else if (!r->external_arn) {
+			which[n] = i;
+			names[n++] = r->in.role_name;
+		}
+	}
+	d = irsa_malloc0((n + 1) * sizeof(*d));
+	want = irsa_malloc0((n + 1) * sizeof(*want));
+	if (n && irsa_iam_read_roles(acct->aws, names, n, d, NULL, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++)
+		want[k] = a->roles[which[k]].in.role.description ||
+			  a->roles[which[k]].in.role.max_session_duration > 0;
+	irsa_iam_read_role_fields(acct->aws, d, n, want);
+	for (size_t k = 0; k < n; k++) {
+		struct irsa_apply_role *r = &a->roles[which[k]];
+		struct irsa_error e = { 0 };
+
+		if (plan_role(acct->aws, r, &d[k], &e) < 0)
+			fail(&r->failure, &r->failed, a, &e);
+	}
+	rc = 0;
+out:
+	irsa_role_details_free(d, n);
+	free(want);
+	free(which);
+	free(names);
+	return rc;
 }
 
 static int open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
@@ -379,7 +450,7 @@ static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 	};
 
 	if (c->issuer_url ? irsa_oidc_issuer_normalize(c->issuer_url, &p->issuer, err) < 0 :
-	    irsa_oidc_cluster_issuer(acct->aws, c->name, false, &p->issuer, err) < 0)
+	    irsa_account_cluster_issuer(acct, c->name, &p->issuer, err) < 0)
 		return -1;
 	oreq.issuer = p->issuer;
 	if (irsa_oidc_plan_associate(acct, &oreq, &p->plan, err) < 0)
@@ -388,6 +459,8 @@ static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 	/* the roles' trust names the provider: it must exist before they are planned */
 	if (!a->opts.dry_run && irsa_plan_execute(&p->plan.plan, NULL, NULL, err) < 0)
 		return -1;
+	if (!a->opts.dry_run && p->plan.arn)
+		irsa_account_provider_created(acct, p->plan.arn);
 	return 0;
 }
 
@@ -439,12 +512,8 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 	for (size_t i = 0; i < req->n_sas; i++)
 		if (selected(opts, &req->sas[i]))
 			group_sa(ret, i);
-	for (size_t i = 0; i < ret->n_roles; i++) {
-		struct irsa_error e = { 0 };
-
-		if (plan_role(acct, ret, &ret->roles[i], &e) < 0)
-			fail(&ret->roles[i].failure, &ret->roles[i].failed, ret, &e);
-	}
+	if (plan_roles(acct, ret, err) < 0)
+		return -1;
 	for (size_t i = 0; i < ret->n_roles; i++)
 		plan_sas_of(ret, i, acct->aws);
 	return 0;
@@ -478,6 +547,74 @@ static const char *provider_label(const struct irsa_apply *a, const struct irsa_
 	return p->planned ? p->plan.plan.label : c->name ? c->name : c->issuer_url;
 }
 
+static void role_finished(const struct irsa_apply_role *r, irsa_apply_progress_fn progress,
+			  void *userdata)
+{
+	if (progress && !r->external_arn)
+		progress(userdata, r->planned ? r->plan.plan.label :
+			 r->in.role_name ? r->in.role_name : r->role_name,
+			 r->failed ? "failed" : irsa_plan_status_name(r->plan.plan.status, true),
+			 r->failure);
+}
+
+/* One wave: the next action of every role that has one left, sent at
+ * once. Returns how many were sent; a role whose action fails stops
+ * there (its later actions and its ServiceAccounts are not run). */
+static size_t run_wave(struct irsa_apply *a, struct irsa_aws *aws, irsa_apply_progress_fn progress,
+		       void *userdata)
+{
+	struct irsa_iam_role_change *c = irsa_malloc0((a->n_roles + 1) * sizeof(*c));
+	char **docs = irsa_malloc0((a->n_roles + 1) * sizeof(*docs));
+	size_t *owner = irsa_malloc0((a->n_roles + 1) * sizeof(*owner));
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_roles; i++) {
+		struct irsa_apply_role *r = &a->roles[i];
+
+		if (!r->planned || r->failed || r->plan.plan.executed)
+			continue;
+		if (irsa_role_plan_next_change(&r->plan, &c[n], &docs[n]))
+			owner[n++] = i;
+		else
+			role_finished(r, progress, userdata);
+	}
+	if (n)
+		irsa_iam_change_roles(aws, c, n);
+	for (size_t k = 0; k < n; k++) {
+		struct irsa_apply_role *r = &a->roles[owner[k]];
+		struct irsa_error e = { 0 };
+
+		if (irsa_role_plan_change_done(&r->plan, &c[k], &e) < 0) {
+			fail(&r->failure, &r->failed, a, &e);
+			role_finished(r, progress, userdata);
+		}
+		free(c[k].created_arn);
+		free(docs[k]);
+	}
+	free(c);
+	free(docs);
+	free(owner);
+	return n;
+}
+
+/* Roles in waves (step k of every role in one parallel batch): the
+ * requests of different roles overlap, those of one role keep their
+ * order (CreateRole before its PutRolePolicy). */
+static void execute_roles(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
+{
+	struct irsa_aws *aws = NULL;
+
+	for (size_t i = 0; i < a->n_roles && !aws; i++)
+		if (a->roles[i].planned)
+			aws = a->roles[i].plan.aws;
+	while (aws && run_wave(a, aws, progress, userdata) > 0)
+		;
+	/* roles that were never planned (failed) and eksctl attachRoleARN ones */
+	for (size_t i = 0; i < a->n_roles; i++)
+		if (!a->roles[i].planned)
+			role_finished(&a->roles[i], progress, userdata);
+}
+
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
 	for (size_t i = 0; progress && i < a->n_providers; i++) {
@@ -487,18 +624,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 			 p->failed ? "failed" : irsa_plan_status_name(p->plan.plan.status, true),
 			 p->failure);
 	}
-	for (size_t i = 0; i < a->n_roles; i++) {
-		struct irsa_apply_role *r = &a->roles[i];
-		struct irsa_error e = { 0 };
-
-		if (r->planned && irsa_plan_execute(&r->plan.plan, NULL, NULL, &e) < 0)
-			fail(&r->failure, &r->failed, a, &e);
-		if (progress && !r->external_arn)
-			progress(userdata, r->planned ? r->plan.plan.label :
-				 r->in.role_name ? r->in.role_name : r->role_name,
-				 r->failed ? "failed" : irsa_plan_status_name(r->plan.plan.status, true),
-				 r->failure);
-	}
+	execute_roles(a, progress, userdata);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];
 		struct irsa_plan *p = object_plan(o);

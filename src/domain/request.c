@@ -170,7 +170,7 @@ int irsa_trust_input_resolve(struct irsa_account *acct, struct irsa_trust_input 
 	for (size_t i = 0; i < in->n_clusters; i++) {
 		char *issuer = NULL;
 
-		if (irsa_oidc_cluster_issuer(acct->aws, in->clusters[i], false, &issuer, err) < 0)
+		if (irsa_account_cluster_issuer(acct, in->clusters[i], &issuer, err) < 0)
 			return -1;
 		add_issuer(in, issuer, in->clusters[i]);
 	}
@@ -218,32 +218,28 @@ static int check_audience_listed(struct irsa_account *acct, struct irsa_trust_in
 int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
 			       struct irsa_error *err)
 {
-	struct irsa_strlist arns = { 0 };
-	int r = -1;
+	const struct irsa_strlist *arns;
 
-	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
+	if (irsa_account_provider_arns(acct, &arns, err) < 0)
 		return -1;
 	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
 	for (size_t i = 0; i < in->n_issuers; i++) {
-		for (size_t j = 0; j < arns.n && !in->provider_arns[i]; j++)
-			if (irsa_oidc_arn_is_for(arns.items[j], in->issuers[i]))
-				in->provider_arns[i] = irsa_strdup(arns.items[j]);
+		for (size_t j = 0; j < arns->n && !in->provider_arns[i]; j++)
+			if (irsa_oidc_arn_is_for(arns->items[j], in->issuers[i]))
+				in->provider_arns[i] = irsa_strdup(arns->items[j]);
 		if (!in->provider_arns[i]) {
 			_cleanup_free_ char *cmd = associate_command(in, i);
 
-			irsa_error_set(err, IRSA_ERR_NOT_FOUND,
-				       "IAM has no OIDC provider for the issuer '%s', so no role can "
-				       "trust it; create the provider first: %s", in->issuers[i], cmd);
-			goto out;
+			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
+					      "IAM has no OIDC provider for the issuer '%s', so no role "
+					      "can trust it; create the provider first: %s",
+					      in->issuers[i], cmd);
 		}
 		irsa_account_learn(acct, in->provider_arns[i]);
 		if (check_audience_listed(acct, in, i, err) < 0)
-			goto out;
+			return -1;
 	}
-	r = 0;
-out:
-	irsa_strlist_release(&arns);
-	return r;
+	return 0;
 }
 
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
