@@ -306,25 +306,23 @@ static int run_action(struct irsa_plan *plan, struct irsa_plan_action *a, struct
 	return send_action(plan->data, a, false, err);
 }
 
-/* Read the namespace and the ServiceAccount into p. */
+/* Read the ServiceAccount into p and, when it is not there, whether its
+ * namespace is (one request for a ServiceAccount that exists). */
 static int read_state(struct irsa_sa_plan *p, bool *ret_ns_exists, struct irsa_error *err)
 {
 	const struct irsa_sa_spec *s = p->spec;
 	struct irsa_error gerr = { 0 };
 
-	if (irsa_kube_namespace_exists(p->kube, s->namespace, ret_ns_exists, err) < 0)
-		return -1;
-	if (!*ret_ns_exists)
+	*ret_ns_exists = true;
+	if (irsa_kube_get_service_account(p->kube, s->namespace, s->name, &p->current, &gerr) == 0)
 		return 0;
-	if (irsa_kube_get_service_account(p->kube, s->namespace, s->name, &p->current, &gerr) < 0) {
-		if (gerr.kind != IRSA_ERR_NOT_FOUND) {
-			if (err)
-				*err = gerr;
-			return -1;
-		}
-		p->current = NULL;
+	p->current = NULL;
+	if (gerr.kind != IRSA_ERR_NOT_FOUND) {
+		if (err)
+			*err = gerr;
+		return -1;
 	}
-	return 0;
+	return irsa_kube_namespace_exists(p->kube, s->namespace, ret_ns_exists, err);
 }
 
 static void add_change(struct irsa_sa_plan *p, enum sa_verb verb, const char *verb_name,

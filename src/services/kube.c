@@ -24,6 +24,7 @@ struct irsa_kube *irsa_kube_free(struct irsa_kube *k)
 		return NULL;
 	kube_auth_release(k);
 	irsa_http_free(k->http);
+	irsa_strlist_release(&k->namespaces);
 	irsa_aws_free(k->own_aws);
 	irsa_kubeconfig_free(k->kc);
 	free(k->server);
@@ -490,6 +491,10 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 
 	if (check_names(ns, NULL, err) < 0)
 		return -1;
+	if (irsa_strlist_contains(&k->namespaces, ns)) {
+		*ret = true;
+		return 0;
+	}
 	path = irsa_asprintf("/api/v1/namespaces/%s", ns);
 	what = irsa_asprintf("get namespace '%s'", ns);
 	if (kube_call(k, "GET", path, NULL, NULL, what, NULL, &e) < 0) {
@@ -501,6 +506,7 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			*err = e;
 		return -1;
 	}
+	irsa_strlist_add(&k->namespaces, ns);
 	*ret = true;
 	return 0;
 }
@@ -526,6 +532,7 @@ int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_
 			*err = e;
 		return -1;
 	}
+	irsa_strlist_add(&k->namespaces, ns);
 	return 0;
 }
 

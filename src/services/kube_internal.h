@@ -24,6 +24,7 @@ struct irsa_kube {
 	char *cert_pem;        /* from an exec plugin */
 	char *key_pem;         /* from an exec plugin, secret */
 	bool refreshable;      /* exec plugin or native token: may be made again once */
+	struct irsa_strlist namespaces; /* seen to exist: not asked again (apply's many SAs) */
 };
 
 /* The answer of an exec plugin. */
