@@ -31,7 +31,8 @@ int irsa_account_get(struct irsa_account *a, const char **ret, struct irsa_error
  * described once per run; malloc'd copy. */
 int irsa_account_cluster_issuer(struct irsa_account *a, const char *cluster, char **ret,
 				struct irsa_error *err);
-/* The ARNs of the account's OIDC providers, listed once per run (borrowed). */
+/* The ARNs of the account's OIDC providers, listed once per run
+ * (borrowed); the account is learnt from them. */
 int irsa_account_provider_arns(struct irsa_account *a, const struct irsa_strlist **ret,
 			       struct irsa_error *err);
 /* A provider this run created: later lookups find it without a new listing. */

@@ -86,6 +86,9 @@ int irsa_account_provider_arns(struct irsa_account *a, const struct irsa_strlist
 		if (irsa_iam_list_oidc_providers(a->aws, &a->provider_arns, err) < 0)
 			return -1;
 		a->providers_read = true;
+		/* every provider listed is in the caller's account */
+		if (a->provider_arns.n)
+			irsa_account_learn(a, a->provider_arns.items[0]);
 	}
 	*ret = &a->provider_arns;
 	return 0;

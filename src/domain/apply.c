@@ -486,6 +486,7 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 		    const struct irsa_apply_options *opts, struct irsa_apply *ret,
 		    struct irsa_error *err)
 {
+	const struct irsa_strlist *providers;
 	const char *account;
 
 	memset(ret, 0, sizeof(*ret));
@@ -503,7 +504,10 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 					      req->clusters[i].issuer_url, req->clusters[i].where, want,
 					      have, want);
 	}
-	if (irsa_account_get(acct, &account, err) < 0)
+	/* the provider list names the account: no GetCallerIdentity when
+	 * there is a provider */
+	if (irsa_account_provider_arns(acct, &providers, err) < 0 ||
+	    irsa_account_get(acct, &account, err) < 0)
 		return -1;
 	/* at most one object per service account and cluster */
 	ret->targets = irsa_malloc0((req->n_sas * (req->n_clusters ? req->n_clusters : 1) + 1) *
