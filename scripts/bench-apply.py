@@ -9,7 +9,7 @@ dynamodb-read), all in one cluster, every AWS request delayed by MS
 milliseconds (default 20) by the emulator's `latency` fault. Printed: the
 wall time of the first apply and of a no-op re-apply, the AWS requests each
 sent (read / mutating, from the emulator's log) and the Kubernetes writes,
-the peak RSS of the irsactl process, and the same N done by a loop of
+the peak RSS and the CPU time of the irsactl process, and the same N done by a loop of
 `irsactl create-role` + `irsactl annotate-sa --apply` commands.
 
 Figures only: nothing here passes or fails. The issue's targets for N=100,
@@ -48,7 +48,7 @@ def manifest(n):
 
 
 def run(argv, env):
-    """(wall seconds, peak RSS in KiB) of one run; a failing run stops the
+    """(wall seconds, peak RSS in KiB, CPU seconds) of one run; a failing run stops the
     benchmark, since its figures would mean nothing."""
     t = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -61,7 +61,7 @@ def run(argv, env):
     if proc.returncode != 0:
         sys.exit("bench-apply: '%s' failed (%d): %s" % (" ".join(argv[:3]), proc.returncode,
                                                          err.decode(errors="replace")[-2000:]))
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 class Bench:
@@ -88,20 +88,23 @@ class Bench:
         log = self.emu.log()
         actions = collections.Counter(e["action"] for e in log)
         mutating = sum(1 for e in log if e.get("mutating"))
-        writes = sum(1 for e in self.kube.log() if e["write"])
+        kube = self.kube.log()
+        writes = sum(1 for e in kube if e["write"])
         self.emu.clear_log()
         self.kube.clear_log()
-        return len(log) - mutating, mutating, writes, actions
+        return len(log) - mutating, mutating, len(kube) - writes, writes, actions
 
     def measure(self, title, argvs):
-        wall, rss = 0.0, 0
+        wall, rss, cpu = 0.0, 0, 0.0
         for argv in argvs:
-            w, r = run([self.exe] + argv, self.env)
+            w, r, c = run([self.exe] + argv, self.env)
             wall += w
             rss = max(rss, r)
-        reads, mutating, writes, actions = self.counts()
-        print("  %-38s %7.3f s   AWS reads %4d  mutating %4d   kube writes %4d   peak RSS %5.1f MB" % (
-            title, wall, reads, mutating, writes, rss / 1024.0))
+            cpu += c
+        reads, mutating, kreads, writes, actions = self.counts()
+        print("  %-34s %7.3f s  (irsactl CPU %5.3f s)  peak RSS %5.1f MB\n"
+              "  %-34s AWS: %4d reads, %4d mutating   Kubernetes: %4d reads, %4d writes" % (
+                  title, wall, cpu, rss / 1024.0, "", reads, mutating, kreads, writes))
         return actions
 
 

@@ -156,6 +156,9 @@ class ApplyRequestsTest(clitest.KubeEmulatorCase):
         self.assertEqual(acts.count("ListOpenIDConnectProviders"), 1, acts)
         self.assertEqual([a for a in acts if a in READS], [])
         self.assertEqual([e for e in self.kube.log() if e["write"]], [])
+        # the twelve ServiceAccounts of 'apps' in one LIST, no GET each
+        self.assertEqual([(e["method"], e["path"]) for e in self.kube.log()],
+                         [("GET", "/api/v1/namespaces/apps/serviceaccounts")])
 
     def test_per_role_reads_when_the_bulk_read_is_denied(self):
         path = self.write("irsa.yaml", many_roles_set(12))

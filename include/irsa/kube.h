@@ -64,6 +64,13 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			       struct irsa_error *err);
 int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_error *err);
 
+/* LIST the ServiceAccounts of ns once and answer the next
+ * irsa_kube_get_service_account() calls in ns from that list (apply reads
+ * many ServiceAccounts of one namespace: one request instead of one
+ * each). A write to a ServiceAccount of ns drops the list. */
+int irsa_kube_prefetch_service_accounts(struct irsa_kube *k, const char *ns,
+					struct irsa_error *err);
+
 /* The ServiceAccounts of ns (NULL = every namespace): *ret is the list's
  * "items" array (caller decrefs). */
 int irsa_kube_list_service_accounts(struct irsa_kube *k, const char *ns, json_t **ret,

@@ -12,6 +12,7 @@
 #include "irsa/alloc.h"
 #include "irsa/apply.h"
 #include "irsa/kube.h"
+#include "irsa/log.h"
 #include "irsa/role.h"
 
 static bool selected(const struct irsa_apply_options *o, const struct irsa_apply_sa *sa)
@@ -439,6 +440,53 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 	}
 }
 
+/* From this many ServiceAccounts of one namespace in one cluster on, one
+ * LIST reads them all instead of one GET each. */
+#define APPLY_LIST_MIN 3
+
+static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
+{
+	return sa->target == IRSA_APPLY_TARGET_CLUSTER && !strpbrk(sa->name, "*?") &&
+	       sa_has_cluster(sa, c);
+}
+
+/* Read the ServiceAccounts of each namespace with many of them in one
+ * LIST per cluster and namespace (the kube client answers the GETs of the
+ * plans from it). When the list is refused (RBAC may allow get but not
+ * list), the plans GET each one as before. */
+static void prefetch_service_accounts(struct irsa_apply *a, struct irsa_aws *aws)
+{
+	const struct irsa_apply_request *req = a->req;
+
+	for (size_t c = 0; c < req->n_clusters; c++) {
+		struct irsa_strlist done = { 0 };
+
+		for (size_t i = 0; i < a->n_roles; i++) {
+			for (size_t k = 0; k < a->roles[i].n_sas; k++) {
+				const struct irsa_apply_sa *sa = &req->sas[a->roles[i].sas[k]];
+				struct irsa_error e = { 0 };
+				struct irsa_kube *kube;
+				size_t same = 0;
+
+				if (!sa_in_cluster(sa, &req->clusters[c]) ||
+				    irsa_strlist_contains(&done, sa->namespace_))
+					continue;
+				irsa_strlist_add(&done, sa->namespace_);
+				for (size_t j = 0; j < req->n_sas; j++)
+					same += sa_in_cluster(&req->sas[j], &req->clusters[c]) &&
+						strcmp(req->sas[j].namespace_, sa->namespace_) == 0;
+				if (same < APPLY_LIST_MIN)
+					continue;
+				if (open_kube(a, c, aws, &kube, &e) < 0 ||
+				    irsa_kube_prefetch_service_accounts(kube, sa->namespace_, &e) < 0)
+					irsa_log_debug("reading the ServiceAccounts of '%s' one by one: %s",
+						       sa->namespace_, e.message);
+			}
+		}
+		irsa_strlist_release(&done);
+	}
+}
+
 static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 			 struct irsa_apply_provider *p, struct irsa_error *err)
 {
@@ -518,6 +566,7 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 			group_sa(ret, i);
 	if (plan_roles(acct, ret, err) < 0)
 		return -1;
+	prefetch_service_accounts(ret, acct->aws);
 	for (size_t i = 0; i < ret->n_roles; i++)
 		plan_sas_of(ret, i, acct->aws);
 	return 0;

@@ -25,6 +25,7 @@ struct irsa_kube *irsa_kube_free(struct irsa_kube *k)
 	kube_auth_release(k);
 	irsa_http_free(k->http);
 	irsa_strlist_release(&k->namespaces);
+	json_decref(k->listed);
 	irsa_aws_free(k->own_aws);
 	irsa_kubeconfig_free(k->kc);
 	free(k->server);
@@ -409,16 +410,78 @@ out:
 
 /* ---- ServiceAccounts and namespaces ----------------------------------- */
 
+/* The ServiceAccount from a prefetched list, as a GET would answer:
+ * 1 found, 0 not in the list, -1 the namespace was not prefetched. */
+static int get_prefetched(struct irsa_kube *k, const char *ns, const char *name, json_t **ret)
+{
+	json_t *in_ns = json_object_get(k->listed, ns), *obj;
+
+	if (!in_ns)
+		return -1;
+	obj = json_object_get(in_ns, name);
+	if (!obj)
+		return 0;
+	*ret = json_deep_copy(obj);
+	json_object_set_new(*ret, "kind", json_string("ServiceAccount"));
+	json_object_set_new(*ret, "apiVersion", json_string("v1"));
+	return 1;
+}
+
+/* A write makes the namespace's prefetched list stale. */
+static void forget_prefetched(struct irsa_kube *k, const char *ns)
+{
+	if (k->listed)
+		json_object_del(k->listed, ns);
+}
+
+int irsa_kube_prefetch_service_accounts(struct irsa_kube *k, const char *ns,
+					struct irsa_error *err)
+{
+	json_t *items = NULL, *by_name, *item;
+	size_t i;
+
+	if (irsa_kube_list_service_accounts(k, ns, &items, err) < 0)
+		return -1;
+	by_name = json_object();
+	json_array_foreach(items, i, item) {
+		const char *name = json_string_value(
+			json_object_get(json_object_get(item, "metadata"), "name"));
+
+		if (name && json_is_object(item))
+			json_object_set(by_name, name, item);
+	}
+	json_decref(items);
+	if (!k->listed)
+		k->listed = json_object();
+	json_object_set_new(k->listed, ns, by_name);
+	if (json_object_size(by_name) && !irsa_strlist_contains(&k->namespaces, ns))
+		irsa_strlist_add(&k->namespaces, ns);
+	return 0;
+}
+
 int irsa_kube_get_service_account(struct irsa_kube *k, const char *ns, const char *name,
 				  json_t **ret, struct irsa_error *err)
 {
 	_cleanup_free_ char *path = NULL, *what = NULL;
 	json_t *obj = NULL;
+	int found;
 
 	if (check_names(ns, name, err) < 0)
 		return -1;
 	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s", ns, name);
 	what = irsa_asprintf("get serviceaccount '%s/%s'", ns, name);
+	found = get_prefetched(k, ns, name, ret);
+	if (found == 1)
+		return 0;
+	if (found == 0) {
+		if (err) {
+			irsa_error_set(err, IRSA_ERR_NOT_FOUND, "cannot %s: serviceaccounts \"%s\" "
+				       "not found", what, name);
+			snprintf(err->code, sizeof(err->code), "NotFound");
+			err->http_status = 404;
+		}
+		return -1;
+	}
 	if (kube_call(k, "GET", path, NULL, NULL, what, &obj, err) < 0)
 		return -1;
 	if (!json_is_object(obj)) {
@@ -444,6 +507,8 @@ int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const c
 			     "%s%s", ns, name, force ? "&force=true" : "",
 			     dry_run ? "&dryRun=All" : "");
 	what = irsa_asprintf("apply serviceaccount '%s/%s'", ns, name);
+	if (!dry_run)
+		forget_prefetched(k, ns);
 	/* JSON is YAML: the apply-patch+yaml body may be JSON. */
 	body = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body)
@@ -471,6 +536,8 @@ int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const c
 	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s?fieldManager=" FIELD_MANAGER
 			     "%s", ns, name, dry_run ? "&dryRun=All" : "");
 	what = irsa_asprintf("patch serviceaccount '%s/%s'", ns, name);
+	if (!dry_run)
+		forget_prefetched(k, ns);
 	body = json_dumps(merge_patch, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the merge patch as JSON");
