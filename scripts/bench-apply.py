@@ -88,6 +88,8 @@ class Bench:
         log = self.emu.log()
         actions = collections.Counter(e["action"] for e in log)
         mutating = sum(1 for e in log if e.get("mutating"))
+        times = [e["time"] for e in log]
+        self.aws_span = max(times) - min(times) if times else 0.0
         kube = self.kube.log()
         writes = sum(1 for e in kube if e["write"])
         self.emu.clear_log()
@@ -103,8 +105,10 @@ class Bench:
             cpu += c
         reads, mutating, kreads, writes, actions = self.counts()
         print("  %-34s %7.3f s  (irsactl CPU %5.3f s)  peak RSS %5.1f MB\n"
-              "  %-34s AWS: %4d reads, %4d mutating   Kubernetes: %4d reads, %4d writes" % (
-                  title, wall, cpu, rss / 1024.0, "", reads, mutating, kreads, writes))
+              "  %-34s AWS: %4d reads, %4d mutating   Kubernetes: %4d reads, %4d writes\n"
+              "  %-34s from the first AWS request to the last: %.3f s" % (
+                  title, wall, cpu, rss / 1024.0, "", reads, mutating, kreads, writes,
+                  "", self.aws_span))
         return actions
 
 
