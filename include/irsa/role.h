@@ -132,9 +132,9 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
 void irsa_role_state_from_details(struct irsa_role_details *d, struct irsa_role_state *ret);
 
 /* Executing many role plans at once (apply): the first action of plan not
- * done yet as an IAM change (*ret_doc: the document text it borrows, free
- * after the change is sent); false when every action is done (then
- * plan.executed is set). */
+ * done yet as an IAM change (*ret_doc: the document text it borrows, or
+ * NULL; free it after irsa_role_plan_change_done()); false when every
+ * action is done (then plan.executed is set). */
 bool irsa_role_plan_next_change(struct irsa_role_plan *plan, struct irsa_iam_role_change *c,
 				char **ret_doc);
 /* The outcome of the change made from the plan's next action: 0 with the
