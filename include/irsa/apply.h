@@ -153,6 +153,7 @@ struct irsa_apply {
 	struct irsa_apply_object *targets;
 	size_t n_targets;
 	struct irsa_kube **kubes;         /* per cluster of the request, opened on use */
+	struct irsa_aws *aws;             /* the session (borrowed): --concurrency */
 	size_t n_failed;
 	enum irsa_error_kind failure_kind; /* of the first failure */
 };

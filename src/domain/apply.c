@@ -539,6 +539,7 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 
 	memset(ret, 0, sizeof(*ret));
 	ret->req = req;
+	ret->aws = acct->aws;
 	ret->opts = *opts;
 	ret->kubes = irsa_malloc0((req->n_clusters + 1) * sizeof(*ret->kubes));
 	for (size_t i = 0; i < req->n_clusters; i++) {
@@ -668,6 +669,59 @@ static void execute_roles(struct irsa_apply *a, irsa_apply_progress_fn progress,
 			role_finished(&a->roles[i], progress, userdata);
 }
 
+/* Whether o is a ServiceAccount to apply to a cluster in one request. */
+static const json_t *single_apply(const struct irsa_apply *a, const struct irsa_apply_object *o)
+{
+	if (o->failed || !o->planned || o->is_file || a->roles[o->role].failed)
+		return NULL;
+	return irsa_sa_plan_only_apply(&o->plan);
+}
+
+/* The ServiceAccounts of each cluster that need one server-side apply,
+ * sent at once (at most --concurrency in flight); the others (a namespace
+ * to create first, a manifest file) go one by one afterwards. */
+static void apply_service_accounts_at_once(struct irsa_apply *a)
+{
+	size_t max = a->aws ? irsa_aws_concurrency(a->aws) : 1;
+
+	for (size_t c = 0; c < a->req->n_clusters; c++) {
+		struct irsa_kube_apply_call *calls;
+		size_t *owner, n = 0;
+
+		if (!a->kubes[c])
+			continue;
+		calls = irsa_malloc0((a->n_targets + 1) * sizeof(*calls));
+		owner = irsa_malloc0((a->n_targets + 1) * sizeof(*owner));
+		for (size_t i = 0; i < a->n_targets; i++) {
+			const struct irsa_apply_object *o = &a->targets[i];
+			const json_t *doc = single_apply(a, o);
+
+			if (!doc || o->plan.kube != a->kubes[c])
+				continue;
+			calls[n] = (struct irsa_kube_apply_call){
+				.ns = o->spec.namespace, .name = o->spec.name, .object = doc,
+				.force = o->plan.opts.force_conflicts,
+			};
+			owner[n++] = i;
+		}
+		if (n)
+			irsa_kube_apply_service_accounts(a->kubes[c], calls, n, max);
+		for (size_t k = 0; k < n; k++) {
+			struct irsa_apply_object *o = &a->targets[owner[k]];
+
+			if (calls[k].rc == 0) {
+				irsa_sa_plan_applied(&o->plan, calls[k].ret);
+			} else {
+				irsa_plan_explain_failure(&o->plan.plan, 0, &calls[k].err);
+				fail(&o->failure, &o->failed, a, &calls[k].err);
+			}
+			json_decref(calls[k].ret);
+		}
+		free(calls);
+		free(owner);
+	}
+}
+
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
 	for (size_t i = 0; progress && i < a->n_providers; i++) {
@@ -678,6 +732,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 			 p->failure);
 	}
 	execute_roles(a, progress, userdata);
+	apply_service_accounts_at_once(a);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];
 		struct irsa_plan *p = object_plan(o);
@@ -688,7 +743,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 				       a->roles[o->role].plan.role_name ?
 				       a->roles[o->role].plan.role_name : "?");
 			fail(&o->failure, &o->failed, a, &e);
-		} else if (o->planned && p->n_actions &&
+		} else if (!o->failed && o->planned && p->n_actions && !p->executed &&
 			   ((o->is_file && make_parent_dirs(o->file_plan.path, &e) < 0) ||
 			    irsa_plan_execute(p, NULL, NULL, &e) < 0)) {
 			fail(&o->failure, &o->failed, a, &e);

@@ -522,6 +522,97 @@ int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const c
 	return 0;
 }
 
+/* One server-side apply of a batch, sent through the exchange. */
+static int start_apply(struct irsa_kube *k, struct irsa_http_exchange *x,
+		       struct irsa_kube_apply_call *c, struct irsa_error *err)
+{
+	_cleanup_free_ char *url = NULL, *body = NULL;
+	struct irsa_request req;
+
+	if (check_names(c->ns, c->name, err) < 0 || !json_is_object(c->object))
+		return -1;
+	url = irsa_asprintf("%s/api/v1/namespaces/%s/serviceaccounts/%s?fieldManager="
+			    FIELD_MANAGER "%s%s", k->server, c->ns, c->name,
+			    c->force ? "&force=true" : "", c->dry_run ? "&dryRun=All" : "");
+	body = json_dumps(c->object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	irsa_request_init(&req);
+	if (!body || irsa_request_set_url(&req, "PATCH", url, err) < 0) {
+		irsa_request_release(&req);
+		return -1;
+	}
+	build(k, &req, "application/apply-patch+yaml", body);
+	if (irsa_http_exchange_start(x, &req, &k->http_opts, 1, c, err) < 0) {
+		irsa_request_release(&req);
+		return -1;
+	}
+	if (!c->dry_run)
+		forget_prefetched(k, c->ns);
+	return 0;
+}
+
+/* A 2xx answer with a JSON object: the call is done. */
+static bool take_answer(struct irsa_kube_apply_call *c, int rc, struct irsa_response *resp)
+{
+	json_t *obj;
+
+	if (rc < 0 || resp->status < 200 || resp->status > 299 || !resp->body.len)
+		return false;
+	obj = json_loadb(irsa_buf_str(&resp->body), resp->body.len, 0, NULL);
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return false;
+	}
+	c->ret = obj;
+	c->rc = 0;
+	return true;
+}
+
+void irsa_kube_apply_service_accounts(struct irsa_kube *k, struct irsa_kube_apply_call *c,
+				      size_t n, size_t concurrency)
+{
+	struct irsa_http_exchange *x = irsa_http_exchange_new(k->http, concurrency);
+	size_t next = 0, in_flight = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i].rc = -1;
+		c[i].ret = NULL;
+		c[i].done = false;
+	}
+	while (next < n || in_flight) {
+		struct irsa_response resp;
+		struct irsa_error e = { 0 };
+		void *tag = NULL;
+		int rc = 0;
+
+		while (next < n && in_flight < (concurrency ? concurrency : 1)) {
+			if (start_apply(k, x, &c[next], &e) == 0)
+				in_flight++;
+			next++;
+		}
+		if (!in_flight)
+			break;
+		irsa_response_init(&resp);
+		if (irsa_http_exchange_next(x, -1, &tag, &rc, &resp, &e) == 1) {
+			in_flight--;
+			((struct irsa_kube_apply_call *)tag)->done =
+				take_answer(tag, rc, &resp);
+		}
+		irsa_response_release(&resp);
+	}
+	irsa_http_exchange_free(x);
+	/* anything else (an error, a retry, a credential to refresh, a request
+	 * that could not start) takes the one-by-one path, which knows them all */
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].done)
+			continue;
+		memset(&c[i].err, 0, sizeof(c[i].err));
+		c[i].rc = irsa_kube_apply_service_account(k, c[i].ns, c[i].name, c[i].object,
+							  c[i].force, c[i].dry_run, &c[i].ret,
+							  &c[i].err);
+		c[i].done = true;
+	}
+}
+
 int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const char *name,
 				    const json_t *merge_patch, bool dry_run, json_t **ret,
 				    struct irsa_error *err)
