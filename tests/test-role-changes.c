@@ -93,7 +93,7 @@ TEST(new_role_step_by_step)
 	fixture_init(&f);
 	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
 	CHECK_INT(plan.plan.n_actions, 4);
-	while (irsa_role_plan_next_change(&plan, &c, &doc)) {
+	while (irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1) {
 		REQUIRE(step < 4);
 		CHECK_INT(c.op, want[step]);
 		CHECK_STR(c.role_name, "r");
@@ -142,12 +142,12 @@ TEST(failure_is_explained_and_stops)
 
 	fixture_init(&f);
 	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc));
+	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
 	succeed(&c, ARN);
 	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), 0);
 	free(c.created_arn);
 	free(doc);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc));
+	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
 	fail_with(&c, IRSA_ERR_THROTTLED, "Throttling");
 	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), -1);
 	CHECK_INT(err.kind, IRSA_ERR_THROTTLED);
@@ -156,7 +156,7 @@ TEST(failure_is_explained_and_stops)
 	CHECK(!plan.plan.actions[1].done);
 	CHECK(!plan.plan.executed);
 	free(doc);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc));
+	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
 	CHECK_INT(c.op, IRSA_IAM_ATTACH_POLICY);
 	free(doc);
 	irsa_role_plan_release(&plan);
@@ -187,12 +187,12 @@ TEST(gone_already_is_done)
 	st.attached[0].name = irsa_strdup("Old");
 	st.n_attached = 1;
 	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc));
+	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
 	CHECK_INT(c.op, IRSA_IAM_DETACH_POLICY);
 	CHECK(doc == NULL);
 	fail_with(&c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
 	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc));
+	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
 	CHECK_INT(c.op, IRSA_IAM_PUT_ROLE_POLICY);
 	fail_with(&c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
 	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), -1);

@@ -268,7 +268,10 @@ static int plan_role(struct irsa_aws *aws, struct irsa_apply_role *r, struct irs
 		return -1;
 	}
 	irsa_role_state_from_details(d, &state);
-	rc = irsa_role_plan_apply_compute(&r->in.role, &state, &r->plan, err);
+	/* customer-managed policies the role asks for (none from a file today) */
+	rc = irsa_role_read_managed_policies(aws, &r->in.role, &state, err);
+	if (rc == 0)
+		rc = irsa_role_plan_apply_compute(&r->in.role, &state, &r->plan, err);
 	irsa_role_state_release(&state);
 	if (rc < 0)
 		return -1;
@@ -624,13 +627,19 @@ static size_t run_wave(struct irsa_apply *a, struct irsa_aws *aws, irsa_apply_pr
 
 	for (size_t i = 0; i < a->n_roles; i++) {
 		struct irsa_apply_role *r = &a->roles[i];
+		struct irsa_error e = { 0 };
+		int next;
 
 		if (!r->planned || r->failed || r->plan.plan.executed)
 			continue;
-		if (irsa_role_plan_next_change(&r->plan, &c[n], &docs[n]))
+		next = irsa_role_plan_next_change(&r->plan, &c[n], &docs[n], &e);
+		if (next > 0) {
 			owner[n++] = i;
-		else
-			role_finished(r, progress, userdata);
+			continue;
+		}
+		if (next < 0)
+			fail(&r->failure, &r->failed, a, &e);
+		role_finished(r, progress, userdata);
 	}
 	if (n)
 		irsa_iam_change_roles(aws, c, n);
