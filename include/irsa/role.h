@@ -134,6 +134,11 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
  * is refused with IRSA_ERR_CONFLICT unless force. */
 int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool force,
 			  struct irsa_role_plan *ret, struct irsa_error *err);
+/* The same against a state already read (apply --prune reads many roles
+ * at once); aws is kept for execution. */
+int irsa_role_plan_delete_compute(struct irsa_aws *aws, const char *role_name,
+				  const struct irsa_role_state *state, bool force,
+				  struct irsa_role_plan *ret, struct irsa_error *err);
 
 /* Plan taking subjects (n_subjects > 0) out of irsactl's trust statements
  * of issuer (NULL = every provider), or, with no subject, irsactl's

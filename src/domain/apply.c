@@ -219,7 +219,8 @@ static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irs
 		return 0;
 	sp = irsa_malloc0(sizeof(*sp));
 	r->strings = sp;
-	if (collect(req, r, sp, req->scopes.n ? req->scopes.items[0] : NULL, err) < 0)
+	/* irsa_apply_request_check(): the service accounts of a role agree on it */
+	if (collect(req, r, sp, first->scope, err) < 0)
 		return -1;
 	s = *sp;
 	/* eksctl names the role of a subjectPattern after metadata.name */

@@ -466,10 +466,22 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
-	struct irsa_role_plan plan;
+	int r;
 
 	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
 		return -1;
+	r = irsa_role_plan_delete_compute(aws, role_name, &state, force, ret, err);
+	irsa_role_state_release(&state);
+	return r;
+}
+
+int irsa_role_plan_delete_compute(struct irsa_aws *aws, const char *role_name,
+				  const struct irsa_role_state *s, bool force,
+				  struct irsa_role_plan *ret, struct irsa_error *err)
+{
+	const struct irsa_role_state state = *s;
+	struct irsa_role_plan plan;
+
 	plan_start(&plan, role_name);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
@@ -485,7 +497,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			       "trust statement), so it is not deleted; check the role, then pass "
 			       "--force to delete it with its %zu managed and %zu inline policies",
 			       role_name, IRSA_OWNER_TAG_KEY, state.n_attached, state.inline_names.n);
-		irsa_role_state_release(&state);
 		irsa_role_plan_release(&plan);
 		return -1;
 	}
@@ -497,7 +508,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			   NULL);
 	add_action(&plan, IRSA_ROLE_DELETE, role_name, NULL, NULL);
 	plan.plan.status = IRSA_PLAN_DELETE;
-	irsa_role_state_release(&state);
 	plan_finish(&plan, aws, ret);
 	return 0;
 }
