@@ -346,8 +346,8 @@ static int plan_role(struct irsa_apply *a, struct irsa_apply_prune_role *r, stru
 	irsa_role_state_release(&state);
 	if (rc == 0) {
 		r->planned = true;
-		irsa_plan_note(&r->plan.plan, "role '%s' of scope '%s' is no longer listed: deleted "
-			       "by --prune", r->plan.role_name, r->scope);
+		irsa_plan_note(&r->plan.plan, "role '%s' of scope '%s' is no longer listed; --prune "
+			       "deletes it", r->plan.role_name, r->scope);
 	}
 	return rc;
 }
