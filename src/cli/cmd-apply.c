@@ -116,6 +116,10 @@ static int read_request(const struct cli_args *args, struct irsa_apply_request *
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "-f and --%s cannot be combined: apply either files or one "
 				      "service account given by flags", flag);
+	if (cli_flag(args, "prune"))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--prune needs -f: a service account given by flags has no "
+				      "scope whose roles could be pruned");
 	return read_one_shot(args, req, err);
 }
 
