@@ -177,6 +177,27 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         self.assertIn("team-b-api", roles)
         self.assertIn("ListRoles", [e["action"] for e in self.emu.log()])
 
+    def test_nothing_pruned_when_a_role_cannot_be_planned(self):
+        a, _ = self.apply_both()
+        # the cron role's cluster does not exist: its role cannot be planned, so
+        # which roles the file leaves out is not known
+        web = ("apps", "web", TEAM_A[0][2] + ["clusters: [demo]"])
+        text = service_account_set("team-a", [web, ("apps", "cron", ["roleName: team-a-cron",
+                                                                     "clusters: [ghost]"])])
+        text = text.replace("serviceAccounts:", "  - {name: ghost, context: test, "
+                            "createOIDCProvider: false}\nserviceAccounts:")
+        self.write("a.yaml", text)
+        self.emu.clear_log()
+        r = self.cli("-f", a, "--prune", "--output", "json")
+        self.assertNotEqual(r.rc, 0, repr(r))
+        self.assertIn("nothing was pruned", r.err)
+        self.assertIn({"object": "prune", "name": "",
+                       "failure": "nothing was pruned: role 'team-a-cron' of the request could "
+                       "not be planned, so the roles it leaves out are not known; fix it and run "
+                       "again"}, r.json()["failed"])
+        self.assertIn("team-a-worker", self.roles())
+        self.assertNotIn("DeleteRole", self.mutating())
+
     def test_prune_without_scope_is_a_usage_error(self):
         path = self.write("a.yaml", service_account_set(None, TEAM_A))
         r = self.cli("-f", path, "--prune")
@@ -248,6 +269,8 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         r = self.cli("-f", path, "--cluster", "demo")
         self.assertFails(r, 2, "cannot be combined")
         self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+        r = self.cli("--cluster", "demo", "-n", "apps", "-s", "web", "--prune")
+        self.assertFails(r, 2, "--prune needs -f")
         self.assertEqual(self.emu.log(), [])
 
     def test_completion_offers_the_new_flags(self):
