@@ -14,13 +14,13 @@ ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/FAULTS00000000000000000000
 VOLATILE = {"role_id", "policy_id", "create_date", "trust_raw", "document_raw"}
 
 
-def twenty_service_accounts():
+def twenty_service_accounts(keep=range(20)):
     """20 service accounts in 3 namespaces: own roles and shared ones,
     templates, managed policies, inline documents, tags and labels."""
     lines = ["apiVersion: irsactl.io/v1alpha1", "kind: ServiceAccountSet", "scope: faults",
              "clusters:", "  - name: demo", "    context: test",
              "defaults:", "  tags: {team: faults}", "serviceAccounts:"]
-    for i in range(20):
+    for i in keep:
         ns = ("apps", "batch", "jobs")[i % 3]
         lines += [f"  - namespace: {ns}", f"    name: sa-{i:02d}",
                   f"    labels: {{index: '{i}'}}"]
@@ -76,6 +76,11 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
         super().tearDownClass()
 
     provider_exists = False
+    roles_after = 18  # 20 service accounts, 5 of them on 3 shared roles
+    # The generators' seeds of the two tests: with these, faults hit both
+    # AWS and Kubernetes writes (their count among the first N requests
+    # does not depend on the order the requests come in).
+    seeds = (11, 5)
 
     def setUp(self):
         super().setUp()
@@ -90,18 +95,23 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
         self.kube.reset()
         self.kube.seed(namespaces=["apps"])
 
+    args = ()
+
     def apply(self, **extra_env):
         env = self.emu.env()
         env.pop("AWS_CONFIG_FILE")
         env.pop("AWS_SHARED_CREDENTIALS_FILE")
         env.update(KUBECONFIG=self.kubeconfig, CI="1", **extra_env)
-        return self.run_cli("apply", "-f", self.path, **env)
+        return self.run_cli("apply", "-f", self.path, *self.args, **env)
+
+    def before(self):
+        """What exists before the run under test (nothing but the cluster)."""
+        self.fresh()
 
     def clean_state(self):
-        self.fresh()
+        self.before()
         r = self.apply()
         self.assertOk(r)
-        self.assertEqual(len(self.emu.state()["accounts"][ACCOUNT]["roles"]), 18)
         return iam_snapshot(self.emu.state()), kube_snapshot(self.kube.state())
 
     def inject(self, seed):
@@ -120,7 +130,9 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
 
     def converge(self, first_env, seed):
         """Runs with faults until one succeeds; the number of runs."""
-        self.fresh()
+        self.before()
+        self.emu.clear_log()
+        self.kube.clear_log()
         self.inject(seed)
         runs, r = 0, None
         while runs < 3:
@@ -134,6 +146,7 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
 
     def check_converges(self, first_env, seed, first_must_fail):
         want = self.clean_state()
+        self.assertEqual(len(want[0]["roles"]), self.roles_after)
         runs = self.converge(first_env, seed)
         aws_faults, kube_faults = self.faulted()
         self.assertGreater(aws_faults, 0)
@@ -152,7 +165,7 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
 
     def test_converges_with_retries(self):
         """Faults as a user meets them: the client retries, runs repeat."""
-        self.check_converges({}, seed=11, first_must_fail=False)
+        self.check_converges({}, seed=self.seeds[0], first_must_fail=False)
 
     def test_converges_after_a_run_that_failed(self):
         """No retry in the first run, so faults fail objects half-way (a role
@@ -160,7 +173,31 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
         the next runs complete them. The OIDC provider exists, so that a
         fault on its creation does not stop every role at once."""
         self.provider_exists = True
-        self.check_converges({"AWS_MAX_ATTEMPTS": "1"}, seed=5, first_must_fail=True)
+        self.check_converges({"AWS_MAX_ATTEMPTS": "1"}, seed=self.seeds[1], first_must_fail=True)
+
+
+class ApplyPruneFaultsTest(ApplyFaultsTest):
+    """The same file after 10 service accounts were taken out of it, applied
+    with --prune over the state the whole file made: deleting roles (detach,
+    delete inline policies, delete) and taking annotations off converges
+    too, also from a role left half-deleted."""
+    args = ("--prune",)
+    roles_after = 10  # sa-00..sa-09 gone: 7 own roles and shared-apps (sa-09 alone)
+    seeds = (40, 46)
+
+    def setUp(self):
+        super().setUp()
+        self.whole = self.write("whole.yaml", twenty_service_accounts())
+        self.write("irsa.yaml", twenty_service_accounts(keep=range(10, 20)))
+
+    def before(self):
+        self.fresh()
+        path, self.path, args, self.args = self.path, self.whole, self.args, ()
+        try:
+            self.assertOk(self.apply())
+        finally:
+            self.path, self.args = path, args
+        self.assertEqual(len(self.emu.state()["accounts"][ACCOUNT]["roles"]), 18)
 
 
 if __name__ == "__main__":
