@@ -47,6 +47,21 @@ TEST(scope_per_service_account)
 	irsa_apply_request_release(&r);
 }
 
+TEST(scope_must_be_a_tag_value)
+{
+	struct irsa_apply_request r = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(read_text("a.yaml", HEAD "scope: 'team#a'\nserviceAccounts: []\n", &r, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strncmp(err.message, "a.yaml:3:8: 'scope'", 19) == 0);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT(read_text("a.yaml", HEAD "scope: ''\nserviceAccounts: []\n", &r, &err), -1);
+	CHECK(strstr(err.message, "'scope' is empty") != NULL);
+	CHECK_INT(r.scopes.n, 0);
+	irsa_apply_request_release(&r);
+}
+
 TEST(eksctl_scope_is_the_cluster)
 {
 	struct irsa_apply_request r = { 0 };
@@ -195,6 +210,7 @@ TEST(one_shot_bad_input)
 int main(void)
 {
 	RUN(scope_per_service_account);
+	RUN(scope_must_be_a_tag_value);
 	RUN(eksctl_scope_is_the_cluster);
 	RUN(role_shared_across_scopes);
 	RUN(prune_check);

@@ -13,6 +13,7 @@
 #include "irsa/apply.h"
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
+#include "irsa/names.h"
 #include "irsa/strutil.h"
 #include "irsa/yaml.h"
 
@@ -663,6 +664,22 @@ static int read_sa(const struct reader *rd, int id, const struct irsa_apply_sa *
 	return 0;
 }
 
+/* A scope is a tag value on every role of its file (irsactl.io/scope). */
+static int check_scope(const struct reader *rd, int map, const char *scope)
+{
+	struct irsa_error e = { 0 };
+
+	if (!scope)
+		return 0;
+	if (!*scope)
+		return fail_at(rd, irsa_yaml_map_get(rd->d, map, "scope", NULL),
+			       "'scope' is empty; give the file's roles a name, or leave it out");
+	if (irsa_validate_tag("irsactl.io/scope", scope, &e) < 0)
+		return fail_at(rd, irsa_yaml_map_get(rd->d, map, "scope", NULL),
+			       "'scope' is the value of a role tag: %s", e.message);
+	return 0;
+}
+
 /* The scope of the service accounts r->sas[first..] read from one file. */
 static void set_scope(struct irsa_apply_request *r, size_t first, const char *scope)
 {
@@ -679,7 +696,7 @@ static int read_irsactl(const struct reader *rd, int root, struct irsa_apply_req
 	bool def_target = false;
 
 	if (check_fields(rd, root, "the file", top_fields, ARRAY_SIZE(top_fields)) < 0 ||
-	    get_string(rd, root, "scope", &scope) < 0)
+	    get_string(rd, root, "scope", &scope) < 0 || check_scope(rd, root, scope) < 0)
 		return -1;
 	if (scope && !irsa_strlist_contains(&r->scopes, scope))
 		irsa_strlist_add(&r->scopes, scope);
