@@ -198,6 +198,23 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         self.assertIn("team-a-worker", self.roles())
         self.assertNotIn("DeleteRole", self.mutating())
 
+    def test_apply_goes_on_when_the_roles_cannot_be_read(self):
+        a, _ = self.apply_both()
+        self.write("a.yaml", service_account_set("team-a", [TEAM_A[0], ("apps", "new", [])]))
+        self.emu.faults([{"service": "iam", "action": "GetAccountAuthorizationDetails",
+                          "kind": "status", "status": 503}])
+        r = self.cli("-f", a, "--prune")
+        self.assertEqual(r.rc, 8, repr(r))
+        self.assertIn("nothing was pruned: the account's roles could not be read", r.err)
+        roles = self.roles()
+        self.assertIn("irsa-demo-apps-new", roles)  # the apply went on
+        self.assertIn("team-a-worker", roles)
+        self.assertEqual(self.annotations("apps", "new")[RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/irsa-demo-apps-new")
+        self.emu.faults([])
+        self.assertOk(self.cli("-f", a, "--prune"))
+        self.assertNotIn("team-a-worker", self.roles())
+
     def test_prune_without_scope_is_a_usage_error(self):
         path = self.write("a.yaml", service_account_set(None, TEAM_A))
         r = self.cli("-f", path, "--prune")

@@ -249,10 +249,11 @@ int irsa_apply_prune_check(const struct irsa_apply_request *req,
 /* After irsa_apply_plan(): find the roles of the request's scopes that it
  * no longer lists (GetAccountAuthorizationDetails, or ListRoles and
  * per-role reads when that is denied) and plan their deletion. When a
- * role of the request could not be planned, nothing is pruned (its name
- * may be unknown): ret->failure says so and a re-run prunes. Sends no
- * mutating request (a ServiceAccount's patch is sent with dryRun=All when
- * a->opts.dry_run). -1 only for an error that concerns everything. */
+ * role of the request could not be planned (its name may be unknown), or
+ * the account's roles cannot be read, nothing is pruned: ret->failure
+ * says why, the apply goes on, and a re-run prunes. Sends no mutating
+ * request (a ServiceAccount's patch is sent with dryRun=All when
+ * a->opts.dry_run). -1 only for irsa_apply_prune_check()'s errors. */
 int irsa_apply_prune_plan(struct irsa_account *acct, struct irsa_apply *a,
 			  struct irsa_apply_prune *ret, struct irsa_error *err);
 /* Execute after irsa_apply_execute(): per role, its ServiceAccounts'

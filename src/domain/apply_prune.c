@@ -368,6 +368,7 @@ int irsa_apply_prune_plan(struct irsa_account *acct, struct irsa_apply *a,
 {
 	const struct irsa_apply_role *unplanned;
 	struct irsa_role_details *roles = NULL;
+	struct irsa_error e = { 0 };
 	size_t n = 0;
 
 	memset(ret, 0, sizeof(*ret));
@@ -378,16 +379,22 @@ int irsa_apply_prune_plan(struct irsa_account *acct, struct irsa_apply *a,
 		refuse(ret, unplanned);
 		return 0;
 	}
-	if (read_account_roles(acct->aws, &roles, &n, err) < 0)
-		return -1;
+	if (read_account_roles(acct->aws, &roles, &n, &e) < 0) {
+		/* the apply goes on; only the pruning waits for the next run */
+		ret->failure = irsa_asprintf("nothing was pruned: the account's roles could not be "
+					     "read: %s", e.message);
+		ret->n_failed++;
+		ret->failure_kind = e.kind != IRSA_ERR_NONE ? e.kind : IRSA_ERR_INTERNAL;
+		return 0;
+	}
 	/* allocated once: the plans point into their roles */
 	ret->roles = irsa_malloc0((n + 1) * sizeof(*ret->roles));
 	for (size_t i = 0; i < n; i++) {
 		struct irsa_role_details *d = &roles[i];
 		const char *scope = d->found ? role_scope(a->req, &d->role) : NULL;
 		struct irsa_apply_prune_role *r;
-		struct irsa_error e = { 0 };
 
+		memset(&e, 0, sizeof(e));
 		if (!scope || request_keeps(a, d->role.name))
 			continue;
 		r = &ret->roles[ret->n_roles++];
