@@ -266,6 +266,15 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         self.assertEqual(self.mutating(), [])
         self.assertEqual(self.kube_writes(), [])
 
+    def test_one_shot_role_only(self):
+        r = self.cli("--cluster", "demo", "-n", "jobs", "-s", "export-*", "--role-only",
+                     "--role-name", "jobs-export", "--max-session-duration", "7200")
+        self.assertOk(r)
+        role = self.roles()["jobs-export"]
+        self.assertEqual(role["max_session_duration"], 7200)
+        self.assertIn("system:serviceaccount:jobs:export-*", str(role["trust"]))
+        self.assertEqual([e for e in self.kube.log() if e["write"]], [])
+
     def test_one_shot_bad_input_sends_nothing(self):
         for args, words in (
                 (("--cluster", "demo", "-n", "shop", "-s", "api", "--policy", "no-such-template"),
