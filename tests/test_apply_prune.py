@@ -165,6 +165,22 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         self.assertEqual(self.annotations("apps", "worker")[RA],
                          f"arn:aws:iam::{ACCOUNT}:role/other")
 
+    def test_a_service_account_moves_to_its_new_role(self):
+        a, _ = self.apply_both()
+        self.write("a.yaml", service_account_set("team-a", [
+            TEAM_A[0], ("apps", "worker", ["roleName: team-a-worker-v2"]), TEAM_A[2]]))
+        self.assertOk(self.cli("-f", a))
+        self.assertEqual(self.annotations("apps", "worker")[RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/team-a-worker-v2")
+        # a role-arn another field manager set is not taken over
+        self.kube.seed(serviceaccounts=[{"namespace": "apps", "name": "worker",
+                                         "annotations": {RA: f"arn:aws:iam::{ACCOUNT}:role/other"}}])
+        r = self.cli("-f", a)
+        self.assertEqual(r.rc, 5, repr(r))
+        self.assertIn("--force-conflicts", r.err)
+        self.assertEqual(self.annotations("apps", "worker")[RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/other")
+
     def test_prune_when_the_bulk_read_is_denied(self):
         a, _ = self.apply_both()
         self.write("a.yaml", service_account_set("team-a", [TEAM_A[0]]))
@@ -214,6 +230,28 @@ class ApplyPruneTest(clitest.KubeEmulatorCase):
         self.emu.faults([])
         self.assertOk(self.cli("-f", a, "--prune"))
         self.assertNotIn("team-a-worker", self.roles())
+
+    def test_nothing_pruned_when_an_object_failed(self):
+        a, _ = self.apply_both()
+        # the worker moves to a new role, whose creation fails this time
+        self.write("a.yaml", service_account_set("team-a", [
+            TEAM_A[0], ("apps", "worker", ["roleName: team-a-worker-v2"]), TEAM_A[2]]))
+        self.emu.faults([{"service": "iam", "action": "CreateRole", "kind": "status",
+                          "status": 500, "count": 3}])
+        r = self.cli("-f", a, "--prune")
+        self.assertEqual(r.rc, 8, repr(r))
+        self.assertIn("nothing was pruned: 2 objects of the request failed", r.err)
+        # the old role stays while the ServiceAccount still names it
+        self.assertIn("team-a-worker", self.roles())
+        self.assertEqual(self.annotations("apps", "worker")[RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/team-a-worker")
+        self.emu.faults([])
+        self.assertOk(self.cli("-f", a, "--prune"))
+        roles = self.roles()
+        self.assertNotIn("team-a-worker", roles)
+        self.assertIn("team-a-worker-v2", roles)
+        self.assertEqual(self.annotations("apps", "worker")[RA],
+                         f"arn:aws:iam::{ACCOUNT}:role/team-a-worker-v2")
 
     def test_prune_without_scope_is_a_usage_error(self):
         path = self.write("a.yaml", service_account_set(None, TEAM_A))

@@ -256,10 +256,11 @@ int irsa_apply_prune_check(const struct irsa_apply_request *req,
  * a->opts.dry_run). -1 only for irsa_apply_prune_check()'s errors. */
 int irsa_apply_prune_plan(struct irsa_account *acct, struct irsa_apply *a,
 			  struct irsa_apply_prune *ret, struct irsa_error *err);
-/* Execute after irsa_apply_execute(): per role, its ServiceAccounts'
- * annotations, then the role (not when one of them failed). */
-void irsa_apply_prune_execute(struct irsa_apply_prune *p, irsa_apply_progress_fn progress,
-			      void *userdata);
+/* Execute after irsa_apply_execute(a): per role, its ServiceAccounts'
+ * annotations, then the role (not when one of them failed). Nothing when
+ * an object of a failed (p->failure says so; the next run prunes). */
+void irsa_apply_prune_execute(struct irsa_apply_prune *p, const struct irsa_apply *a,
+			      irsa_apply_progress_fn progress, void *userdata);
 /* Whether a deletion is planned or made. */
 bool irsa_apply_prune_changed(const struct irsa_apply_prune *p);
 /* Append the plans to report's "objects" and the failures to its

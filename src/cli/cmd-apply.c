@@ -285,7 +285,7 @@ static int apply_run(struct cli_ctx *ctx, const struct cli_args *args, struct ir
 		log_plan_messages(ctx, object_plan(&a.targets[i]));
 	if (!o.dry_run) {
 		irsa_apply_execute(&a, progress_line, ctx);
-		irsa_apply_prune_execute(&prune, progress_line, ctx);
+		irsa_apply_prune_execute(&prune, &a, progress_line, ctx);
 	}
 	if (report(ctx, &a, &prune, o.dry_run) < 0)
 		goto out;

@@ -339,6 +339,9 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 			struct irsa_sa_apply_options ao = {
 				.create_namespace = sa->create_namespace,
 				.dry_run = a->opts.dry_run,
+				/* the file says which role: a role-arn irsactl set moves
+				 * with it (another field manager's is still a conflict) */
+				.overwrite = true,
 			};
 
 			if (sa->target == IRSA_APPLY_TARGET_CLUSTER && !sa_has_cluster(sa, &req->clusters[c]))

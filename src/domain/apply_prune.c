@@ -432,9 +432,18 @@ static void execute_role(struct irsa_apply_prune *p, struct irsa_apply_prune_rol
 		fail_role(p, r, &e);
 }
 
-void irsa_apply_prune_execute(struct irsa_apply_prune *p, irsa_apply_progress_fn progress,
-			      void *userdata)
+void irsa_apply_prune_execute(struct irsa_apply_prune *p, const struct irsa_apply *a,
+			      irsa_apply_progress_fn progress, void *userdata)
 {
+	/* a ServiceAccount whose new role failed may still name a role to prune */
+	if (a->n_failed && p->n_roles && !p->failure) {
+		p->failure = irsa_asprintf("nothing was pruned: %zu objects of the request failed, "
+					   "and a ServiceAccount may still use a role to prune; "
+					   "run again", a->n_failed);
+		p->n_failed++;
+		p->failure_kind = a->failure_kind;
+		return;
+	}
 	for (size_t i = 0; i < p->n_roles; i++) {
 		struct irsa_apply_prune_role *r = &p->roles[i];
 
