@@ -41,6 +41,7 @@ struct irsa_trust_request {
 	size_t n_trust_role_arns;
 	const char *external_id;             /* --external-id (with --trust-role-arn) */
 	const char *account_id;              /* --account-id */
+	bool pod_identity;                   /* also trust EKS Pod Identity; a trust on its own */
 };
 
 enum irsa_trust_need {
@@ -66,6 +67,7 @@ struct irsa_trust_input {
 	const char *const *trust_role_arns;
 	size_t n_trust_role_arns;
 	const char *external_id;         /* borrowed from the request */
+	bool pod_identity;               /* the EKS Pod Identity statement too */
 	const char *account_id;          /* after resolve (borrowed from the account helper) */
 	const char *partition;           /* after resolve */
 	char **provider_arns;            /* per issuer, after irsa_trust_check_providers() */
@@ -115,6 +117,9 @@ struct irsa_create_role_request {
 	const char *const *managed_policy_files; /* --managed-policy-file FILE */
 	size_t n_managed_policy_files;
 	bool prune;
+	/* The cluster templates take when trust.clusters names none (NULL =
+	 * none): pod-identity create trusts no issuer of its cluster. */
+	const char *template_cluster;
 };
 
 /* create-role's request validated, then resolved into role (role.h).
@@ -125,6 +130,7 @@ struct irsa_create_role_request {
 struct irsa_create_role_input {
 	struct irsa_trust_input trust;
 	char *role_name;
+	const char *template_cluster;     /* borrowed from the request */
 	struct irsa_tags tags;
 	struct irsa_policy_ref *refs;
 	size_t n_refs;

@@ -114,7 +114,8 @@ static int check_needs(const struct irsa_trust_input *in, unsigned need, struct 
 	bool role_alone = (need & IRSA_NEED_OR_ROLE) && in->n_trust_role_arns > 0 &&
 			  in->n_subjects == 0 && !in->n_clusters && !in->n_issuers;
 
-	if (role_alone)
+	/* the Pod Identity statement names no service account or issuer */
+	if (role_alone || in->pod_identity)
 		return 0;
 	bool no_subjects = (need & IRSA_NEED_SUBJECTS) && in->n_subjects == 0;
 	bool no_target = (need & IRSA_NEED_TARGET) && !in->n_clusters && !in->n_issuers;
@@ -159,6 +160,7 @@ int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
 		add_issuer(in, issuer, NULL);
 	}
 	in->n_issuer_args = in->n_issuers;
+	in->pod_identity = req->pod_identity;
 	in->trust_role_arns = req->trust_role_arns;
 	in->n_trust_role_arns = req->n_trust_role_arns;
 	if (check_needs(in, need, err) < 0)
@@ -241,7 +243,7 @@ int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_inpu
 	int r = -1;
 
 	if (in->n_issuers == 0)
-		return 0; /* a role trusted only by other roles: no provider to check */
+		return 0; /* trusted only by other roles or EKS Pod Identity: no provider */
 	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
 		return -1;
 	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
@@ -280,6 +282,7 @@ int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 		.trust_role_arns = in->trust_role_arns,
 		.n_trust_role_arns = in->n_trust_role_arns,
 		.external_id = in->external_id,
+		.pod_identity = in->pod_identity,
 	};
 	int r;
 
@@ -362,7 +365,7 @@ static int default_role_name(struct irsa_create_role_input *in, struct irsa_erro
 
 static const char *one_cluster(const struct irsa_create_role_input *in)
 {
-	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : NULL;
+	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : in->template_cluster;
 }
 
 static int parse_templates(const struct irsa_create_role_request *req,
@@ -607,6 +610,7 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
 			   struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	memset(in, 0, sizeof(*in));
+	in->template_cluster = req->template_cluster;
 	if (irsa_trust_input_parse(&req->trust,
 				   IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET | IRSA_NEED_OR_ROLE,
 				   &in->trust, err) < 0)
