@@ -438,7 +438,7 @@ static int parse_settings(const struct irsa_create_role_request *req,
 			  struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	struct irsa_role_request *role = &in->role;
-	long num;
+	long num = 0; /* set by parse_number(); gcc -O3 cannot see its error path returns -1 */
 
 	role->path = req->path;
 	if (role->path && irsa_validate_iam_path(role->path, err) < 0)

@@ -67,7 +67,7 @@ int irsa_sts_assume_role_with_web_identity(struct irsa_aws *aws, const char *rol
 {
 	_cleanup_(params_release_secret) struct irsa_params p = IRSA_PARAMS_INIT;
 	_cleanup_xml_doc_ xmlDoc *doc = NULL;
-	_cleanup_free_ char *key = NULL, *expiration = NULL;
+	_cleanup_free_ char *key = NULL;
 	char *secret = NULL, *session = NULL;
 	xmlNode *result, *creds;
 
