@@ -223,7 +223,8 @@ static int resolve_role(struct irsa_account *acct, struct irsa_apply *a, struct 
 		return 0;
 	sp = irsa_malloc0(sizeof(*sp));
 	r->strings = sp;
-	if (collect(req, r, sp, req->scopes.n ? req->scopes.items[0] : NULL, err) < 0)
+	/* irsa_apply_request_check(): the service accounts of a role agree on it */
+	if (collect(req, r, sp, first->scope, err) < 0)
 		return -1;
 	s = *sp;
 	/* eksctl names the role of a subjectPattern after metadata.name */
@@ -413,6 +414,9 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 			struct irsa_sa_apply_options ao = {
 				.create_namespace = sa->create_namespace,
 				.dry_run = a->opts.dry_run,
+				/* the file says which role: a role-arn irsactl set moves
+				 * with it (another field manager's is still a conflict) */
+				.overwrite = true,
 			};
 
 			if (sa->target == IRSA_APPLY_TARGET_CLUSTER && !sa_has_cluster(sa, &req->clusters[c]))

@@ -489,35 +489,34 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 }
 
 int irsa_role_plan_delete_state(struct irsa_aws *aws, const char *role_name, bool force,
-				const struct irsa_role_state *s, struct irsa_role_plan *ret,
+				const struct irsa_role_state *state, struct irsa_role_plan *ret,
 				struct irsa_error *err)
 {
-	const struct irsa_role_state state = *s;
 	struct irsa_role_plan plan;
 
 	plan_start(&plan, role_name);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
-	if (!state.exists) {
+	if (!state->exists) {
 		note(&plan, "role '%s' does not exist; nothing to delete", role_name);
 		plan.plan.status = IRSA_PLAN_ABSENT;
 		plan_finish(&plan, aws, ret);
 		return 0;
 	}
-	if (!force && !irsa_iam_role_is_owned(&state.role)) {
+	if (!force && !irsa_iam_role_is_owned(&state->role)) {
 		irsa_error_set(err, IRSA_ERR_CONFLICT,
 			       "role '%s' was not made by irsactl (no '%s' tag and no irsactl "
 			       "trust statement), so it is not deleted; check the role, then pass "
 			       "--force to delete it with its %zu managed and %zu inline policies",
-			       role_name, IRSA_OWNER_TAG_KEY, state.n_attached, state.inline_names.n);
+			       role_name, IRSA_OWNER_TAG_KEY, state->n_attached, state->inline_names.n);
 		irsa_role_plan_release(&plan);
 		return -1;
 	}
-	plan.role_arn = irsa_strdup(state.role.arn);
-	for (size_t i = 0; i < state.n_attached; i++)
-		add_action(&plan, IRSA_ROLE_DETACH_POLICY, state.attached[i].arn, NULL, NULL);
-	for (size_t i = 0; i < state.inline_names.n; i++)
-		add_action(&plan, IRSA_ROLE_DELETE_INLINE_POLICY, state.inline_names.items[i], NULL,
+	plan.role_arn = irsa_strdup(state->role.arn);
+	for (size_t i = 0; i < state->n_attached; i++)
+		add_action(&plan, IRSA_ROLE_DETACH_POLICY, state->attached[i].arn, NULL, NULL);
+	for (size_t i = 0; i < state->inline_names.n; i++)
+		add_action(&plan, IRSA_ROLE_DELETE_INLINE_POLICY, state->inline_names.items[i], NULL,
 			   NULL);
 	add_action(&plan, IRSA_ROLE_DELETE, role_name, NULL, NULL);
 	plan.plan.status = IRSA_PLAN_DELETE;
