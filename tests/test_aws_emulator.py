@@ -684,6 +684,34 @@ class FaultAndLogTests(EmulatorTest):
         self.assertEqual(status, 200)
         self.assertLess(time.monotonic() - t0, 0.25)
 
+    def test_fault_probability_and_mutating_selector(self):
+        iam = client("iam")
+        iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])
+
+        def outcomes():
+            EMU.clear_log()
+            EMU.faults([{"service": "iam", "mutating": True, "kind": "status",
+                         "probability": 0.3, "seed": 42}])
+            for i in range(40):
+                try:
+                    iam.tag_open_id_connect_provider(
+                        OpenIDConnectProviderArn=f"arn:aws:iam::{ALICE_ACCT}:oidc-provider/"
+                        + ISSUER[len("https://"):], Tags=[{"Key": "k", "Value": str(i)}])
+                except ClientError:
+                    pass
+                iam.list_open_id_connect_providers()
+            return [(r["action"], r["fault"]) for r in EMU.log()]
+
+        first = outcomes()
+        faulted = [a for a, f in first if f]
+        # only writes are faulted, about 30 % of them, the same ones for the same seed
+        self.assertEqual(set(faulted), {"TagOpenIDConnectProvider"})
+        writes = [a for a, _ in first if a == "TagOpenIDConnectProvider"]
+        self.assertTrue(0.1 * len(writes) < len(faulted) < 0.6 * len(writes), first)
+        self.assertEqual(outcomes(), first)
+        with self.assertRaisesRegex(RuntimeError, "probability"):
+            EMU.faults([{"kind": "status", "probability": 2}])
+
     def test_faults_apply_before_state_changes_and_log_flags(self):
         iam = client("iam")
         iam.create_open_id_connect_provider(Url=ISSUER, ThumbprintList=[THUMB])

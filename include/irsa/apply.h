@@ -60,6 +60,7 @@ struct irsa_apply_sa {
 	enum irsa_apply_target target;
 	char *manifest;                 /* for IRSA_APPLY_TARGET_MANIFEST */
 	bool create_namespace;
+	char *scope;                    /* the file's scope (eksctl: metadata.name), or NULL */
 	char *where;                    /* "FILE:LINE:COLUMN" of the item */
 	enum irsa_apply_mechanism mechanism;
 	char *target_role_arn;          /* Pod Identity: the role in another account */
@@ -71,7 +72,7 @@ struct irsa_apply_request {
 	size_t n_clusters;
 	struct irsa_apply_sa *sas;
 	size_t n_sas;
-	struct irsa_strlist scopes;     /* one per file that names one */
+	struct irsa_strlist scopes;     /* every scope the files name, once each */
 	struct irsa_strlist notes;      /* things ignored, for standard error */
 };
 
@@ -181,22 +182,30 @@ struct irsa_apply {
 	struct irsa_apply_association *associations;
 	size_t n_associations;
 	struct irsa_kube **kubes;         /* per cluster of the request, opened on use */
+	struct irsa_aws *aws;             /* the session (borrowed): --concurrency */
 	size_t n_failed;
 	enum irsa_error_kind failure_kind; /* of the first failure */
 };
 void irsa_apply_release(struct irsa_apply *a);
 
-/* Resolve (the account once, the providers, clusters' issuers), plan the
- * OIDC providers the clusters ask for (unless dry_run, create them at
- * once: the roles' trust needs them), then read and plan every role, then
- * every ServiceAccount. An object that cannot be
+/* Resolve (the provider list and the account once, each cluster's issuer
+ * once), plan the OIDC providers the clusters ask for (unless dry_run,
+ * create them at once: the roles' trust needs them), then read every role
+ * at once (irsa_iam_read_roles(): one GetAccountAuthorizationDetails, or
+ * per-role reads in parallel rounds) and plan each, then every
+ * ServiceAccount (a namespace with many of them read with one LIST). An
+ * object that cannot be
  * planned is marked failed (its message kept) and the others go on; -1
  * only for an error that concerns everything (no account). */
 int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *req,
 		    const struct irsa_apply_options *opts, struct irsa_apply *ret,
 		    struct irsa_error *err);
-/* Execute in dependency order: (providers already done,) roles, then the ServiceAccounts of the
- * roles that succeeded. Failures are kept per object; n_failed counts. */
+/* Execute in dependency order: (providers already done,) roles, then the
+ * ServiceAccounts of the roles that succeeded. The roles' changes go in
+ * waves, the next change of every role in one parallel batch
+ * (irsa_iam_change_roles(), at most irsa_aws_concurrency() in flight); a
+ * role whose change fails sends nothing more. Failures are kept per
+ * object; n_failed counts. progress is called as each object finishes. */
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata);
 /* ---- EKS Pod Identity in apply (src/domain/apply_pod_identity.c) ---- */
 struct irsa_create_role_request;
@@ -232,3 +241,94 @@ void irsa_apply_pod_identity_release(struct irsa_apply *a);
 bool irsa_apply_changed(const struct irsa_apply *a);
 /* {"objects": [plan reports, each with "failure" when failed], "failed": [..]} */
 json_t *irsa_apply_to_json(const struct irsa_apply *a);
+
+/* ---- one service account from flags (apply without a file; apply_prune.c) ---- */
+
+/* What `irsactl apply --cluster C -n NS -s SA ...` gives; strings
+ * borrowed, NULL = unset. */
+struct irsa_apply_one {
+	const char *cluster;              /* EKS cluster name, or */
+	const char *issuer_url;           /* a self-managed cluster's issuer */
+	const char *context;              /* kubeconfig context, NULL = current */
+	const char *namespace_, *name;
+	const char *role_name, *path, *description, *permissions_boundary;
+	const char *max_session_duration; /* decimal seconds, as given */
+	const char *audience;
+	const char *const *policies;      /* TEMPLATE[:K=V,...] */
+	size_t n_policies;
+	const char *const *managed_arns;
+	size_t n_managed_arns;
+	const char *const *policy_files;
+	size_t n_policy_files;
+	const char *const *tags;          /* KEY=VALUE */
+	size_t n_tags;
+	bool role_only;                   /* no ServiceAccount object */
+};
+
+/* Add one cluster and one service account to r, as a file with those
+ * fields would, after checking every value as create-role and
+ * annotate-sa do (no request is sent: IRSA_ERR_USAGE for anything
+ * wrong, before anything is planned). The cluster's OIDC provider is
+ * created when missing, as eksctl's `create iamserviceaccount` does for
+ * a cluster with iam.withOIDC. */
+int irsa_apply_request_add_one(const struct irsa_apply_one *one, struct irsa_apply_request *r,
+			       struct irsa_error *err);
+
+/* ---- --prune (apply_prune.c) ---- */
+
+/* A role to delete: it carries irsactl's owner tag (managed-by=irsactl)
+ * and the scope tag of one of the request's scopes, and no service
+ * account of the request names it. Its ServiceAccounts (the trusted
+ * subjects, in the request's clusters, whose role-arn annotation is this
+ * role's ARN and belongs to irsactl's field manager) lose irsactl's
+ * eks.amazonaws.com annotations first. */
+struct irsa_apply_prune_sa {
+	struct irsa_sa_spec spec;         /* a remove spec */
+	struct irsa_sa_plan plan;
+};
+
+struct irsa_apply_prune_role {
+	char *scope;
+	struct irsa_role_plan plan;       /* detach, delete inline, delete role */
+	struct irsa_apply_prune_sa **sas; /* each allocated: plans point into them */
+	size_t n_sas;
+	bool planned, failed;
+	char *failure;
+};
+
+struct irsa_apply_prune {
+	struct irsa_apply_prune_role *roles;
+	size_t n_roles;
+	char *failure;                    /* why nothing could be pruned, or NULL */
+	size_t n_failed;                  /* roles failed (+1 when failure) */
+	enum irsa_error_kind failure_kind; /* of the first failure */
+};
+void irsa_apply_prune_release(struct irsa_apply_prune *p);
+
+/* Whether --prune can run with this request and options, before any
+ * request: a scope is needed (IRSA_ERR_USAGE naming the `scope:` field),
+ * and --include/--exclude cannot be combined with it (a role left out
+ * would look unlisted). */
+int irsa_apply_prune_check(const struct irsa_apply_request *req,
+			   const struct irsa_apply_options *opts, struct irsa_error *err);
+
+/* After irsa_apply_plan(): find the roles of the request's scopes that it
+ * no longer lists (GetAccountAuthorizationDetails, or ListRoles and
+ * per-role reads when that is denied) and plan their deletion. When a
+ * role of the request could not be planned (its name may be unknown), or
+ * the account's roles cannot be read, nothing is pruned: ret->failure
+ * says why, the apply goes on, and a re-run prunes. Sends no mutating
+ * request (a ServiceAccount's patch is sent with dryRun=All when
+ * a->opts.dry_run). -1 only for irsa_apply_prune_check()'s errors. */
+int irsa_apply_prune_plan(struct irsa_account *acct, struct irsa_apply *a,
+			  struct irsa_apply_prune *ret, struct irsa_error *err);
+/* Execute after irsa_apply_execute(a): per role, its ServiceAccounts'
+ * annotations, then the role (not when one of them failed). Nothing when
+ * an object of a failed (p->failure says so; the next run prunes). */
+void irsa_apply_prune_execute(struct irsa_apply_prune *p, const struct irsa_apply *a,
+			      irsa_apply_progress_fn progress, void *userdata);
+/* Whether a deletion is planned or made. */
+bool irsa_apply_prune_changed(const struct irsa_apply_prune *p);
+/* Append the plans to report's "objects" and the failures to its
+ * "failed" (irsa_apply_to_json()'s shape). */
+void irsa_apply_prune_to_json(const struct irsa_apply_prune *p, json_t *report);

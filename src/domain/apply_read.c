@@ -14,6 +14,7 @@
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
 #include "irsa/serviceaccount.h"
+#include "irsa/names.h"
 #include "irsa/strutil.h"
 #include "irsa/yaml.h"
 
@@ -332,6 +333,7 @@ static void sa_release(struct irsa_apply_sa *s)
 	irsa_tags_release(&s->annotations);
 	free(s->audience);
 	free(s->manifest);
+	free(s->scope);
 	free(s->where);
 	free(s->target_role_arn);
 }
@@ -725,18 +727,43 @@ static int read_sa(const struct reader *rd, int id, const struct irsa_apply_sa *
 	return 0;
 }
 
+/* A scope is a tag value on every role of its file (irsactl.io/scope). */
+static int check_scope(const struct reader *rd, int map, const char *scope)
+{
+	struct irsa_error e = { 0 };
+
+	if (!scope)
+		return 0;
+	if (!*scope)
+		return fail_at(rd, irsa_yaml_map_get(rd->d, map, "scope", NULL),
+			       "'scope' is empty; give the file's roles a name, or leave it out");
+	if (irsa_validate_tag("irsactl.io/scope", scope, &e) < 0)
+		return fail_at(rd, irsa_yaml_map_get(rd->d, map, "scope", NULL),
+			       "'scope' is the value of a role tag: %s", e.message);
+	return 0;
+}
+
+/* The scope of the service accounts r->sas[first..] read from one file. */
+static void set_scope(struct irsa_apply_request *r, size_t first, const char *scope)
+{
+	for (size_t i = first; scope && i < r->n_sas; i++)
+		dup_if_set(&r->sas[i].scope, scope);
+}
+
 static int read_irsactl(const struct reader *rd, int root, struct irsa_apply_request *r)
 {
 	struct irsa_apply_sa def = { .sts_regional_endpoints = -1, .create_namespace = true };
 	_cleanup_free_ char *scope = NULL;
+	size_t first;
 	int id, rc = -1;
 	bool def_target = false;
 
 	if (check_fields(rd, root, "the file", top_fields, ARRAY_SIZE(top_fields)) < 0 ||
-	    get_string(rd, root, "scope", &scope) < 0)
+	    get_string(rd, root, "scope", &scope) < 0 || check_scope(rd, root, scope) < 0)
 		return -1;
-	if (scope)
+	if (scope && !irsa_strlist_contains(&r->scopes, scope))
 		irsa_strlist_add(&r->scopes, scope);
+	first = r->n_sas;
 	id = irsa_yaml_map_get(rd->d, root, "clusters", NULL);
 	if (id && !irsa_yaml_is_seq(rd->d, id))
 		return fail_at(rd, id, "'clusters' must be a list");
@@ -767,6 +794,7 @@ static int read_irsactl(const struct reader *rd, int root, struct irsa_apply_req
 		if (read_sa(rd, irsa_yaml_node(rd->d, id)->data.sequence.items.start[i], &def,
 			    def_target, def.create_namespace, r) < 0)
 			goto out;
+	set_scope(r, first, scope);
 	rc = 0;
 out:
 	sa_release(&def);
@@ -961,6 +989,7 @@ static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_requ
 	struct irsa_buf ignored = IRSA_BUF_INIT;
 	yaml_node_t *n = irsa_yaml_node(rd->d, root);
 	struct irsa_apply_cluster *c;
+	size_t first;
 	int meta, iam, sas;
 	bool with_oidc = false;
 
@@ -991,6 +1020,9 @@ static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_requ
 	c->name = irsa_strdup(name);
 	dup_if_set(&c->region, region);
 	c->where = where(rd, meta);
+	/* an eksctl file's scope (for --prune) is its cluster */
+	if (!irsa_strlist_contains(&r->scopes, name))
+		irsa_strlist_add(&r->scopes, name);
 	iam = irsa_yaml_map_get(rd->d, root, "iam", NULL);
 	if (!iam || irsa_yaml_is_null(rd->d, iam)) {
 		c->create_provider = false;
@@ -1010,10 +1042,12 @@ static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_requ
 		return 0;
 	if (!irsa_yaml_is_seq(rd->d, sas))
 		return fail_at(rd, sas, "iam.serviceAccounts must be a list");
+	first = r->n_sas;
 	for (size_t i = 0; i < irsa_yaml_seq_size(rd->d, sas); i++)
 		if (read_eksctl_sa(rd, irsa_yaml_node(rd->d, sas)->data.sequence.items.start[i], name,
 				   boundary, r) < 0)
 			return -1;
+	set_scope(r, first, name);
 	return 0;
 }
 
@@ -1179,6 +1213,9 @@ static const char *role_conflict(const struct irsa_apply_sa *a, const struct irs
 	if (a->max_session_duration && b->max_session_duration &&
 	    a->max_session_duration != b->max_session_duration)
 		return "maxSessionDuration";
+	/* the role carries one scope tag; two would take it from each other */
+	if (differ(a->scope, b->scope))
+		return "scope";
 	return NULL;
 }
 

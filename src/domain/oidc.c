@@ -570,23 +570,21 @@ static int find_provider(struct irsa_account *acct, const char *issuer, char **r
 			 struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
 	struct irsa_aws *aws = acct->aws;
-	struct irsa_strlist arns = { 0 };
+	const struct irsa_strlist *arns;
 	const char *found = NULL;
 	int r;
 
 	*ret_arn = NULL;
-	if (irsa_iam_list_oidc_providers(aws, &arns, err) < 0)
+	if (irsa_account_provider_arns(acct, &arns, err) < 0)
 		return -1;
-	for (size_t i = 0; i < arns.n && !found; i++)
-		if (irsa_oidc_arn_is_for(arns.items[i], issuer))
-			found = arns.items[i];
+	for (size_t i = 0; i < arns->n && !found; i++)
+		if (irsa_oidc_arn_is_for(arns->items[i], issuer))
+			found = arns->items[i];
 	/* every provider listed is in the caller's account */
-	if (arns.n)
-		irsa_account_learn(acct, arns.items[0]);
-	if (!found) {
-		irsa_strlist_release(&arns);
+	if (arns->n)
+		irsa_account_learn(acct, arns->items[0]);
+	if (!found)
 		return 0;
-	}
 	r = irsa_iam_get_oidc_provider(aws, found, ret, err);
 	if (r == 0)
 		*ret_arn = irsa_strdup(found);
@@ -594,7 +592,6 @@ static int find_provider(struct irsa_account *acct, const char *issuer, char **r
 		irsa_error_clear(err); /* deleted since the listing: there is none */
 		r = 0;
 	}
-	irsa_strlist_release(&arns);
 	return r;
 }
 

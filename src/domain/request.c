@@ -258,22 +258,17 @@ static int match_providers(struct irsa_account *acct, struct irsa_trust_input *i
 int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
 			       struct irsa_error *err)
 {
-	struct irsa_strlist arns = { 0 };
-	int r = -1;
+	const struct irsa_strlist *arns;
 
 	if (in->n_issuers == 0)
 		return 0; /* trusted only by other roles or EKS Pod Identity: no provider */
-	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
+	if (irsa_account_provider_arns(acct, &arns, err) < 0 ||
+	    match_providers(acct, in, arns, err) < 0)
 		return -1;
-	if (match_providers(acct, in, &arns, err) < 0)
-		goto out;
 	for (size_t i = 0; i < in->n_issuers; i++)
 		if (check_audience_listed(acct, in, i, err) < 0)
-			goto out;
-	r = 0;
-out:
-	irsa_strlist_release(&arns);
-	return r;
+			return -1;
+	return 0;
 }
 
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
@@ -697,7 +692,8 @@ int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_
 struct trust_reads {
 	struct irsa_eks_cluster *clusters;   /* per --cluster */
 	struct irsa_error *cluster_errs;
-	bool list_providers;
+	bool check_providers;                /* the trust needs its providers */
+	bool list_providers;                 /* not listed yet this run */
 	struct irsa_strlist arns;
 	struct irsa_error arns_err;
 	bool identity;
@@ -730,10 +726,12 @@ static void add_first_reads(struct irsa_account *acct, struct irsa_trust_input *
 	t->clusters = irsa_malloc0((in->n_clusters + 1) * sizeof(*t->clusters));
 	t->cluster_errs = irsa_malloc0((in->n_clusters + 1) * sizeof(*t->cluster_errs));
 	for (size_t i = 0; i < in->n_clusters; i++)
-		irsa_round_describe_cluster(round, in->clusters[i], &t->clusters[i],
-					    &t->cluster_errs[i]);
+		if (!irsa_account_known_issuer(acct, in->clusters[i]))
+			irsa_round_describe_cluster(round, in->clusters[i], &t->clusters[i],
+						    &t->cluster_errs[i]);
 	/* a role trusted only by other roles has no provider to check */
-	t->list_providers = check_providers && (in->n_clusters || in->n_issuers);
+	t->check_providers = check_providers && (in->n_clusters || in->n_issuers);
+	t->list_providers = t->check_providers && !acct->providers_read;
 	if (t->list_providers)
 		irsa_round_list_oidc_providers(round, &t->arns, &t->arns_err);
 	t->identity = need_account && !t->list_providers && !in->account_id && !acct->id &&
@@ -748,8 +746,13 @@ static int take_first_reads(struct irsa_account *acct, struct irsa_trust_input *
 			    bool need_account, struct trust_reads *t, struct irsa_error *err)
 {
 	for (size_t i = 0; i < in->n_clusters; i++) {
+		const char *known = irsa_account_known_issuer(acct, in->clusters[i]);
 		char *issuer = NULL;
 
+		if (known) {
+			add_issuer(in, irsa_strdup(known), in->clusters[i]);
+			continue;
+		}
 		if (t->cluster_errs[i].kind) {
 			if (err)
 				*err = t->cluster_errs[i];
@@ -758,6 +761,7 @@ static int take_first_reads(struct irsa_account *acct, struct irsa_trust_input *
 		if (irsa_oidc_issuer_of_cluster(&t->clusters[i], in->clusters[i], false, &issuer,
 						err) < 0)
 			return -1;
+		irsa_account_add_issuer(acct, in->clusters[i], issuer);
 		add_issuer(in, issuer, in->clusters[i]);
 	}
 	if (in->account_id)
@@ -773,20 +777,23 @@ static int take_first_reads(struct irsa_account *acct, struct irsa_trust_input *
 	}
 	if (need_account && irsa_account_get(acct, &in->account_id, err) < 0)
 		return -1;
-	if (!t->list_providers)
+	if (!t->check_providers)
 		return 0;
-	if (t->arns_err.kind) {
-		if (err)
-			*err = t->arns_err;
-		return -1;
+	if (t->list_providers) {
+		if (t->arns_err.kind) {
+			if (err)
+				*err = t->arns_err;
+			return -1;
+		}
+		irsa_account_set_providers(acct, &t->arns);
 	}
-	return match_providers(acct, in, &t->arns, err);
+	return match_providers(acct, in, &acct->provider_arns, err);
 }
 
 static void add_audience_reads(struct irsa_trust_input *in, struct trust_reads *t,
 			       struct irsa_round *round)
 {
-	if (!t->list_providers || !in->audience)
+	if (!t->check_providers || !in->audience)
 		return;
 	t->providers = irsa_malloc0((in->n_issuers + 1) * sizeof(*t->providers));
 	t->provider_errs = irsa_malloc0((in->n_issuers + 1) * sizeof(*t->provider_errs));

@@ -51,6 +51,8 @@ void iam_parse_tags(xmlNode *node, struct irsa_tags *t);
 /* A <Role> element (GetRole, CreateRole, a ListRoles member, a
  * RoleDetailList member) into r. */
 void iam_parse_role(xmlNode *node, struct irsa_role *r);
+/* CreateRole's parameters for spec. */
+void iam_params_create_role(struct irsa_params *p, const struct irsa_role_spec *spec);
 /* The <member> texts under node into l. */
 void iam_parse_strlist(xmlNode *node, struct irsa_strlist *l);
 /* The answers of GetRole / CreateRole (result: <ACTIONResult>) and of

@@ -72,6 +72,21 @@ int irsa_iam_get_role(struct irsa_aws *aws, const char *name, struct irsa_role *
 	return iam_role_result(doc, result, "GetRole", name, ret, err);
 }
 
+void iam_params_create_role(struct irsa_params *p, const struct irsa_role_spec *spec)
+{
+	irsa_params_add(p, "RoleName", spec->name);
+	if (spec->path)
+		irsa_params_add(p, "Path", spec->path);
+	irsa_params_add(p, "AssumeRolePolicyDocument", spec->trust_policy);
+	if (spec->description)
+		irsa_params_add(p, "Description", spec->description);
+	if (spec->max_session_duration > 0)
+		irsa_params_addf(p, "MaxSessionDuration", "%d", spec->max_session_duration);
+	if (spec->permissions_boundary)
+		irsa_params_add(p, "PermissionsBoundary", spec->permissions_boundary);
+	iam_params_tags(p, "Tags", spec->tags);
+}
+
 int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec,
 			 struct irsa_role *ret, struct irsa_error *err)
 {
@@ -79,17 +94,7 @@ int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec
 	xmlDoc *doc = NULL;
 	xmlNode *result;
 
-	irsa_params_add(&p, "RoleName", spec->name);
-	if (spec->path)
-		irsa_params_add(&p, "Path", spec->path);
-	irsa_params_add(&p, "AssumeRolePolicyDocument", spec->trust_policy);
-	if (spec->description)
-		irsa_params_add(&p, "Description", spec->description);
-	if (spec->max_session_duration > 0)
-		irsa_params_addf(&p, "MaxSessionDuration", "%d", spec->max_session_duration);
-	if (spec->permissions_boundary)
-		irsa_params_add(&p, "PermissionsBoundary", spec->permissions_boundary);
-	iam_params_tags(&p, "Tags", spec->tags);
+	iam_params_create_role(&p, spec);
 	if (iam_call(aws, "CreateRole", &p, &doc, &result, err) < 0)
 		return -1;
 	if (!ret) {

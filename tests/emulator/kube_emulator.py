@@ -18,6 +18,7 @@ import hmac
 import http.server
 import json
 import os
+import random
 import re
 import signal
 import socketserver
@@ -133,6 +134,42 @@ def label_value_errors(v):
 
 # ---------------------------------------------------------------------------
 # errors
+
+
+class KubeFault:
+    """A fault rule: a share of the requests (writes only by default) answered
+    with an error status before anything changes."""
+    REASONS = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}
+
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise bad_request("a fault rule must be a JSON object")
+        unknown = set(spec) - {"status", "probability", "seed", "writes", "count"}
+        if unknown:
+            raise bad_request("unknown fault rule keys: %s" % sorted(unknown))
+        self.status = spec.get("status", 503)
+        if self.status not in self.REASONS:
+            raise bad_request("fault status must be one of %s" % sorted(self.REASONS))
+        self.probability = spec.get("probability", 1.0)
+        if not isinstance(self.probability, (int, float)) or not 0 <= self.probability <= 1:
+            raise bad_request("fault probability must be a number from 0 to 1")
+        self.random = random.Random(spec.get("seed", 0))
+        self.writes = spec.get("writes", True)
+        self.count = spec.get("count")
+        self.hits = 0
+
+    def take(self, write):
+        if self.writes and not write:
+            return False
+        if self.count is not None and self.hits >= self.count:
+            return False
+        if self.probability < 1 and self.random.random() >= self.probability:
+            return False
+        self.hits += 1
+        return True
+
+    def error(self):
+        return ApiError(self.status, self.REASONS[self.status], "injected fault")
 
 
 class ApiError(Exception):
@@ -512,6 +549,7 @@ class State:
 
     def reset(self):
         with self.lock:
+            self.faults = []             # KubeFault rules, tried in order
             self.cluster_name = self.default_cluster
             self.tokens = {DEFAULT_TOKEN: DEFAULT_TOKEN_USER}
             self.readonly = set()
@@ -1146,6 +1184,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = self._read_body()
             if user is None:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
+            self._apply_faults(write, entry)
             code, obj = self._route(method, path, body, ctype, user)
         except ApiError as e:
             code, obj, headers = e.code, e.status(), e.headers
@@ -1159,8 +1198,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.server.write_log(json.dumps(entry))
         self._send(code, obj, headers)
 
+    def _apply_faults(self, write, entry):
+        st = self.server.state
+        with st.lock:
+            for rule in st.faults:
+                if rule.take(write):
+                    entry["fault"] = rule.status
+                    raise rule.error()
+
     def _control(self, method, path, body):
         st = self.server.state
+        if path == "/__emu/faults" and method == "POST":
+            try:
+                rules = json.loads(body or b"[]")
+            except ValueError:
+                raise bad_request("faults body must be JSON")
+            if not isinstance(rules, list):
+                raise bad_request("faults must be a JSON list of rules")
+            parsed = [KubeFault(r) for r in rules]
+            with st.lock:
+                st.faults = parsed
+            return 200, {"ok": True}
         if path == "/__emu/reset" and method == "POST":
             st.reset()
             return 200, {"ok": True}

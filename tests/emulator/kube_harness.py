@@ -258,6 +258,11 @@ class KubeEmulator:
     def reset(self):
         return self._control("POST", "reset", {})
 
+    def faults(self, rules):
+        """Replace the fault rules: [{"status": 503|429|500, "probability": 0.1,
+        "seed": 1, "writes": true, "count": N}]; [] clears."""
+        return self._control("POST", "faults", list(rules))
+
     def log(self):
         return self._control("GET", "log")
 

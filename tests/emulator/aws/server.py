@@ -221,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- faults ----------------------------------------------------------------
     def _apply_faults(self, service, action, rec, fmt, namespace=""):
         """Latency sleeps; other kinds answer (or drop) and return True."""
-        for rule in self.server.store.take_faults(service, action):
+        for rule in self.server.store.take_faults(service, action, is_mutating(action)):
             if rule.kind == "latency":
                 rec["fault"] = "latency"
                 time.sleep(rule.ms / 1000.0)

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import re
 import secrets
 import string
@@ -71,7 +72,7 @@ class FaultRule:
         if not isinstance(spec, dict):
             raise ValueError("a fault rule must be a JSON object")
         unknown = set(spec) - {"service", "action", "kind", "status", "code", "count", "ms",
-                               "message"}
+                               "message", "probability", "seed", "mutating"}
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         self.kind = spec.get("kind")
@@ -90,20 +91,38 @@ class FaultRule:
         self.ms = spec.get("ms", 0 if self.kind != "latency" else 1000)
         if not isinstance(self.ms, (int, float)) or not 0 <= self.ms <= 120000:
             raise ValueError("fault ms must be a number between 0 and 120000")
+        # A share of the matching requests, drawn from a generator seeded
+        # per rule, so a run with the same requests in the same order
+        # faults the same ones.
+        self.probability = spec.get("probability", 1.0)
+        if not isinstance(self.probability, (int, float)) or not 0 <= self.probability <= 1:
+            raise ValueError("fault probability must be a number from 0 to 1")
+        self.seed = spec.get("seed", 0)
+        if not isinstance(self.seed, int):
+            raise ValueError("fault seed must be an integer")
+        self.random = random.Random(self.seed)
+        # True: only requests that change state (Create*, Put*, ...); False:
+        # only the others; unset: both.
+        self.mutating = spec.get("mutating")
+        if self.mutating is not None and not isinstance(self.mutating, bool):
+            raise ValueError("fault mutating must be true or false")
         self.hits = 0
 
-    def matches(self, service, action):
+    def matches(self, service, action, mutating=False):
         if self.count is not None and self.hits >= self.count:
             return False
         if self.service is not None and self.service != service:
             return False
         if self.action is not None and self.action != action:
             return False
-        return True
+        if self.mutating is not None and self.mutating != mutating:
+            return False
+        return self.probability >= 1 or self.random.random() < self.probability
 
     def to_json(self):
         return {"service": self.service, "action": self.action, "kind": self.kind,
                 "status": self.status, "code": self.code, "count": self.count, "ms": self.ms,
+                "probability": self.probability, "seed": self.seed, "mutating": self.mutating,
                 "hits": self.hits}
 
 
@@ -207,12 +226,12 @@ class Store:
         with self.lock:
             self.faults = rules
 
-    def take_faults(self, service, action):
+    def take_faults(self, service, action, mutating=False):
         """The matching rules for this request (latency first), counting them as hit."""
         hits = []
         with self.lock:
             for rule in self.faults:
-                if rule.matches(service, action):
+                if rule.matches(service, action, mutating):
                     rule.hits += 1
                     hits.append(rule)
                     if rule.kind != "latency":
