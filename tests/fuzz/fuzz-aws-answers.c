@@ -4,9 +4,9 @@
  * XML and JSON error decoding, pagination, the service decoders).
  * Input: a selector byte (status, and which call: one of six or all of
  * them), header lines ("Name: value"), NUL, the body. Every request of
- * one input gets the same answer; after a few requests the transport
- * fails, which ends retries and paginations. One call per input (not
- * all six every time) keeps the rate at a few thousand a second. */
+ * one input gets the same answer; after a few requests of a call the
+ * transport fails, which ends retries and paginations. One call per
+ * input, not all six every time, keeps the rate up. */
 #include <string.h>
 
 #include "irsa/aws.h"
@@ -17,7 +17,10 @@
 #include "irsa/strlist.h"
 #include "fuzz.h"
 
-#define MAX_REQUESTS 12
+/* Requests one call may send before the transport fails: two attempts
+ * (AWS_MAX_ATTEMPTS) of a page, or a truncated list's second page and
+ * beyond; every answer is the same, so later pages add nothing. */
+#define MAX_REQUESTS 4
 
 struct answer {
 	long status;
@@ -142,13 +145,16 @@ static void (*const calls[])(struct irsa_aws *aws, struct irsa_error *err) = {
 
 /* One call, or (selector N_CALLS) all of them in turn on one session, so
  * what a call leaves behind (retry quota, credentials) meets the next. */
-static void run_calls(struct irsa_aws *aws, unsigned selector)
+static void run_calls(struct irsa_aws *aws, struct answer *a, unsigned selector)
 {
 	struct irsa_error err = { 0 };
 
-	for (size_t i = 0; i < N_CALLS; i++)
-		if (selector == N_CALLS || selector == i)
-			calls[i](aws, &err);
+	for (size_t i = 0; i < N_CALLS; i++) {
+		if (selector != N_CALLS && selector != i)
+			continue;
+		a->requests = 0;
+		calls[i](aws, &err);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -173,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	irsa_http_set_transport(irsa_aws_http(aws), &(struct irsa_http_transport){
 		.send = answer, .sleep_ms = no_sleep, .userdata = &a });
-	run_calls(aws, (unsigned)(data[0] / n_statuses % (N_CALLS + 1)));
+	run_calls(aws, &a, (unsigned)(data[0] / n_statuses % (N_CALLS + 1)));
 	irsa_aws_free(aws);
 	fuzz_parts_release(&in);
 	return 0;
