@@ -15,8 +15,8 @@ valid JSON, an object with
   "params" (object of objects with a known "type"; an "enum" has "values"),
   "one_of" (optional list of parameter names, at least one needed),
   "policy" (object with "Version" and "Statement"), whose ${NAME}s are
-      parameters or partition/region/account and whose "$if"s name
-      parameters."""
+      parameters or partition/region/account (a ${...} with a ':' is an
+      IAM policy variable, kept) and whose "$if"s name parameters."""
 import json
 import os
 import re
@@ -78,6 +78,8 @@ def check_policy(node, params, fail):
     """Every ${NAME} and "$if" of the policy refers to something known."""
     if isinstance(node, str):
         for var in re.findall(r"\$\{([^}]*)\}", node):
+            if ":" in var:
+                continue  # an IAM policy variable (${aws:PrincipalTag/...}), kept as written
             if var not in params and var not in CONTEXT_VARS:
                 fail(f"the policy uses the unknown variable '${{{var}}}'")
     elif isinstance(node, list):

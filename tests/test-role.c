@@ -270,6 +270,122 @@ TEST(prune_and_managed_limit)
 	json_decref(trust);
 }
 
+/* One customer-managed policy the state says IAM holds with doc as default
+ * version, n_versions versions (v1 the oldest), tagged by irsactl or not. */
+static void state_with_policy(struct irsa_role_state *st, const char *arn, const json_t *doc,
+			      size_t n_versions, bool ours)
+{
+	struct irsa_managed_policy_state *p;
+
+	st->policies = irsa_malloc0(sizeof(*st->policies));
+	st->n_policies = 1;
+	p = &st->policies[0];
+	p->policy.arn = irsa_strdup(arn);
+	p->policy.default_version_id = irsa_asprintf("v%zu", n_versions);
+	if (ours)
+		irsa_tags_add(&p->policy.tags, "managed-by", "irsactl");
+	p->default_document = json_deep_copy(doc);
+	p->versions = irsa_malloc0(n_versions * sizeof(*p->versions));
+	p->n_versions = n_versions;
+	for (size_t i = 0; i < n_versions; i++) {
+		/* newest first, as IAM lists them */
+		p->versions[i].version_id = irsa_asprintf("v%zu", n_versions - i);
+		p->versions[i].create_date = irsa_asprintf("2026-01-0%zuT00:00:00Z", n_versions - i);
+		p->versions[i].is_default = i == 0;
+	}
+	p->current = (struct irsa_managed_policy_current){ true, p->default_document, p->versions,
+							   p->n_versions };
+}
+
+TEST(customer_managed_policies)
+{
+	const char *arn = "arn:aws:iam::111122223333:policy/irsactl-file-team";
+	json_t *trust = trust_doc(), *s3 = s3_doc(), *other = json_deep_copy(s3);
+	struct irsa_role_managed_policy mp = { "irsactl-file-team", arn, "made by irsactl", s3 };
+	struct irsa_role_request req = { .role_name = "r", .trust = trust, .managed_policies = &mp,
+					 .n_managed_policies = 1, .partition = "aws",
+					 .account = "111122223333" };
+	struct irsa_role_state st = { 0 };
+	struct irsa_role_plan plan = { 0 };
+	struct irsa_error err = { 0 };
+
+	/* a new role and a new policy: made, then attached */
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.plan.n_actions, 3);
+	CHECK_STR(plan.plan.actions[1].verb, "create-policy");
+	CHECK_STR(plan.plan.actions[1].target, arn);
+	CHECK(json_equal(plan.plan.actions[1].document, s3));
+	CHECK_STR(plan.plan.actions[2].verb, "attach-role-policy");
+	CHECK_STR(plan.plan.actions[2].target, arn);
+	CHECK_INT(plan.n_policies, 1);
+	CHECK_STR(plan.policies[0].name, "irsactl-file-team");
+	CHECK(json_equal(json_object_get(plan.customer_managed, arn), s3));
+	irsa_role_plan_release(&plan);
+
+	/* the role has it attached and IAM holds the same document: nothing,
+	 * and --prune keeps what was asked for */
+	state_with_role(&st, trust, NULL);
+	st.attached = irsa_malloc0(sizeof(*st.attached));
+	st.attached[0].arn = irsa_strdup(arn);
+	st.attached[0].name = irsa_strdup("irsactl-file-team");
+	st.n_attached = 1;
+	state_with_policy(&st, arn, s3, 1, true);
+	req.prune = true;
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
+	CHECK_INT(plan.plan.n_actions, 0);
+	irsa_role_plan_release(&plan);
+	req.prune = false;
+
+	/* another document and 5 versions: the oldest goes, then a new default */
+	json_object_set_new(json_array_get(json_object_get(other, "Statement"), 0), "Action",
+			    json_string("s3:PutObject"));
+	irsa_managed_policy_state_release(&st.policies[0]);
+	free(st.policies);
+	state_with_policy(&st, arn, other, 5, true);
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
+	CHECK_INT(plan.plan.n_actions, 2);
+	CHECK_STR(plan.plan.actions[0].verb, "delete-policy-version");
+	CHECK_STR(plan.plan.actions[0].details, "v1");
+	CHECK_STR(plan.plan.actions[1].verb, "create-policy-version");
+	CHECK(json_equal(plan.plan.actions[1].before, other));
+	CHECK(json_equal(plan.plan.actions[1].document, s3));
+	irsa_role_plan_release(&plan);
+
+	/* a policy of that name irsactl did not make is not changed */
+	irsa_tags_release(&st.policies[0].policy.tags);
+	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_CONFLICT);
+	CHECK(strstr(err.message, "irsactl did not make it"));
+
+	/* customer-managed policies count towards the 10 per role */
+	{
+		const char *arns[9];
+		char buf[9][64];
+
+		irsa_tags_add(&st.policies[0].policy.tags, "managed-by", "irsactl");
+		for (int i = 0; i < 9; i++) {
+			snprintf(buf[i], sizeof(buf[i]), "arn:aws:iam::aws:policy/P%d", i);
+			arns[i] = buf[i];
+		}
+		req.managed_arns = arns;
+		req.n_managed_arns = 9;
+		CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+		irsa_role_plan_release(&plan);
+		st.attached = irsa_realloc(st.attached, 2 * sizeof(*st.attached));
+		st.attached[1].arn = irsa_strdup("arn:aws:iam::aws:policy/ByHand");
+		st.attached[1].name = irsa_strdup("ByHand");
+		st.n_attached = 2;
+		CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+		CHECK(strstr(err.message, "11 managed policies"));
+	}
+	irsa_role_state_release(&st);
+	json_decref(trust);
+	json_decref(s3);
+	json_decref(other);
+}
+
 int main(void)
 {
 	RUN(new_role);
@@ -278,5 +394,6 @@ int main(void)
 	RUN(existing_role_unchanged_then_updated);
 	RUN(existing_role_trust_differs);
 	RUN(prune_and_managed_limit);
+	RUN(customer_managed_policies);
 	return tap_done();
 }

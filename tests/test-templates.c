@@ -183,6 +183,48 @@ TEST(several_buckets)
 	free(s);
 }
 
+/* prefix-by-namespace=true: one role for many namespaces, each pod limited
+ * to PREFIX/NAMESPACE/ by the Pod Identity session tag (IAM's variable is
+ * kept as written, for IAM to fill in). */
+TEST(prefix_by_namespace)
+{
+	const char *ns = "${aws:PrincipalTag/kubernetes-namespace}";
+	char *plain = render("s3-readwrite:bucket=b-one;b-two,prefix=data", &ctx, NULL);
+	char *off = render("s3-readwrite:bucket=b-one;b-two,prefix=data,prefix-by-namespace=false",
+			   &ctx, NULL);
+	json_t *doc = NULL, *st;
+	char *s = render("s3-readwrite:bucket=b-one;b-two,prefix=data,prefix-by-namespace=true",
+			 &ctx, &doc);
+	char *want_list = irsa_asprintf("\"s3:prefix\":[\"data/%s/\",\"data/%s/*\"]", ns, ns);
+	char *want_objects = irsa_asprintf("\"Resource\":[\"arn:aws:s3:::b-one/data/%s/*\","
+					   "\"arn:aws:s3:::b-two/data/%s/*\"]", ns, ns);
+	struct irsa_error err = { 0 };
+
+	CHECK_STR(off, plain); /* the default is the plain policy */
+	CHECK(strstr(plain, "PrincipalTag") == NULL);
+	CHECK(strstr(s, want_list) != NULL);
+	CHECK(strstr(s, want_objects) != NULL);
+	CHECK_INT(json_array_size(json_object_get(doc, "Statement")), 2);
+	st = json_array_get(json_object_get(doc, "Statement"), 1);
+	CHECK_STR(json_string_value(json_object_get(st, "Sid")), "ReadWriteObjectsByNamespace");
+	CHECK_INT(irsa_iam_check_policy(doc, IRSA_POLICY_PERMISSIONS, "abac", &err), 0);
+	free(s);
+	json_decref(doc);
+	/* without a prefix the namespace is the top level; s3-read has it too */
+	s = render("s3-read:bucket=b-one,prefix-by-namespace=true", &ctx, NULL);
+	free(want_objects);
+	want_objects = irsa_asprintf("\"Resource\":\"arn:aws:s3:::b-one/%s/*\"", ns);
+	CHECK(strstr(s, want_objects) != NULL);
+	CHECK(strstr(s, "s3:PutObject") == NULL);
+	CHECK_INT(parse_error("s3-read:bucket=b-one,prefix-by-namespace=yes", &ctx, &err), -1);
+	CHECK(strstr(err.message, "expected one of: false, true") != NULL);
+	free(s);
+	free(want_list);
+	free(want_objects);
+	free(plain);
+	free(off);
+}
+
 TEST(names_become_arns)
 {
 	struct irsa_template_ctx eu = { "aws", "eu-west-1", "111122223333", NULL };
@@ -358,7 +400,7 @@ TEST(describe_and_names)
 
 	CHECK_INT(irsa_template_describe("s3-read", &d, &err), 0);
 	CHECK_STR(json_string_value(json_object_get(d, "name")), "s3-read");
-	CHECK_INT(json_array_size(json_object_get(d, "params")), 2);
+	CHECK_INT(json_array_size(json_object_get(d, "params")), 3);
 	CHECK(json_is_true(json_object_get(json_array_get(json_object_get(d, "params"), 0), "required")));
 	json_decref(d);
 	CHECK_INT(irsa_template_describe("nope", &d, &err), -1);
@@ -416,5 +458,6 @@ int main(void)
 	RUN(groups_and_sources);
 	RUN(errors);
 	RUN(describe_and_names);
+	RUN(prefix_by_namespace);
 	return tap_done();
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The scripts under examples/ run as written against the emulators."""
 import base64
+import json
 import os
 import subprocess
 import unittest
@@ -74,6 +75,71 @@ class ExamplesTest(clitest.CliTestCase):
                              "  create: true\n  annotations:\n    eks.amazonaws.com/role-arn: "
                              "arn:aws:iam::111122223333:role/irsa-prod-payments-api\n"
                              "  name: api\n")
+
+    def aws_env(self, aws, issuer, **extra):
+        env = self.env(**aws.env())
+        env.update(issuer.env())
+        env.update(PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":/usr/bin:/bin",
+                   **extra)
+        return env
+
+    def run_twice(self, aws, script, env):
+        """Run the example twice; the second run sends no mutating request."""
+        for run in ("first", "second"):
+            aws.clear_log()
+            r = subprocess.run(["sh", os.path.join(EXAMPLES, script)], env=env,
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, "%s run:\n%s%s" % (run, r.stdout, r.stderr))
+        self.assertEqual([e["action"] for e in aws.log() if e.get("mutating")], [])
+        return r
+
+    def test_managed_policy(self):
+        with AwsEmulator() as aws, LocalIssuer() as issuer:
+            aws.seed(clusters=[{"name": "prod", "issuer": issuer.url("/id/PROD")}])
+            self.run_twice(aws, "managed-policy.sh",
+                           self.aws_env(aws, issuer, CLUSTER="prod", BUCKET="shared-data"))
+            state = aws.state()["accounts"]["111122223333"]
+            policies = sorted(state["policies"])
+            self.assertEqual(len(policies), 2)
+            self.assertIn("arn:aws:iam::111122223333:policy/irsactl-file-ledger", policies)
+            for sa in ("ingest", "report"):
+                role = state["roles"][f"irsa-prod-jobs-{sa}"]
+                self.assertEqual(sorted(role["attached_policies"]), policies)
+                self.assertEqual(role["inline_policies"], {})
+
+    def test_cross_account(self):
+        from aws_harness import load_accounts
+        keys = load_accounts()["access_keys"]
+        token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwczp3ZWIifQ.sig"
+        creds = self.write("aws-credentials", "".join(
+            f"[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {keys[key]['secret']}\n"
+            for name, key in (("a", "AKIAIRSATESTALICE01"), ("b", "AKIAIRSATESTBOB0002"))))
+        with AwsEmulator() as aws, LocalIssuer() as issuer:
+            aws.seed(clusters=[{"name": "prod", "issuer": issuer.url("/id/PROD")}],
+                     web_identity_tokens=[token])
+            env = self.aws_env(aws, issuer, A_PROFILE="a", B_PROFILE="b", CLUSTER="prod",
+                               NAMESPACE="apps", SA="web", BUCKET="b-data", EXTERNAL_ID="team-a",
+                               AWS_SHARED_CREDENTIALS_FILE=creds)
+            for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                env.pop(k)
+            r = self.run_twice(aws, "cross-account.sh", env)
+            target = aws.state()["accounts"]["444455556666"]["roles"]["prod-apps-web-cross"]
+            self.assertEqual(target["trust"]["Statement"][0]["Condition"],
+                             {"StringEquals": {"sts:ExternalId": "team-a"}})
+            # the AWS config the example prints takes the pod to the target role
+            token_path = self.write("token", token)
+            printed = r.stdout[r.stdout.index("[profile source]"):]
+            config = self.write("pod-config", printed.replace(
+                "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", token_path))
+            pod = self.env(**aws.env())
+            for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                pod.pop(k)
+            pod["AWS_CONFIG_FILE"] = config
+            who = subprocess.run([clitest.IRSACTL, "whoami", "--output", "json"], env=pod,
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(who.returncode, 0, who.stderr)
+            self.assertTrue(json.loads(who.stdout)["arn"].startswith(
+                "arn:aws:sts::444455556666:assumed-role/prod-apps-web-cross/"), who.stdout)
 
 
 if __name__ == "__main__":

@@ -217,9 +217,17 @@ class CompletionTest(clitest.CliTestCase):
         self.assertIn("karpenter", names)
         self.assertIn("s3-read", names)
         self.assertEqual(self.complete("create-role", "-p", "s3-read:"),
-                         ["s3-read:bucket=", "s3-read:prefix="])
+                         ["s3-read:bucket=", "s3-read:prefix=", "s3-read:prefix-by-namespace="])
         self.assertEqual(self.complete("create-role", "--policy", "s3-read:bucket=b1,p"),
-                         ["s3-read:bucket=b1,bucket=", "s3-read:bucket=b1,prefix="])
+                         ["s3-read:bucket=b1,bucket=", "s3-read:bucket=b1,prefix=",
+                          "s3-read:bucket=b1,prefix-by-namespace="])
+        self.assertEqual(self.complete("create-role", "--policy",
+                                       "s3-readwrite:bucket=b1,prefix-by-namespace="),
+                         ["s3-readwrite:bucket=b1,prefix-by-namespace=false",
+                          "s3-readwrite:bucket=b1,prefix-by-namespace=true"])
+        # --managed-policy takes the same templates
+        self.assertEqual(self.complete("create-role", "--managed-policy", "s3-read:"),
+                         self.complete("create-role", "--policy", "s3-read:"))
         self.assertEqual(self.complete("create-role", "--policy", "vpc-cni:ip-family="),
                          ["vpc-cni:ip-family=ipv4", "vpc-cni:ip-family=ipv6"])
         self.assertEqual(self.complete("create-role", "--policy", "nope:"), [])
@@ -245,7 +253,9 @@ class CompletionTest(clitest.CliTestCase):
             return p.stdout.split()
 
         self.assertEqual(bash("irsactl create-role --policy s3-read:b"), ["bucket="])
-        self.assertEqual(bash("irsactl create-role --policy s3-read:bucket=x,pr"), ["x,prefix="])
+        self.assertEqual(bash("irsactl create-role --policy s3-read:bucket=x,pr"),
+                         ["x,prefix=", "x,prefix-by-namespace="])
+        self.assertEqual(bash("irsactl create-role --managed-policy s3-read:b"), ["bucket="])
         self.assertEqual(bash("irsactl policy show vpc-cni:ip-family=ipv6"), ["ipv6"])
         self.assertEqual(bash("irsactl create-role --policy kms-de"), ["kms-decrypt"])
         self.assertIn("create-role", bash("irsactl cre"))
@@ -279,6 +289,12 @@ class EmbedCheckTest(unittest.TestCase):
 
     def test_good(self):
         self.assertEqual(self.embed(self.GOOD).returncode, 0)
+
+    def test_iam_policy_variables_are_kept(self):
+        """${aws:...} is IAM's (a ':' in the name), not a template variable."""
+        r = self.broken(lambda d: d["policy"]["Statement"][0].update(
+            Resource="arn:aws:s3:::b/${aws:PrincipalTag/kubernetes-namespace}/*"))
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_broken(self):
         cases = {
@@ -352,6 +368,45 @@ class LibraryOnRoleTest(RoleTestCase):
                 r = self.create(specs=specs)
                 self.assertFails(r, 2, message)
                 self.assertEqual(self.emu.log(), [])
+
+
+class PrefixByNamespaceTest(RoleTestCase):
+    """s3-readwrite with prefix-by-namespace=true: one role for many
+    namespaces, IAM's session-tag variable in the documents IAM stores, as
+    an inline and as a customer-managed policy; unchanged second run."""
+
+    NS = "${aws:PrincipalTag/kubernetes-namespace}"
+
+    def create(self, *extra):
+        return self.aws("create-role", "--cluster", "demo", "--subject", "team-a:app",
+                        "--subject", "team-b:app", "--role-name", "shared-data", *extra)
+
+    def test_inline_and_managed(self):
+        spec = "s3-readwrite:bucket=shared-data,prefix=tenants,prefix-by-namespace=true"
+        for _ in ("first", "second"):
+            self.emu.clear_log()
+            r = self.create("--policy", spec, "--managed-policy", spec)
+            self.assertOk(r)
+        self.assertEqual(self.mutating(), [])
+        inline = self.role("shared-data")["inline_policies"]["irsactl-s3-readwrite"]
+        self.assertEqual([st["Sid"] for st in inline["Statement"]],
+                         ["ListBucketByNamespace", "ReadWriteObjectsByNamespace"])
+        self.assertEqual(inline["Statement"][0]["Condition"]["StringLike"]["s3:prefix"],
+                         [f"tenants/{self.NS}/", f"tenants/{self.NS}/*"])
+        self.assertEqual(inline["Statement"][1]["Resource"],
+                         f"arn:aws:s3:::shared-data/tenants/{self.NS}/*")
+        policies = self.emu.state()["accounts"][ACCOUNT]["policies"]
+        (arn,) = [a for a in policies if "irsactl-s3-readwrite-" in a]
+        self.assertEqual(policies[arn]["versions"][policies[arn]["default_version"]]["document"],
+                         inline)
+
+    def test_described(self):
+        r = self.run_cli("policy", "list", "--output", "json")
+        self.assertOk(r)
+        (tpl,) = [t for t in r.json()["templates"] if t["name"] == "s3-readwrite"]
+        (param,) = [p for p in tpl["params"] if p["name"] == "prefix-by-namespace"]
+        self.assertEqual((param["values"], param["default"]), (["false", "true"], "false"))
+        self.assertIn("kubernetes-namespace", tpl["description"])
 
 
 class ClusterAddonsExampleTest(RoleTestCase):

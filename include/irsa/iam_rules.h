@@ -54,13 +54,19 @@ size_t irsa_iam_policy_size(const json_t *doc);
 int irsa_iam_check_policy(const json_t *doc, enum irsa_policy_kind kind, const char *what,
 			  struct irsa_error *err);
 
+/* A customer-managed policy's document: the permissions grammar above and
+ * IRSA_IAM_MANAGED_POLICY_MAX characters as IAM counts them (the message
+ * says to split it). IRSA_ERR_USAGE. */
+int irsa_iam_check_managed_policy(const json_t *doc, const char *what, struct irsa_error *err);
+
 /* --trust-policy-limit: 1 to IRSA_IAM_TRUST_POLICY_MAX (0 = default). */
 int irsa_iam_check_trust_limit(size_t limit, struct irsa_error *err);
 
 /* Every value of a create-role request, before anything is read:
  * description, tags (count, case-insensitive uniqueness, characters),
  * trust limit, managed and boundary ARNs in req->partition, inline
- * policy names and grammar, the trust policy's grammar. IRSA_ERR_USAGE. */
+ * policy names and grammar, customer-managed policies' names, grammar and
+ * size, the trust policy's grammar. IRSA_ERR_USAGE. */
 int irsa_iam_check_role_request(const struct irsa_role_request *req, struct irsa_error *err);
 
 /* The limits that depend on what the role holds already: the inline

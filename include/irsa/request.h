@@ -39,12 +39,17 @@ struct irsa_trust_request {
 	const char *audience;                /* --audience */
 	const char *const *trust_role_arns;  /* --trust-role-arn */
 	size_t n_trust_role_arns;
+	const char *external_id;             /* --external-id (with --trust-role-arn) */
 	const char *account_id;              /* --account-id */
 };
 
 enum irsa_trust_need {
 	IRSA_NEED_SUBJECTS = 1 << 0, /* at least one service account */
 	IRSA_NEED_TARGET = 1 << 1,   /* at least one cluster or issuer */
+	/* with IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET: --trust-role-arn alone
+	 * (no service account, no cluster) is a trust too (a cross-account
+	 * target role) */
+	IRSA_NEED_OR_ROLE = 1 << 2,
 };
 
 /* The trust request validated, then resolved. */
@@ -60,6 +65,7 @@ struct irsa_trust_input {
 	const char *audience;            /* NULL = sts.amazonaws.com */
 	const char *const *trust_role_arns;
 	size_t n_trust_role_arns;
+	const char *external_id;         /* borrowed from the request */
 	const char *account_id;          /* after resolve (borrowed from the account helper) */
 	const char *partition;           /* after resolve */
 	char **provider_arns;            /* per issuer, after irsa_trust_check_providers() */
@@ -104,10 +110,18 @@ struct irsa_create_role_request {
 	size_t n_policies;
 	const char *const *policy_files;
 	size_t n_policy_files;
+	const char *const *managed_policies;     /* --managed-policy TEMPLATE[:K=V,...] */
+	size_t n_managed_policies;
+	const char *const *managed_policy_files; /* --managed-policy-file FILE */
+	size_t n_managed_policy_files;
 	bool prune;
 };
 
-/* create-role's request validated, then resolved into role (role.h). */
+/* create-role's request validated, then resolved into role (role.h).
+ * Customer-managed policies are checked at parse: names (unique), files'
+ * grammar and size (IRSA_IAM_MANAGED_POLICY_MAX), templates rendered for
+ * a stand-in account to check their size, and the number of managed
+ * policies asked for (IRSA_IAM_MANAGED_PER_ROLE). */
 struct irsa_create_role_input {
 	struct irsa_trust_input trust;
 	char *role_name;
@@ -118,6 +132,15 @@ struct irsa_create_role_input {
 	json_t **policy_docs;
 	size_t n_policies;                /* rendered templates + files */
 	struct irsa_inline_policy *inline_policies;
+	/* customer-managed policies (managed_policy.h): templates, then files */
+	struct irsa_policy_ref *managed_refs;
+	size_t n_managed_refs;
+	char **managed_names;             /* irsa_managed_policy_name(), or from the file name */
+	char **managed_descriptions;
+	char **managed_arns;              /* after resolve: in the session's account */
+	json_t **managed_docs;            /* files: at parse; templates: at resolve */
+	size_t n_managed;
+	struct irsa_role_managed_policy *managed_policies;
 	json_t *trust_doc;
 	struct irsa_role_request role;    /* ready after irsa_create_role_resolve() */
 };

@@ -19,21 +19,30 @@
  *     changed template converges in one request and a re-run in none;
  *   - they do not count against the 10 managed policies a role may have.
  * The cost: 10,240 characters for all inline policies of a role (checked
- * before sending) and no sharing between roles; use --attach-policy-arn
- * with a managed policy for that.
+ * before sending) and no sharing between roles. For those, customer-managed
+ * policies (--managed-policy TEMPLATE, --managed-policy-file FILE;
+ * managed_policy.h): one per template and parameters or per file, 6,144
+ * characters each, shared by every role given the same, made (CreatePolicy,
+ * tagged managed-by=irsactl) or given a new default version
+ * (CreatePolicyVersion, the oldest other version deleted first at IAM's
+ * 5) as part of the role's plan, then attached. A policy of that name
+ * that irsactl did not make is never changed (IRSA_ERR_CONFLICT).
  *
  * Ownership: irsactl changes only its trust statements (see trust.h) and
  * its inline policies ("irsactl-" prefix). A role it creates carries the
  * tag managed-by=irsactl (iam_rules.h); delete-role deletes only such
  * roles, or roles with an irsactl trust statement, unless --force. Managed policies and inline
  * policies it does not own are never detached or deleted, except managed
- * ones with prune, and everything by a whole-role deletion. */
+ * ones with prune, and everything by a whole-role deletion. A customer-
+ * managed policy is deleted only with --delete-policies, when irsactl made
+ * it and no other entity uses it (irsa_role_plan_delete_policies()). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "irsa/aws.h"
 #include "irsa/error.h"
 #include "irsa/iam.h"
+#include "irsa/managed_policy.h"
 #include "irsa/names.h"
 #include "irsa/plan.h"
 
@@ -52,6 +61,11 @@ enum irsa_role_verb {
 	IRSA_ROLE_PUT_INLINE_POLICY,
 	IRSA_ROLE_DELETE_INLINE_POLICY,
 	IRSA_ROLE_DELETE,
+	/* customer-managed policies; target: the policy ARN */
+	IRSA_ROLE_CREATE_POLICY,
+	IRSA_ROLE_CREATE_POLICY_VERSION, /* as the default version */
+	IRSA_ROLE_DELETE_POLICY_VERSION, /* details: the version ID ("v2") */
+	IRSA_ROLE_DELETE_POLICY,
 };
 /* "create-role", "update-trust-policy", ... as printed in plans. */
 const char *irsa_role_verb_name(enum irsa_role_verb v);
@@ -59,6 +73,15 @@ const char *irsa_role_verb_name(enum irsa_role_verb v);
 struct irsa_inline_policy {
 	const char *name;       /* "irsactl-s3-read" */
 	const json_t *document; /* borrowed */
+};
+
+/* A customer-managed policy the role should have attached, holding
+ * document as its default version. Strings and document borrowed. */
+struct irsa_role_managed_policy {
+	const char *name;        /* "irsactl-s3-read-1a2b3c4d" */
+	const char *arn;         /* in the role's account, path "/" */
+	const char *description; /* for CreatePolicy */
+	const json_t *document;
 };
 
 /* What create-role asks for. Strings and documents borrowed. */
@@ -75,6 +98,8 @@ struct irsa_role_request {
 	size_t n_managed_arns;
 	const struct irsa_inline_policy *inline_policies;
 	size_t n_inline_policies;
+	const struct irsa_role_managed_policy *managed_policies; /* made or updated, attached */
+	size_t n_managed_policies;
 	bool prune;                       /* detach other managed, delete other irsactl- inline */
 	const char *partition;            /* to predict a new role's ARN */
 	const char *account;
@@ -88,6 +113,10 @@ struct irsa_role_state {
 	size_t n_attached;
 	struct irsa_strlist inline_names;
 	char **inline_docs;               /* parallel to inline_names; NULL when not read */
+	/* parallel to the request's managed_policies; NULL when not read
+	 * (planned as absent) */
+	struct irsa_managed_policy_state *policies;
+	size_t n_policies;
 };
 void irsa_role_state_release(struct irsa_role_state *s);
 /* GetRole (NoSuchEntity = !exists), ListAttachedRolePolicies and
@@ -95,6 +124,10 @@ void irsa_role_state_release(struct irsa_role_state *s);
  * starts with `read_prefix` (NULL = none). */
 int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read_prefix,
 		   struct irsa_role_state *ret, struct irsa_error *err);
+/* The customer-managed policies req asks for, as IAM holds them, into
+ * state->policies (irsa_managed_policy_read() of each). */
+int irsa_role_read_managed_policies(struct irsa_aws *aws, const struct irsa_role_request *req,
+				    struct irsa_role_state *state, struct irsa_error *err);
 
 /* A role plan: the shared plan (status, actions, notes; plan.h) and what
  * the role's actions need. The report's subject is {role_arn, role_name},
@@ -116,6 +149,11 @@ struct irsa_role_plan {
 	int max_session_duration;
 	char *permissions_boundary;
 	struct irsa_tags tags;            /* TagRole / CreateRole */
+	json_t *customer_managed;         /* {ARN: document} of the managed policies asked for */
+	struct irsa_role_plan_policy {    /* what CreatePolicy needs, per policy created */
+		char *arn, *name, *description;
+	} *policies;
+	size_t n_policies;
 };
 void irsa_role_plan_release(struct irsa_role_plan *plan);
 
@@ -134,6 +172,15 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
  * is refused with IRSA_ERR_CONFLICT unless force. */
 int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool force,
 			  struct irsa_role_plan *ret, struct irsa_error *err);
+
+/* After irsa_role_plan_delete(): the customer-managed policies the role
+ * has attached. With delete, each that irsactl made and no other entity
+ * uses (irsa_managed_policy_deletable(); GetPolicy, ListEntitiesForPolicy)
+ * is deleted after the role: its other versions (ListPolicyVersions), then
+ * the policy; each one kept gets a note saying why. Without delete, no
+ * request: a note for each irsactl-named policy that it is kept. */
+int irsa_role_plan_delete_policies(struct irsa_role_plan *plan, bool delete,
+				   struct irsa_error *err);
 
 /* Plan taking subjects (n_subjects > 0) out of irsactl's trust statements
  * of issuer (NULL = every provider), or, with no subject, irsactl's

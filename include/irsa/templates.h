@@ -11,7 +11,9 @@
  * value of the wrong form fail with IRSA_ERR_USAGE naming the valid ones.
  *
  * Inside a template file, strings may hold ${PARAM} and the context
- * variables ${partition}, ${region}, ${account}; a string holding a list
+ * variables ${partition}, ${region}, ${account}; a ${...} with a ':' is
+ * an IAM policy variable (${aws:PrincipalTag/kubernetes-namespace}, the
+ * EKS Pod Identity session tags for ABAC) and stays as written; a string holding a list
  * parameter becomes one string per value (inside an array it is spliced
  * in); an object with "$if": "PARAM" is left out when PARAM has no value,
  * with "$if": "!PARAM" when it has one, with "$if": "PARAM=V1|V2" unless

@@ -72,6 +72,10 @@ struct irsa_trust_spec {
 int irsa_trust_render(const struct irsa_trust_spec *spec, json_t **ret_doc,
 		      struct irsa_error *err);
 
+/* STS's rule for an external ID: 2 to 1224 characters of [\w+=,.@:/-].
+ * IRSA_ERR_USAGE naming the character it refuses. */
+int irsa_trust_check_external_id(const char *id, struct irsa_error *err);
+
 /* Merge desired (rendered by irsa_trust_render) into existing: irsactl's
  * statements gain the missing subjects, missing statements are appended,
  * other statements are kept. *ret_merged is a new document (existing's

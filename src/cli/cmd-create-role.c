@@ -18,8 +18,11 @@ static const struct cli_option create_options[] = {
 	{ "attach-policy-arn", 0, "ARN", "managed policy to attach", OPT_REPEAT, NULL },
 	{ "policy", 'p', "TEMPLATE[:K=V,...]", "built-in permission template (see 'irsactl policy list')", OPT_REPEAT, "policy-template" },
 	{ "policy-file", 0, "FILE", "a policy document to put as inline policy 'irsactl-file-NAME'", OPT_REPEAT, "file" },
+	{ "managed-policy", 0, "TEMPLATE[:K=V,...]", "a template as customer-managed policy (created or updated, attached; shared by roles)", OPT_REPEAT, "policy-template" },
+	{ "managed-policy-file", 0, "FILE", "a policy document as customer-managed policy 'irsactl-file-NAME'", OPT_REPEAT, "file" },
 	{ "audience", 0, "AUD", "token audience (default: sts.amazonaws.com)", 0, NULL },
-	{ "trust-role-arn", 0, "ARN", "also let this IAM role or account assume the role (sts:AssumeRole)", OPT_REPEAT, NULL },
+	{ "trust-role-arn", 0, "ARN", "let this IAM role or account assume the role (sts:AssumeRole); alone: a cross-account role", OPT_REPEAT, NULL },
+	{ "external-id", 0, "ID", "the sts:ExternalId the --trust-role-arn principals must give", 0, NULL },
 	{ "trust-policy-limit", 0, "CHARS", "trust policy size allowed by your IAM quota (default: 2048)", 0, NULL },
 	{ "prune", 0, NULL, "detach managed policies and delete irsactl-* inline policies not asked for", 0, NULL },
 	{ "dry-run", 0, NULL, "print the plan, change nothing", 0, NULL },
@@ -39,6 +42,9 @@ static void parse_request(const struct cli_args *args, struct irsa_create_role_r
 	req->n_managed_arns = cli_arg_list(args, "attach-policy-arn", &req->managed_arns);
 	req->n_policies = cli_arg_list(args, "policy", &req->policies);
 	req->n_policy_files = cli_arg_list(args, "policy-file", &req->policy_files);
+	req->n_managed_policies = cli_arg_list(args, "managed-policy", &req->managed_policies);
+	req->n_managed_policy_files = cli_arg_list(args, "managed-policy-file",
+						   &req->managed_policy_files);
 	req->prune = cli_flag(args, "prune");
 }
 
@@ -69,17 +75,24 @@ out:
 const struct cli_command cli_cmd_create_role = {
 	.name = "create-role",
 	.summary = "Create or update the IAM role of service accounts, with its trust and permissions",
-	.usage = "(--cluster NAME | --issuer-url URL)... (--namespace NS --service-account SA | --subject NS:SA)... [OPTIONS]",
+	.usage = "(--cluster NAME | --issuer-url URL)... (--namespace NS --service-account SA | --subject NS:SA)... [OPTIONS]\n"
+		 "       --role-name NAME --trust-role-arn ARN... [--external-id ID] [OPTIONS]",
 	.description =
 		"Reads the role (GetRole, attached and inline policies), plans, and makes it\n"
 		"match: creates it, or merges the missing service accounts and clusters into\n"
 		"its trust policy (statements irsactl did not write are kept), updates the\n"
 		"description, session duration, boundary and tags, attaches the missing\n"
 		"managed policies and puts the templates and policy files as inline policies\n"
-		"named irsactl-NAME. Nothing is detached or deleted without --prune. Every\n"
-		"issuer must already have an IAM OIDC provider (irsactl associate-oidc). A second\n"
-		"run sends no change and says 'unchanged'; --dry-run prints the plan: new\n"
-		"documents in full, changed ones as a diff.",
+		"named irsactl-NAME. --managed-policy and --managed-policy-file make\n"
+		"customer-managed policies instead (created, or given a new default version\n"
+		"when the document changed, tagged managed-by=irsactl) and attach them; roles\n"
+		"given the same template and parameters share one. Nothing is detached or\n"
+		"deleted without --prune. Every issuer must already have an IAM OIDC provider\n"
+		"(irsactl associate-oidc). With only --trust-role-arn (no service account, no\n"
+		"cluster) the role is one that roles of other accounts assume (with\n"
+		"--external-id, only when they give that ID). A second run sends no change\n"
+		"and says 'unchanged'; --dry-run prints the plan: new documents in full,\n"
+		"changed ones as a diff.",
 	.options = create_options,
 	.min_args = 0,
 	.max_args = 0,
@@ -88,5 +101,9 @@ const struct cli_command cli_cmd_create_role = {
 		"  irsactl create-role --cluster demo --namespace default --service-account app \\\n"
 		"      --policy s3-read:bucket=my-bucket,prefix=reports/\n"
 		"  irsactl create-role --cluster demo --subject kube-system:cluster-autoscaler \\\n"
-		"      --role-name demo-autoscaler --policy cluster-autoscaler --dry-run",
+		"      --role-name demo-autoscaler --policy cluster-autoscaler --dry-run\n"
+		"  irsactl create-role --cluster demo -n jobs -s worker \\\n"
+		"      --managed-policy s3-readwrite:bucket=shared-data --managed-policy-file team.json\n"
+		"  irsactl create-role --role-name data-reader --external-id team-a \\\n"
+		"      --trust-role-arn arn:aws:iam::111122223333:role/irsa-demo-jobs-worker",
 };

@@ -17,6 +17,7 @@ static const struct cli_option delete_options[] = {
 	{ "cluster", 'c', "NAME", "only the trust statement of this EKS cluster's issuer", 0, NULL },
 	{ "issuer-url", 0, "URL", "only the trust statement of this OIDC issuer", 0, NULL },
 	{ "force", 0, NULL, "delete the role even if irsactl did not make it", 0, NULL },
+	{ "delete-policies", 0, NULL, "also delete the managed policies irsactl made that no other role uses", 0, NULL },
 	{ "dry-run", 0, NULL, "print the plan, change nothing", 0, NULL },
 	{ NULL },
 };
@@ -30,6 +31,7 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	const char *const *removed, **subjects = NULL;
 	struct irsa_account *acct;
 	size_t n_removed;
+	bool delete_policies = cli_flag(args, "delete-policies");
 	int r = -1;
 
 	cli_trust_request(&cli_cmd_delete_role, args, &req);
@@ -53,6 +55,13 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 			       "give either --cluster or --issuer-url, not both");
 		goto out;
 	}
+	if (delete_policies && (in.n_subjects || req.n_clusters + req.n_issuer_urls)) {
+		irsa_error_set(err, IRSA_ERR_USAGE,
+			       "--delete-policies goes with deleting the whole role; leave out "
+			       "the service accounts and --cluster/--issuer-url, or "
+			       "--delete-policies");
+		goto out;
+	}
 	acct = cli_account(ctx, err);
 	if (!acct || irsa_trust_input_resolve(acct, &in, false, err) < 0)
 		goto out;
@@ -61,7 +70,8 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 					    in.n_issuers ? irsa_oidc_issuer_key(in.issuers[0]) : NULL,
 					    in.subjects, in.n_subjects, &plan, err) < 0
 		    : irsa_role_plan_delete(acct->aws, role_name, cli_flag(args, "force"), &plan,
-					    err) < 0)
+					    err) < 0 ||
+			      irsa_role_plan_delete_policies(&plan, delete_policies, err) < 0)
 		goto out;
 	r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 out:
@@ -75,12 +85,16 @@ const struct cli_command cli_cmd_delete_role = {
 	.name = "delete-role",
 	.summary = "Delete an IRSA role, or take service accounts or a cluster out of its trust",
 	.usage = "--role-name NAME [--subject NS:SA | --namespace NS --service-account SA]... "
-		 "[--cluster NAME | --issuer-url URL] [--force] [--dry-run]",
+		 "[--cluster NAME | --issuer-url URL] [--force] [--delete-policies] [--dry-run]",
 	.description =
 		"Without service accounts, --cluster or --issuer-url: detaches every managed\n"
 		"policy, deletes every inline policy, then deletes the role. Only a role\n"
 		"irsactl made (tag managed-by=irsactl, or an irsactl trust statement) is\n"
 		"deleted without --force; a role that does not exist is reported 'absent'.\n"
+		"Customer-managed policies it had are kept, unless --delete-policies: then\n"
+		"those irsactl made (tag managed-by=irsactl) that no other role or user uses\n"
+		"are deleted after the role, with their other versions; the report names\n"
+		"each policy kept and why.\n"
 		"With service accounts (--subject NS:SA, or --namespace and --service-account\n"
 		"as create-role takes them; --remove-subject is --subject): takes those out of\n"
 		"irsactl's trust statements (of one cluster with --cluster/--issuer-url) and\n"
@@ -94,6 +108,7 @@ const struct cli_command cli_cmd_delete_role = {
 	.run = delete_run,
 	.examples =
 		"  irsactl delete-role --role-name irsa-demo-default-app\n"
+		"  irsactl delete-role --role-name irsa-demo-jobs-worker --delete-policies\n"
 		"  irsactl delete-role --role-name shared --subject jobs:worker\n"
 		"  irsactl delete-role --role-name shared -n jobs -s worker -s batch\n"
 		"  irsactl delete-role --role-name shared --cluster old-cluster --dry-run",

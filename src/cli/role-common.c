@@ -30,5 +30,6 @@ void cli_trust_request(const struct cli_command *cmd, const struct cli_args *arg
 	req->n_issuer_urls = list_if(cmd, args, "issuer-url", &req->issuer_urls);
 	req->audience = arg_if(cmd, args, "audience");
 	req->n_trust_role_arns = list_if(cmd, args, "trust-role-arn", &req->trust_role_arns);
+	req->external_id = arg_if(cmd, args, "external-id");
 	req->account_id = arg_if(cmd, args, "account-id");
 }

@@ -6,7 +6,7 @@
 #include "irsa/request.h"
 
 /* --namespace, --service-account, --subject, --cluster, --issuer-url,
- * --audience, --trust-role-arn and --account-id, each read only when
+ * --audience, --trust-role-arn, --external-id and --account-id, each read only when
  * the command declares it. */
 void cli_trust_request(const struct cli_command *cmd, const struct cli_args *args,
 		       struct irsa_trust_request *req);

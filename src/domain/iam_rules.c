@@ -263,6 +263,21 @@ int irsa_iam_check_policy(const json_t *doc, enum irsa_policy_kind kind, const c
 	return check_unique_sids(stmts, what, err);
 }
 
+int irsa_iam_check_managed_policy(const json_t *doc, const char *what, struct irsa_error *err)
+{
+	size_t n;
+
+	if (irsa_iam_check_policy(doc, IRSA_POLICY_PERMISSIONS, what, err) < 0)
+		return -1;
+	n = irsa_iam_policy_size(doc);
+	if (n > IRSA_IAM_MANAGED_POLICY_MAX)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "%s is %zu characters long (without whitespace) and IAM "
+				      "allows %d for a managed policy; split it into several "
+				      "policies", what, n, IRSA_IAM_MANAGED_POLICY_MAX);
+	return 0;
+}
+
 int irsa_iam_check_trust_limit(size_t limit, struct irsa_error *err)
 {
 	if (limit > IRSA_IAM_TRUST_POLICY_MAX)
@@ -309,6 +324,25 @@ static int check_inline_policies(const struct irsa_role_request *req, struct irs
 	return 0;
 }
 
+static int check_managed_policies(const struct irsa_role_request *req, struct irsa_error *err)
+{
+	for (size_t i = 0; i < req->n_managed_policies; i++) {
+		const struct irsa_role_managed_policy *p = &req->managed_policies[i];
+		_cleanup_free_ char *what = irsa_asprintf("managed policy '%s'", p->name);
+
+		if (irsa_validate_policy_name(p->name, err) < 0 ||
+		    irsa_validate_policy_arn_in(p->arn, "managed policy", req->partition, err) < 0 ||
+		    irsa_iam_check_managed_policy(p->document, what, err) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(req->managed_policies[j].arn, p->arn) == 0)
+				return irsa_error_set(err, IRSA_ERR_USAGE,
+						      "the managed policy '%s' is asked for twice; "
+						      "give it once", p->name);
+	}
+	return 0;
+}
+
 int irsa_iam_check_role_request(const struct irsa_role_request *req, struct irsa_error *err)
 {
 	if (irsa_validate_role_name(req->role_name, err) < 0 ||
@@ -324,7 +358,7 @@ int irsa_iam_check_role_request(const struct irsa_role_request *req, struct irsa
 		if (irsa_validate_policy_arn_in(req->managed_arns[i], "--attach-policy-arn",
 						req->partition, err) < 0)
 			return -1;
-	if (check_inline_policies(req, err) < 0)
+	if (check_inline_policies(req, err) < 0 || check_managed_policies(req, err) < 0)
 		return -1;
 	if (req->trust && irsa_iam_check_policy(req->trust, IRSA_POLICY_TRUST,
 						"the trust policy", err) < 0)
@@ -374,11 +408,13 @@ static int check_inline_total(const struct irsa_role_request *req,
 		r = irsa_error_set(err, IRSA_ERR_USAGE,
 				   "the inline policies of role '%s' would be %zu characters long "
 				   "(without whitespace%s%s%s) and IAM allows %d for all inline "
-				   "policies of a role; split the permissions over several roles or "
-				   "attach a managed policy with --attach-policy-arn",
+				   "policies of a role; put the larger ones in customer-managed "
+				   "policies (--managed-policy TEMPLATE or --managed-policy-file "
+				   "FILE, %d characters each) instead of --policy/--policy-file",
 				   req->role_name, total, kept.len ? ", counting " : "",
 				   kept.len ? irsa_buf_str(&kept) : "",
-				   kept.len ? " already on the role" : "", IRSA_IAM_INLINE_TOTAL_MAX);
+				   kept.len ? " already on the role" : "", IRSA_IAM_INLINE_TOTAL_MAX,
+				   IRSA_IAM_MANAGED_POLICY_MAX);
 	irsa_buf_release(&kept);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include "irsa/fileutil.h"
 #include "irsa/iam.h"
 #include "irsa/iam_rules.h"
+#include "irsa/managed_policy.h"
 #include "irsa/oidc.h"
 #include "irsa/request.h"
 #include "irsa/strutil.h"
@@ -110,9 +111,20 @@ int irsa_validate_audience(const char *audience, struct irsa_error *err)
 /* Everything `need` asks for and the request lacks, in one message. */
 static int check_needs(const struct irsa_trust_input *in, unsigned need, struct irsa_error *err)
 {
+	bool role_alone = (need & IRSA_NEED_OR_ROLE) && in->n_trust_role_arns > 0 &&
+			  in->n_subjects == 0 && !in->n_clusters && !in->n_issuers;
+
+	if (role_alone)
+		return 0;
 	bool no_subjects = (need & IRSA_NEED_SUBJECTS) && in->n_subjects == 0;
 	bool no_target = (need & IRSA_NEED_TARGET) && !in->n_clusters && !in->n_issuers;
 
+	if (no_subjects && no_target && (need & IRSA_NEED_OR_ROLE))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "which service account and which cluster? give --namespace NS "
+				      "--service-account SA (or --subject NS:SA), and --cluster NAME "
+				      "(or --issuer-url URL); or, for a role assumed from another "
+				      "account, --trust-role-arn ARN");
 	if (no_subjects && no_target)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "which service account and which cluster? give --namespace NS "
@@ -147,16 +159,23 @@ int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
 		add_issuer(in, issuer, NULL);
 	}
 	in->n_issuer_args = in->n_issuers;
+	in->trust_role_arns = req->trust_role_arns;
+	in->n_trust_role_arns = req->n_trust_role_arns;
 	if (check_needs(in, need, err) < 0)
 		return -1;
 	in->audience = req->audience;
 	if (in->audience && irsa_validate_audience(in->audience, err) < 0)
 		return -1;
-	in->trust_role_arns = req->trust_role_arns;
-	in->n_trust_role_arns = req->n_trust_role_arns;
 	for (size_t i = 0; i < in->n_trust_role_arns; i++)
 		if (irsa_validate_principal_arn(in->trust_role_arns[i], "--trust-role-arn", err) < 0)
 			return -1;
+	in->external_id = req->external_id;
+	if (in->external_id && !in->n_trust_role_arns)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "--external-id is checked when a role of another account "
+				      "assumes this one; give the role with --trust-role-arn ARN");
+	if (in->external_id && irsa_trust_check_external_id(in->external_id, err) < 0)
+		return irsa_error_prefix(err, "--external-id");
 	in->account_id = req->account_id;
 	if (in->account_id && irsa_validate_account_id(in->account_id, err) < 0)
 		return irsa_error_prefix(err, "--account-id");
@@ -221,6 +240,8 @@ int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_inpu
 	struct irsa_strlist arns = { 0 };
 	int r = -1;
 
+	if (in->n_issuers == 0)
+		return 0; /* a role trusted only by other roles: no provider to check */
 	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
 		return -1;
 	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
@@ -258,6 +279,7 @@ int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 		.n_providers = in->n_issuers,
 		.trust_role_arns = in->trust_role_arns,
 		.n_trust_role_arns = in->n_trust_role_arns,
+		.external_id = in->external_id,
 	};
 	int r;
 
@@ -286,6 +308,20 @@ void irsa_create_role_input_release(struct irsa_create_role_input *in)
 	free(in->policy_names);
 	free(in->policy_docs);
 	free(in->inline_policies);
+	for (size_t i = 0; i < in->n_managed_refs; i++)
+		irsa_policy_ref_release(&in->managed_refs[i]);
+	free(in->managed_refs);
+	for (size_t i = 0; i < in->n_managed; i++) {
+		free(in->managed_names[i]);
+		free(in->managed_descriptions[i]);
+		free(in->managed_arns[i]);
+		json_decref(in->managed_docs[i]);
+	}
+	free(in->managed_names);
+	free(in->managed_descriptions);
+	free(in->managed_arns);
+	free(in->managed_docs);
+	free(in->managed_policies);
 	json_decref(in->trust_doc);
 	memset(in, 0, sizeof(*in));
 }
@@ -310,6 +346,10 @@ static int default_role_name(struct irsa_create_role_input *in, struct irsa_erro
 	const struct irsa_trust_input *t = &in->trust;
 	_cleanup_free_ char *label = NULL;
 
+	if (t->n_subjects == 0 && t->n_trust_role_arns > 0)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "give --role-name: a role trusted only by --trust-role-arn "
+				      "has no default name");
 	if (t->n_subjects != 1 || irsa_name_has_wildcard(t->subjects[0].ns) ||
 	    irsa_name_has_wildcard(t->subjects[0].sa) || t->n_clusters + t->n_issuers != 1)
 		return irsa_error_set(err, IRSA_ERR_USAGE,
@@ -345,6 +385,24 @@ static int parse_templates(const struct irsa_create_role_request *req,
 	return 0;
 }
 
+/* The policy document in the file at path (a usage error whatever goes
+ * wrong: the user named the file). */
+static int read_policy_file(const char *path, const char *what, json_t **ret,
+			    struct irsa_error *err)
+{
+	struct irsa_buf text = IRSA_BUF_INIT;
+	int r;
+
+	if (irsa_file_read(path, POLICY_FILE_MAX, "policy file", &text, err) < 0) {
+		err->kind = IRSA_ERR_USAGE;
+		irsa_buf_release(&text);
+		return -1;
+	}
+	r = irsa_policy_parse(irsa_buf_str(&text), what, ret, err);
+	irsa_buf_release(&text);
+	return r;
+}
+
 /* Policy files are read and checked before any request; their inline
  * policies follow the templates' (slots n_refs..). */
 static int parse_policy_files(const struct irsa_create_role_request *req,
@@ -358,19 +416,9 @@ static int parse_policy_files(const struct irsa_create_role_request *req,
 	for (size_t i = 0; i < req->n_policy_files; i++) {
 		const char *path = req->policy_files[i];
 		size_t slot = in->n_refs + i;
-		struct irsa_buf text = IRSA_BUF_INIT;
 		_cleanup_free_ char *what = irsa_asprintf("policy file '%s'", path);
-		int r;
 
-		if (irsa_file_read(path, POLICY_FILE_MAX, "policy file", &text, err) < 0) {
-			/* a file the user named: a usage error, whatever the reason */
-			err->kind = IRSA_ERR_USAGE;
-			irsa_buf_release(&text);
-			return -1;
-		}
-		r = irsa_policy_parse(irsa_buf_str(&text), what, &in->policy_docs[slot], err);
-		irsa_buf_release(&text);
-		if (r < 0)
+		if (read_policy_file(path, what, &in->policy_docs[slot], err) < 0)
 			return -1;
 		in->policy_names[slot] = irsa_policy_file_policy_name(path);
 		in->n_policies = slot + 1;
@@ -424,12 +472,144 @@ static int parse_settings(const struct irsa_create_role_request *req,
 	return 0;
 }
 
+/* ---- customer-managed policies ---- */
+
+/* A stand-in context: templates are rendered at parse to check their size
+ * before any request, and again for the real account at resolve. */
+#define STAND_IN_ACCOUNT "123456789012"
+#define STAND_IN_REGION "us-east-1"
+
+/* The managed policy slot i gets name, after checking it is unique. */
+static int set_managed_name(struct irsa_create_role_input *in, size_t i, char *name,
+			    const char *what, struct irsa_error *err)
+{
+	in->managed_names[i] = name;
+	if (irsa_validate_policy_name(name, err) < 0)
+		return irsa_error_prefix(err, "%s", what);
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(in->managed_names[j], name) == 0)
+			return irsa_error_set(err, IRSA_ERR_USAGE,
+					      "two managed policies would be named '%s' (%s and an "
+					      "earlier one); give each template and parameters, or "
+					      "each file name, once", name, what);
+	return 0;
+}
+
+/* "made by irsactl from the policy template 'NAME:K=V,...'", within
+ * IAM's 1000 characters for a policy description. */
+static char *template_description(const struct irsa_policy_ref *ref)
+{
+	struct irsa_buf b = IRSA_BUF_INIT;
+	char *s;
+
+	irsa_buf_printf(&b, "made by irsactl from the policy template '%s", ref->name);
+	for (size_t i = 0; i < ref->n_params; i++)
+		irsa_buf_printf(&b, "%c%s=%s", i ? ',' : ':', ref->params[i].key,
+				ref->params[i].value);
+	irsa_buf_putc(&b, '\'');
+	if (b.len <= 1000)
+		return irsa_buf_detach(&b);
+	irsa_buf_release(&b);
+	s = irsa_asprintf("made by irsactl from the policy template '%s' (its parameters are too "
+			  "long to list)", ref->name);
+	return s;
+}
+
+static int parse_managed_templates(const struct irsa_create_role_request *req,
+				   struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	struct irsa_template_ctx stand_in = { .partition = "aws", .region = STAND_IN_REGION,
+					      .account = STAND_IN_ACCOUNT,
+					      .cluster = one_cluster(in) };
+
+	for (size_t i = 0; i < req->n_managed_policies; i++) {
+		struct irsa_policy_ref *ref = &in->managed_refs[i];
+		_cleanup_free_ char *what = NULL;
+		json_t *doc = NULL;
+		int r;
+
+		if (irsa_policy_ref_parse(req->managed_policies[i], &stand_in, ref, err) < 0)
+			return -1;
+		in->n_managed_refs = in->n_managed = i + 1;
+		in->managed_descriptions[i] = template_description(ref);
+		what = irsa_asprintf("--managed-policy '%s%s'", ref->name, ref->n_params ? ":..." : "");
+		if (set_managed_name(in, i, irsa_managed_policy_name(ref), what, err) < 0 ||
+		    irsa_template_render(ref, &stand_in, &doc, err) < 0)
+			return -1;
+		r = irsa_iam_check_managed_policy(doc, what, err);
+		json_decref(doc);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_managed_files(const struct irsa_create_role_request *req,
+			       struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	for (size_t i = 0; i < req->n_managed_policy_files; i++) {
+		const char *path = req->managed_policy_files[i];
+		size_t slot = in->n_managed_refs + i;
+		_cleanup_free_ char *what = irsa_asprintf("managed policy file '%s'", path);
+		char *name = irsa_policy_file_policy_name(path);
+
+		in->n_managed = slot + 1;
+		in->managed_descriptions[slot] =
+			irsa_asprintf("made by irsactl from the policy file of %s", name);
+		if (set_managed_name(in, slot, name, what, err) < 0 ||
+		    read_policy_file(path, what, &in->managed_docs[slot], err) < 0 ||
+		    irsa_iam_check_managed_policy(in->managed_docs[slot], what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every managed policy asked for counts towards IAM's quota per role. */
+static int check_managed_count(const struct irsa_create_role_request *req,
+			       const struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	size_t n = in->n_managed;
+
+	for (size_t i = 0; i < req->n_managed_arns; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(req->managed_arns[i], req->managed_arns[j]) == 0;
+		n += !dup;
+	}
+	if (n > IRSA_IAM_MANAGED_PER_ROLE)
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      "%zu managed policies asked for (--attach-policy-arn, "
+				      "--managed-policy, --managed-policy-file) and IAM attaches at "
+				      "most %d to a role; put some permissions in templates "
+				      "(--policy, inline) or in fewer policies",
+				      n, IRSA_IAM_MANAGED_PER_ROLE);
+	return 0;
+}
+
+static int parse_managed(const struct irsa_create_role_request *req,
+			 struct irsa_create_role_input *in, struct irsa_error *err)
+{
+	size_t total = req->n_managed_policies + req->n_managed_policy_files;
+
+	in->managed_refs = irsa_malloc0((req->n_managed_policies + 1) * sizeof(*in->managed_refs));
+	in->managed_names = irsa_malloc0((total + 1) * sizeof(char *));
+	in->managed_descriptions = irsa_malloc0((total + 1) * sizeof(char *));
+	in->managed_arns = irsa_malloc0((total + 1) * sizeof(char *));
+	in->managed_docs = irsa_malloc0((total + 1) * sizeof(json_t *));
+	if (parse_managed_templates(req, in, err) < 0 || parse_managed_files(req, in, err) < 0)
+		return -1;
+	return check_managed_count(req, in, err);
+}
+
+/* The trust needs service accounts and clusters, or --trust-role-arn alone. */
 int irsa_create_role_parse(const struct irsa_create_role_request *req,
 			   struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	memset(in, 0, sizeof(*in));
-	if (irsa_trust_input_parse(&req->trust, IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET, &in->trust,
-				   err) < 0)
+	if (irsa_trust_input_parse(&req->trust,
+				   IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET | IRSA_NEED_OR_ROLE,
+				   &in->trust, err) < 0)
 		return -1;
 	if (req->role_name) {
 		if (irsa_validate_role_name(req->role_name, err) < 0)
@@ -439,7 +619,7 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
 		return -1;
 	}
 	if (parse_settings(req, in, err) < 0 || parse_templates(req, in, err) < 0 ||
-	    parse_policy_files(req, in, err) < 0)
+	    parse_policy_files(req, in, err) < 0 || parse_managed(req, in, err) < 0)
 		return -1;
 	return 0;
 }
@@ -463,6 +643,18 @@ static int render_templates(struct irsa_account *acct, struct irsa_create_role_i
 	for (size_t i = 0; i < in->n_policies; i++)
 		in->inline_policies[i] = (struct irsa_inline_policy){ in->policy_names[i],
 								      in->policy_docs[i] };
+	for (size_t i = 0; i < in->n_managed_refs; i++)
+		if (irsa_template_render(&in->managed_refs[i], &tctx, &in->managed_docs[i], err) < 0)
+			return -1;
+	in->managed_policies = irsa_malloc0((in->n_managed + 1) * sizeof(*in->managed_policies));
+	for (size_t i = 0; i < in->n_managed; i++) {
+		in->managed_arns[i] = irsa_managed_policy_arn(tctx.partition, tctx.account, "/",
+							      in->managed_names[i]);
+		in->managed_policies[i] = (struct irsa_role_managed_policy){
+			in->managed_names[i], in->managed_arns[i], in->managed_descriptions[i],
+			in->managed_docs[i]
+		};
+	}
 	return 0;
 }
 
@@ -500,6 +692,8 @@ int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_
 	role->trust = in->trust_doc;
 	role->inline_policies = in->inline_policies;
 	role->n_inline_policies = in->n_policies;
+	role->managed_policies = in->managed_policies;
+	role->n_managed_policies = in->n_managed;
 	role->partition = in->trust.partition;
 	role->account = in->trust.account_id;
 	return 0;

@@ -11,6 +11,7 @@
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
 #include "irsa/trust.h"
+#include "role_internal.h"
 
 static const char *const verb_names[] = {
 	[IRSA_ROLE_CREATE] = "create-role",
@@ -23,6 +24,10 @@ static const char *const verb_names[] = {
 	[IRSA_ROLE_PUT_INLINE_POLICY] = "put-role-policy",
 	[IRSA_ROLE_DELETE_INLINE_POLICY] = "delete-role-policy",
 	[IRSA_ROLE_DELETE] = "delete-role",
+	[IRSA_ROLE_CREATE_POLICY] = "create-policy",
+	[IRSA_ROLE_CREATE_POLICY_VERSION] = "create-policy-version",
+	[IRSA_ROLE_DELETE_POLICY_VERSION] = "delete-policy-version",
+	[IRSA_ROLE_DELETE_POLICY] = "delete-policy",
 };
 
 const char *irsa_role_verb_name(enum irsa_role_verb v)
@@ -42,6 +47,9 @@ void irsa_role_state_release(struct irsa_role_state *s)
 		free(s->inline_docs[i]);
 	free(s->inline_docs);
 	irsa_strlist_release(&s->inline_names);
+	for (size_t i = 0; i < s->n_policies; i++)
+		irsa_managed_policy_state_release(&s->policies[i]);
+	free(s->policies);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -93,6 +101,13 @@ void irsa_role_plan_release(struct irsa_role_plan *plan)
 	free(plan->description);
 	free(plan->permissions_boundary);
 	irsa_tags_release(&plan->tags);
+	json_decref(plan->customer_managed);
+	for (size_t i = 0; i < plan->n_policies; i++) {
+		free(plan->policies[i].arn);
+		free(plan->policies[i].name);
+		free(plan->policies[i].description);
+	}
+	free(plan->policies);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -140,8 +155,9 @@ static void report(struct irsa_role_plan *plan)
 	json_object_set_new(plan->plan.subject, "role_name", json_string(plan->role_name));
 	json_object_set(plan->plan.result, "trust_policy", plan->trust ? plan->trust : json_null());
 	json_object_set_new(plan->plan.result, "policies",
-			    json_pack("{s:O?, s:O?}", "managed", plan->managed, "inline",
-				      plan->inline_policies));
+			    json_pack("{s:O?, s:O?, s:O?}", "managed", plan->managed, "inline",
+				      plan->inline_policies, "customer_managed",
+				      plan->customer_managed));
 	free(plan->plan.label);
 	plan->plan.label = irsa_strdup(plan->role_arn ? plan->role_arn : plan->role_name);
 }
@@ -305,8 +321,10 @@ static int plan_settings(const struct irsa_role_request *req, const struct irsa_
 	return 0;
 }
 
+/* wanted: --attach-policy-arn, then the customer-managed policies. */
 static int plan_managed(const struct irsa_role_request *req, const struct irsa_role_state *state,
-			struct irsa_role_plan *plan, struct irsa_error *err)
+			const char *const *wanted, size_t n_wanted, struct irsa_role_plan *plan,
+			struct irsa_error *err)
 {
 	size_t n_after = 0;
 
@@ -314,20 +332,20 @@ static int plan_managed(const struct irsa_role_request *req, const struct irsa_r
 	for (size_t i = 0; i < state->n_attached; i++) {
 		const char *arn = state->attached[i].arn;
 
-		if (req->prune && !list_has(req->managed_arns, req->n_managed_arns, arn)) {
+		if (req->prune && !list_has(wanted, n_wanted, arn)) {
 			add_action(plan, IRSA_ROLE_DETACH_POLICY, arn, NULL, NULL);
 			continue;
 		}
-		if (!req->prune && !list_has(req->managed_arns, req->n_managed_arns, arn))
+		if (!req->prune && !list_has(wanted, n_wanted, arn))
 			note(plan, "managed policy '%s' is attached to role '%s' but was not asked "
 			     "for; kept (--prune detaches it)", arn, req->role_name);
 		json_array_append_new(plan->managed, json_string(arn));
 		n_after++;
 	}
-	for (size_t i = 0; i < req->n_managed_arns; i++) {
-		const char *arn = req->managed_arns[i];
+	for (size_t i = 0; i < n_wanted; i++) {
+		const char *arn = wanted[i];
 
-		if (attached_has(state, arn) || list_has(req->managed_arns, i, arn))
+		if (attached_has(state, arn) || list_has(wanted, i, arn))
 			continue;
 		add_action(plan, IRSA_ROLE_ATTACH_POLICY, arn, NULL, NULL);
 		json_array_append_new(plan->managed, json_string(arn));
@@ -395,6 +413,29 @@ static int plan_inline(const struct irsa_role_request *req, const struct irsa_ro
 	return 0;
 }
 
+/* Customer-managed policies first (made before they are attached), then
+ * every managed policy's attachment, then the inline policies. */
+static int plan_permissions(const struct irsa_role_request *req,
+			    const struct irsa_role_state *state, struct irsa_role_plan *plan,
+			    struct irsa_error *err)
+{
+	size_t n = req->n_managed_arns + req->n_managed_policies;
+	const char **wanted = irsa_malloc0((n + 1) * sizeof(char *));
+	int r;
+
+	for (size_t i = 0; i < req->n_managed_arns; i++)
+		wanted[i] = req->managed_arns[i];
+	for (size_t i = 0; i < req->n_managed_policies; i++)
+		wanted[req->n_managed_arns + i] = req->managed_policies[i].arn;
+	r = irsa_role_plan_customer_policies(req, state, plan, err);
+	if (r == 0)
+		r = plan_managed(req, state, wanted, n, plan, err);
+	if (r == 0)
+		r = plan_inline(req, state, plan, err);
+	free(wanted);
+	return r;
+}
+
 /* A role irsactl creates says so (what delete-role checks), unless the
  * user's tags take the key or the whole quota. */
 static void add_owner_tag(struct irsa_tags *tags)
@@ -433,7 +474,7 @@ int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 		};
 		add_action(&plan, IRSA_ROLE_CREATE, req->role_name, plan.trust, NULL);
 	}
-	if (plan_managed(req, state, &plan, err) < 0 || plan_inline(req, state, &plan, err) < 0)
+	if (plan_permissions(req, state, &plan, err) < 0)
 		goto fail;
 	plan.plan.status = !state->exists ? IRSA_PLAN_CREATE
 			   : plan.plan.n_actions ? IRSA_PLAN_UPDATE
@@ -455,7 +496,9 @@ int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *r
 	if (irsa_iam_check_role_request(req, err) < 0 ||
 	    irsa_role_read(aws, req->role_name, "", &state, err) < 0)
 		return -1;
-	r = irsa_role_plan_apply_compute(req, &state, ret, err);
+	r = irsa_role_read_managed_policies(aws, req, &state, err);
+	if (r == 0)
+		r = irsa_role_plan_apply_compute(req, &state, ret, err);
 	irsa_role_state_release(&state);
 	if (r == 0)
 		ret->aws = aws;
@@ -642,6 +685,11 @@ static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct ir
 		return ignore_not_found(irsa_iam_delete_role_policy(aws, role, a->target, err), err);
 	case IRSA_ROLE_DELETE:
 		return ignore_not_found(irsa_iam_delete_role(aws, role, err), err);
+	case IRSA_ROLE_CREATE_POLICY:
+	case IRSA_ROLE_CREATE_POLICY_VERSION:
+	case IRSA_ROLE_DELETE_POLICY_VERSION:
+	case IRSA_ROLE_DELETE_POLICY:
+		return irsa_role_run_policy_action(plan, a, err);
 	}
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown role action %d", a->op);
 }

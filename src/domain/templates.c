@@ -702,6 +702,12 @@ static int subst(const char *acc, const char *rest, const json_t *vars, const ch
 		return irsa_error_set(err, IRSA_ERR_INTERNAL,
 				      "built-in template '%s' has an unterminated '${'", tname);
 	name = irsa_strndup(p + 2, (size_t)(q - p - 2));
+	if (strchr(name, ':')) {
+		/* an IAM policy variable (${aws:PrincipalTag/...}): IAM's, kept */
+		_cleanup_free_ char *next = irsa_asprintf("%s%.*s", acc, (int)(q + 1 - rest), rest);
+
+		return subst(next, q + 1, vars, tname, out, err);
+	}
 	values = json_object_get(vars, name);
 	if (!values)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL,

@@ -137,7 +137,7 @@ static int check_text(const char *what, const char *s, struct irsa_error *err)
 }
 
 /* STS's rule for ExternalId: 2 to 1224 characters of [\w+=,.@:/-]. */
-static int check_external_id(const char *id, struct irsa_error *err)
+int irsa_trust_check_external_id(const char *id, struct irsa_error *err)
 {
 	size_t n = strlen(id);
 
@@ -171,7 +171,7 @@ static int check_spec(const struct irsa_trust_spec *spec, const char *aud,
 			return irsa_error_set(err, IRSA_ERR_USAGE,
 					      "an external ID needs a role to trust; give "
 					      "--trust-role-arn ARN with --external-id");
-		if (check_external_id(spec->external_id, err) < 0)
+		if (irsa_trust_check_external_id(spec->external_id, err) < 0)
 			return -1;
 	}
 	if (check_text("audience", aud, err) < 0)
