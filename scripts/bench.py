@@ -4,7 +4,11 @@
 Usage: scripts/bench.py PATH/TO/irsactl [--latency MS]
 
 --latency adds that many milliseconds to every emulated AWS request, to
-show how the number of round trips decides the wall time against real AWS."""
+show how the number of round trips decides the wall time against real AWS.
+"rounds/run" counts the groups of requests that overlap in time (sent
+together, in parallel): with --latency it is the number of round trips a
+run waits for; without, answers may come back before the next request of
+the same batch starts, so it can count more."""
 import argparse
 import os
 import statistics
@@ -15,8 +19,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "emulator"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from aws_harness import AwsEmulator  # noqa: E402
+from clitest import request_rounds  # noqa: E402
 
 
 def spawn_times(argv, n, env=None):
@@ -73,8 +79,10 @@ def main():
             log = emu.log()
             per_run = len(log) / runs
             mutating = sum(1 for e in log if e.get("mutating")) / runs
-            print("  %-34s %s   requests/run %4.1f   mutating/run %4.1f" % (
-                title, fmt(times) if runs > 1 else "%8.2f ms" % times[0], per_run, mutating))
+            rounds = len(request_rounds(log)) / runs
+            print("  %-34s %s   requests/run %4.1f   rounds/run %4.1f   mutating/run %4.1f" % (
+                title, fmt(times) if runs > 1 else "%8.2f ms" % times[0], per_run, rounds,
+                mutating))
 
         measured("whoami", ["whoami"], a.runs)
         measured("associate-oidc (first run)", ["associate-oidc", "--cluster", "bench", "--no-thumbprint"])

@@ -54,6 +54,23 @@ def run(args, env, stdin=None, timeout=60, cwd=None):
     return Result(proc)
 
 
+def request_rounds(log):
+    """The emulator's request log as rounds: groups of requests whose
+    [start, end] intervals overlap (sent together), in order. Run the command
+    with a "latency" fault of some tens of milliseconds so that requests sent
+    in parallel surely overlap and requests sent one after the other do not.
+    Each round is the sorted list of its actions."""
+    rounds, end = [], None
+    for rec in sorted(log, key=lambda r: r["start"]):
+        if rounds and rec["start"] < end:
+            rounds[-1].append(rec["action"])
+            end = max(end, rec["end"])
+        else:
+            rounds.append([rec["action"]])
+            end = rec["end"]
+    return [sorted(r) for r in rounds]
+
+
 class CliTestCase(unittest.TestCase):
     """Gives each test a temporary HOME and self.run(args, **env)."""
 

@@ -488,6 +488,48 @@ TEST(iam_get_role)
 	irsa_aws_free(aws);
 }
 
+/* Calls whose answer is one field (iam_call_field): decoded when it is a
+ * document, and a missing or empty one is a remote error naming the call,
+ * the object and the field. */
+TEST(iam_one_field_answers)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL,
+		  "<GetPolicyVersionResponse><GetPolicyVersionResult><PolicyVersion>"
+		  "<Document>%7B%22Version%22%3A%222012-10-17%22%7D</Document><VersionId>v2"
+		  "</VersionId></PolicyVersion></GetPolicyVersionResult></GetPolicyVersionResponse>" },
+		{ 200, NULL,
+		  "<CreatePolicyVersionResponse><CreatePolicyVersionResult><PolicyVersion>"
+		  "<VersionId></VersionId></PolicyVersion></CreatePolicyVersionResult>"
+		  "</CreatePolicyVersionResponse>" },
+		{ 200, NULL,
+		  "<GetRolePolicyResponse><GetRolePolicyResult><PolicyName>p</PolicyName>"
+		  "</GetRolePolicyResult></GetRolePolicyResponse>" },
+	};
+	struct fake_http f;
+	struct irsa_aws *aws = session(&f, script, ARRAY_SIZE(script));
+	struct irsa_error err = { 0 };
+	char *text = NULL;
+
+	CHECK_INT(irsa_iam_get_policy_version(aws, "arn:aws:iam::aws:policy/P", "v2", &text, &err),
+		  0);
+	CHECK_STR(text, "{\"Version\":\"2012-10-17\"}");
+	free(text);
+	text = NULL;
+	CHECK_INT(irsa_iam_create_policy_version(aws, "arn:aws:iam::1:policy/P", "{}", true, &text,
+						 &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
+	CHECK_STR(err.message, "iam CreatePolicyVersion: the answer for 'arn:aws:iam::1:policy/P' "
+			       "has no VersionId");
+	CHECK(!text);
+	CHECK_INT(irsa_iam_get_role_policy(aws, "app", "p", &text, &err), -1);
+	CHECK_STR(err.message, "iam GetRolePolicy: the answer for 'p' of role 'app' has no "
+			       "PolicyDocument");
+	CHECK(strstr(f.requests[1].body, "Action=CreatePolicyVersion&") != NULL);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
 /* --- limits on what a server sends --- */
 
 /* Issue #8: a 110 KB answer with one internal entity referenced 20,000
@@ -623,6 +665,7 @@ int main(void)
 	RUN(iam_pagination);
 	RUN(iam_pagination_error_on_later_page);
 	RUN(iam_get_role);
+	RUN(iam_one_field_answers);
 	RUN(entity_expansion_refused);
 	RUN(any_doctype_refused);
 	RUN(deep_nesting_refused);

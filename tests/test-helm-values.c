@@ -149,6 +149,38 @@ TEST(merge_with_bare_cr_line_breaks)
 	free(out);
 }
 
+/* created: the file had no values at the path (no key, null, {}) */
+static bool merge_created(const char *in, const char *path)
+{
+	struct irsa_helm_values_spec s = spec(path);
+	struct irsa_helm_values_result r;
+	struct irsa_error err = { 0 };
+	bool created;
+
+	if (irsa_helm_values_merge("values.yaml", in, strlen(in), &s, &r, &err) < 0) {
+		printf("# merge: %s\n", err.message);
+		return false;
+	}
+	created = r.created;
+	CHECK(r.changed || !r.created);
+	irsa_helm_values_result_release(&r);
+	return created;
+}
+
+TEST(merge_says_whether_the_values_were_there)
+{
+	CHECK(merge_created("", NULL));
+	CHECK(merge_created("image: web\n", NULL));
+	CHECK(merge_created("serviceAccount:\n", NULL));
+	CHECK(merge_created("serviceAccount: {}\n", NULL));
+	CHECK(merge_created("app:\n  image: web\n", "app.serviceAccount"));
+	CHECK(!merge_created("serviceAccount:\n  create: false\n", NULL));
+	CHECK(!merge_created("app:\n  serviceAccount:\n    name: x\n", "app.serviceAccount"));
+	/* nothing to change: not created either */
+	CHECK(!merge_created("serviceAccount:\n  create: true\n  name: app\n  annotations:\n"
+			     "    eks.amazonaws.com/role-arn: " ARN "\n", NULL));
+}
+
 TEST(merge_refuses_what_it_cannot_edit)
 {
 	struct irsa_error err = { 0 };
@@ -176,6 +208,7 @@ int main(void)
 	RUN(merge_adds_missing_keys_and_paths);
 	RUN(merge_replaces_a_changed_role_and_keeps_crlf);
 	RUN(merge_with_bare_cr_line_breaks);
+	RUN(merge_says_whether_the_values_were_there);
 	RUN(merge_refuses_what_it_cannot_edit);
 	return tap_done();
 }

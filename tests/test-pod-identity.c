@@ -1,6 +1,13 @@
 /* Unit tests: EKS Pod Identity checks, association step, agent check,
  * migration trust. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
 #include "tap.h"
+#include "http-fake.h"
+#include "irsa/account.h"
+#include "irsa/aws.h"
 #include "irsa/pod_identity.h"
 #include "irsa/strutil.h"
 #include "irsa/trust.h"
@@ -125,11 +132,173 @@ TEST(migrate_trust)
 	json_decref(again);
 }
 
+static int create_parse(const char *role_name, const char *role_arn, const char *policy,
+			const char *sa, struct irsa_pod_identity_plan *p, struct irsa_error *err)
+{
+	static const char *policies[1];
+	struct irsa_pod_identity_create_request req = {
+		.cluster = "demo", .namespace_ = "default", .service_account = sa,
+		.role_name = role_name, .role_arn = role_arn,
+	};
+
+	policies[0] = policy;
+	req.role.policies = policies;
+	req.role.n_policies = policy ? 1 : 0;
+	irsa_error_clear(err);
+	return irsa_pod_identity_create_parse(&req, p, err);
+}
+
+TEST(create_request_checked_before_any_request)
+{
+	struct irsa_pod_identity_plan p;
+	struct irsa_error err = { 0 };
+	json_t *doc = NULL;
+	char *s;
+
+	CHECK_INT(create_parse(NULL, NULL, NULL, "app", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "--role-name NAME"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", ROLE, NULL, "app", &p, &err), -1);
+	CHECK(strstr(err.message, "not both"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse(NULL, ROLE, "s3-read:bucket=demo-bucket", "app", &p, &err), -1);
+	CHECK(strstr(err.message, "need --role-name"));
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", NULL, "no-such-template", "app", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse("app", NULL, NULL, "app-*", &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(create_parse(NULL, ROLE, NULL, "app", &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+
+	/* create-role's request, with the Pod Identity trust alone */
+	CHECK_INT(create_parse("app", NULL, "s3-read:bucket=demo-bucket", "app", &p, &err), 0);
+	CHECK(p.role_input.trust.pod_identity);
+	CHECK_INT(p.role_input.n_refs, 1);
+	CHECK_STR(p.role_input.role_name, "app");
+	CHECK_INT(irsa_trust_input_render(&p.role_input.trust, &doc, &err), 0);
+	s = irsa_policy_compact(doc);
+	CHECK_STR(s, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsactlPodIdentity\","
+		  "\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"pods.eks.amazonaws.com\"},"
+		  "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"]}]}");
+	free(s);
+	json_decref(doc);
+	irsa_pod_identity_plan_release(&p);
+}
+
+TEST(delete_and_migrate_requests)
+{
+	struct irsa_pod_identity_delete_request del = { "demo", "default", NULL, true };
+	struct irsa_pod_identity_migrate_request mig = { "demo", NULL, false };
+	struct irsa_pod_identity_plan p;
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_pod_identity_delete_parse(&del, &p, &err), -1);
+	CHECK(strstr(err.message, "--service-account"));
+	irsa_pod_identity_plan_release(&p);
+	del.service_account = "app";
+	CHECK_INT(irsa_pod_identity_delete_parse(&del, &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), 0);
+	irsa_pod_identity_plan_release(&p);
+	mig.namespace_ = "Not_A_Namespace";
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	irsa_pod_identity_plan_release(&p);
+	mig.cluster = NULL;
+	CHECK_INT(irsa_pod_identity_migrate_parse(&mig, &p, &err), -1);
+	CHECK(strstr(err.message, "--cluster"));
+	irsa_pod_identity_plan_release(&p);
+}
+
+static const char *fake_getenv(const char *name)
+{
+	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+		return "AKIDEXAMPLE";
+	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+		return "/nonexistent/irsactl-test";
+	return NULL;
+}
+
+static time_t fake_now(void)
+{
+	return 1700000000;
+}
+
+static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
+
+#define ASSOCIATION(role) \
+	"{\"association\":{\"clusterName\":\"demo\",\"namespace\":\"default\"," \
+	"\"serviceAccount\":\"app\",\"associationId\":\"a-1\",\"roleArn\":\"" role "\"}}"
+
+/* EKS answers 409 to the creation (a concurrent run made the association
+ * after this one listed none): the association is found, and updated to
+ * the planned role. */
+TEST(create_conflict_is_an_existing_association)
+{
+	static const struct fake_answer script[] = {
+		{ 200, NULL, "{\"cluster\":{\"name\":\"demo\",\"status\":\"ACTIVE\"}}", NULL, 0 },
+		{ 200, NULL, "{\"addon\":{\"addonName\":\"eks-pod-identity-agent\","
+			     "\"status\":\"ACTIVE\"}}", NULL, 0 },
+		{ 404, NULL, "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+			     "<Message>no role</Message></Error><RequestId>r</RequestId></ErrorResponse>",
+		  NULL, 0 },
+		{ 200, NULL, "{\"associations\":[]}", NULL, 0 },
+		{ 409, "x-amzn-ErrorType: ResourceInUseException\n",
+		  "{\"message\":\"Association already exists: a-1\"}", NULL, 0 },
+		{ 200, NULL, "{\"associations\":[{\"namespace\":\"default\",\"serviceAccount\":"
+			     "\"app\",\"associationId\":\"a-1\"}]}", NULL, 0 },
+		{ 200, NULL, ASSOCIATION(OTHER), NULL, 0 },
+		{ 200, NULL, ASSOCIATION(ROLE), NULL, 0 },
+	};
+	struct irsa_aws_options opts = { .region = "us-east-1", .ops = &ops };
+	struct irsa_pod_identity_create_request req = {
+		.cluster = "demo", .namespace_ = "default", .service_account = "app",
+		.role_arn = ROLE,
+	};
+	struct irsa_pod_identity_plan p;
+	struct irsa_account acct;
+	struct irsa_error err = { 0 };
+	struct irsa_aws *aws = NULL;
+	struct fake_http f;
+
+	if (irsa_aws_new(&opts, &aws, &err) < 0) {
+		printf("# irsa_aws_new: %s\n", err.message);
+		exit(1);
+	}
+	fake_install(&f, irsa_aws_http(aws), script, ARRAY_SIZE(script));
+	irsa_account_init(&acct, aws);
+	irsa_account_set(&acct, "111122223333");
+	CHECK_INT(irsa_pod_identity_create_parse(&req, &p, &err), 0);
+	CHECK_INT(irsa_pod_identity_create_plan(&acct, &p, &err), 0);
+	CHECK_INT(p.plan.status, IRSA_PLAN_CREATE);
+	CHECK_INT(p.plan.warnings.n, 1); /* the role does not exist */
+	CHECK_INT(irsa_plan_execute(&p.plan, NULL, NULL, &err), 0);
+	CHECK(p.plan.executed);
+	CHECK_INT(f.n_requests, ARRAY_SIZE(script));
+	CHECK_STR(f.requests[7].method, "POST");
+	CHECK(irsa_str_has_suffix(f.requests[7].url, "/clusters/demo/pod-identity-associations/a-1"));
+	CHECK(strstr(f.requests[7].body, ROLE));
+	CHECK(strstr(p.plan.actions[0].details, "exists"));
+	irsa_pod_identity_plan_release(&p);
+	irsa_account_release(&acct);
+	fake_release(&f);
+	irsa_aws_free(aws);
+}
+
 int main(void)
 {
 	RUN(checks_before_any_request);
 	RUN(association_step);
 	RUN(agent_check);
 	RUN(migrate_trust);
+	RUN(create_request_checked_before_any_request);
+	RUN(delete_and_migrate_requests);
+	RUN(create_conflict_is_an_existing_association);
 	return tap_done();
 }

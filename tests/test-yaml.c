@@ -25,7 +25,7 @@ static const char *const tricky[] = {
 	"--region", "? x", ":x", "[a, b]", "{a: b}", "a,b", "&anchor", "*alias", "!tag", "|", ">",
 	"'single'", "\"double\"", "%TAG", "@at", "`tick", "---", "...", "--- x",
 	"line\nbreak", "cr\rlf", "tab\there", "trailing\n", "\xC2\x85nel", "ls\xE2\x80\xA8ps",
-	"\xEF\xBB\xBF" "bom", "bell\x07",
+	("\xEF\xBB\xBF" "bom"), "bell\x07", /* parenthesised: one string, on purpose */
 	"sts.amazonaws.com", "arn:aws:iam::111122223333:role/web", "h\xC3\xA9llo", "NaN", "10Gi",
 };
 

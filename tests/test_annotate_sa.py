@@ -10,7 +10,7 @@ import stat
 import subprocess
 import unittest
 
-from clitest import CliTestCase, IRSACTL, KubeEmulatorCase, main
+from clitest import CliTestCase, IRSACTL, KubeEmulatorCase, main, request_rounds
 
 from aws_harness import AwsEmulator, load_accounts
 
@@ -645,6 +645,20 @@ class ApplyTest(Base, KubeEmulatorCase):
         self.assertIn("would be created", r.out)
         self.assertEqual(self.writes(), [])
         self.assertIsNone(self.state_sa("apps", "web"))
+
+    def test_role_name_is_one_request(self):
+        """--role-name with --apply: one GetRole, nothing else of AWS (the
+        kubeconfig's token needs no AWS session)."""
+        with AwsEmulator() as aws:
+            aws.seed(roles=[{"name": "web", "path": "/irsa/"}])
+            aws.clear_log()
+            aws.faults([{"kind": "latency", "ms": 100}])
+            r = self.apply("-n", "apps", "-s", "web", "--role-name", "web", **aws.env())
+            self.assertOk(r)
+            sa = self.state_sa("apps", "web")
+            self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+                             "arn:aws:iam::111122223333:role/irsa/web")
+            self.assertEqual(request_rounds(aws.log()), [["GetRole"]])
 
     def test_eks_token_through_irsactl_token(self):
         with AwsEmulator() as aws:

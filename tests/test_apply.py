@@ -71,6 +71,217 @@ def subjects(trust):
     return sorted(out)
 
 
+def many_roles_set(n, templates=1, prefix="svc"):
+    """n service accounts in 'apps' of cluster demo, each its own role with
+    `templates` templates."""
+    out = SET.split("serviceAccounts:")[0] + "serviceAccounts:\n"
+    for i in range(n):
+        out += "  - namespace: apps\n    name: %s-%02d\n    policies:\n" % (prefix, i)
+        out += "      - template: s3-read\n        parameters: {bucket: b-%02d}\n" % i
+        if templates > 1:
+            out += "      - template: dynamodb-read\n        parameters: {tables: t-%02d}\n" % i
+    return out
+
+
+CAROL = "AKIAIRSATESTCAROL003"  # accounts.json: denied iam:GetAccountAuthorizationDetails
+READS = ("GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy")
+
+
+class ApplyRequestsTest(clitest.KubeEmulatorCase):
+    """Request economy and parallel execution of apply -f, from the
+    emulator's request log."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emu = AwsEmulator().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER}],
+                      oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]}])
+        self.emu.clear_log()
+        self.kube.clear_log()
+        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
+
+    def apply(self, *args, key=None, ci=True):
+        env = self.emu.env(**({"key": key} if key else {}))
+        env.pop("AWS_CONFIG_FILE")
+        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env["KUBECONFIG"] = self.kubeconfig
+        if ci:
+            env["CI"] = "1"
+        return self.run_cli("apply", *args, **env)
+
+    def actions(self):
+        log = self.emu.log()
+        self.emu.clear_log()
+        return [e["action"] for e in log], [e["action"] for e in log if e.get("mutating")]
+
+    def outcome(self):
+        """The roles and ServiceAccounts as stored, without what differs
+        between two identical runs (ids, dates, versions)."""
+        roles = {n: {k: r[k] for k in ("path", "trust", "inline_policies", "attached_policies", "tags")}
+                 for n, r in self.emu.state()["accounts"][ACCOUNT]["roles"].items()}
+        sas = {(sa["metadata"]["namespace"], sa["metadata"]["name"]): sa["metadata"].get("annotations")
+               for sa in self.kube.state()["serviceaccounts"]}
+        return roles, sas
+
+    def test_reads_the_state_once(self):
+        path = self.write("irsa.yaml", many_roles_set(12, templates=2))
+        r = self.apply("-f", path)
+        self.assertOk(r)
+        acts, mutating = self.actions()
+        self.assertEqual(acts.count("GetAccountAuthorizationDetails"), 1, acts)
+        self.assertEqual(acts.count("DescribeCluster"), 1, acts)
+        self.assertEqual(acts.count("ListOpenIDConnectProviders"), 1, acts)
+        self.assertLessEqual(acts.count("GetCallerIdentity"), 1, acts)
+        self.assertEqual([a for a in acts if a in READS], [])
+        self.assertEqual(sorted(set(mutating)), ["CreateRole", "PutRolePolicy"])
+        self.assertEqual(len(mutating), 12 * 3)
+        # the re-apply: the same reads, nothing mutating, in AWS or the cluster
+        self.kube.clear_log()
+        r = self.apply("-f", path, "--detailed-exitcode")
+        self.assertEqual(r.rc, 0, repr(r))
+        acts, mutating = self.actions()
+        self.assertEqual(mutating, [])
+        self.assertEqual(acts.count("GetAccountAuthorizationDetails"), 1, acts)
+        self.assertEqual(acts.count("DescribeCluster"), 1, acts)
+        self.assertEqual(acts.count("ListOpenIDConnectProviders"), 1, acts)
+        self.assertEqual([a for a in acts if a in READS], [])
+        self.assertEqual([e for e in self.kube.log() if e["write"]], [])
+        # the twelve ServiceAccounts of 'apps' in one LIST, no GET each
+        self.assertEqual([(e["method"], e["path"]) for e in self.kube.log()],
+                         [("GET", "/api/v1/namespaces/apps/serviceaccounts")])
+
+    def test_per_role_reads_when_the_bulk_read_is_denied(self):
+        path = self.write("irsa.yaml", many_roles_set(12))
+        r = self.apply("-f", path, key=CAROL)
+        self.assertOk(r)
+        acts, mutating = self.actions()
+        self.assertEqual(acts.count("GetAccountAuthorizationDetails"), 1, acts)
+        # an absent role: GetRole and nothing more
+        self.assertEqual(acts.count("GetRole"), 12, acts)
+        for a in READS[1:]:
+            self.assertEqual(acts.count(a), 0, acts)
+        self.assertEqual(len(mutating), 24)
+        r = self.apply("-f", path, key=CAROL)
+        self.assertOk(r)
+        acts, mutating = self.actions()
+        self.assertEqual(mutating, [])
+        for a in READS:
+            self.assertEqual(acts.count(a), 12, acts)
+
+    def test_bulk_read_gives_the_same_plan_as_per_role_reads(self):
+        path = self.write("irsa.yaml", many_roles_set(12))
+        self.assertOk(self.apply("-f", path))
+        self.actions()
+        bulk = self.apply("-f", path, "--dry-run", "--output", "json")
+        per_role = self.apply("-f", path, "--dry-run", "--output", "json", key=CAROL)
+        self.assertOk(bulk)
+        self.assertOk(per_role)
+        self.assertEqual(bulk.json(), per_role.json())
+        self.assertEqual({o["status"] for o in bulk.json()["objects"]}, {"unchanged"})
+
+    def mutation_times(self):
+        log = self.emu.log()
+        self.emu.clear_log()
+        return sorted(e["time"] for e in log if e.get("mutating"))
+
+    def test_concurrency_overlaps_requests_and_gives_the_same_result(self):
+        ms = 120
+        path = self.write("irsa.yaml", many_roles_set(10))
+        self.emu.faults([{"service": "iam", "kind": "latency", "ms": ms}])
+        r = self.apply("-f", path, "--concurrency", "1")
+        self.assertOk(r)
+        times = self.mutation_times()
+        self.assertEqual(len(times), 20)
+        # one at a time: each request starts after the previous one's answer
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertGreaterEqual(min(gaps), ms / 1000.0 * 0.9, gaps)
+        sequential = self.outcome()
+
+        self.setUp()
+        path = self.write("irsa.yaml", many_roles_set(10))
+        self.emu.faults([{"service": "iam", "kind": "latency", "ms": ms}])
+        r = self.apply("-f", path, "--concurrency", "5")
+        self.assertOk(r)
+        times = self.mutation_times()
+        self.assertEqual(len(times), 20)
+        # several in flight: five requests start within one request's latency
+        self.assertTrue(any(times[i + 4] - times[i] < ms / 1000.0 for i in range(len(times) - 4)),
+                        times)
+        self.assertEqual(self.outcome(), sequential)
+
+    def test_throttling_slows_down_without_failing(self):
+        path = self.write("irsa.yaml", many_roles_set(10))
+        self.emu.faults([{"service": "iam", "action": "PutRolePolicy", "kind": "throttle", "count": 6}])
+        r = self.apply("-f", path, "--concurrency", "8")
+        self.assertOk(r)
+        acts, mutating = self.actions()
+        self.assertEqual(mutating.count("PutRolePolicy"), 16)
+        self.assertEqual(len(self.emu.state()["accounts"][ACCOUNT]["roles"]), 10)
+
+    def test_failing_role_stops_only_its_own_steps(self):
+        path = self.write("irsa.yaml", many_roles_set(10, templates=2))
+        self.emu.faults([{"service": "iam", "action": "PutRolePolicy", "kind": "status",
+                          "status": 400, "code": "MalformedPolicyDocument", "count": 1}])
+        r = self.apply("-f", path)
+        self.assertNotEqual(r.rc, 0, repr(r))
+        self.assertIn("2 of 21 objects failed", r.err)
+        self.assertIn("service account 'apps/svc-", r.err)
+        self.assertIn("failed: its role 'irsa-demo-apps-svc-", r.err)
+        acts, mutating = self.actions()
+        # the failed role sent no second PutRolePolicy, every other role both
+        self.assertEqual(mutating.count("CreateRole"), 10)
+        self.assertEqual(mutating.count("PutRolePolicy"), 1 + 9 * 2)
+        sas = [sa for sa in self.kube.state()["serviceaccounts"]
+               if sa["metadata"]["name"].startswith("svc-")]
+        self.assertEqual(len(sas), 9)
+        # the re-run completes the rest
+        self.assertOk(self.apply("-f", path))
+        acts, mutating = self.actions()
+        self.assertEqual(mutating, ["PutRolePolicy", "PutRolePolicy"])
+
+    def test_live_status_line_on_a_terminal(self):
+        import pty
+        import subprocess
+        path = self.write("irsa.yaml", many_roles_set(3))
+        env = self.emu.env()
+        env.pop("AWS_CONFIG_FILE")
+        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env.update(KUBECONFIG=self.kubeconfig, HOME=self.home, PATH=os.environ.get("PATH", ""))
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([clitest.IRSACTL, "apply", "-f", path], env=env,
+                                stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.wait()
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+        os.close(master)
+        self.assertEqual(proc.returncode, 0, err)
+        err = err.decode()
+        self.assertIn("\r\x1b[Kapply: 7/7 done, 0 failed", err)
+        self.assertTrue(err.endswith("\r\x1b[K"), repr(err))
+        self.assertNotIn("\n", err.replace("\r\x1b[K", ""), repr(err))
+        self.assertIn(b"created", out)
+
+
 class ApplyTest(clitest.KubeEmulatorCase):
     @classmethod
     def setUpClass(cls):

@@ -1177,6 +1177,15 @@ class EksValidationTests(EmulatorTest):
                                                       "roleArn": "arn:aws-cn:iam::111122223333:"
                                                                  "role/app"})[:2],
                          (400, "InvalidParameterException"))
+        # What EKS refuses beyond the model: a role of another account than the
+        # cluster's, a target role that is the role, a policy with session tags.
+        for bad in ({"roleArn": "arn:aws:iam::444455556666:role/app"},
+                    {"roleArn": role, "targetRoleArn": role},
+                    {"roleArn": role, "policy": '{"Version":"2012-10-17","Statement":[]}'},
+                    {"roleArn": role, "tags": {"aws:team": "x"}}):
+            self.assertEqual(self.eks_call("POST", base, dict(
+                {"namespace": "default", "serviceAccount": "y"}, **bad))[:2],
+                (400, "InvalidParameterException"), bad)
         listed = self.eks_call("GET", base + "?namespace=default")[2]
         self.assertEqual([x["serviceAccount"] for x in listed["associations"]], ["app"])
         self.assertEqual(self.eks_call("GET", base + "?namespace=other")[2], {"associations": []})

@@ -47,6 +47,11 @@ def oidc_statement(provider, key, subs, aud="sts.amazonaws.com"):
             "Condition": cond}
 
 
+MUTATING_ACTIONS = {"CreateRole", "PutRolePolicy", "AttachRolePolicy", "DetachRolePolicy",
+                    "DeleteRolePolicy", "DeleteRole", "UpdateAssumeRolePolicy", "TagRole",
+                    "UpdateRole", "PutRolePermissionsBoundary"}
+
+
 def sa(ns, name):
     return f"system:serviceaccount:{ns}:{name}"
 
@@ -827,6 +832,143 @@ class PolicyCommandTest(RoleTestCase):
         self.assertEqual(r.out.split()[:2], ["list", "show"])
         r = self.run_cli("__complete", "policy", "show", "")
         self.assertIn("s3-read", r.out.split())
+
+
+LATENCY_MS = 100  # requests of one round overlap, rounds do not
+
+
+class RequestEconomyTest(RoleTestCase):
+    """How many requests each command sends and in how many rounds (groups
+    of requests sent in parallel), counted from the emulator's log with
+    latency added to every request. The default page size: one page per
+    List call."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = AwsEmulator().start()
+
+    def slow(self):
+        self.emu.clear_log()
+        self.emu.faults([{"kind": "latency", "ms": LATENCY_MS}])
+
+    def rounds(self):
+        return clitest.request_rounds(self.emu.log())
+
+    def read_rounds(self):
+        """The rounds before the first mutating request."""
+        out = []
+        for r in self.rounds():
+            if any(a in MUTATING_ACTIONS for a in r):
+                break
+            out.append(r)
+        return out
+
+    def test_first_run_reads_in_one_round(self):
+        self.slow()
+        self.assertOk(self.create_seed_role())
+        self.assertSeedState()
+        # the cluster, the providers and the role at once; an absent role
+        # is read no further, and the providers' ARNs name the account
+        self.assertEqual(self.read_rounds(),
+                         [["DescribeCluster", "GetRole", "ListOpenIDConnectProviders"]])
+        self.assertNotIn("GetCallerIdentity", [r["action"] for r in self.emu.log()])
+
+    def test_unchanged_run_reads_in_three_rounds(self):
+        self.assertOk(self.create_seed_role())
+        self.slow()
+        r = self.create_seed_role()
+        self.assertOk(r)
+        self.assertEqual(r.out, f"{ROLE_ARN} unchanged\n")
+        self.assertEqual(self.rounds(), [
+            ["DescribeCluster", "GetRole", "ListOpenIDConnectProviders"],
+            ["ListAttachedRolePolicies", "ListRolePolicies"],
+            ["GetRolePolicy"] * 3,
+        ])
+        self.assertEqual(len(self.emu.log()), 8)
+
+    def test_plan_from_the_rounds_has_what_was_read(self):
+        """A plan against a role with a second provider's statement, an extra
+        managed policy and a changed template: each part of it comes from
+        one of the three rounds."""
+        self.assertOk(self.create_seed_role())
+        self.assertOk(self.aws("create-role", "--issuer-url", ISSUER2, "--namespace", "default",
+                               "--service-account", "app", "--role-name", ROLE,
+                               "--attach-policy-arn",
+                               "arn:aws:iam::aws:policy/ReadOnlyAccess"))
+        self.slow()
+        r = self.aws("create-role", "--cluster", "demo", "--namespace", "default",
+                     "--service-account", "app", "--policy", "s3-read:bucket=other-bucket",
+                     "--output", "json", "--dry-run")
+        self.assertOk(r)
+        plan = r.json()
+        self.assertEqual(plan["status"], "update")
+        self.assertEqual([a["verb"] for a in plan["actions"]], ["put-role-policy"])
+        # the document it replaces was read in round 3
+        self.assertIn('-      "Resource": "arn:aws:s3:::demo-bucket/reports/*",',
+                      plan["actions"][0]["diff"])
+        # round 2: the attached policy and the inline names
+        self.assertEqual(plan["policies"]["managed"], ["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+        self.assertEqual(len([n for n in plan["notes"] if "was not asked for" in n]), 3)
+        # round 1: the trust policy of the role, both statements kept
+        self.assertEqual(len(plan["trust_policy"]["Statement"]), 2)
+        self.assertEqual(len(self.rounds()), 3)
+        self.assertEqual(self.rounds()[2], ["GetRolePolicy"] * 3)
+
+    def test_custom_audience_reads_the_provider_in_round_two(self):
+        self.slow()
+        r = self.aws("create-role", "--cluster", "demo", "--namespace", "default",
+                     "--service-account", "app", "--audience", "vault", "--dry-run")
+        self.assertOk(r)
+        self.assertIn("does not list the audience 'vault'", r.err + r.out)
+        self.assertEqual(self.rounds(), [
+            ["DescribeCluster", "GetRole", "ListOpenIDConnectProviders"],
+            ["GetOpenIDConnectProvider"],
+        ])
+
+    def test_unknown_cluster_fails_before_more_reads(self):
+        self.slow()
+        r = self.aws("create-role", "--cluster", "nope", "--namespace", "default",
+                     "--service-account", "app", "--role-name", ROLE)
+        self.assertFails(r, 4, "EKS cluster 'nope' not found")
+        self.assertEqual(self.rounds(),
+                         [["DescribeCluster", "GetRole", "ListOpenIDConnectProviders"]])
+
+    def test_delete_role_reads_in_two_rounds(self):
+        self.assertOk(self.create_seed_role("--service-account", "other", "--role-name", ROLE))
+        self.slow()
+        r = self.aws("delete-role", "--role-name", ROLE, "--cluster", "demo",
+                     "--subject", "default:app", "--dry-run")
+        self.assertOk(r)
+        self.assertEqual(self.rounds(), [["DescribeCluster", "GetRole"],
+                                         ["ListAttachedRolePolicies", "ListRolePolicies"]])
+        self.emu.clear_log()
+        self.assertOk(self.aws("delete-role", "--role-name", ROLE))
+        rounds = self.rounds()
+        self.assertEqual(rounds[:2], [["GetRole"], ["ListAttachedRolePolicies",
+                                                     "ListRolePolicies"]])
+        self.assertNotIn(ROLE, self.roles())
+
+    def test_delete_absent_role_reads_it_once(self):
+        self.slow()
+        r = self.aws("delete-role", "--role-name", "irsa-nothing-here")
+        self.assertOk(r)
+        self.assertEqual(self.rounds(), [["GetRole"]])
+
+    def test_role_trusted_only_by_a_role_reads_in_one_round(self):
+        """No issuer: no provider to list; the account comes from STS, asked
+        with GetRole (an absent role) in one round."""
+        self.slow()
+        r = self.aws("create-role", "--role-name", "cross-reader", "--trust-role-arn",
+                     "arn:aws:iam::444455556666:role/source", "--dry-run")
+        self.assertOk(r)
+        self.assertEqual(self.rounds(), [["GetCallerIdentity", "GetRole"]])
+
+    def test_render_trust_policy_asks_for_the_account_with_the_cluster(self):
+        self.slow()
+        r = self.aws("render-trust-policy", "--cluster", "demo", "--namespace", "default",
+                     "--service-account", "app")
+        self.assertOk(r)
+        self.assertEqual(self.rounds(), [["DescribeCluster", "GetCallerIdentity"]])
 
 
 if __name__ == "__main__":

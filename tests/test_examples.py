@@ -141,6 +141,26 @@ class ExamplesTest(clitest.CliTestCase):
             self.assertTrue(json.loads(who.stdout)["arn"].startswith(
                 "arn:aws:sts::444455556666:assumed-role/prod-apps-web-cross/"), who.stdout)
 
+    def test_pod_identity(self):
+        with AwsEmulator() as aws:
+            aws.seed(clusters=[{"name": "prod", "addons": {"eks-pod-identity-agent": {}}}])
+            env = self.env(**aws.env())
+            env.update(CLUSTER="prod", NAMESPACE="payments", SA="api", BUCKET="payments-reports",
+                       PATH=os.path.dirname(os.path.abspath(clitest.IRSACTL)) + ":/usr/bin:/bin")
+            script = os.path.join(EXAMPLES, "pod-identity.sh")
+            for run in ("first", "second"):
+                aws.clear_log()
+                r = subprocess.run(["sh", script], env=env, capture_output=True, text=True,
+                                   timeout=120)
+                self.assertEqual(r.returncode, 0, "%s run:\n%s%s" % (run, r.stdout, r.stderr))
+                self.assertIn("payments/api", r.stdout)
+            self.assertEqual([e["action"] for e in aws.log() if e.get("mutating")], [])
+            (cluster,) = aws.state()["clusters"]
+            (assoc,) = cluster["associations"].values()
+            self.assertEqual((assoc["namespace"], assoc["serviceAccount"], assoc["roleArn"]),
+                             ("payments", "api",
+                              "arn:aws:iam::111122223333:role/pod-prod-payments-api"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -84,6 +84,51 @@ class HelmValuesTest(CliTestCase):
         self.assertIn("would be updated", r.out)
         self.assertEqual(self.read(path), CHART_DEFAULTS)
 
+    def test_reports_through_the_plan(self):
+        # a file without the values: created, and the report names the action
+        path = self.values("image: web\n")
+        r = self.sa("-f", path, "--dry-run")
+        self.assertOk(r)
+        self.assertEqual(r.out.splitlines()[0], "values of service account 'web' would be created "
+                         f"in values file '{path}' (serviceAccount) (dry run)")
+        self.assertIn(f"  update-values {path}\n", r.out)
+        self.assertIn("+serviceAccount:\n", r.out)
+        self.assertIn(f"+    {RA}: {ROLE}\n", r.out)
+        self.assertEqual(self.read(path), "image: web\n")
+        r = self.sa("-f", path, "--output", "json", "--dry-run")
+        self.assertOk(r)
+        report = json.loads(r.out)
+        self.assertEqual((report["status"], report["dry_run"]), ("create", True))
+        self.assertEqual(report["target"], "values:" + path)
+        self.assertEqual((report["service_account"], report["role_arn"], report["values_path"]),
+                         ("web", ROLE, "serviceAccount"))
+        self.assertEqual([(a["verb"], a["target"], a["done"]) for a in report["actions"]],
+                         [("update-values", path, False)])
+        self.assertIn(" image: web\n+serviceAccount:\n", report["actions"][0]["diff"])
+        self.assertEqual(report["values"], {"serviceAccount": {
+            "create": True, "name": "web", "annotations": {RA: ROLE}}})
+        self.assertEqual(self.read(path), "image: web\n")
+        r = self.sa("-f", path, "--output", "json")
+        self.assertOk(r)
+        report = json.loads(r.out)
+        self.assertEqual((report["status"], report["dry_run"]), ("created", False))
+        self.assertTrue(report["actions"][0]["done"])
+        self.assertEqual(yaml.safe_load(self.read(path)), {"image": "web", "serviceAccount": {
+            "create": True, "name": "web", "annotations": {RA: ROLE}}})
+        # values there already: updated, with a diff of just the changed lines
+        r = self.sa("-f", path, "--audience", "sts.amazonaws.com", "--dry-run")
+        self.assertOk(r)
+        self.assertIn("would be updated", r.out)
+        diff = [l for l in r.out.splitlines() if l.startswith("      +") or l.startswith("      -")]
+        self.assertEqual(diff[2:], ["      +    eks.amazonaws.com/audience: sts.amazonaws.com"])
+        # unchanged: no action, nothing to do
+        r = self.sa("-f", path, "--output", "json", "--dry-run")
+        self.assertEqual((json.loads(r.out)["status"], json.loads(r.out)["actions"]),
+                         ("unchanged", []))
+        r = self.sa("-f", path, "--output", "yaml")
+        self.assertOk(r)
+        self.assertEqual(yaml.safe_load(r.out)["status"], "unchanged")
+
     def test_role_change_replaces_only_the_value(self):
         path = self.values("serviceAccount:\n  create: true\n  name: web\n  annotations:\n"
                            f"    {RA}: {OLD}  # set by hand\n    team: payments\n")

@@ -8,6 +8,7 @@ import json
 import os
 import re
 
+import clitest
 from clitest import AwsEmulatorCase, main
 from kube_harness import KubeEmulator
 
@@ -111,6 +112,20 @@ class WorkingChainTest(VerifyCase):
         # the STS call of --live was unsigned and regional; the token went to STS, not to any output
         sts = [e for e in self.emu.log() if e.get("action") == "AssumeRoleWithWebIdentity"]
         self.assertEqual(len(sts), 1)
+
+    def test_reads_in_rounds(self):
+        """The caller and the cluster at once; the provider and the role the
+        service account names at once: two rounds of AWS reads, each asked
+        once (the thumbprint, the pods and the ServiceAccount are not AWS)."""
+        self.seed()
+        self.emu.clear_log()
+        self.emu.faults([{"kind": "latency", "ms": 100}])
+        r = self.verify("--no-thumbprint")
+        self.assertOk(r)
+        self.assertTrue(r.json()["ok"])
+        self.assertEqual(clitest.request_rounds(self.emu.log()),
+                         [["DescribeCluster", "GetCallerIdentity"],
+                          ["GetOpenIDConnectProvider", "GetRole"]])
 
     def test_text_output_and_skips(self):
         self.seed()
@@ -392,6 +407,45 @@ class ListTest(VerifyCase):
         self.assertOk(r)
         self.assertIn("ci/runner", r.out)
         self.assertRegex(r.out, r"apps/web +%s +yes +admits" % re.escape(ROLE_ARN))
+
+    def test_list_service_accounts_reads_the_roles_in_one_round(self):
+        """Each role named once, every GetRole at once: six service accounts
+        naming four roles (one twice, one absent, one malformed) are one
+        round of four requests."""
+        other = f"arn:aws:iam::{ACCT}:role/other"
+        self.seed(aws_extra={"roles": [{"name": ROLE, "trust": self.trust()},
+                                       {"name": "other", "trust": self.trust()},
+                                       {"name": "third", "trust": self.trust()}]},
+                  kube_extra={"serviceaccounts": [
+                      {"namespace": "apps", "name": "web",
+                       "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+                      {"namespace": "apps", "name": "web2",
+                       "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+                      {"namespace": "apps", "name": "other",
+                       "annotations": {"eks.amazonaws.com/role-arn": other}},
+                      {"namespace": "apps", "name": "third",
+                       "annotations": {"eks.amazonaws.com/role-arn": other.replace("other", "third")}},
+                      {"namespace": "apps", "name": "ghost",
+                       "annotations": {"eks.amazonaws.com/role-arn": f"arn:aws:iam::{ACCT}:role/ghost"}},
+                      {"namespace": "apps", "name": "broken",
+                       "annotations": {"eks.amazonaws.com/role-arn": "not-an-arn"}}]})
+        self.emu.clear_log()
+        self.emu.faults([{"kind": "latency", "ms": 100}])
+        r = self.run_cli("list", "service-accounts", "-n", "apps", "--kubeconfig", self.kubeconfig,
+                         "--output", "json")
+        self.assertOk(r)
+        got = {s["service_account"]: s for s in r.json()["service_accounts"]}
+        self.assertEqual((got["web"]["role_exists"], got["web"]["trust_admits"]), (True, True))
+        self.assertEqual((got["web2"]["role_exists"], got["web2"]["trust_admits"]), (True, False))
+        self.assertEqual((got["other"]["role_exists"], got["other"]["trust_admits"]), (True, False))
+        self.assertEqual(got["third"]["role_exists"], True)
+        self.assertEqual((got["ghost"]["role_exists"], got["ghost"]["trust_admits"]), (False, None))
+        self.assertIn("cannot be found", got["ghost"]["detail"])
+        self.assertEqual((got["broken"]["role_exists"], got["broken"]["trust_admits"]), (None, None))
+        self.assertIn("not-an-arn", got["broken"]["detail"])
+        self.assertEqual(clitest.request_rounds(self.emu.log()), [["GetRole"] * 4])
+        names = sorted(e.get("action") for e in self.emu.log())
+        self.assertEqual(names, ["GetRole"] * 4)
 
     def test_list_usage(self):
         self.assertFails(self.run_cli("list", "users"), 2, "unknown list 'users'")

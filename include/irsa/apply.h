@@ -153,22 +153,30 @@ struct irsa_apply {
 	struct irsa_apply_object *targets;
 	size_t n_targets;
 	struct irsa_kube **kubes;         /* per cluster of the request, opened on use */
+	struct irsa_aws *aws;             /* the session (borrowed): --concurrency */
 	size_t n_failed;
 	enum irsa_error_kind failure_kind; /* of the first failure */
 };
 void irsa_apply_release(struct irsa_apply *a);
 
-/* Resolve (the account once, the providers, clusters' issuers), plan the
- * OIDC providers the clusters ask for (unless dry_run, create them at
- * once: the roles' trust needs them), then read and plan every role, then
- * every ServiceAccount. An object that cannot be
+/* Resolve (the provider list and the account once, each cluster's issuer
+ * once), plan the OIDC providers the clusters ask for (unless dry_run,
+ * create them at once: the roles' trust needs them), then read every role
+ * at once (irsa_iam_read_roles(): one GetAccountAuthorizationDetails, or
+ * per-role reads in parallel rounds) and plan each, then every
+ * ServiceAccount (a namespace with many of them read with one LIST). An
+ * object that cannot be
  * planned is marked failed (its message kept) and the others go on; -1
  * only for an error that concerns everything (no account). */
 int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *req,
 		    const struct irsa_apply_options *opts, struct irsa_apply *ret,
 		    struct irsa_error *err);
-/* Execute in dependency order: (providers already done,) roles, then the ServiceAccounts of the
- * roles that succeeded. Failures are kept per object; n_failed counts. */
+/* Execute in dependency order: (providers already done,) roles, then the
+ * ServiceAccounts of the roles that succeeded. The roles' changes go in
+ * waves, the next change of every role in one parallel batch
+ * (irsa_iam_change_roles(), at most irsa_aws_concurrency() in flight); a
+ * role whose change fails sends nothing more. Failures are kept per
+ * object; n_failed counts. progress is called as each object finishes. */
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata);
 /* Whether any object has a change planned or made. */
 bool irsa_apply_changed(const struct irsa_apply *a);

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "irsa/error.h"
+#include "irsa/plan.h"
 #include "irsa/serviceaccount.h"
 
 #define IRSA_HELM_VALUES_PATH "serviceAccount"
@@ -42,6 +43,8 @@ int irsa_helm_values_render(const struct irsa_helm_values_spec *spec, char **ret
 
 struct irsa_helm_values_result {
 	bool changed;
+	bool created; /* changed, and the file had no values at the path before
+		       * (no key, null or {}) */
 	char *data; /* the new text (owned) */
 	size_t len;
 };
@@ -59,3 +62,22 @@ int irsa_helm_values_merge(const char *name, const char *data, size_t len,
 int irsa_helm_values_update_file(const char *path, const struct irsa_helm_values_spec *spec,
 				 bool dry_run, struct irsa_helm_values_result *ret,
 				 struct irsa_error *err);
+
+/* The plan of merging the block into the values file at path (-f VALUES
+ * --format helm-values; read as irsa_helm_values_update_file() reads
+ * it): one "update-values" action with the old and new text for the
+ * diff, none when the bytes would not change. Status create when the
+ * file had no values at the path, update when it had others, unchanged.
+ * Subject {service_account, role_arn, target: "values:PATH", values_path},
+ * result {values: the block as JSON}. Nothing is written while planning;
+ * executing the plan merges again and writes the file back. The spec is
+ * copied, its strings borrowed: they must outlive the plan. Release with
+ * irsa_helm_values_plan_release(), also after a failure. */
+struct irsa_helm_values_plan {
+	struct irsa_plan plan;
+	struct irsa_helm_values_spec spec; /* strings borrowed */
+	char *path;
+};
+int irsa_helm_values_plan_file(const char *path, const struct irsa_helm_values_spec *spec,
+			       struct irsa_helm_values_plan *ret, struct irsa_error *err);
+void irsa_helm_values_plan_release(struct irsa_helm_values_plan *p);

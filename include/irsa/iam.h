@@ -179,6 +179,48 @@ int irsa_iam_account_roles(struct irsa_aws *aws, struct irsa_role_details **ret,
  * nothing could be read. *ret_bulk (may be NULL): the bulk read was used. */
 int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 			struct irsa_role_details *ret, bool *ret_bulk, struct irsa_error *err);
+/* For each found role of d[0..n) whose role_fields is false and, when want
+ * is not NULL, want[i]: GetRole (all at once) for its description and
+ * maximum session duration. A failure is in that role's err. */
+void irsa_iam_read_role_fields(struct irsa_aws *aws, struct irsa_role_details *d, size_t n,
+			       const bool *want);
+
+/* ---- changes to many roles at once (apply) ---- */
+enum irsa_iam_role_op {
+	IRSA_IAM_CREATE_ROLE,        /* create (trust policy in create.trust_policy) */
+	IRSA_IAM_UPDATE_TRUST,       /* document */
+	IRSA_IAM_UPDATE_ROLE,        /* description, max_session_duration */
+	IRSA_IAM_PUT_BOUNDARY,       /* target: the boundary's ARN */
+	IRSA_IAM_TAG_ROLE,           /* tags */
+	IRSA_IAM_ATTACH_POLICY,      /* target: the policy's ARN */
+	IRSA_IAM_DETACH_POLICY,      /* target: the policy's ARN */
+	IRSA_IAM_PUT_ROLE_POLICY,    /* target: the inline policy's name, document */
+	IRSA_IAM_DELETE_ROLE_POLICY, /* target: the inline policy's name */
+	IRSA_IAM_DELETE_ROLE,
+};
+
+/* One request of a batch; the same request as the single-call function of
+ * its op. Strings borrowed. */
+struct irsa_iam_role_change {
+	enum irsa_iam_role_op op;
+	const char *role_name;
+	struct irsa_role_spec create;
+	const char *target;
+	const char *document;
+	const char *description;         /* NULL = leave */
+	int max_session_duration;        /* 0 = leave */
+	const struct irsa_tags *tags;
+	/* out */
+	int rc;                          /* 0, or -1 with err */
+	struct irsa_error err;
+	char *created_arn;               /* CreateRole: the new role's ARN (free()) */
+};
+
+/* Send the n changes at once through the session's parallel path (at
+ * most irsa_aws_concurrency() in flight, one retry quota: throttling
+ * slows the batch down). Independent of each other: each gets its own
+ * rc and err. */
+void irsa_iam_change_roles(struct irsa_aws *aws, struct irsa_iam_role_change *c, size_t n);
 
 /* ---- inline policies ---- */
 int irsa_iam_list_role_policies(struct irsa_aws *aws, const char *role_name,

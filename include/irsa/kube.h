@@ -64,6 +64,31 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			       struct irsa_error *err);
 int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_error *err);
 
+/* One server-side apply of a batch (as irsa_kube_apply_service_account()). */
+struct irsa_kube_apply_call {
+	const char *ns, *name;
+	const json_t *object;
+	bool force, dry_run;
+	/* out */
+	int rc;                /* 0, or -1 with err */
+	json_t *ret;           /* the server's answer when rc == 0 (json_decref) */
+	struct irsa_error err;
+	bool done;
+};
+/* Several applies at once (at most concurrency in flight) over the
+ * client's connections; an answer that is not a success (an error, a
+ * status to retry, expired credentials) is done again the one-by-one way,
+ * with its retries and error messages. Each call gets its own outcome. */
+void irsa_kube_apply_service_accounts(struct irsa_kube *k, struct irsa_kube_apply_call *c,
+				      size_t n, size_t concurrency);
+
+/* LIST the ServiceAccounts of ns once and answer the next
+ * irsa_kube_get_service_account() calls in ns from that list (apply reads
+ * many ServiceAccounts of one namespace: one request instead of one
+ * each). A write to a ServiceAccount of ns drops the list. */
+int irsa_kube_prefetch_service_accounts(struct irsa_kube *k, const char *ns,
+					struct irsa_error *err);
+
 /* The ServiceAccounts of ns (NULL = every namespace): *ret is the list's
  * "items" array (caller decrefs). */
 int irsa_kube_list_service_accounts(struct irsa_kube *k, const char *ns, json_t **ret,

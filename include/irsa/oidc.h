@@ -131,3 +131,7 @@ int irsa_oidc_plan_disassociate(struct irsa_account *acct, const char *issuer, b
  * without an issuer is IRSA_ERR_REMOTE. *ret_issuer is malloc'd. */
 int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
 			     char **ret_issuer, struct irsa_error *err);
+struct irsa_eks_cluster;
+/* The same from a DescribeCluster answer already read (no request). */
+int irsa_oidc_issuer_of_cluster(const struct irsa_eks_cluster *c, const char *cluster,
+				bool need_active, char **ret_issuer, struct irsa_error *err);

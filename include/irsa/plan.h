@@ -110,6 +110,12 @@ void irsa_plan_absorb(struct irsa_plan *dst, struct irsa_plan *src);
 int irsa_plan_execute(struct irsa_plan *plan, irsa_plan_progress_fn progress, void *userdata,
 		      struct irsa_error *err);
 
+/* The error of action `failed` rewritten as irsa_plan_execute() reports
+ * it (its verb and target, the actions already done), for executors that
+ * run a plan's actions themselves (apply's waves). */
+void irsa_plan_explain_failure(const struct irsa_plan *plan, size_t failed,
+			       struct irsa_error *err);
+
 /* The report described above (new reference). */
 json_t *irsa_plan_to_json(const struct irsa_plan *plan);
 

@@ -41,6 +41,7 @@ struct irsa_trust_request {
 	size_t n_trust_role_arns;
 	const char *external_id;             /* --external-id (with --trust-role-arn) */
 	const char *account_id;              /* --account-id */
+	bool pod_identity;                   /* also trust EKS Pod Identity; a trust on its own */
 };
 
 enum irsa_trust_need {
@@ -66,6 +67,7 @@ struct irsa_trust_input {
 	const char *const *trust_role_arns;
 	size_t n_trust_role_arns;
 	const char *external_id;         /* borrowed from the request */
+	bool pod_identity;               /* the EKS Pod Identity statement too */
 	const char *account_id;          /* after resolve (borrowed from the account helper) */
 	const char *partition;           /* after resolve */
 	char **provider_arns;            /* per issuer, after irsa_trust_check_providers() */
@@ -90,6 +92,19 @@ int irsa_trust_input_resolve(struct irsa_account *acct, struct irsa_trust_input 
  * learnt from the providers' ARNs, so no STS call is needed. */
 int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
 			       struct irsa_error *err);
+struct irsa_role_reader;
+/* irsa_trust_input_resolve() and, with check_providers,
+ * irsa_trust_check_providers() in rounds of reads (round.h) shared with
+ * a role's reader (role_read.h; NULL for none), which it reads to the
+ * end: round 1 DescribeCluster of every cluster, ListOpenIDConnectProviders
+ * (or GetCallerIdentity when the account is needed and not known) and
+ * GetRole; round 2 GetOpenIDConnectProvider of each issuer for a custom
+ * audience, with the role's policy lists; round 3 the role's inline
+ * documents. Errors are taken in the order of the one-by-one reads: the
+ * trust's first; the role is read no further after one. */
+int irsa_trust_input_resolve_read(struct irsa_account *acct, struct irsa_trust_input *in,
+				  bool need_account, bool check_providers,
+				  struct irsa_role_reader *reader, struct irsa_error *err);
 /* The trust document for in (resolved). */
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 			    struct irsa_error *err);
@@ -115,6 +130,9 @@ struct irsa_create_role_request {
 	const char *const *managed_policy_files; /* --managed-policy-file FILE */
 	size_t n_managed_policy_files;
 	bool prune;
+	/* The cluster templates take when trust.clusters names none (NULL =
+	 * none): pod-identity create trusts no issuer of its cluster. */
+	const char *template_cluster;
 };
 
 /* create-role's request validated, then resolved into role (role.h).
@@ -125,6 +143,7 @@ struct irsa_create_role_request {
 struct irsa_create_role_input {
 	struct irsa_trust_input trust;
 	char *role_name;
+	const char *template_cluster;     /* borrowed from the request */
 	struct irsa_tags tags;
 	struct irsa_policy_ref *refs;
 	size_t n_refs;
@@ -153,3 +172,8 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
  * irsa_role_plan_apply(). */
 int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_input *in,
 			     struct irsa_error *err);
+/* irsa_create_role_resolve() and the role's state (every inline document
+ * read) for irsa_role_plan_apply_state() (role_read.h), in at most three
+ * rounds of reads; ret_state NULL reads no role. */
+int irsa_create_role_read(struct irsa_account *acct, struct irsa_create_role_input *in,
+			  struct irsa_role_state *ret_state, struct irsa_error *err);

@@ -165,6 +165,27 @@ int irsa_role_plan_apply_compute(const struct irsa_role_request *req,
 int irsa_role_plan_apply(struct irsa_aws *aws, const struct irsa_role_request *req,
 			 struct irsa_role_plan *ret, struct irsa_error *err);
 
+/* The state of one role from a batch read (irsa_iam_read_roles()), moved
+ * out of d (d is left empty). */
+void irsa_role_state_from_details(struct irsa_role_details *d, struct irsa_role_state *ret);
+
+/* Executing many role plans at once (apply): 1 with the first action of
+ * plan not done yet as an IAM change (*ret_doc: the document text it
+ * borrows, or NULL; free it after irsa_role_plan_change_done()); 0 when
+ * every action is done (then plan.executed is set). Actions the change
+ * batch does not send (customer-managed policies) are run here, one by
+ * one, first: -1 when one fails (err explained as irsa_plan_execute()
+ * does). */
+int irsa_role_plan_next_change(struct irsa_role_plan *plan, struct irsa_iam_role_change *c,
+			       char **ret_doc, struct irsa_error *err);
+/* The outcome of the change made from the plan's next action: 0 with the
+ * action done, or -1 with err explained as irsa_plan_execute() does. A
+ * CreateRole that finds the role already there falls back to updating its
+ * trust policy (one request, as the single-call executor does); a
+ * deletion of what is already gone counts as done. */
+int irsa_role_plan_change_done(struct irsa_role_plan *plan, struct irsa_iam_role_change *c,
+			       struct irsa_error *err);
+
 /* Plan deleting the whole role: detach every managed policy, delete every
  * inline policy, delete the role. A role that does not exist plans
  * nothing (status absent, with a note). A role that is not irsactl's

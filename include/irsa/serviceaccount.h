@@ -168,6 +168,12 @@ int irsa_sa_plan_apply(struct irsa_kube *k, const struct irsa_sa_spec *s,
 		       const struct irsa_sa_apply_options *o, struct irsa_sa_plan *ret,
 		       struct irsa_error *err);
 void irsa_sa_plan_release(struct irsa_sa_plan *p);
+/* For executing many plans at once (apply): the object to apply when the
+ * plan's one action is a server-side apply not done yet, else NULL; and,
+ * once the server answered it, the plan executed with that answer as its
+ * result. */
+const json_t *irsa_sa_plan_only_apply(const struct irsa_sa_plan *p);
+void irsa_sa_plan_applied(struct irsa_sa_plan *p, const json_t *answer);
 
 /* The plan of writing the ServiceAccount to a new file (-o, manifest
  * false: replaced atomically, mode 0644) or merging it into an existing

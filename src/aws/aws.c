@@ -271,3 +271,25 @@ int irsa_aws_json_many(struct irsa_aws *aws, struct irsa_aws_json_call *calls, s
 	}
 	return irsa_aws_client_json_many(&aws->client, creds, calls, n, 0, err);
 }
+
+int irsa_aws_call_many(struct irsa_aws *aws, struct irsa_aws_query_call *queries, size_t n_queries,
+		       struct irsa_aws_json_call *jsons, size_t n_jsons, struct irsa_error *err)
+{
+	const struct irsa_credentials *creds;
+
+	if (irsa_aws_credentials(aws, &creds, err) < 0) {
+		for (size_t i = 0; i < n_queries; i++) {
+			queries[i].rc = -1;
+			queries[i].doc = NULL;
+			queries[i].err = err ? *err : (struct irsa_error){ 0 };
+		}
+		for (size_t i = 0; i < n_jsons; i++) {
+			jsons[i].rc = -1;
+			jsons[i].ret = NULL;
+			jsons[i].err = err ? *err : (struct irsa_error){ 0 };
+		}
+		return -1;
+	}
+	return irsa_aws_client_call_many(&aws->client, creds, queries, n_queries, jsons, n_jsons, 0,
+					 err);
+}

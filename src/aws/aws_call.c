@@ -777,44 +777,60 @@ static int batch_finish(struct batch *b, struct irsa_error *err)
 	return r;
 }
 
+/* Reset each call's outcome, prepare it (one that cannot be prepared is
+ * finished with its error), run the batch, free it: -1 with the first
+ * failed call's error. */
+static int batch_go(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+		    struct batch *b, size_t concurrency, struct irsa_error *err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_item *it = &b->items[i];
+		struct irsa_error e = { 0 };
+		int r;
+
+		if (it->jout) {
+			it->jout->rc = 0;
+			it->jout->ret = NULL;
+			it->jout->err = (struct irsa_error){ 0 };
+			r = item_prepare_json(c, creds, it, &e);
+		} else {
+			it->out->rc = 0;
+			it->out->doc = NULL;
+			it->out->err = (struct irsa_error){ 0 };
+			r = item_prepare(c, creds, it, &e);
+		}
+		if (r < 0)
+			item_failed_early(it, &e);
+	}
+	batch_run(c, b, concurrency);
+	return batch_finish(b, err);
+}
+
+int irsa_aws_client_call_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_query_call *queries, size_t n_queries,
+			      struct irsa_aws_json_call *jsons, size_t n_jsons, size_t concurrency,
+			      struct irsa_error *err)
+{
+	struct batch b = { .n = n_queries + n_jsons };
+
+	b.items = irsa_malloc0((b.n ? b.n : 1) * sizeof(*b.items));
+	for (size_t i = 0; i < n_queries; i++)
+		b.items[i].out = &queries[i];
+	for (size_t i = 0; i < n_jsons; i++)
+		b.items[n_queries + i].jout = &jsons[i];
+	return batch_go(c, creds, &b, concurrency, err);
+}
+
 int irsa_aws_client_query_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			       struct irsa_aws_query_call *calls, size_t n, size_t concurrency,
 			       struct irsa_error *err)
 {
-	struct batch b = { .n = n };
-
-	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
-	for (size_t i = 0; i < n; i++) {
-		struct irsa_error e = { 0 };
-
-		calls[i].rc = 0;
-		calls[i].doc = NULL;
-		calls[i].err = (struct irsa_error){ 0 };
-		b.items[i].out = &calls[i];
-		if (item_prepare(c, creds, &b.items[i], &e) < 0)
-			item_failed_early(&b.items[i], &e);
-	}
-	batch_run(c, &b, concurrency);
-	return batch_finish(&b, err);
+	return irsa_aws_client_call_many(c, creds, calls, n, NULL, 0, concurrency, err);
 }
 
 int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
 			      struct irsa_error *err)
 {
-	struct batch b = { .n = n };
-
-	b.items = irsa_malloc0((n ? n : 1) * sizeof(*b.items));
-	for (size_t i = 0; i < n; i++) {
-		struct irsa_error e = { 0 };
-
-		calls[i].rc = 0;
-		calls[i].ret = NULL;
-		calls[i].err = (struct irsa_error){ 0 };
-		b.items[i].jout = &calls[i];
-		if (item_prepare_json(c, creds, &b.items[i], &e) < 0)
-			item_failed_early(&b.items[i], &e);
-	}
-	batch_run(c, &b, concurrency);
-	return batch_finish(&b, err);
+	return irsa_aws_client_call_many(c, creds, NULL, 0, calls, n, concurrency, err);
 }

@@ -114,6 +114,13 @@ int irsa_aws_client_json_many(struct irsa_aws_client *c, const struct irsa_crede
 			      struct irsa_aws_json_call *calls, size_t n, size_t concurrency,
 			      struct irsa_error *err);
 
+/* Query and REST-JSON calls in one batch, as the two above make them:
+ * the reads of one round (irsa/round.h) may mix IAM, STS and EKS. */
+int irsa_aws_client_call_many(struct irsa_aws_client *c, const struct irsa_credentials *creds,
+			      struct irsa_aws_query_call *queries, size_t n_queries,
+			      struct irsa_aws_json_call *jsons, size_t n_jsons, size_t concurrency,
+			      struct irsa_error *err);
+
 /* A REST-JSON call (EKS) signed with creds. body may be NULL. */
 int irsa_aws_client_json(struct irsa_aws_client *c, const struct irsa_credentials *creds,
 			 const char *service, const char *method, const char *path,

@@ -34,3 +34,8 @@ int irsa_aws_query_as(struct irsa_aws *aws, const struct irsa_credentials *creds
  * first call's failure). */
 int irsa_aws_query_many(struct irsa_aws *aws, struct irsa_aws_query_call *calls, size_t n,
 			struct irsa_error *err);
+/* Query and REST-JSON calls in one batch (the two kinds of
+ * irsa_aws_query_many() and irsa_aws_json_many() at once), for a round
+ * of reads that mixes IAM or STS with EKS. The same outcomes and return. */
+int irsa_aws_call_many(struct irsa_aws *aws, struct irsa_aws_query_call *queries, size_t n_queries,
+		       struct irsa_aws_json_call *jsons, size_t n_jsons, struct irsa_error *err);

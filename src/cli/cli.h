@@ -60,6 +60,9 @@ struct cli_command {
 	 * (words[n] is the one being completed, possibly ""); prints one
 	 * candidate per line. */
 	void (*complete_args)(const char *const *words, size_t n);
+	/* For a command whose options depend on its subcommand (may be NULL):
+	 * whether --name applies after the positional words typed. */
+	bool (*option_applies)(const char *const *words, size_t n, const char *name);
 };
 
 /* The option values of one invocation. Strings borrowed from argv. A name
@@ -123,6 +126,8 @@ extern const struct cli_command cli_cmd_delete_role;
 extern const struct cli_command cli_cmd_disassociate_oidc;
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_list;
+extern const struct cli_command cli_cmd_migrate_to_pod_identity;
+extern const struct cli_command cli_cmd_pod_identity;
 extern const struct cli_command cli_cmd_policy;
 extern const struct cli_command cli_cmd_render_trust_policy;
 extern const struct cli_command cli_cmd_token;

@@ -113,28 +113,16 @@ static int to_cluster(struct cli_ctx *ctx, struct irsa_sa_spec *s, const struct 
 	return r;
 }
 
-static void print_helm_text(const struct cli_ctx *ctx, const json_t *r, FILE *out)
-{
-	const char *status = json_string_value(json_object_get(r, "status"));
-	bool dry = json_is_true(json_object_get(r, "dry_run"));
-
-	fprintf(out, "values of service account '%s' %s%s in %s%s\n",
-		json_string_value(json_object_get(r, "service_account")),
-		dry && strcmp(status, "unchanged") != 0 ? "would be " : "", status,
-		json_string_value(json_object_get(r, "where")), dry ? " (dry run)" : "");
-}
-
 /* --format helm-values: print the block, or merge it into -f VALUES. */
-static int to_helm_values(const struct cli_ctx *ctx, const struct irsa_sa_spec *s,
+static int to_helm_values(struct cli_ctx *ctx, const struct irsa_sa_spec *s,
 			  const char *values_path, const char *file, bool dry_run,
 			  struct irsa_error *err)
 {
 	struct irsa_helm_values_spec hv = { values_path, s->name, true, s->annotations,
 					    s->n_annotations };
-	struct irsa_helm_values_result r;
-	_cleanup_free_ char *text = NULL, *where = NULL;
-	json_t *result;
-	const char *status;
+	struct irsa_helm_values_plan p;
+	_cleanup_free_ char *text = NULL;
+	int r;
 
 	if (!file) {
 		if (ctx->output != CLI_OUTPUT_TEXT) {
@@ -149,22 +137,11 @@ static int to_helm_values(const struct cli_ctx *ctx, const struct irsa_sa_spec *
 		fputs(text, stdout);
 		return 0;
 	}
-	if (irsa_helm_values_update_file(file, &hv, dry_run, &r, err) < 0)
+	if (irsa_helm_values_plan_file(file, &hv, &p, err) < 0)
 		return -1;
-	status = r.changed ? "updated" : "unchanged";
-	irsa_helm_values_result_release(&r);
-	where = irsa_asprintf("values file '%s' (%s)", file,
-			      values_path ? values_path : IRSA_HELM_VALUES_PATH);
-	result = json_pack("{s:o, s:s, s:o, s:s, s:s, s:s, s:b}", "namespace",
-			   s->namespace ? json_string(s->namespace) : json_null(),
-			   "service_account", s->name, "role_arn",
-			   irsa_sa_spec_role_arn(s) ? json_string(irsa_sa_spec_role_arn(s))
-						    : json_null(),
-			   "status", status, "target", file, "values_path",
-			   values_path ? values_path : IRSA_HELM_VALUES_PATH, "dry_run", dry_run);
-	if (ctx->output == CLI_OUTPUT_TEXT)
-		json_object_set_new(result, "where", json_string(where));
-	return cli_print_result(ctx, result, print_helm_text);
+	r = cli_plan_finish(ctx, &p.plan, dry_run, err);
+	irsa_helm_values_plan_release(&p);
+	return r;
 }
 
 /* --format and --values-path: which output, and what goes with it. */

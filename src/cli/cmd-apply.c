@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "irsa/apply.h"
+#include "irsa/alloc.h"
 #include "irsa/log.h"
 
 #define APPLY_EXIT_CHANGES 10
@@ -56,18 +58,71 @@ static int set_concurrency(struct cli_ctx *ctx, const char *arg, struct irsa_err
 	return 0;
 }
 
-/* In CI (no terminal, or CI set) one plain line per finished object. */
+/* Progress on standard error. On a terminal (and CI unset) one status
+ * line redrawn in place: done/total, failures, the last object finished;
+ * cleared at the end. In CI (no terminal, or CI set) one plain line per
+ * finished object. Nothing with --quiet. */
+struct progress {
+	const struct cli_ctx *ctx;
+	bool live;
+	size_t done, total, failed;
+};
+
+static void progress_start(struct progress *p, const struct cli_ctx *ctx,
+			   const struct irsa_apply *a)
+{
+	memset(p, 0, sizeof(*p));
+	p->ctx = ctx;
+	p->live = !ctx->quiet && !ctx->debug && isatty(STDERR_FILENO) && !getenv("CI");
+	p->total = a->n_providers + a->n_targets;
+	for (size_t i = 0; i < a->n_roles; i++)
+		p->total += !a->roles[i].external_arn;
+}
+
+/* The width of the terminal, for a status line that never wraps. */
+static size_t terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+static void progress_draw(const struct progress *p, const char *label, const char *status)
+{
+	_cleanup_free_ char *safe = cli_escape(label ? label : "?");
+	_cleanup_free_ char *line = irsa_asprintf("apply: %zu/%zu done, %zu failed | %s %s",
+						  p->done, p->total, p->failed, safe, status);
+	size_t width = terminal_columns() - 1;
+
+	if (strlen(line) > width)
+		line[width] = '\0';
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+}
+
 static void progress_line(void *userdata, const char *label, const char *status,
 			  const char *failure)
 {
-	const struct cli_ctx *ctx = userdata;
+	struct progress *p = userdata;
 
-	if (isatty(STDERR_FILENO) && !getenv("CI"))
-		return;
-	if (failure)
-		cli_status(ctx, "%s failed: %s", label ? label : "?", failure);
+	p->done++;
+	p->failed += failure != NULL;
+	if (p->live)
+		progress_draw(p, label, status);
+	else if (failure)
+		cli_status(p->ctx, "%s failed: %s", label ? label : "?", failure);
 	else
-		cli_status(ctx, "%s %s", label ? label : "?", status);
+		cli_status(p->ctx, "%s %s", label ? label : "?", status);
+}
+
+static void progress_end(const struct progress *p)
+{
+	if (p->live && p->done) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
 }
 
 static void log_plan_messages(struct cli_ctx *ctx, const struct irsa_plan *plan)
@@ -161,8 +216,13 @@ static int apply_run(struct cli_ctx *ctx, const struct cli_args *args, struct ir
 		log_plan_messages(ctx, &a.roles[i].plan.plan);
 	for (size_t i = 0; i < a.n_targets; i++)
 		log_plan_messages(ctx, object_plan(&a.targets[i]));
-	if (!o.dry_run)
-		irsa_apply_execute(&a, progress_line, ctx);
+	if (!o.dry_run) {
+		struct progress p;
+
+		progress_start(&p, ctx, &a);
+		irsa_apply_execute(&a, progress_line, &p);
+		progress_end(&p);
+	}
 	if (report(ctx, &a, o.dry_run) < 0)
 		goto out;
 	if (a.n_failed) {

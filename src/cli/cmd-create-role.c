@@ -2,6 +2,7 @@
  * trust policy, settings, managed policies and built-in templates. */
 #include "role-common.h"
 #include "irsa/request.h"
+#include "irsa/role_read.h"
 
 static const struct cli_option create_options[] = {
 	{ "cluster", 'c', "NAME", "EKS cluster whose OIDC issuer to trust (DescribeCluster)", OPT_REPEAT, NULL },
@@ -53,6 +54,7 @@ static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	struct irsa_create_role_request req = { 0 };
 	struct irsa_create_role_input in;
 	struct irsa_role_plan plan = { 0 };
+	struct irsa_role_state state = { 0 };
 	struct irsa_account *acct;
 	int r = -1;
 
@@ -60,13 +62,15 @@ static int create_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	if (irsa_create_role_parse(&req, &in, err) < 0)
 		goto out;
 	acct = cli_account(ctx, err);
-	if (!acct || irsa_create_role_resolve(acct, &in, err) < 0 ||
-	    irsa_role_plan_apply(acct->aws, &in.role, &plan, err) < 0)
+	/* the request's reads and the role's share three rounds */
+	if (!acct || irsa_create_role_read(acct, &in, &state, err) < 0 ||
+	    irsa_role_plan_apply_state(acct->aws, &in.role, &state, &plan, err) < 0)
 		goto out;
 	for (size_t i = 0; i < in.trust.warnings.n; i++)
 		irsa_plan_warn(&plan.plan, "%s", in.trust.warnings.items[i]);
 	r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 out:
+	irsa_role_state_release(&state);
 	irsa_role_plan_release(&plan);
 	irsa_create_role_input_release(&in);
 	return r;

@@ -6,6 +6,7 @@
 
 #include "role-common.h"
 #include "irsa/oidc.h"
+#include "irsa/role_read.h"
 #include "irsa/strutil.h"
 
 static const struct cli_option delete_options[] = {
@@ -28,6 +29,8 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 	struct irsa_trust_request req = { 0 };
 	struct irsa_trust_input in;
 	struct irsa_role_plan plan = { 0 };
+	struct irsa_role_reader reader = { 0 };
+	struct irsa_role_state state = { 0 };
 	const char *const *removed, **subjects = NULL;
 	struct irsa_account *acct;
 	size_t n_removed;
@@ -63,18 +66,24 @@ static int delete_run(struct cli_ctx *ctx, const struct cli_args *args, struct i
 		goto out;
 	}
 	acct = cli_account(ctx, err);
-	if (!acct || irsa_trust_input_resolve(acct, &in, false, err) < 0)
+	/* the cluster and the role are read in the same rounds */
+	irsa_role_reader_init(&reader, role_name, NULL);
+	if (!acct || irsa_trust_input_resolve_read(acct, &in, false, false, &reader, err) < 0)
 		goto out;
+	irsa_role_reader_finish(&reader, &state);
 	if (in.n_subjects || in.n_issuers
-		    ? irsa_role_plan_remove(acct->aws, role_name,
-					    in.n_issuers ? irsa_oidc_issuer_key(in.issuers[0]) : NULL,
-					    in.subjects, in.n_subjects, &plan, err) < 0
-		    : irsa_role_plan_delete(acct->aws, role_name, cli_flag(args, "force"), &plan,
-					    err) < 0 ||
+		    ? irsa_role_plan_remove_state(acct->aws, role_name,
+						  in.n_issuers ? irsa_oidc_issuer_key(in.issuers[0])
+							       : NULL,
+						  in.subjects, in.n_subjects, &state, &plan, err) < 0
+		    : irsa_role_plan_delete_state(acct->aws, role_name, cli_flag(args, "force"),
+						  &state, &plan, err) < 0 ||
 			      irsa_role_plan_delete_policies(&plan, delete_policies, err) < 0)
 		goto out;
 	r = cli_plan_finish(ctx, &plan.plan, cli_flag(args, "dry-run"), err);
 out:
+	irsa_role_reader_release(&reader);
+	irsa_role_state_release(&state);
 	free(subjects);
 	irsa_role_plan_release(&plan);
 	irsa_trust_input_release(&in);

@@ -13,6 +13,8 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_disassociate_oidc,
 	&cli_cmd_help,
 	&cli_cmd_list,
+	&cli_cmd_migrate_to_pod_identity,
+	&cli_cmd_pod_identity,
 	&cli_cmd_policy,
 	&cli_cmd_render_trust_policy,
 	&cli_cmd_token,

@@ -159,6 +159,32 @@ static void complete_values(const char *kind, const char *word)
 /* irsactl __complete WORD... : the words typed so far, the last one being
  * completed (possibly empty). Prints one candidate per line, or ":file"
  * when the shell should complete file names. */
+/* The positional words typed after the command name, before the word
+ * being completed (words[*ret_n], possibly ""). Caller frees the array. */
+static const char **positional_words(const struct cli_command *cmd, int argc, char **argv,
+				     size_t *ret_n)
+{
+	const char **words = irsa_malloc0(((size_t)argc + 1) * sizeof(char *));
+	size_t nw = 0;
+	bool after = false;
+
+	for (int i = 0; i < argc - 1; i++) {
+		const struct cli_option *po = i > 0 ? find_opt(cmd->options, argv[i - 1]) : NULL;
+
+		if (!po && i > 0)
+			po = find_opt(cli_global_options, argv[i - 1]);
+		if (argv[i][0] == '-' || (po && po->arg))
+			continue;
+		if (after)
+			words[nw++] = argv[i];
+		else if (strcmp(argv[i], cmd->name) == 0)
+			after = true;
+	}
+	words[nw] = argc > 0 ? argv[argc - 1] : "";
+	*ret_n = nw;
+	return words;
+}
+
 int cli_complete(int argc, char **argv, const struct cli_command *const *cmds, size_t n)
 {
 	const struct cli_command *cmd = NULL;
@@ -189,31 +215,26 @@ int cli_complete(int argc, char **argv, const struct cli_command *const *cmds, s
 		return 0;
 	}
 	if (cmd && cmd->complete_args && (argc == 0 || argv[argc - 1][0] != '-')) {
-		const char **words = irsa_malloc0(((size_t)argc + 1) * sizeof(char *));
-		size_t nw = 0;
-		bool after = false;
+		size_t nw;
+		const char **words = positional_words(cmd, argc, argv, &nw);
 
-		/* the positional words after the command name */
-		for (int i = 0; i < argc - 1; i++) {
-			const struct cli_option *po = i > 0 ? find_opt(cmd->options, argv[i - 1]) : NULL;
-
-			if (!po && i > 0)
-				po = find_opt(cli_global_options, argv[i - 1]);
-			if (argv[i][0] == '-' || (po && po->arg))
-				continue;
-			if (after)
-				words[nw++] = argv[i];
-			else if (strcmp(argv[i], cmd->name) == 0)
-				after = true;
-		}
-		words[nw] = argc > 0 ? argv[argc - 1] : "";
 		cmd->complete_args(words, nw);
 		free(words);
 		return 0;
 	}
-	for (o = cmd ? cmd->options : NULL; o && o->name; o++)
-		if (!(o->flags & OPT_HIDDEN))
-			printf("--%s\n", o->name);
+	if (cmd && cmd->option_applies) {
+		size_t nw;
+		const char **words = positional_words(cmd, argc, argv, &nw);
+
+		for (o = cmd->options; o->name; o++)
+			if (!(o->flags & OPT_HIDDEN) && cmd->option_applies(words, nw, o->name))
+				printf("--%s\n", o->name);
+		free(words);
+	} else {
+		for (o = cmd ? cmd->options : NULL; o && o->name; o++)
+			if (!(o->flags & OPT_HIDDEN))
+				printf("--%s\n", o->name);
+	}
 	for (o = cli_global_options; o->name; o++)
 		if (!(o->flags & OPT_HIDDEN))
 			printf("--%s\n", o->name);

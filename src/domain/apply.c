@@ -12,6 +12,7 @@
 #include "irsa/alloc.h"
 #include "irsa/apply.h"
 #include "irsa/kube.h"
+#include "irsa/log.h"
 #include "irsa/role.h"
 
 static bool selected(const struct irsa_apply_options *o, const struct irsa_apply_sa *sa)
@@ -200,8 +201,11 @@ static int add_inline_documents(const struct irsa_apply_request *req, struct irs
 	return 0;
 }
 
-static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irsa_apply_role *r,
-		     struct irsa_error *err)
+/* Everything a role's plan needs but its current state: the account,
+ * issuers and providers (read once per run, account.h), the trust
+ * document, the templates. No request of its own. */
+static int resolve_role(struct irsa_account *acct, struct irsa_apply *a, struct irsa_apply_role *r,
+			struct irsa_error *err)
 {
 	const struct irsa_apply_request *req = a->req;
 	const struct irsa_apply_sa *first = &req->sas[r->sas[0]];
@@ -247,13 +251,84 @@ static int plan_role(struct irsa_account *acct, struct irsa_apply *a, struct irs
 	cr.n_policy_files = s.files.n;
 	if (irsa_create_role_parse(&cr, &r->in, err) < 0 ||
 	    irsa_create_role_resolve(acct, &r->in, err) < 0 ||
-	    add_inline_documents(req, r, err) < 0 ||
-	    irsa_role_plan_apply(acct->aws, &r->in.role, &r->plan, err) < 0)
+	    add_inline_documents(req, r, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* The plan of a resolved role from its state as read. */
+static int plan_role(struct irsa_aws *aws, struct irsa_apply_role *r, struct irsa_role_details *d,
+		     struct irsa_error *err)
+{
+	struct irsa_role_state state;
+	int rc;
+
+	if (d->err.kind) {
+		*err = d->err;
+		return -1;
+	}
+	irsa_role_state_from_details(d, &state);
+	/* customer-managed policies the role asks for (none from a file today) */
+	rc = irsa_role_read_managed_policies(aws, &r->in.role, &state, err);
+	if (rc == 0)
+		rc = irsa_role_plan_apply_compute(&r->in.role, &state, &r->plan, err);
+	irsa_role_state_release(&state);
+	if (rc < 0)
+		return -1;
+	r->plan.aws = aws;
 	for (size_t i = 0; i < r->in.trust.warnings.n; i++)
 		irsa_plan_warn(&r->plan.plan, "%s", r->in.trust.warnings.items[i]);
 	r->planned = true;
 	return 0;
+}
+
+/* Resolve every role, read all of them at once (one
+ * GetAccountAuthorizationDetails, or per-role reads in parallel rounds when
+ * that is denied; GetRole again only where the description or session
+ * duration is asked for and the bulk read does not carry it), then plan
+ * each. A role that fails is marked; the others go on. */
+static int plan_roles(struct irsa_account *acct, struct irsa_apply *a, struct irsa_error *err)
+{
+	const char **names = irsa_malloc0((a->n_roles + 1) * sizeof(*names));
+	size_t *which = irsa_malloc0((a->n_roles + 1) * sizeof(*which));
+	struct irsa_role_details *d = NULL;
+	bool *want = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < a->n_roles; i++) {
+		struct irsa_apply_role *r = &a->roles[i];
+		struct irsa_error e = { 0 };
+
+		if (resolve_role(acct, a, r, &e) < 0)
+			fail(&r->failure, &r->failed, a, &e);
+		else if (!r->external_arn) {
+			which[n] = i;
+			names[n++] = r->in.role_name;
+		}
+	}
+	d = irsa_malloc0((n + 1) * sizeof(*d));
+	want = irsa_malloc0((n + 1) * sizeof(*want));
+	if (n && irsa_iam_read_roles(acct->aws, names, n, d, NULL, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++)
+		want[k] = a->roles[which[k]].in.role.description ||
+			  a->roles[which[k]].in.role.max_session_duration > 0;
+	irsa_iam_read_role_fields(acct->aws, d, n, want);
+	for (size_t k = 0; k < n; k++) {
+		struct irsa_apply_role *r = &a->roles[which[k]];
+		struct irsa_error e = { 0 };
+
+		if (plan_role(acct->aws, r, &d[k], &e) < 0)
+			fail(&r->failure, &r->failed, a, &e);
+	}
+	rc = 0;
+out:
+	irsa_role_details_free(d, n);
+	free(want);
+	free(which);
+	free(names);
+	return rc;
 }
 
 static int open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
@@ -368,6 +443,53 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 	}
 }
 
+/* From this many ServiceAccounts of one namespace in one cluster on, one
+ * LIST reads them all instead of one GET each. */
+#define APPLY_LIST_MIN 3
+
+static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
+{
+	return sa->target == IRSA_APPLY_TARGET_CLUSTER && !strpbrk(sa->name, "*?") &&
+	       sa_has_cluster(sa, c);
+}
+
+/* Read the ServiceAccounts of each namespace with many of them in one
+ * LIST per cluster and namespace (the kube client answers the GETs of the
+ * plans from it). When the list is refused (RBAC may allow get but not
+ * list), the plans GET each one as before. */
+static void prefetch_service_accounts(struct irsa_apply *a, struct irsa_aws *aws)
+{
+	const struct irsa_apply_request *req = a->req;
+
+	for (size_t c = 0; c < req->n_clusters; c++) {
+		struct irsa_strlist done = { 0 };
+
+		for (size_t i = 0; i < a->n_roles; i++) {
+			for (size_t k = 0; k < a->roles[i].n_sas; k++) {
+				const struct irsa_apply_sa *sa = &req->sas[a->roles[i].sas[k]];
+				struct irsa_error e = { 0 };
+				struct irsa_kube *kube;
+				size_t same = 0;
+
+				if (!sa_in_cluster(sa, &req->clusters[c]) ||
+				    irsa_strlist_contains(&done, sa->namespace_))
+					continue;
+				irsa_strlist_add(&done, sa->namespace_);
+				for (size_t j = 0; j < req->n_sas; j++)
+					same += sa_in_cluster(&req->sas[j], &req->clusters[c]) &&
+						strcmp(req->sas[j].namespace_, sa->namespace_) == 0;
+				if (same < APPLY_LIST_MIN)
+					continue;
+				if (open_kube(a, c, aws, &kube, &e) < 0 ||
+				    irsa_kube_prefetch_service_accounts(kube, sa->namespace_, &e) < 0)
+					irsa_log_debug("reading the ServiceAccounts of '%s' one by one: %s",
+						       sa->namespace_, e.message);
+			}
+		}
+		irsa_strlist_release(&done);
+	}
+}
+
 static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 			 struct irsa_apply_provider *p, struct irsa_error *err)
 {
@@ -379,7 +501,7 @@ static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 	};
 
 	if (c->issuer_url ? irsa_oidc_issuer_normalize(c->issuer_url, &p->issuer, err) < 0 :
-	    irsa_oidc_cluster_issuer(acct->aws, c->name, false, &p->issuer, err) < 0)
+	    irsa_account_cluster_issuer(acct, c->name, &p->issuer, err) < 0)
 		return -1;
 	oreq.issuer = p->issuer;
 	if (irsa_oidc_plan_associate(acct, &oreq, &p->plan, err) < 0)
@@ -388,6 +510,8 @@ static int plan_provider(struct irsa_account *acct, struct irsa_apply *a,
 	/* the roles' trust names the provider: it must exist before they are planned */
 	if (!a->opts.dry_run && irsa_plan_execute(&p->plan.plan, NULL, NULL, err) < 0)
 		return -1;
+	if (!a->opts.dry_run && p->plan.arn)
+		irsa_account_provider_created(acct, p->plan.arn);
 	return 0;
 }
 
@@ -413,10 +537,12 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 		    const struct irsa_apply_options *opts, struct irsa_apply *ret,
 		    struct irsa_error *err)
 {
+	const struct irsa_strlist *providers;
 	const char *account;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->req = req;
+	ret->aws = acct->aws;
 	ret->opts = *opts;
 	ret->kubes = irsa_malloc0((req->n_clusters + 1) * sizeof(*ret->kubes));
 	for (size_t i = 0; i < req->n_clusters; i++) {
@@ -430,7 +556,10 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 					      req->clusters[i].issuer_url, req->clusters[i].where, want,
 					      have, want);
 	}
-	if (irsa_account_get(acct, &account, err) < 0)
+	/* the provider list names the account: no GetCallerIdentity when
+	 * there is a provider */
+	if (irsa_account_provider_arns(acct, &providers, err) < 0 ||
+	    irsa_account_get(acct, &account, err) < 0)
 		return -1;
 	/* at most one object per service account and cluster */
 	ret->targets = irsa_malloc0((req->n_sas * (req->n_clusters ? req->n_clusters : 1) + 1) *
@@ -439,12 +568,9 @@ int irsa_apply_plan(struct irsa_account *acct, const struct irsa_apply_request *
 	for (size_t i = 0; i < req->n_sas; i++)
 		if (selected(opts, &req->sas[i]))
 			group_sa(ret, i);
-	for (size_t i = 0; i < ret->n_roles; i++) {
-		struct irsa_error e = { 0 };
-
-		if (plan_role(acct, ret, &ret->roles[i], &e) < 0)
-			fail(&ret->roles[i].failure, &ret->roles[i].failed, ret, &e);
-	}
+	if (plan_roles(acct, ret, err) < 0)
+		return -1;
+	prefetch_service_accounts(ret, acct->aws);
 	for (size_t i = 0; i < ret->n_roles; i++)
 		plan_sas_of(ret, i, acct->aws);
 	return 0;
@@ -478,6 +604,133 @@ static const char *provider_label(const struct irsa_apply *a, const struct irsa_
 	return p->planned ? p->plan.plan.label : c->name ? c->name : c->issuer_url;
 }
 
+static void role_finished(const struct irsa_apply_role *r, irsa_apply_progress_fn progress,
+			  void *userdata)
+{
+	if (progress && !r->external_arn)
+		progress(userdata, r->planned ? r->plan.plan.label :
+			 r->in.role_name ? r->in.role_name : r->role_name,
+			 r->failed ? "failed" : irsa_plan_status_name(r->plan.plan.status, true),
+			 r->failure);
+}
+
+/* One wave: the next action of every role that has one left, sent at
+ * once. Returns how many were sent; a role whose action fails stops
+ * there (its later actions and its ServiceAccounts are not run). */
+static size_t run_wave(struct irsa_apply *a, struct irsa_aws *aws, irsa_apply_progress_fn progress,
+		       void *userdata)
+{
+	struct irsa_iam_role_change *c = irsa_malloc0((a->n_roles + 1) * sizeof(*c));
+	char **docs = irsa_malloc0((a->n_roles + 1) * sizeof(*docs));
+	size_t *owner = irsa_malloc0((a->n_roles + 1) * sizeof(*owner));
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_roles; i++) {
+		struct irsa_apply_role *r = &a->roles[i];
+		struct irsa_error e = { 0 };
+		int next;
+
+		if (!r->planned || r->failed || r->plan.plan.executed)
+			continue;
+		next = irsa_role_plan_next_change(&r->plan, &c[n], &docs[n], &e);
+		if (next > 0) {
+			owner[n++] = i;
+			continue;
+		}
+		if (next < 0)
+			fail(&r->failure, &r->failed, a, &e);
+		role_finished(r, progress, userdata);
+	}
+	if (n)
+		irsa_iam_change_roles(aws, c, n);
+	for (size_t k = 0; k < n; k++) {
+		struct irsa_apply_role *r = &a->roles[owner[k]];
+		struct irsa_error e = { 0 };
+
+		if (irsa_role_plan_change_done(&r->plan, &c[k], &e) < 0) {
+			fail(&r->failure, &r->failed, a, &e);
+			role_finished(r, progress, userdata);
+		}
+		free(c[k].created_arn);
+		free(docs[k]);
+	}
+	free(c);
+	free(docs);
+	free(owner);
+	return n;
+}
+
+/* Roles in waves (step k of every role in one parallel batch): the
+ * requests of different roles overlap, those of one role keep their
+ * order (CreateRole before its PutRolePolicy). */
+static void execute_roles(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
+{
+	struct irsa_aws *aws = NULL;
+
+	for (size_t i = 0; i < a->n_roles && !aws; i++)
+		if (a->roles[i].planned)
+			aws = a->roles[i].plan.aws;
+	while (aws && run_wave(a, aws, progress, userdata) > 0)
+		;
+	/* roles that were never planned (failed) and eksctl attachRoleARN ones */
+	for (size_t i = 0; i < a->n_roles; i++)
+		if (!a->roles[i].planned)
+			role_finished(&a->roles[i], progress, userdata);
+}
+
+/* Whether o is a ServiceAccount to apply to a cluster in one request. */
+static const json_t *single_apply(const struct irsa_apply *a, const struct irsa_apply_object *o)
+{
+	if (o->failed || !o->planned || o->is_file || a->roles[o->role].failed)
+		return NULL;
+	return irsa_sa_plan_only_apply(&o->plan);
+}
+
+/* The ServiceAccounts of each cluster that need one server-side apply,
+ * sent at once (at most --concurrency in flight); the others (a namespace
+ * to create first, a manifest file) go one by one afterwards. */
+static void apply_service_accounts_at_once(struct irsa_apply *a)
+{
+	size_t max = a->aws ? irsa_aws_concurrency(a->aws) : 1;
+
+	for (size_t c = 0; c < a->req->n_clusters; c++) {
+		struct irsa_kube_apply_call *calls;
+		size_t *owner, n = 0;
+
+		if (!a->kubes[c])
+			continue;
+		calls = irsa_malloc0((a->n_targets + 1) * sizeof(*calls));
+		owner = irsa_malloc0((a->n_targets + 1) * sizeof(*owner));
+		for (size_t i = 0; i < a->n_targets; i++) {
+			const struct irsa_apply_object *o = &a->targets[i];
+			const json_t *doc = single_apply(a, o);
+
+			if (!doc || o->plan.kube != a->kubes[c])
+				continue;
+			calls[n] = (struct irsa_kube_apply_call){
+				.ns = o->spec.namespace, .name = o->spec.name, .object = doc,
+				.force = o->plan.opts.force_conflicts,
+			};
+			owner[n++] = i;
+		}
+		if (n)
+			irsa_kube_apply_service_accounts(a->kubes[c], calls, n, max);
+		for (size_t k = 0; k < n; k++) {
+			struct irsa_apply_object *o = &a->targets[owner[k]];
+
+			if (calls[k].rc == 0) {
+				irsa_sa_plan_applied(&o->plan, calls[k].ret);
+			} else {
+				irsa_plan_explain_failure(&o->plan.plan, 0, &calls[k].err);
+				fail(&o->failure, &o->failed, a, &calls[k].err);
+			}
+			json_decref(calls[k].ret);
+		}
+		free(calls);
+		free(owner);
+	}
+}
+
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
 	for (size_t i = 0; progress && i < a->n_providers; i++) {
@@ -487,18 +740,8 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 			 p->failed ? "failed" : irsa_plan_status_name(p->plan.plan.status, true),
 			 p->failure);
 	}
-	for (size_t i = 0; i < a->n_roles; i++) {
-		struct irsa_apply_role *r = &a->roles[i];
-		struct irsa_error e = { 0 };
-
-		if (r->planned && irsa_plan_execute(&r->plan.plan, NULL, NULL, &e) < 0)
-			fail(&r->failure, &r->failed, a, &e);
-		if (progress && !r->external_arn)
-			progress(userdata, r->planned ? r->plan.plan.label :
-				 r->in.role_name ? r->in.role_name : r->role_name,
-				 r->failed ? "failed" : irsa_plan_status_name(r->plan.plan.status, true),
-				 r->failure);
-	}
+	execute_roles(a, progress, userdata);
+	apply_service_accounts_at_once(a);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];
 		struct irsa_plan *p = object_plan(o);
@@ -509,7 +752,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 				       a->roles[o->role].plan.role_name ?
 				       a->roles[o->role].plan.role_name : "?");
 			fail(&o->failure, &o->failed, a, &e);
-		} else if (o->planned && p->n_actions &&
+		} else if (!o->failed && o->planned && p->n_actions && !p->executed &&
 			   ((o->is_file && make_parent_dirs(o->file_plan.path, &e) < 0) ||
 			    irsa_plan_execute(p, NULL, NULL, &e) < 0)) {
 			fail(&o->failure, &o->failed, a, &e);

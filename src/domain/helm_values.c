@@ -1,14 +1,11 @@
 /* Helm values: the ServiceAccount block, rendered or merged in place. */
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "irsa/buf.h"
-#include "irsa/fileutil.h"
 #include "irsa/helm_values.h"
 #include "irsa/strutil.h"
+#include "irsa/textedit.h"
 #include "irsa/yaml.h"
 
 #define WHAT "values file"
@@ -152,136 +149,32 @@ int irsa_helm_values_render(const struct irsa_helm_values_spec *spec, char **ret
 
 /* ---- merging in place --------------------------------------------------- */
 
-struct edit {
-	size_t start, end; /* bytes replaced */
-	char *text;
-	size_t indent; /* insertions at one place: the deeper first */
-	size_t seq;
-};
-
 struct merge {
-	const char *name;
-	const char *data;
-	size_t len;
-	size_t *off; /* character index -> byte */
-	size_t nchar;
-	const char *nl;
+	struct irsa_textedit te; /* the file's text and the edits */
 	yaml_document_t *d;
-	struct edit *edits;
-	size_t n_edits;
 };
 
 static size_t byte_at(const struct merge *m, yaml_mark_t mk)
 {
-	return mk.index <= m->nchar ? m->off[mk.index] : m->len;
+	return irsa_textedit_byte(&m->te, mk);
 }
 
-static void add_edit(struct merge *m, size_t start, size_t end, char *text, size_t indent)
-{
-	m->edits = irsa_realloc(m->edits, (m->n_edits + 1) * sizeof(*m->edits));
-	m->edits[m->n_edits] = (struct edit){ start, end, text, indent, m->n_edits };
-	m->n_edits++;
-}
-
-/* libyaml's marks count characters; map them to bytes (UTF-8 only). */
-static int index_chars(struct merge *m, struct irsa_error *err)
-{
-	const unsigned char *p = (const unsigned char *)m->data;
-	size_t i = 0, n = 0;
-
-	if (m->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	else if (m->len >= 2 && (memcmp(p, "\xFF\xFE", 2) == 0 || memcmp(p, "\xFE\xFF", 2) == 0))
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      WHAT " '%s' is UTF-16; irsactl edits UTF-8 files only", m->name);
-	m->off = irsa_malloc0((m->len + 2) * sizeof(size_t));
-	while (i < m->len) {
-		size_t w = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3 : 4;
-
-		m->off[n++] = i;
-		i += w;
-	}
-	m->off[n] = m->len;
-	m->nchar = n;
-	return 0;
-}
-
-static const char *first_break(const char *data, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n')
-			return "\n";
-		if (data[i] == '\r')
-			return i + 1 < len && data[i + 1] == '\n' ? "\r\n" : "\r";
-	}
-	return "\n";
-}
-
-/* The start of the line after byte p (p when it starts a line already);
- * *need_nl when the text ends without a break there. */
-static size_t line_after(const struct merge *m, size_t p, bool *need_nl)
-{
-	*need_nl = false;
-	/* a bare CR is a YAML line break too; p inside a CRLF is not */
-	if (p > 0 && p <= m->len && (m->data[p - 1] == '\n' ||
-				     (m->data[p - 1] == '\r' && (p == m->len || m->data[p] != '\n'))))
-		return p;
-	for (size_t q = p; q < m->len; q++) {
-		if (m->data[q] == '\n')
-			return q + 1;
-		if (m->data[q] == '\r')
-			return q + 1 < m->len && m->data[q + 1] == '\n' ? q + 2 : q + 1;
-	}
-	*need_nl = m->len > 0;
-	return m->len;
-}
-
-static size_t column_of(const struct merge *m, size_t p)
-{
-	size_t s = p;
-
-	while (s > 0 && m->data[s - 1] != '\n' && m->data[s - 1] != '\r')
-		s--;
-	return p - s;
-}
-
-/* A block collection's own end mark lies past comments at the next token:
- * its text ends with its last leaf. */
-static size_t node_end(const struct merge *m, int id)
-{
-	for (unsigned depth = 0; depth < IRSA_YAML_MAX_DEPTH; depth++) {
-		yaml_node_t *n = irsa_yaml_node(m->d, id);
-
-		if (n && n->type == YAML_MAPPING_NODE &&
-		    n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
-		    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
-			id = (n->data.mapping.pairs.top - 1)->value;
-		else if (n && n->type == YAML_SEQUENCE_NODE &&
-			 n->data.sequence.style != YAML_FLOW_SEQUENCE_STYLE &&
-			 n->data.sequence.items.top > n->data.sequence.items.start)
-			id = *(n->data.sequence.items.top - 1);
-		else
-			break;
-	}
-	return byte_at(m, irsa_yaml_node(m->d, id)->end_mark);
-}
-
-/* Lines for obj at indent, inserted after the line where the node `after`
- * ends (0: at the end of the text). */
+/* Lines for obj at indent, inserted at the start of the line after byte
+ * at_byte; of two blocks inserted at one place the deeper goes first. */
 static int insert_block(struct merge *m, size_t at_byte, const json_t *obj, size_t indent,
 			struct irsa_error *err)
 {
 	struct irsa_buf text = IRSA_BUF_INIT;
 	bool need_nl = false;
-	size_t at = line_after(m, at_byte, &need_nl);
+	size_t at = irsa_textedit_line_after(&m->te, at_byte, &need_nl);
 
 	if (need_nl)
-		irsa_buf_puts(&text, m->nl);
-	if (render_block(obj, indent, m->nl, &text) < 0) {
+		irsa_buf_puts(&text, m->te.nl);
+	if (render_block(obj, indent, m->te.nl, &text) < 0) {
 		irsa_buf_release(&text);
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write the Helm values");
 	}
-	add_edit(m, at, at, irsa_strdup(irsa_buf_str(&text)), indent);
+	irsa_textedit_add(&m->te, at, at, irsa_strdup(irsa_buf_str(&text)), indent);
 	irsa_buf_release(&text);
 	return 0;
 }
@@ -326,7 +219,7 @@ static int merge_pair(struct merge *m, int map, size_t indent, const char *key,
 		int r;
 
 		json_object_set(one, key, (json_t *)want);
-		r = insert_block(m, node_end(m, map), one, indent, err);
+		r = insert_block(m, irsa_textedit_node_end(&m->te, m->d, map), one, indent, err);
 		json_decref(one);
 		return r;
 	}
@@ -340,19 +233,20 @@ static int merge_pair(struct merge *m, int map, size_t indent, const char *key,
 					      WHAT " '%s': '%s' (line %zu) is %s; irsactl edits block "
 					      "mappings only: write it as a block mapping or set "
 					      "--values-path",
-					      m->name, here, n->start_mark.line + 1,
+					      m->te.name, here, n->start_mark.line + 1,
 					      irsa_yaml_is_map(m->d, v) ? "a flow mapping {...}"
 									: "not a mapping");
 		/* `key:`, `key: ~` or `key: {}`: the value goes, the block follows */
 		if (byte_at(m, n->end_mark) > byte_at(m, n->start_mark)) {
 			size_t from = byte_at(m, n->start_mark);
 
-			while (from > 0 && m->data[from - 1] == ' ')
+			while (from > 0 && m->te.data[from - 1] == ' ')
 				from--;
-			add_edit(m, from, byte_at(m, n->end_mark), irsa_strdup(""), 0);
+			irsa_textedit_add(&m->te, from, byte_at(m, n->end_mark), irsa_strdup(""), 0);
 		}
 		{
-			size_t col = column_of(m, byte_at(m, irsa_yaml_node(m->d, knode)->start_mark));
+			size_t col = irsa_textedit_column(&m->te,
+							  byte_at(m, irsa_yaml_node(m->d, knode)->start_mark));
 
 			return json_object_size(want) ? insert_block(m, byte_at(m, n->end_mark), want,
 								     col + 2, err)
@@ -365,14 +259,14 @@ static int merge_pair(struct merge *m, int map, size_t indent, const char *key,
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      WHAT " '%s': '%s' (line %zu) is not a single value; irsactl "
 				      "will not replace it",
-				      m->name, here, irsa_yaml_node(m->d, v)->start_mark.line + 1);
+				      m->te.name, here, irsa_yaml_node(m->d, v)->start_mark.line + 1);
 	{
 		yaml_node_t *n = irsa_yaml_node(m->d, v);
 		char *text = scalar_text(want);
 
 		if (!text)
 			return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write the Helm values");
-		add_edit(m, byte_at(m, n->start_mark), byte_at(m, n->end_mark), text, 0);
+		irsa_textedit_add(&m->te, byte_at(m, n->start_mark), byte_at(m, n->end_mark), text, 0);
 	}
 	return 0;
 }
@@ -381,7 +275,7 @@ static int merge_map(struct merge *m, int map, const json_t *want, const char *w
 		     struct irsa_error *err)
 {
 	yaml_node_t *n = irsa_yaml_node(m->d, map);
-	size_t indent = column_of(m, byte_at(m, irsa_yaml_node(m->d,
+	size_t indent = irsa_textedit_column(&m->te, byte_at(m, irsa_yaml_node(m->d,
 							      n->data.mapping.pairs.start->key)
 						       ->start_mark));
 	const char *key;
@@ -390,45 +284,12 @@ static int merge_map(struct merge *m, int map, const json_t *want, const char *w
 	if (irsa_yaml_map_duplicate(m->d, map))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      WHAT " '%s': the key '%s' appears twice in '%s'; remove one",
-				      m->name, irsa_yaml_map_duplicate(m->d, map),
+				      m->te.name, irsa_yaml_map_duplicate(m->d, map),
 				      where[0] ? where : "the top level");
 	json_object_foreach((json_t *)want, key, v)
 		if (merge_pair(m, map, indent, key, v, where, err) < 0)
 			return -1;
 	return 0;
-}
-
-static int cmp_edit(const void *a, const void *b)
-{
-	const struct edit *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->indent != y->indent)
-		return x->indent > y->indent ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void apply_edits(struct merge *m, struct irsa_buf *out)
-{
-	size_t pos = 0;
-
-	if (m->n_edits)
-		qsort(m->edits, m->n_edits, sizeof(*m->edits), cmp_edit);
-	for (size_t i = 0; i < m->n_edits; i++) {
-		irsa_buf_append(out, m->data + pos, m->edits[i].start - pos);
-		irsa_buf_puts(out, m->edits[i].text);
-		pos = m->edits[i].end;
-	}
-	irsa_buf_append(out, m->data + pos, m->len - pos);
-}
-
-static void merge_release(struct merge *m)
-{
-	for (size_t i = 0; i < m->n_edits; i++)
-		free(m->edits[i].text);
-	free(m->edits);
-	free(m->off);
 }
 
 /* The tree read back from text holds want (same scalars). */
@@ -481,12 +342,40 @@ void irsa_helm_values_result_release(struct irsa_helm_values_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Does the document hold values at the values path (a key there whose
+ * value is not null or an empty mapping)? */
+static bool values_present(yaml_document_t *d, int root, const char *path)
+{
+	_cleanup_free_ char *copy = irsa_strdup(path);
+	char *save = NULL;
+	int id = root;
+
+	for (char *k = strtok_r(copy, ".", &save); k && id; k = strtok_r(NULL, ".", &save))
+		id = irsa_yaml_map_get(d, id, k, NULL);
+	return id && !irsa_yaml_is_null(d, id) &&
+	       !(irsa_yaml_is_map(d, id) && irsa_yaml_map_size(d, id) == 0);
+}
+
+/* The edits that put want into the document (root 0: none). */
+static int plan_edits(struct merge *m, int root, const json_t *want, struct irsa_error *err)
+{
+	if (!root || irsa_yaml_is_null(m->d, root) ||
+	    (is_block_map(m, root) && irsa_yaml_map_size(m->d, root) == 0))
+		return insert_block(m, m->te.len, want, 0, err);
+	if (!is_block_map(m, root))
+		return irsa_error_set(err, IRSA_ERR_USAGE,
+				      WHAT " '%s' is not a YAML mapping of values (block style)",
+				      m->te.name);
+	return merge_map(m, root, want, "", err);
+}
+
 int irsa_helm_values_merge(const char *name, const char *data, size_t len,
 			   const struct irsa_helm_values_spec *spec,
 			   struct irsa_helm_values_result *ret, struct irsa_error *err)
 {
+	const char *path = spec->values_path ? spec->values_path : IRSA_HELM_VALUES_PATH;
 	struct irsa_yaml_docs ds = { 0 };
-	struct merge m = { name, data, len, NULL, 0, first_break(data, len), NULL, NULL, 0 };
+	struct merge m = { 0 };
 	struct irsa_buf out = IRSA_BUF_INIT;
 	json_t *want = NULL;
 	int root, r = -1;
@@ -494,7 +383,8 @@ int irsa_helm_values_merge(const char *name, const char *data, size_t len,
 	memset(ret, 0, sizeof(*ret));
 	if (wanted_tree(spec, &want, err) < 0)
 		return -1;
-	if (irsa_yaml_load(WHAT, name, data, len, &ds, err) < 0 || index_chars(&m, err) < 0)
+	if (irsa_yaml_load(WHAT, name, data, len, &ds, err) < 0 ||
+	    irsa_textedit_init(&m.te, WHAT, name, data, len, err) < 0)
 		goto out;
 	if (ds.n > 1) {
 		irsa_error_set(err, IRSA_ERR_USAGE,
@@ -503,70 +393,129 @@ int irsa_helm_values_merge(const char *name, const char *data, size_t len,
 	}
 	root = ds.n ? irsa_yaml_root(&ds.doc[0]) : 0;
 	m.d = ds.n ? &ds.doc[0] : NULL;
-	if (!root || irsa_yaml_is_null(m.d, root)) {
-		if (insert_block(&m, len, want, 0, err) < 0)
-			goto out;
-	} else if (!is_block_map(&m, root)) {
-		irsa_error_set(err, IRSA_ERR_USAGE,
-			       WHAT " '%s' is not a YAML mapping of values (block style)", name);
+	if (plan_edits(&m, root, want, err) < 0 || irsa_textedit_apply(&m.te, &out, err) < 0)
 		goto out;
-	} else if (irsa_yaml_map_size(m.d, root) == 0) {
-		if (insert_block(&m, len, want, 0, err) < 0)
-			goto out;
-	} else if (merge_map(&m, root, want, "", err) < 0) {
+	if (m.te.n_edits && read_back(name, irsa_buf_str(&out), out.len, want, err) < 0)
 		goto out;
-	}
-	apply_edits(&m, &out);
-	if (m.n_edits && read_back(name, irsa_buf_str(&out), out.len, want, err) < 0)
-		goto out;
-	ret->changed = m.n_edits > 0;
+	ret->changed = m.te.n_edits > 0;
+	ret->created = ret->changed && !(root && values_present(m.d, root, path));
 	ret->len = out.len;
-	ret->data = irsa_strdup(irsa_buf_str(&out));
+	ret->data = irsa_buf_detach(&out);
 	r = 0;
 out:
 	irsa_buf_release(&out);
-	merge_release(&m);
+	irsa_textedit_release(&m.te);
 	irsa_yaml_docs_release(&ds);
 	json_decref(want);
 	return r;
+}
+
+static int read_values_file(const char *path, struct irsa_textedit_file *ret,
+			    struct irsa_error *err)
+{
+	return irsa_textedit_file_read(path, WHAT, "leave out -f to print the values", ret, err);
 }
 
 int irsa_helm_values_update_file(const char *path, const struct irsa_helm_values_spec *spec,
 				 bool dry_run, struct irsa_helm_values_result *ret,
 				 struct irsa_error *err)
 {
-	_cleanup_free_ char *real = realpath(path, NULL);
-	struct irsa_buf in = IRSA_BUF_INIT;
-	struct stat st;
+	struct irsa_textedit_file f;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!real) {
-		if (errno == ENOENT)
-			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
-					      WHAT " '%s' does not exist; leave out -f to print the "
-					      "values",
-					      path);
-		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read " WHAT " '%s': %s", path,
-				      strerror(errno));
+	r = read_values_file(path, &f, err);
+	if (r == 0)
+		r = irsa_helm_values_merge(path, irsa_buf_str(&f.text), f.text.len, spec, ret, err);
+	if (r == 0 && ret->changed && !dry_run) {
+		r = irsa_textedit_file_write(&f, ret->data, ret->len, err);
+		if (r < 0)
+			irsa_helm_values_result_release(ret);
 	}
-	if (stat(real, &st) < 0)
-		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read " WHAT " '%s': %s", path,
-				      strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return irsa_error_set(err, IRSA_ERR_USAGE, WHAT " '%s' is not a regular file", path);
-	if (irsa_file_read(real, IRSA_YAML_MAX_SIZE, WHAT, &in, err) < 0) {
-		irsa_buf_release(&in);
+	irsa_textedit_file_release(&f);
+	return r;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+enum { HELM_UPDATE_VALUES };
+
+static int run_plan_action(struct irsa_plan *plan, struct irsa_plan_action *a,
+			   struct irsa_error *err)
+{
+	struct irsa_helm_values_plan *p = plan->data;
+	struct irsa_helm_values_result r;
+
+	if (irsa_helm_values_update_file(p->path, &p->spec, false, &r, err) < 0)
 		return -1;
-	}
-	r = irsa_helm_values_merge(path, irsa_buf_str(&in), in.len, spec, ret, err);
-	irsa_buf_release(&in);
-	if (r < 0)
-		return -1;
-	if (ret->changed && !dry_run &&
-	    irsa_file_write_atomic(real, ret->data, ret->len, st.st_mode & 07777, err) < 0) {
-		irsa_helm_values_result_release(ret);
-		return -1;
-	}
+	irsa_helm_values_result_release(&r);
 	return 0;
+}
+
+static const char *spec_role_arn(const struct irsa_helm_values_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_annotations; i++)
+		if (strcmp(spec->annotations[i].key, IRSA_SA_ANNOTATION_ROLE_ARN) == 0)
+			return spec->annotations[i].value;
+	return NULL;
+}
+
+static void plan_report(struct irsa_helm_values_plan *p)
+{
+	const char *path = p->spec.values_path ? p->spec.values_path : IRSA_HELM_VALUES_PATH;
+	const char *arn = spec_role_arn(&p->spec);
+	_cleanup_free_ char *target = irsa_asprintf("values:%s", p->path);
+	json_t *tree = NULL;
+
+	json_object_set_new(p->plan.subject, "service_account", json_string(p->spec.name));
+	json_object_set_new(p->plan.subject, "role_arn", arn ? json_string(arn) : json_null());
+	json_object_set_new(p->plan.subject, "target", json_string(target));
+	json_object_set_new(p->plan.subject, "values_path", json_string(path));
+	if (wanted_tree(&p->spec, &tree, NULL) == 0)
+		json_object_set_new(p->plan.result, "values", tree);
+	p->plan.label = irsa_asprintf("values of service account '%s'", p->spec.name);
+	p->plan.where = irsa_asprintf(WHAT " '%s' (%s)", p->path, path);
+}
+
+int irsa_helm_values_plan_file(const char *path, const struct irsa_helm_values_spec *spec,
+			       struct irsa_helm_values_plan *ret, struct irsa_error *err)
+{
+	struct irsa_helm_values_result r = { 0 };
+	struct irsa_textedit_file f;
+
+	memset(ret, 0, sizeof(*ret));
+	irsa_plan_init(&ret->plan);
+	ret->spec = *spec;
+	ret->path = irsa_strdup(path);
+	ret->plan.run = run_plan_action;
+	ret->plan.data = ret;
+	if (read_values_file(path, &f, err) < 0 ||
+	    irsa_helm_values_merge(path, irsa_buf_str(&f.text), f.text.len, spec, &r, err) < 0) {
+		irsa_textedit_file_release(&f);
+		irsa_helm_values_plan_release(ret);
+		return -1;
+	}
+	ret->plan.status = !r.changed ? IRSA_PLAN_UNCHANGED
+			   : r.created ? IRSA_PLAN_CREATE
+				       : IRSA_PLAN_UPDATE;
+	if (r.changed) {
+		struct irsa_plan_action *a = irsa_plan_add(&ret->plan, HELM_UPDATE_VALUES,
+							   "update-values", NULL, path, NULL, NULL);
+
+		a->text_before = irsa_strndup(irsa_buf_str(&f.text), f.text.len);
+		a->text_after = irsa_strndup(r.data, r.len);
+	}
+	plan_report(ret);
+	irsa_helm_values_result_release(&r);
+	irsa_textedit_file_release(&f);
+	return 0;
+}
+
+void irsa_helm_values_plan_release(struct irsa_helm_values_plan *p)
+{
+	if (!p)
+		return;
+	irsa_plan_release(&p->plan);
+	free(p->path);
+	memset(p, 0, sizeof(*p));
 }

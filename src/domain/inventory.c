@@ -7,6 +7,7 @@
 #include "irsa/iam.h"
 #include "irsa/inventory.h"
 #include "irsa/oidc.h"
+#include "irsa/round.h"
 #include "irsa/serviceaccount.h"
 #include "irsa/strutil.h"
 #include "irsa/trust.h"
@@ -232,30 +233,64 @@ static void evaluate_trust(const struct irsa_role *role, const char *issuer,
 	json_decref(doc);
 }
 
-static void check_one(struct irsa_aws *aws, const char *issuer, struct irsa_listed_sa *s)
+/* The role of s as GetRole answered it (role, or e). */
+static void check_one(const char *issuer, const struct irsa_role *role, const struct irsa_error *e,
+		      struct irsa_listed_sa *s)
 {
-	struct irsa_role_arn parts;
-	struct irsa_role role = { 0 };
-	struct irsa_error e = { 0 };
-
-	s->role_exists = -1;
-	s->trust_admits = -1;
-	if (irsa_role_arn_parse(s->role_arn, &parts, &e) < 0) {
-		s->detail = irsa_strdup(e.message);
-		return;
-	}
-	if (irsa_iam_get_role(aws, parts.name, &role, &e) < 0) {
-		if (e.kind == IRSA_ERR_NOT_FOUND)
+	if (e->kind) {
+		if (e->kind == IRSA_ERR_NOT_FOUND)
 			s->role_exists = 0;
-		s->detail = irsa_strdup(e.message);
+		s->detail = irsa_strdup(e->message);
 		return;
 	}
-	s->role_exists = strcmp(role.arn, s->role_arn) == 0;
+	s->role_exists = strcmp(role->arn, s->role_arn) == 0;
 	if (!s->role_exists)
-		s->detail = irsa_asprintf("the role exists as '%s', not '%s'", role.arn, s->role_arn);
+		s->detail = irsa_asprintf("the role exists as '%s', not '%s'", role->arn, s->role_arn);
 	else
-		evaluate_trust(&role, issuer, s);
-	irsa_role_release(&role);
+		evaluate_trust(role, issuer, s);
+}
+
+/* One GetRole per role named (each once), all in one round. */
+static void check_all(struct irsa_aws *aws, const char *issuer, struct irsa_listed_sa *sas,
+		      size_t n)
+{
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(aws);
+	struct irsa_role *roles = irsa_malloc0((n + 1) * sizeof(*roles));
+	struct irsa_error *errs = irsa_malloc0((n + 1) * sizeof(*errs));
+	size_t *read_at = irsa_malloc0((n + 1) * sizeof(*read_at)); /* i: read by i, or n */
+
+	for (size_t i = 0; i < n; i++) {
+		struct irsa_role_arn parts;
+
+		read_at[i] = n;
+		sas[i].role_exists = -1;
+		sas[i].trust_admits = -1;
+		if (irsa_role_arn_parse(sas[i].role_arn, &parts, &errs[i]) < 0)
+			continue;
+		for (size_t k = 0; k < i && read_at[i] == n; k++)
+			if (read_at[k] == k &&
+			    strcmp(sas[k].role_arn, sas[i].role_arn) == 0)
+				read_at[i] = k;
+		if (read_at[i] != n)
+			continue;
+		read_at[i] = i;
+		irsa_round_get_role(round, parts.name, &roles[i], &errs[i]);
+	}
+	irsa_round_run(round);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = read_at[i] == n ? i : read_at[i];
+
+		if (errs[i].kind && read_at[i] == n) {
+			sas[i].detail = irsa_strdup(errs[i].message); /* no valid role ARN */
+			continue;
+		}
+		check_one(issuer, &roles[k], &errs[k], &sas[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		irsa_role_release(&roles[i]);
+	free(roles);
+	free(errs);
+	free(read_at);
 }
 
 int irsa_list_service_accounts(struct irsa_aws *aws, struct irsa_kube *kube, const char *ns,
@@ -279,10 +314,10 @@ int irsa_list_service_accounts(struct irsa_aws *aws, struct irsa_kube *kube, con
 		out[n].namespace_name = irsa_strdup(json_string_value(json_object_get(md, "namespace")));
 		out[n].name = irsa_strdup(json_string_value(json_object_get(md, "name")));
 		out[n].role_arn = irsa_strdup(role);
-		check_one(aws, issuer, &out[n]);
 		n++;
 	}
 	json_decref(items);
+	check_all(aws, issuer, out, n);
 	*ret = out;
 	*ret_n = n;
 	return 0;

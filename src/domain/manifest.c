@@ -2,20 +2,17 @@
  * document, and merge into an existing manifest by splicing rendered text
  * into the original bytes at the positions libyaml's marks give, then
  * reading the result back (see manifest.h). */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "irsa/fileutil.h"
 #include "irsa/manifest.h"
 #include "irsa/strutil.h"
+#include "irsa/textedit.h"
 #include "irsa/yaml.h"
 
 #define MANIFEST_MAX IRSA_YAML_MAX_SIZE
-#define MAX_DEPTH IRSA_YAML_MAX_DEPTH
 
 /* The node as block lines, each prefixed with `indent` spaces, lines
  * ending in nl. */
@@ -173,151 +170,28 @@ static bool has_aliases(yaml_document_t *d)
 
 /* ---- the merge ----------------------------------------------------------- */
 
-struct edit {
-	size_t start, end; /* byte offsets in the original */
-	char *text;
-	size_t seq;
-};
-
 struct merge {
-	const char *name;
-	const char *data;
-	size_t len;
-	size_t *off;   /* libyaml character index -> byte offset */
-	size_t nchar;
-	const char *nl;
+	struct irsa_textedit te; /* the manifest's text and the edits */
 	const struct irsa_sa_spec *s;
 	yaml_document_t *d;
 	int step;
 	bool json_style; /* the mapping being rebuilt is JSON: quote new scalars */
 	bool reemitted;
-	struct edit *edits;
-	size_t n_edits;
 };
 
+/* The byte offset of a libyaml mark in the manifest. */
 static size_t B(const struct merge *m, yaml_mark_t mk)
 {
-	return mk.index <= m->nchar ? m->off[mk.index] : m->len;
+	return irsa_textedit_byte(&m->te, mk);
 }
 
-static void add_edit(struct merge *m, size_t start, size_t end, char *text)
+/* The column of a block mapping's first key (its indentation). */
+static size_t first_key_column(const struct merge *m, int map)
 {
-	m->edits = irsa_realloc(m->edits, (m->n_edits + 1) * sizeof(*m->edits));
-	m->edits[m->n_edits] = (struct edit){ start, end, text, m->n_edits };
-	m->n_edits++;
-}
+	yaml_node_t *n = irsa_yaml_node(m->d, map);
 
-static void drop_edits(struct merge *m, size_t from)
-{
-	while (m->n_edits > from)
-		free(m->edits[--m->n_edits].text);
-}
-
-/* libyaml counts characters (code points; CRLF as two); map them to bytes.
- * Fails for text that is not UTF-8. */
-static int index_chars(struct merge *m, struct irsa_error *err)
-{
-	const unsigned char *p = (const unsigned char *)m->data;
-	size_t i = 0, n = 0;
-
-	if (m->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	else if (m->len >= 2 && (memcmp(p, "\xFF\xFE", 2) == 0 || memcmp(p, "\xFE\xFF", 2) == 0))
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "manifest '%s' is UTF-16; irsactl edits UTF-8 manifests only",
-				      m->name);
-	m->off = irsa_malloc0((m->len + 2) * sizeof(size_t));
-	while (i < m->len) {
-		size_t w = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3 : 4;
-
-		m->off[n++] = i;
-		i += w;
-	}
-	m->off[n] = m->len;
-	m->nchar = n;
-	return 0;
-}
-
-/* The last leaf of a node: a block collection's own end mark lies at
- * the next token, past comments, so its span ends with its last leaf. */
-static int last_leaf(yaml_document_t *d, int id)
-{
-	for (unsigned depth = 0; depth < MAX_DEPTH; depth++) {
-		yaml_node_t *n = irsa_yaml_node(d, id);
-
-		if (n && n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
-		    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
-			id = (n->data.mapping.pairs.top - 1)->value;
-		else if (n && n->type == YAML_SEQUENCE_NODE &&
-			 n->data.sequence.style != YAML_FLOW_SEQUENCE_STYLE &&
-			 n->data.sequence.items.top > n->data.sequence.items.start)
-			id = *(n->data.sequence.items.top - 1);
-		else
-			break;
-	}
-	return id;
-}
-
-static yaml_mark_t node_end(yaml_document_t *d, int id)
-{
-	return irsa_yaml_node(d, last_leaf(d, id))->end_mark;
-}
-
-/* Does a line break end just before byte p? YAML's breaks are "\n",
- * "\r\n" and a bare "\r" (the middle of "\r\n" is no line start). */
-static bool break_before(const struct merge *m, size_t p)
-{
-	if (p == 0 || p > m->len)
-		return false;
-	return m->data[p - 1] == '\n' || (m->data[p - 1] == '\r' && (p == m->len || m->data[p] != '\n'));
-}
-
-/* The start of the line after byte p (p itself when it starts a line). */
-static size_t line_after(const struct merge *m, size_t p, bool *ret_need_nl)
-{
-	*ret_need_nl = false;
-	if (break_before(m, p))
-		return p;
-	for (size_t q = p; q < m->len; q++) {
-		if (m->data[q] == '\n')
-			return q + 1;
-		if (m->data[q] == '\r')
-			return q + 1 < m->len && m->data[q + 1] == '\n' ? q + 2 : q + 1;
-	}
-	*ret_need_nl = true;
-	return m->len;
-}
-
-static size_t line_start(const struct merge *m, size_t p)
-{
-	while (p > 0 && !break_before(m, p))
-		p--;
-	return p;
-}
-
-/* The file's line break: its first one, "\n" when it has none. */
-static const char *first_break(const char *data, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n')
-			return "\n";
-		if (data[i] == '\r')
-			return i + 1 < len && data[i + 1] == '\n' ? "\r\n" : "\r";
-	}
-	return "\n";
-}
-
-static bool only_spaces(const struct merge *m, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++)
-		if (m->data[i] != ' ')
-			return false;
-	return true;
-}
-
-static size_t column_of(const struct merge *m, size_t p)
-{
-	return p - line_start(m, p);
+	return irsa_textedit_column(&m->te,
+				    B(m, irsa_yaml_node(m->d, n->data.mapping.pairs.start[0].key)->start_mark));
 }
 
 /* The value Kubernetes reads as this string (a plain `true` or `600` is
@@ -399,26 +273,26 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 {
 	yaml_node_t *n = irsa_yaml_node(m->d, nw), *o = irsa_yaml_node(m->d, old), *k = irsa_yaml_node(m->d, key);
 	struct irsa_buf t = IRSA_BUF_INIT;
-	size_t end = B(m, node_end(m->d, old));
+	size_t end = irsa_textedit_node_end(&m->te, m->d, old);
 	bool block = n->type == YAML_MAPPING_NODE && n->data.mapping.style != YAML_FLOW_MAPPING_STYLE &&
 		     irsa_yaml_map_size(m->d, nw) > 0;
 
 	if (block) {
-		size_t indent = column_of(m, B(m, k->start_mark)) + (size_t)m->step;
+		size_t indent = irsa_textedit_column(&m->te, B(m, k->start_mark)) + (size_t)m->step;
 		bool nn;
-		size_t at = line_after(m, end, &nn);
+		size_t at = irsa_textedit_line_after(&m->te, end, &nn);
+		const char *nl = irsa_textedit_break_before(&m->te, end) ? m->te.nl : "";
 
 		/* "key: {}  # comment" becomes "key:  # comment" and the
 		 * entries go on the lines after it */
-		add_edit(m, B(m, k->end_mark), end,
-			 irsa_asprintf(":%s", break_before(m, end) ? m->nl : ""));
+		irsa_textedit_add(&m->te, B(m, k->end_mark), end, irsa_asprintf(":%s", nl), 0);
 		if (nn)
-			irsa_buf_puts(&t, m->nl);
-		if (render_block(m->d, nw, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_puts(&t, m->te.nl);
+		if (render_block(m->d, nw, (int)indent, m->step, m->te.nl, &t) < 0) {
 			irsa_buf_release(&t);
 			return oom(err);
 		}
-		add_edit(m, at, at, irsa_buf_detach(&t));
+		irsa_textedit_add(&m->te, at, at, irsa_buf_detach(&t), 0);
 		return 0;
 	}
 	{
@@ -426,15 +300,15 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
 
 		if (n->type == YAML_MAPPING_NODE)
 			irsa_yaml_node(m->d, nw)->data.mapping.style = YAML_FLOW_MAPPING_STYLE;
-		if (start > 0 && m->data[start - 1] == ':')
+		if (start > 0 && m->te.data[start - 1] == ':')
 			irsa_buf_putc(&t, ' ');
 		if (render_inline(m->d, nw, &t) < 0) {
 			irsa_buf_release(&t);
 			return oom(err);
 		}
-		if (break_before(m, end))
-			irsa_buf_puts(&t, m->nl);
-		add_edit(m, start, end, irsa_buf_detach(&t));
+		if (irsa_textedit_break_before(&m->te, end))
+			irsa_buf_puts(&t, m->te.nl);
+		irsa_textedit_add(&m->te, start, end, irsa_buf_detach(&t), 0);
 	}
 	return 0;
 }
@@ -443,14 +317,15 @@ static int replace_value(struct merge *m, int key, int old, int nw, struct irsa_
  * does not start its line. */
 static bool delete_pair_lines(struct merge *m, int key, int value)
 {
-	size_t ks = B(m, irsa_yaml_node(m->d, key)->start_mark), ls = line_start(m, ks);
+	size_t ks = B(m, irsa_yaml_node(m->d, key)->start_mark);
+	size_t ls = irsa_textedit_line_start(&m->te, ks);
 	bool nn;
 	size_t e;
 
-	if (!only_spaces(m, ls, ks))
+	if (!irsa_textedit_only_spaces(&m->te, ls, ks))
 		return false;
-	e = line_after(m, B(m, node_end(m->d, value)), &nn);
-	add_edit(m, ls, e, irsa_strdup(""));
+	e = irsa_textedit_line_after(&m->te, irsa_textedit_node_end(&m->te, m->d, value), &nn);
+	irsa_textedit_add(&m->te, ls, e, irsa_strdup(""), 0);
 	return true;
 }
 
@@ -479,9 +354,9 @@ static int edit_block_map(struct merge *m, int key, int map, const struct irsa_s
 			  size_t n, struct irsa_error *err)
 {
 	yaml_document_t *d = m->d;
-	size_t first = m->n_edits, removed = 0;
+	size_t first = m->te.n_edits, removed = 0;
 	int ins = 0;
-	size_t indent = column_of(m, B(m, irsa_yaml_node(d, irsa_yaml_node(d, map)->data.mapping.pairs.start[0].key)->start_mark));
+	size_t indent = first_key_column(m, map);
 
 	for (size_t i = 0; i < n; i++) {
 		int pk = 0, pv = irsa_yaml_map_get(d, map, list[i].key, &pk);
@@ -504,46 +379,48 @@ static int edit_block_map(struct merge *m, int key, int map, const struct irsa_s
 				goto cannot;
 			text = inline_value(m, list[i].value);
 			if (!text) {
-				drop_edits(m, first);
+				irsa_textedit_drop(&m->te, first);
 				return oom(err);
 			}
 			v = irsa_yaml_node(d, pv);
-			add_edit(m, B(m, v->start_mark), B(m, v->end_mark), text);
+			irsa_textedit_add(&m->te, B(m, v->start_mark), B(m, v->end_mark), text, 0);
 		} else {
 			int k = irsa_yaml_add_string(d, list[i].key), v = irsa_yaml_add_string(d, list[i].value);
 
 			if (!ins)
 				ins = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
 			if (!k || !v || !ins || !yaml_document_append_mapping_pair(d, ins, k, v)) {
-				drop_edits(m, first);
+				irsa_textedit_drop(&m->te, first);
 				return oom(err);
 			}
 		}
 	}
 	if (m->s->remove && removed && removed == irsa_yaml_map_size(d, map)) {
 		/* nothing left: take the whole "annotations:" entry out */
-		drop_edits(m, first);
+		irsa_textedit_drop(&m->te, first);
 		if (!delete_pair_lines(m, key, map))
-			add_edit(m, B(m, irsa_yaml_node(d, key)->end_mark), B(m, node_end(d, map)), irsa_strdup(": {}"));
+			irsa_textedit_add(&m->te, B(m, irsa_yaml_node(d, key)->end_mark),
+					  irsa_textedit_node_end(&m->te, d, map), irsa_strdup(": {}"), 0);
 		return 1;
 	}
 	if (ins) {
 		struct irsa_buf t = IRSA_BUF_INIT;
 		bool nn;
-		size_t at = line_after(m, B(m, node_end(d, map)), &nn);
+		size_t at = irsa_textedit_line_after(&m->te, irsa_textedit_node_end(&m->te, d, map),
+						     &nn);
 
 		if (nn)
-			irsa_buf_puts(&t, m->nl);
-		if (render_block(d, ins, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_puts(&t, m->te.nl);
+		if (render_block(d, ins, (int)indent, m->step, m->te.nl, &t) < 0) {
 			irsa_buf_release(&t);
-			drop_edits(m, first);
+			irsa_textedit_drop(&m->te, first);
 			return oom(err);
 		}
-		add_edit(m, at, at, irsa_buf_detach(&t));
+		irsa_textedit_add(&m->te, at, at, irsa_buf_detach(&t), 0);
 	}
 	return 1;
 cannot:
-	drop_edits(m, first);
+	irsa_textedit_drop(&m->te, first);
 	return 0;
 }
 
@@ -660,45 +537,16 @@ static int plan_document(struct merge *m, int md, struct irsa_error *err)
 		if (ins_annotations &&
 		    !yaml_document_append_mapping_pair(d, nm, irsa_yaml_add_string(d, "annotations"), ins_annotations))
 			return oom(err);
-		mdn = irsa_yaml_node(d, md);
-		indent = column_of(m, B(m, irsa_yaml_node(d, mdn->data.mapping.pairs.start[0].key)->start_mark));
-		at = line_after(m, B(m, node_end(d, md)), &nn);
+		indent = first_key_column(m, md);
+		at = irsa_textedit_line_after(&m->te, irsa_textedit_node_end(&m->te, d, md), &nn);
 		if (nn)
-			irsa_buf_puts(&t, m->nl);
-		if (render_block(d, nm, (int)indent, m->step, m->nl, &t) < 0) {
+			irsa_buf_puts(&t, m->te.nl);
+		if (render_block(d, nm, (int)indent, m->step, m->te.nl, &t) < 0) {
 			irsa_buf_release(&t);
 			return oom(err);
 		}
-		add_edit(m, at, at, irsa_buf_detach(&t));
+		irsa_textedit_add(&m->te, at, at, irsa_buf_detach(&t), 0);
 	}
-	return 0;
-}
-
-static int cmp_edit(const void *a, const void *b)
-{
-	const struct edit *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int apply_edits(struct merge *m, struct irsa_buf *out, struct irsa_error *err)
-{
-	size_t at = 0;
-
-	if (m->n_edits)
-		qsort(m->edits, m->n_edits, sizeof(*m->edits), cmp_edit);
-	for (size_t i = 0; i < m->n_edits; i++) {
-		if (m->edits[i].start < at || m->edits[i].end < m->edits[i].start)
-			return irsa_error_set(err, IRSA_ERR_INTERNAL,
-					      "cannot edit manifest '%s': overlapping changes (a bug; "
-					      "the file was not changed)", m->name);
-		irsa_buf_append(out, m->data + at, m->edits[i].start - at);
-		irsa_buf_puts(out, m->edits[i].text);
-		at = m->edits[i].end;
-	}
-	irsa_buf_append(out, m->data + at, m->len - at);
 	return 0;
 }
 
@@ -874,25 +722,25 @@ static void keep_last_block_scalar(struct merge *m, struct irsa_yaml_docs *ds)
 	yaml_node_t *n;
 	size_t h, j;
 
-	if (!d || !m->len || break_before(m, m->len))
+	if (!d || !m->te.len || irsa_textedit_break_before(&m->te, m->te.len))
 		return;
-	n = irsa_yaml_node(d, last_leaf(d, irsa_yaml_root(d)));
-	if (!n || n->type != YAML_SCALAR_NODE || B(m, n->end_mark) < m->len ||
+	n = irsa_yaml_node(d, irsa_textedit_last_leaf(d, irsa_yaml_root(d)));
+	if (!n || n->type != YAML_SCALAR_NODE || B(m, n->end_mark) < m->te.len ||
 	    (n->data.scalar.style != YAML_LITERAL_SCALAR_STYLE &&
 	     n->data.scalar.style != YAML_FOLDED_SCALAR_STYLE))
 		return;
 	h = B(m, n->start_mark);
-	if (h >= m->len || (m->data[h] != '|' && m->data[h] != '>'))
+	if (h >= m->te.len || (m->te.data[h] != '|' && m->te.data[h] != '>'))
 		return;
-	for (j = h + 1; j < m->len && strchr("0123456789+-", m->data[j]) && m->data[j]; j++) {
-		if (m->data[j] == '-')
+	for (j = h + 1; j < m->te.len && strchr("0123456789+-", m->te.data[j]) && m->te.data[j]; j++) {
+		if (m->te.data[j] == '-')
 			return;
-		if (m->data[j] == '+') {
-			add_edit(m, j, j + 1, irsa_strdup("-"));
+		if (m->te.data[j] == '+') {
+			irsa_textedit_add(&m->te, j, j + 1, irsa_strdup("-"), 0);
 			return;
 		}
 	}
-	add_edit(m, h + 1, h + 1, irsa_strdup("-"));
+	irsa_textedit_add(&m->te, h + 1, h + 1, irsa_strdup("-"), 0);
 }
 
 int irsa_manifest_merge(const char *name, const char *data, size_t len,
@@ -900,7 +748,7 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 			struct irsa_manifest_result *ret, struct irsa_error *err)
 {
 	_cleanup_free_ char *where = irsa_asprintf("manifest '%s'", name);
-	struct merge m = { .name = name, .data = data, .len = len, .s = s, .step = 2 };
+	struct merge m = { .s = s, .step = 2 };
 	struct irsa_buf out = IRSA_BUF_INIT;
 	struct irsa_yaml_docs ds = { 0 };
 	json_t *ann = NULL, *lbl = NULL;
@@ -913,15 +761,13 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "the role ARN is not resolved yet");
 	if (!data) {
 		data = "";
-		m.data = data;
 		len = 0;
 	}
 	if (memchr(data, '\0', len))
 		return irsa_error_set(err, IRSA_ERR_USAGE,
 				      "manifest '%s' holds a NUL byte; is it a YAML file?", name);
-	if (index_chars(&m, err) < 0)
+	if (irsa_textedit_init(&m.te, "manifest", name, data, len, err) < 0)
 		return -1;
-	m.nl = first_break(data, len);
 	if (load_all(name, data, len, &ds, err) < 0 || check_kubernetes_documents(name, &ds, err) < 0)
 		goto out;
 	if (find_sa(name, &ds, s, &idx, &md, err) < 0)
@@ -942,15 +788,15 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 					  !last->start_implicit && last->nodes.top - last->nodes.start == 1;
 
 			keep_last_block_scalar(&m, &ds);
-			if (apply_edits(&m, &out, err) < 0) {
+			if (irsa_textedit_apply(&m.te, &out, err) < 0) {
 				json_decref(obj);
 				goto out;
 			}
-			if (len && !break_before(&m, len))
-				irsa_buf_puts(&out, m.nl);
+			if (len && !irsa_textedit_break_before(&m.te, len))
+				irsa_buf_puts(&out, m.te.nl);
 			if (ds.n && !empty_last) {
 				irsa_buf_puts(&out, "---");
-				irsa_buf_puts(&out, m.nl);
+				irsa_buf_puts(&out, m.te.nl);
 			}
 			if (empty_last)
 				ret->document = (unsigned)ds.n;
@@ -965,7 +811,7 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 					goto out;
 				}
 				root = irsa_yaml_add_json(&nd, obj);
-				if (!root || render_block(&nd, root, 0, 2, m.nl, &doc) < 0) {
+				if (!root || render_block(&nd, root, 0, 2, m.te.nl, &doc) < 0) {
 					yaml_document_delete(&nd);
 					irsa_buf_release(&doc);
 					json_decref(obj);
@@ -1016,20 +862,19 @@ int irsa_manifest_merge(const char *name, const char *data, size_t len,
 		mdv = md;
 		if (irsa_yaml_node(d, mdv)->type == YAML_MAPPING_NODE && irsa_yaml_map_size(d, mdv) > 0 &&
 		    irsa_yaml_node(d, mdv)->data.mapping.style != YAML_FLOW_MAPPING_STYLE) {
-			size_t c1 = column_of(&m, B(&m, irsa_yaml_node(d, irsa_yaml_node(d, root)->data.mapping.pairs.start[0].key)->start_mark));
-			size_t c2 = column_of(&m, B(&m, irsa_yaml_node(d, irsa_yaml_node(d, mdv)->data.mapping.pairs.start[0].key)->start_mark));
+			size_t c1 = first_key_column(&m, root), c2 = first_key_column(&m, mdv);
 
 			if (c2 > c1 && c2 - c1 <= 9 && c2 - c1 >= 2)
 				m.step = (int)(c2 - c1);
 		}
 		if (plan_document(&m, md, err) < 0)
 			goto out;
-		if (apply_edits(&m, &out, err) < 0)
+		if (irsa_textedit_apply(&m.te, &out, err) < 0)
 			goto out;
 		irsa_sa_merge(s, ann, lbl);
-		ret->status = m.n_edits ? IRSA_SA_UPDATED : IRSA_SA_UNCHANGED;
-		ret->reemitted = m.n_edits && m.reemitted;
-		if (m.n_edits && verify(name, &ds, idx, irsa_buf_str(&out), out.len, s, ds.n, idx, ann,
+		ret->status = m.te.n_edits ? IRSA_SA_UPDATED : IRSA_SA_UNCHANGED;
+		ret->reemitted = m.te.n_edits && m.reemitted;
+		if (m.te.n_edits && verify(name, &ds, idx, irsa_buf_str(&out), out.len, s, ds.n, idx, ann,
 					lbl, err) < 0)
 			goto out;
 	}
@@ -1042,9 +887,7 @@ out:
 	json_decref(ann);
 	json_decref(lbl);
 	irsa_buf_release(&out);
-	drop_edits(&m, 0);
-	free(m.edits);
-	free(m.off);
+	irsa_textedit_release(&m.te);
 	irsa_yaml_docs_release(&ds);
 	return r;
 }
@@ -1055,40 +898,21 @@ int irsa_manifest_update_file(const char *path, const struct irsa_sa_spec *s, bo
 			      bool dry_run, struct irsa_manifest_result *ret,
 			      struct irsa_error *err)
 {
-	_cleanup_free_ char *real = realpath(path, NULL);
-	struct irsa_buf in = IRSA_BUF_INIT;
-	struct stat st;
+	struct irsa_textedit_file f;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!real) {
-		if (errno == ENOENT)
-			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
-					      "manifest '%s' does not exist; use -o to write a new file",
-					      path);
-		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read manifest '%s': %s", path,
-				      strerror(errno));
+	r = irsa_textedit_file_read(path, "manifest", "use -o to write a new file", &f, err);
+	if (r == 0)
+		r = irsa_manifest_merge(path, irsa_buf_str(&f.text), f.text.len, s, overwrite, ret,
+					err);
+	if (r == 0 && ret->status != IRSA_SA_UNCHANGED && !dry_run) {
+		r = irsa_textedit_file_write(&f, ret->data, ret->len, err);
+		if (r < 0)
+			irsa_manifest_result_release(ret);
 	}
-	if (stat(real, &st) < 0)
-		return irsa_error_set(err, IRSA_ERR_USAGE, "cannot read manifest '%s': %s", path,
-				      strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return irsa_error_set(err, IRSA_ERR_USAGE,
-				      "manifest '%s' is not a regular file", path);
-	if (irsa_file_read(real, MANIFEST_MAX, "manifest", &in, err) < 0) {
-		irsa_buf_release(&in);
-		return -1;
-	}
-	r = irsa_manifest_merge(path, irsa_buf_str(&in), in.len, s, overwrite, ret, err);
-	irsa_buf_release(&in);
-	if (r < 0)
-		return -1;
-	if (ret->status != IRSA_SA_UNCHANGED && !dry_run &&
-	    irsa_file_write_atomic(real, ret->data, ret->len, st.st_mode & 07777, err) < 0) {
-		irsa_manifest_result_release(ret);
-		return -1;
-	}
-	return 0;
+	irsa_textedit_file_release(&f);
+	return r;
 }
 
 int irsa_manifest_write_file(const char *path, const struct irsa_sa_spec *s, bool dry_run,

@@ -570,23 +570,21 @@ static int find_provider(struct irsa_account *acct, const char *issuer, char **r
 			 struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
 	struct irsa_aws *aws = acct->aws;
-	struct irsa_strlist arns = { 0 };
+	const struct irsa_strlist *arns;
 	const char *found = NULL;
 	int r;
 
 	*ret_arn = NULL;
-	if (irsa_iam_list_oidc_providers(aws, &arns, err) < 0)
+	if (irsa_account_provider_arns(acct, &arns, err) < 0)
 		return -1;
-	for (size_t i = 0; i < arns.n && !found; i++)
-		if (irsa_oidc_arn_is_for(arns.items[i], issuer))
-			found = arns.items[i];
+	for (size_t i = 0; i < arns->n && !found; i++)
+		if (irsa_oidc_arn_is_for(arns->items[i], issuer))
+			found = arns->items[i];
 	/* every provider listed is in the caller's account */
-	if (arns.n)
-		irsa_account_learn(acct, arns.items[0]);
-	if (!found) {
-		irsa_strlist_release(&arns);
+	if (arns->n)
+		irsa_account_learn(acct, arns->items[0]);
+	if (!found)
 		return 0;
-	}
 	r = irsa_iam_get_oidc_provider(aws, found, ret, err);
 	if (r == 0)
 		*ret_arn = irsa_strdup(found);
@@ -594,7 +592,6 @@ static int find_provider(struct irsa_account *acct, const char *issuer, char **r
 		irsa_error_clear(err); /* deleted since the listing: there is none */
 		r = 0;
 	}
-	irsa_strlist_release(&arns);
 	return r;
 }
 
@@ -737,6 +734,23 @@ static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct ir
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown OIDC plan action %d", a->op);
 }
 
+int irsa_oidc_issuer_of_cluster(const struct irsa_eks_cluster *c, const char *cluster,
+				bool need_active, char **ret_issuer, struct irsa_error *err)
+{
+	if (need_active && (!c->status || strcmp(c->status, "ACTIVE") != 0))
+		return irsa_error_set(err, IRSA_ERR_CONFLICT,
+				      "EKS cluster '%s' is %s, not ACTIVE; wait until it is ACTIVE "
+				      "(aws eks wait cluster-active --name %s) and run this again",
+				      cluster, c->status ? c->status : "UNKNOWN", cluster);
+	if (!c->oidc_issuer)
+		return irsa_error_set(err, IRSA_ERR_REMOTE,
+				      "EKS cluster '%s' has no OIDC issuer (identity.oidc.issuer is "
+				      "empty); IRSA needs a cluster with an OIDC issuer", cluster);
+	if (irsa_oidc_issuer_normalize(c->oidc_issuer, ret_issuer, err) < 0)
+		return irsa_error_prefix(err, "EKS cluster '%s'", cluster);
+	return 0;
+}
+
 int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool need_active,
 			     char **ret_issuer, struct irsa_error *err)
 {
@@ -745,19 +759,7 @@ int irsa_oidc_cluster_issuer(struct irsa_aws *aws, const char *cluster, bool nee
 
 	if (irsa_eks_describe_cluster(aws, cluster, &c, err) < 0)
 		return -1;
-	if (need_active && strcmp(c.status, "ACTIVE") != 0)
-		r = irsa_error_set(err, IRSA_ERR_CONFLICT,
-				   "EKS cluster '%s' is %s, not ACTIVE; wait until it is ACTIVE "
-				   "(aws eks wait cluster-active --name %s) and run this again",
-				   cluster, c.status, cluster);
-	else if (!c.oidc_issuer)
-		r = irsa_error_set(err, IRSA_ERR_REMOTE,
-				   "EKS cluster '%s' has no OIDC issuer (identity.oidc.issuer is "
-				   "empty); IRSA needs a cluster with an OIDC issuer", cluster);
-	else if (irsa_oidc_issuer_normalize(c.oidc_issuer, ret_issuer, err) < 0)
-		r = irsa_error_prefix(err, "EKS cluster '%s'", cluster);
-	else
-		r = 0;
+	r = irsa_oidc_issuer_of_cluster(&c, cluster, need_active, ret_issuer, err);
 	irsa_eks_cluster_release(&c);
 	return r;
 }

@@ -185,7 +185,8 @@ static void describe(struct irsa_buf *b, const struct irsa_plan_action *a)
 /* "VERB 'TARGET': MESSAGE", and after earlier actions "; already done:
  * ...; run the same command again to complete the rest". The message is
  * rewritten in place so the error's kind and codes are kept. */
-static void explain_failure(const struct irsa_plan *plan, size_t failed, struct irsa_error *err)
+void irsa_plan_explain_failure(const struct irsa_plan *plan, size_t failed,
+			       struct irsa_error *err)
 {
 	struct irsa_buf b = IRSA_BUF_INIT;
 
@@ -221,7 +222,7 @@ int irsa_plan_execute(struct irsa_plan *plan, irsa_plan_progress_fn progress, vo
 		if (progress)
 			progress(userdata, a);
 		if (plan->run(plan, a, err) < 0) {
-			explain_failure(plan, i, err);
+			irsa_plan_explain_failure(plan, i, err);
 			return -1;
 		}
 		a->done = true;

@@ -11,6 +11,8 @@
 #include "irsa/managed_policy.h"
 #include "irsa/oidc.h"
 #include "irsa/request.h"
+#include "irsa/role_read.h"
+#include "irsa/round.h"
 #include "irsa/strutil.h"
 #include "irsa/sts.h"
 #include "irsa/templates.h"
@@ -114,7 +116,8 @@ static int check_needs(const struct irsa_trust_input *in, unsigned need, struct 
 	bool role_alone = (need & IRSA_NEED_OR_ROLE) && in->n_trust_role_arns > 0 &&
 			  in->n_subjects == 0 && !in->n_clusters && !in->n_issuers;
 
-	if (role_alone)
+	/* the Pod Identity statement names no service account or issuer */
+	if (role_alone || in->pod_identity)
 		return 0;
 	bool no_subjects = (need & IRSA_NEED_SUBJECTS) && in->n_subjects == 0;
 	bool no_target = (need & IRSA_NEED_TARGET) && !in->n_clusters && !in->n_issuers;
@@ -159,6 +162,7 @@ int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
 		add_issuer(in, issuer, NULL);
 	}
 	in->n_issuer_args = in->n_issuers;
+	in->pod_identity = req->pod_identity;
 	in->trust_role_arns = req->trust_role_arns;
 	in->n_trust_role_arns = req->n_trust_role_arns;
 	if (check_needs(in, need, err) < 0)
@@ -185,19 +189,7 @@ int irsa_trust_input_parse(const struct irsa_trust_request *req, unsigned need,
 int irsa_trust_input_resolve(struct irsa_account *acct, struct irsa_trust_input *in,
 			     bool need_account, struct irsa_error *err)
 {
-	in->partition = irsa_aws_partition(acct->aws)->id;
-	for (size_t i = 0; i < in->n_clusters; i++) {
-		char *issuer = NULL;
-
-		if (irsa_oidc_cluster_issuer(acct->aws, in->clusters[i], false, &issuer, err) < 0)
-			return -1;
-		add_issuer(in, issuer, in->clusters[i]);
-	}
-	if (in->account_id)
-		irsa_account_set(acct, in->account_id);
-	if (need_account && irsa_account_get(acct, &in->account_id, err) < 0)
-		return -1;
-	return 0;
+	return irsa_trust_input_resolve_read(acct, in, need_account, false, NULL, err);
 }
 
 static char *associate_command(const struct irsa_trust_input *in, size_t i)
@@ -209,62 +201,74 @@ static char *associate_command(const struct irsa_trust_input *in, size_t i)
 
 /* A custom audience the provider does not list as a client id: tokens for
  * it are refused by STS. */
+static void audience_warning(struct irsa_trust_input *in, size_t i,
+			     const struct irsa_oidc_provider *p)
+{
+	_cleanup_free_ char *cmd = NULL;
+	char *w;
+
+	if (irsa_strlist_contains(&p->client_ids, in->audience))
+		return;
+	cmd = associate_command(in, i);
+	w = irsa_asprintf("the OIDC provider '%s' does not list the audience '%s' as a "
+			  "client id, so STS refuses its tokens; add it with '%s "
+			  "--audience %s'", in->provider_arns[i], in->audience, cmd,
+			  in->audience);
+	irsa_strlist_add(&in->warnings, w);
+	free(w);
+}
+
 static int check_audience_listed(struct irsa_account *acct, struct irsa_trust_input *in, size_t i,
 				 struct irsa_error *err)
 {
 	struct irsa_oidc_provider p = { 0 };
-	_cleanup_free_ char *cmd = NULL;
 
 	if (!in->audience)
 		return 0;
 	if (irsa_iam_get_oidc_provider(acct->aws, in->provider_arns[i], &p, err) < 0)
 		return -1;
-	if (!irsa_strlist_contains(&p.client_ids, in->audience)) {
-		char *w;
-
-		cmd = associate_command(in, i);
-		w = irsa_asprintf("the OIDC provider '%s' does not list the audience '%s' as a "
-				  "client id, so STS refuses its tokens; add it with '%s "
-				  "--audience %s'", in->provider_arns[i], in->audience, cmd,
-				  in->audience);
-		irsa_strlist_add(&in->warnings, w);
-		free(w);
-	}
+	audience_warning(in, i, &p);
 	irsa_oidc_provider_release(&p);
+	return 0;
+}
+
+/* Each issuer's provider among the account's (arns), or
+ * IRSA_ERR_NOT_FOUND naming the command that creates it. */
+static int match_providers(struct irsa_account *acct, struct irsa_trust_input *in,
+			   const struct irsa_strlist *arns, struct irsa_error *err)
+{
+	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
+	for (size_t i = 0; i < in->n_issuers; i++) {
+		for (size_t j = 0; j < arns->n && !in->provider_arns[i]; j++)
+			if (irsa_oidc_arn_is_for(arns->items[j], in->issuers[i]))
+				in->provider_arns[i] = irsa_strdup(arns->items[j]);
+		if (!in->provider_arns[i]) {
+			_cleanup_free_ char *cmd = associate_command(in, i);
+
+			return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
+					      "IAM has no OIDC provider for the issuer '%s', so no "
+					      "role can trust it; create the provider first: %s",
+					      in->issuers[i], cmd);
+		}
+		irsa_account_learn(acct, in->provider_arns[i]);
+	}
 	return 0;
 }
 
 int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_input *in,
 			       struct irsa_error *err)
 {
-	struct irsa_strlist arns = { 0 };
-	int r = -1;
+	const struct irsa_strlist *arns;
 
 	if (in->n_issuers == 0)
-		return 0; /* a role trusted only by other roles: no provider to check */
-	if (irsa_iam_list_oidc_providers(acct->aws, &arns, err) < 0)
+		return 0; /* trusted only by other roles or EKS Pod Identity: no provider */
+	if (irsa_account_provider_arns(acct, &arns, err) < 0 ||
+	    match_providers(acct, in, arns, err) < 0)
 		return -1;
-	in->provider_arns = irsa_malloc0((in->n_issuers + 1) * sizeof(char *));
-	for (size_t i = 0; i < in->n_issuers; i++) {
-		for (size_t j = 0; j < arns.n && !in->provider_arns[i]; j++)
-			if (irsa_oidc_arn_is_for(arns.items[j], in->issuers[i]))
-				in->provider_arns[i] = irsa_strdup(arns.items[j]);
-		if (!in->provider_arns[i]) {
-			_cleanup_free_ char *cmd = associate_command(in, i);
-
-			irsa_error_set(err, IRSA_ERR_NOT_FOUND,
-				       "IAM has no OIDC provider for the issuer '%s', so no role can "
-				       "trust it; create the provider first: %s", in->issuers[i], cmd);
-			goto out;
-		}
-		irsa_account_learn(acct, in->provider_arns[i]);
+	for (size_t i = 0; i < in->n_issuers; i++)
 		if (check_audience_listed(acct, in, i, err) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	irsa_strlist_release(&arns);
-	return r;
+			return -1;
+	return 0;
 }
 
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
@@ -280,6 +284,7 @@ int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 		.trust_role_arns = in->trust_role_arns,
 		.n_trust_role_arns = in->n_trust_role_arns,
 		.external_id = in->external_id,
+		.pod_identity = in->pod_identity,
 	};
 	int r;
 
@@ -362,7 +367,7 @@ static int default_role_name(struct irsa_create_role_input *in, struct irsa_erro
 
 static const char *one_cluster(const struct irsa_create_role_input *in)
 {
-	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : NULL;
+	return in->trust.n_clusters == 1 ? in->trust.clusters[0] : in->template_cluster;
 }
 
 static int parse_templates(const struct irsa_create_role_request *req,
@@ -435,7 +440,7 @@ static int parse_settings(const struct irsa_create_role_request *req,
 			  struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	struct irsa_role_request *role = &in->role;
-	long num;
+	long num = 0; /* set by parse_number(); gcc -O3 cannot see its error path returns -1 */
 
 	role->path = req->path;
 	if (role->path && irsa_validate_iam_path(role->path, err) < 0)
@@ -607,6 +612,7 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
 			   struct irsa_create_role_input *in, struct irsa_error *err)
 {
 	memset(in, 0, sizeof(*in));
+	in->template_cluster = req->template_cluster;
 	if (irsa_trust_input_parse(&req->trust,
 				   IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET | IRSA_NEED_OR_ROLE,
 				   &in->trust, err) < 0)
@@ -678,15 +684,200 @@ static int check_partition(const struct irsa_create_role_input *in, const char *
 int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_input *in,
 			     struct irsa_error *err)
 {
-	struct irsa_role_request *role = &in->role;
+	return irsa_create_role_read(acct, in, NULL, err);
+}
 
-	if (check_partition(in, irsa_aws_partition(acct->aws)->id, err) < 0 ||
-	    irsa_trust_input_resolve(acct, &in->trust, false, err) < 0 ||
-	    irsa_trust_check_providers(acct, &in->trust, err) < 0 ||
-	    irsa_account_get(acct, &in->trust.account_id, err) < 0 ||
+/* ---- resolution in rounds, sharing them with a role's reads ---- */
+
+struct trust_reads {
+	struct irsa_eks_cluster *clusters;   /* per --cluster */
+	struct irsa_error *cluster_errs;
+	bool check_providers;                /* the trust needs its providers */
+	bool list_providers;                 /* not listed yet this run */
+	struct irsa_strlist arns;
+	struct irsa_error arns_err;
+	bool identity;
+	struct irsa_caller_identity id;
+	struct irsa_error id_err;
+	struct irsa_oidc_provider *providers; /* per issuer, for a custom audience */
+	struct irsa_error *provider_errs;
+};
+
+static void trust_reads_release(struct trust_reads *t, size_t n_clusters, size_t n_issuers)
+{
+	for (size_t i = 0; t->clusters && i < n_clusters; i++)
+		irsa_eks_cluster_release(&t->clusters[i]);
+	for (size_t i = 0; t->providers && i < n_issuers; i++)
+		irsa_oidc_provider_release(&t->providers[i]);
+	free(t->clusters);
+	free(t->cluster_errs);
+	free(t->providers);
+	free(t->provider_errs);
+	irsa_strlist_release(&t->arns);
+	irsa_caller_identity_release(&t->id);
+}
+
+/* Round 1: every cluster, the provider list, and the caller when the
+ * account is needed and nothing else will name it. */
+static void add_first_reads(struct irsa_account *acct, struct irsa_trust_input *in,
+			    bool need_account, bool check_providers, struct trust_reads *t,
+			    struct irsa_round *round)
+{
+	t->clusters = irsa_malloc0((in->n_clusters + 1) * sizeof(*t->clusters));
+	t->cluster_errs = irsa_malloc0((in->n_clusters + 1) * sizeof(*t->cluster_errs));
+	for (size_t i = 0; i < in->n_clusters; i++)
+		if (!irsa_account_known_issuer(acct, in->clusters[i]))
+			irsa_round_describe_cluster(round, in->clusters[i], &t->clusters[i],
+						    &t->cluster_errs[i]);
+	/* a role trusted only by other roles has no provider to check */
+	t->check_providers = check_providers && (in->n_clusters || in->n_issuers);
+	t->list_providers = t->check_providers && !acct->providers_read;
+	if (t->list_providers)
+		irsa_round_list_oidc_providers(round, &t->arns, &t->arns_err);
+	t->identity = need_account && !t->list_providers && !in->account_id && !acct->id &&
+		      !acct->lookups;
+	if (t->identity)
+		irsa_round_get_caller_identity(round, &t->id, &t->id_err);
+}
+
+/* What round 1 read, in the order irsa_trust_input_resolve() and
+ * irsa_trust_check_providers() take it one read after the other. */
+static int take_first_reads(struct irsa_account *acct, struct irsa_trust_input *in,
+			    bool need_account, struct trust_reads *t, struct irsa_error *err)
+{
+	for (size_t i = 0; i < in->n_clusters; i++) {
+		const char *known = irsa_account_known_issuer(acct, in->clusters[i]);
+		char *issuer = NULL;
+
+		if (known) {
+			add_issuer(in, irsa_strdup(known), in->clusters[i]);
+			continue;
+		}
+		if (t->cluster_errs[i].kind) {
+			if (err)
+				*err = t->cluster_errs[i];
+			return -1;
+		}
+		if (irsa_oidc_issuer_of_cluster(&t->clusters[i], in->clusters[i], false, &issuer,
+						err) < 0)
+			return -1;
+		irsa_account_add_issuer(acct, in->clusters[i], issuer);
+		add_issuer(in, issuer, in->clusters[i]);
+	}
+	if (in->account_id)
+		irsa_account_set(acct, in->account_id);
+	if (t->identity) {
+		acct->lookups++;
+		if (t->id_err.kind) {
+			if (err)
+				*err = t->id_err;
+			return irsa_error_prefix(err, "cannot find the AWS account");
+		}
+		irsa_account_set(acct, t->id.account);
+	}
+	if (need_account && irsa_account_get(acct, &in->account_id, err) < 0)
+		return -1;
+	if (!t->check_providers)
+		return 0;
+	if (t->list_providers) {
+		if (t->arns_err.kind) {
+			if (err)
+				*err = t->arns_err;
+			return -1;
+		}
+		irsa_account_set_providers(acct, &t->arns);
+	}
+	return match_providers(acct, in, &acct->provider_arns, err);
+}
+
+static void add_audience_reads(struct irsa_trust_input *in, struct trust_reads *t,
+			       struct irsa_round *round)
+{
+	if (!t->check_providers || !in->audience)
+		return;
+	t->providers = irsa_malloc0((in->n_issuers + 1) * sizeof(*t->providers));
+	t->provider_errs = irsa_malloc0((in->n_issuers + 1) * sizeof(*t->provider_errs));
+	for (size_t i = 0; i < in->n_issuers; i++)
+		irsa_round_get_oidc_provider(round, in->provider_arns[i], &t->providers[i],
+					     &t->provider_errs[i]);
+}
+
+static int take_audience_reads(struct irsa_trust_input *in, struct trust_reads *t,
+			       struct irsa_error *err)
+{
+	for (size_t i = 0; t->providers && i < in->n_issuers; i++) {
+		if (t->provider_errs[i].kind) {
+			if (err)
+				*err = t->provider_errs[i];
+			return -1;
+		}
+		audience_warning(in, i, &t->providers[i]);
+	}
+	return 0;
+}
+
+/* A role's reader, added to the round when there is one. */
+static bool reader_add(struct irsa_role_reader *rd, struct irsa_round *round)
+{
+	return rd && irsa_role_reader_add(rd, round);
+}
+
+int irsa_trust_input_resolve_read(struct irsa_account *acct, struct irsa_trust_input *in,
+				  bool need_account, bool check_providers,
+				  struct irsa_role_reader *reader, struct irsa_error *err)
+{
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(acct->aws);
+	struct trust_reads t = { 0 };
+	size_t n_clusters = in->n_clusters;
+	bool role_sent;
+	int r = -1;
+
+	in->partition = irsa_aws_partition(acct->aws)->id;
+	add_first_reads(acct, in, need_account, check_providers, &t, round);
+	role_sent = reader_add(reader, round);
+	irsa_round_run(round);
+	if (take_first_reads(acct, in, need_account, &t, err) < 0 ||
+	    (role_sent && irsa_role_reader_take(reader, err) < 0))
+		goto out;
+	add_audience_reads(in, &t, round);
+	role_sent = reader_add(reader, round);
+	irsa_round_run(round);
+	if (take_audience_reads(in, &t, err) < 0 ||
+	    (role_sent && irsa_role_reader_take(reader, err) < 0))
+		goto out;
+	while (reader_add(reader, round)) {
+		irsa_round_run(round);
+		if (irsa_role_reader_take(reader, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	trust_reads_release(&t, n_clusters, in->n_issuers);
+	return r;
+}
+
+int irsa_create_role_read(struct irsa_account *acct, struct irsa_create_role_input *in,
+			  struct irsa_role_state *ret_state, struct irsa_error *err)
+{
+	struct irsa_role_request *role = &in->role;
+	struct irsa_role_reader reader;
+	int r = -1;
+
+	if (check_partition(in, irsa_aws_partition(acct->aws)->id, err) < 0)
+		return -1;
+	/* every inline document: the ones that stay count towards IAM's total */
+	irsa_role_reader_init(&reader, in->role_name, "");
+	/* without an issuer no provider's ARN names the account: ask STS in round 1 */
+	if (irsa_trust_input_resolve_read(acct, &in->trust,
+					  !in->trust.n_clusters && !in->trust.n_issuers, true,
+					  ret_state ? &reader : NULL, err) < 0)
+		goto out;
+	if (ret_state && reader.state.exists)
+		irsa_account_learn(acct, reader.state.role.arn);
+	if (irsa_account_get(acct, &in->trust.account_id, err) < 0 ||
 	    irsa_trust_input_render(&in->trust, &in->trust_doc, err) < 0 ||
 	    render_templates(acct, in, err) < 0)
-		return -1;
+		goto out;
 	role->role_name = in->role_name;
 	role->tags = &in->tags;
 	role->trust = in->trust_doc;
@@ -696,5 +887,10 @@ int irsa_create_role_resolve(struct irsa_account *acct, struct irsa_create_role_
 	role->n_managed_policies = in->n_managed;
 	role->partition = in->trust.partition;
 	role->account = in->trust.account_id;
-	return 0;
+	if (ret_state)
+		irsa_role_reader_finish(&reader, ret_state);
+	r = 0;
+out:
+	irsa_role_reader_release(&reader);
+	return r;
 }

@@ -8,6 +8,7 @@
 #include "irsa/log.h"
 #include "irsa/plan.h"
 #include "irsa/role.h"
+#include "irsa/role_read.h"
 #include "irsa/strutil.h"
 #include "irsa/templates.h"
 #include "irsa/trust.h"
@@ -53,38 +54,7 @@ void irsa_role_state_release(struct irsa_role_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int irsa_role_read(struct irsa_aws *aws, const char *role_name, const char *read_prefix,
-		   struct irsa_role_state *ret, struct irsa_error *err)
-{
-	struct irsa_role_state s = { 0 };
-
-	if (irsa_iam_get_role(aws, role_name, &s.role, err) < 0) {
-		if (err && err->kind == IRSA_ERR_NOT_FOUND) {
-			irsa_error_clear(err);
-			*ret = s;
-			return 0;
-		}
-		return -1;
-	}
-	s.exists = true;
-	if (irsa_iam_list_attached_role_policies(aws, role_name, &s.attached, &s.n_attached,
-						 err) < 0 ||
-	    irsa_iam_list_role_policies(aws, role_name, &s.inline_names, err) < 0)
-		goto fail;
-	s.inline_docs = irsa_malloc0((s.inline_names.n + 1) * sizeof(char *));
-	for (size_t i = 0; read_prefix && i < s.inline_names.n; i++) {
-		if (!irsa_str_has_prefix(s.inline_names.items[i], read_prefix))
-			continue;
-		if (irsa_iam_get_role_policy(aws, role_name, s.inline_names.items[i],
-					     &s.inline_docs[i], err) < 0)
-			goto fail;
-	}
-	*ret = s;
-	return 0;
-fail:
-	irsa_role_state_release(&s);
-	return -1;
-}
+/* irsa_role_read() is in role_read.c, with the reader in rounds. */
 
 /* ---- plans ---------------------------------------------------------------- */
 
@@ -509,10 +479,22 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
-	struct irsa_role_plan plan;
+	int r;
 
 	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
 		return -1;
+	r = irsa_role_plan_delete_state(aws, role_name, force, &state, ret, err);
+	irsa_role_state_release(&state);
+	return r;
+}
+
+int irsa_role_plan_delete_state(struct irsa_aws *aws, const char *role_name, bool force,
+				const struct irsa_role_state *s, struct irsa_role_plan *ret,
+				struct irsa_error *err)
+{
+	const struct irsa_role_state state = *s;
+	struct irsa_role_plan plan;
+
 	plan_start(&plan, role_name);
 	plan.managed = json_array();
 	plan.inline_policies = json_object();
@@ -528,7 +510,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			       "trust statement), so it is not deleted; check the role, then pass "
 			       "--force to delete it with its %zu managed and %zu inline policies",
 			       role_name, IRSA_OWNER_TAG_KEY, state.n_attached, state.inline_names.n);
-		irsa_role_state_release(&state);
 		irsa_role_plan_release(&plan);
 		return -1;
 	}
@@ -540,7 +521,6 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 			   NULL);
 	add_action(&plan, IRSA_ROLE_DELETE, role_name, NULL, NULL);
 	plan.plan.status = IRSA_PLAN_DELETE;
-	irsa_role_state_release(&state);
 	plan_finish(&plan, aws, ret);
 	return 0;
 }
@@ -550,12 +530,26 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 			  struct irsa_role_plan *ret, struct irsa_error *err)
 {
 	struct irsa_role_state state = { 0 };
+	int r;
+
+	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
+		return -1;
+	r = irsa_role_plan_remove_state(aws, role_name, issuer, subjects, n_subjects, &state, ret,
+					err);
+	irsa_role_state_release(&state);
+	return r;
+}
+
+int irsa_role_plan_remove_state(struct irsa_aws *aws, const char *role_name, const char *issuer,
+				const struct irsa_subject *subjects, size_t n_subjects,
+				const struct irsa_role_state *s, struct irsa_role_plan *ret,
+				struct irsa_error *err)
+{
+	const struct irsa_role_state state = *s;
 	struct irsa_role_plan plan;
 	json_t *doc = NULL, *before = NULL;
 	size_t total = 0;
 
-	if (irsa_role_read(aws, role_name, NULL, &state, err) < 0)
-		return -1;
 	if (!state.exists)
 		return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
 				      "role '%s' does not exist; check the name with 'aws iam "
@@ -606,13 +600,11 @@ int irsa_role_plan_remove(struct irsa_aws *aws, const char *role_name, const cha
 		     "with 'irsactl delete-role --role-name %s' if it is no longer needed",
 		     role_name, role_name);
 	json_decref(before);
-	irsa_role_state_release(&state);
 	plan_finish(&plan, aws, ret);
 	return 0;
 fail:
 	json_decref(before);
 	json_decref(doc);
-	irsa_role_state_release(&state);
 	irsa_role_plan_release(&plan);
 	return -1;
 }
@@ -692,4 +684,131 @@ static int run_action(struct irsa_plan *p, struct irsa_plan_action *a, struct ir
 		return irsa_role_run_policy_action(plan, a, err);
 	}
 	return irsa_error_set(err, IRSA_ERR_INTERNAL, "unknown role action %d", a->op);
+}
+
+/* ---- many plans at once (apply) -------------------------------------------- */
+
+void irsa_role_state_from_details(struct irsa_role_details *d, struct irsa_role_state *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->exists = d->found;
+	ret->role = d->role;
+	ret->attached = d->attached;
+	ret->n_attached = d->n_attached;
+	ret->inline_docs = irsa_malloc0((d->n_inline + 1) * sizeof(char *));
+	for (size_t i = 0; i < d->n_inline; i++) {
+		irsa_strlist_add(&ret->inline_names, d->inline_policies[i].name);
+		ret->inline_docs[i] = d->inline_policies[i].document;
+		free(d->inline_policies[i].name);
+	}
+	free(d->inline_policies);
+	memset(d, 0, sizeof(*d));
+}
+
+static const enum irsa_iam_role_op change_ops[] = {
+	[IRSA_ROLE_CREATE] = IRSA_IAM_CREATE_ROLE,
+	[IRSA_ROLE_UPDATE_TRUST] = IRSA_IAM_UPDATE_TRUST,
+	[IRSA_ROLE_UPDATE] = IRSA_IAM_UPDATE_ROLE,
+	[IRSA_ROLE_PUT_BOUNDARY] = IRSA_IAM_PUT_BOUNDARY,
+	[IRSA_ROLE_TAG] = IRSA_IAM_TAG_ROLE,
+	[IRSA_ROLE_ATTACH_POLICY] = IRSA_IAM_ATTACH_POLICY,
+	[IRSA_ROLE_DETACH_POLICY] = IRSA_IAM_DETACH_POLICY,
+	[IRSA_ROLE_PUT_INLINE_POLICY] = IRSA_IAM_PUT_ROLE_POLICY,
+	[IRSA_ROLE_DELETE_INLINE_POLICY] = IRSA_IAM_DELETE_ROLE_POLICY,
+	[IRSA_ROLE_DELETE] = IRSA_IAM_DELETE_ROLE,
+};
+
+static size_t next_action(const struct irsa_role_plan *plan)
+{
+	size_t i = 0;
+
+	while (i < plan->plan.n_actions && plan->plan.actions[i].done)
+		i++;
+	return i;
+}
+
+/* The actions irsa_iam_change_roles() sends; the others (customer-managed
+ * policies) run one by one through the plan's executor. */
+static bool in_batch(int op)
+{
+	return op >= 0 && (size_t)op < ARRAY_SIZE(change_ops);
+}
+
+int irsa_role_plan_next_change(struct irsa_role_plan *plan, struct irsa_iam_role_change *c,
+			       char **ret_doc, struct irsa_error *err)
+{
+	size_t i = next_action(plan);
+	struct irsa_plan_action *a;
+
+	*ret_doc = NULL;
+	for (; i < plan->plan.n_actions && !in_batch(plan->plan.actions[i].op); i++) {
+		if (plan->plan.run(&plan->plan, &plan->plan.actions[i], err) < 0) {
+			irsa_plan_explain_failure(&plan->plan, i, err);
+			return -1;
+		}
+		plan->plan.actions[i].done = true;
+	}
+	if (i == plan->plan.n_actions) {
+		plan->plan.executed = true;
+		return 0;
+	}
+	a = &plan->plan.actions[i];
+	*ret_doc = a->document ? irsa_policy_compact(a->document) : NULL;
+	*c = (struct irsa_iam_role_change){
+		.op = change_ops[a->op],
+		.role_name = plan->role_name,
+		.target = a->op == IRSA_ROLE_PUT_BOUNDARY ? plan->permissions_boundary : a->target,
+		.document = *ret_doc,
+		.description = plan->description,
+		.max_session_duration = plan->max_session_duration,
+		.tags = &plan->tags,
+	};
+	if (a->op == IRSA_ROLE_CREATE) {
+		c->create = plan->create;
+		c->create.trust_policy = *ret_doc;
+		c->create.tags = plan->tags.n ? &plan->tags : NULL;
+	}
+	return 1;
+}
+
+static bool gone_already(const struct irsa_iam_role_change *c)
+{
+	return c->err.kind == IRSA_ERR_NOT_FOUND &&
+	       (c->op == IRSA_IAM_DETACH_POLICY || c->op == IRSA_IAM_DELETE_ROLE_POLICY ||
+		c->op == IRSA_IAM_DELETE_ROLE);
+}
+
+int irsa_role_plan_change_done(struct irsa_role_plan *plan, struct irsa_iam_role_change *c,
+			       struct irsa_error *err)
+{
+	size_t i = next_action(plan);
+	struct irsa_error e = c->err;
+
+	if (i == plan->plan.n_actions)
+		return irsa_error_set(err, IRSA_ERR_INTERNAL, "role '%s': no action left",
+				      plan->role_name);
+	if (c->rc == 0 && c->created_arn) {
+		free(plan->role_arn);
+		plan->role_arn = irsa_strdup(c->created_arn);
+		report(plan);
+	}
+	if (c->rc < 0 && c->op == IRSA_IAM_CREATE_ROLE &&
+	    strcmp(c->err.code, "EntityAlreadyExists") == 0) {
+		/* a retried CreateRole whose first attempt went through */
+		irsa_log_debug("role '%s' already exists; updating its trust policy instead",
+			       plan->role_name);
+		irsa_error_clear(&e);
+		if (irsa_iam_update_trust_policy(plan->aws, plan->role_name,
+						 c->create.trust_policy, &e) == 0)
+			c->rc = 0;
+	}
+	if (c->rc < 0 && !gone_already(c)) {
+		if (err) {
+			*err = e;
+			irsa_plan_explain_failure(&plan->plan, i, err);
+		}
+		return -1;
+	}
+	plan->plan.actions[i].done = true;
+	return 0;
 }

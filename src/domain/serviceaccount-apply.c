@@ -306,25 +306,41 @@ static int run_action(struct irsa_plan *plan, struct irsa_plan_action *a, struct
 	return send_action(plan->data, a, false, err);
 }
 
-/* Read the namespace and the ServiceAccount into p. */
+const json_t *irsa_sa_plan_only_apply(const struct irsa_sa_plan *p)
+{
+	if (p->plan.n_actions != 1 || p->plan.actions[0].done || p->plan.actions[0].op != SA_APPLY)
+		return NULL;
+	return p->plan.actions[0].document;
+}
+
+void irsa_sa_plan_applied(struct irsa_sa_plan *p, const json_t *answer)
+{
+	json_decref(p->annotations);
+	json_decref(p->labels);
+	p->annotations = copy_map(answer, "annotations");
+	p->labels = copy_map(answer, "labels");
+	report(p);
+	p->plan.actions[0].done = true;
+	p->plan.executed = true;
+}
+
+/* Read the ServiceAccount into p and, when it is not there, whether its
+ * namespace is (one request for a ServiceAccount that exists). */
 static int read_state(struct irsa_sa_plan *p, bool *ret_ns_exists, struct irsa_error *err)
 {
 	const struct irsa_sa_spec *s = p->spec;
 	struct irsa_error gerr = { 0 };
 
-	if (irsa_kube_namespace_exists(p->kube, s->namespace, ret_ns_exists, err) < 0)
-		return -1;
-	if (!*ret_ns_exists)
+	*ret_ns_exists = true;
+	if (irsa_kube_get_service_account(p->kube, s->namespace, s->name, &p->current, &gerr) == 0)
 		return 0;
-	if (irsa_kube_get_service_account(p->kube, s->namespace, s->name, &p->current, &gerr) < 0) {
-		if (gerr.kind != IRSA_ERR_NOT_FOUND) {
-			if (err)
-				*err = gerr;
-			return -1;
-		}
-		p->current = NULL;
+	p->current = NULL;
+	if (gerr.kind != IRSA_ERR_NOT_FOUND) {
+		if (err)
+			*err = gerr;
+		return -1;
 	}
-	return 0;
+	return irsa_kube_namespace_exists(p->kube, s->namespace, ret_ns_exists, err);
 }
 
 static void add_change(struct irsa_sa_plan *p, enum sa_verb verb, const char *verb_name,

@@ -18,6 +18,7 @@
 #include "irsa/thumbprint.h"
 #include "irsa/trust.h"
 #include "irsa/trust_eval.h"
+#include "irsa/round.h"
 #include "irsa/verify.h"
 
 #define LIVE_TOKEN_SECONDS 600
@@ -134,29 +135,27 @@ static char *join(const struct irsa_strlist *l, const char *sep)
 
 /* ---- identity --------------------------------------------------------- */
 
-static void check_identity(struct verify *v)
+static void check_identity(struct verify *v, const struct irsa_caller_identity *id,
+			   const struct irsa_error *e)
 {
-	struct irsa_caller_identity id = { 0 };
-	struct irsa_error e = { 0 };
-
-	if (irsa_sts_get_caller_identity(v->env->aws, &id, &e) < 0) {
+	if (e->kind) {
 		check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_FAIL,
-			  "aws configure   # or set AWS_PROFILE, then: irsactl whoami", "%s", e.message);
+			  "aws configure   # or set AWS_PROFILE, then: irsactl whoami", "%s", e->message);
 		return;
 	}
-	v->account = irsa_strdup(id.account);
+	v->account = irsa_strdup(id->account);
 	check_set(v, IRSA_CHECK_IDENTITY, IRSA_CHECK_OK, NULL, "account %s (partition %s) as '%s'",
-		  id.account, v->partition, id.arn);
-	irsa_caller_identity_release(&id);
+		  id->account, v->partition, id->arn);
 }
 
 /* ---- cluster ---------------------------------------------------------- */
 
-static void check_cluster(struct verify *v)
+static void check_cluster(struct verify *v, const struct irsa_eks_cluster *cl,
+			  const struct irsa_error *read_error)
 {
 	const char *region = irsa_aws_region(v->env->aws);
-	struct irsa_eks_cluster c = { 0 };
-	struct irsa_error e = { 0 };
+	const struct irsa_eks_cluster c = *cl;
+	struct irsa_error e = *read_error;
 	_cleanup_free_ char *fix = NULL;
 
 	if (!v->req->cluster) {
@@ -164,7 +163,7 @@ static void check_cluster(struct verify *v)
 			  "issuer '%s' (given with --issuer-url; no EKS cluster to check)", v->issuer);
 		return;
 	}
-	if (irsa_eks_describe_cluster(v->env->aws, v->req->cluster, &c, &e) < 0) {
+	if (e.kind) {
 		fix = irsa_asprintf("aws eks list-clusters --region %s   # then: --cluster NAME", region);
 		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_FAIL,
 			  e.kind == IRSA_ERR_NOT_FOUND ? fix : NULL, "%s", e.message);
@@ -183,7 +182,6 @@ static void check_cluster(struct verify *v)
 		check_set(v, IRSA_CHECK_CLUSTER, IRSA_CHECK_OK, NULL,
 			  "cluster '%s' in %s is ACTIVE, issuer '%s'", v->req->cluster, region, v->issuer);
 	}
-	irsa_eks_cluster_release(&c);
 }
 
 /* ---- the ServiceAccount (read early: the audience comes from it) ------ */
@@ -260,10 +258,11 @@ static void compare_thumbprint(struct verify *v, const struct irsa_oidc_provider
 		  "needs it for most issuers)", ok_message, current);
 }
 
-static void check_oidc_provider(struct verify *v)
+static void check_oidc_provider(struct verify *v, const struct irsa_oidc_provider *read,
+				const struct irsa_error *read_error)
 {
-	struct irsa_oidc_provider p = { 0 };
-	struct irsa_error e = { 0 };
+	const struct irsa_oidc_provider p = *read;
+	const struct irsa_error e = *read_error;
 	_cleanup_free_ char *fix = NULL, *ok = NULL;
 
 	if (!v->account || !v->issuer) {
@@ -271,8 +270,7 @@ static void check_oidc_provider(struct verify *v)
 			  "skipped: needs the caller's account and the issuer (see above)");
 		return;
 	}
-	v->provider_arn = irsa_oidc_provider_arn(v->partition, v->account, v->issuer);
-	if (irsa_iam_get_oidc_provider(v->env->aws, v->provider_arn, &p, &e) < 0) {
+	if (e.kind) {
 		if (e.kind == IRSA_ERR_NOT_FOUND) {
 			_cleanup_free_ char *others = provider_list_text(v);
 
@@ -299,12 +297,10 @@ static void check_oidc_provider(struct verify *v)
 			  "provider '%s' does not list the audience '%s' in its client IDs (%s%s%s)",
 			  v->provider_arn, v->audience, p.client_ids.n ? "it lists '" : "it lists none",
 			  listed, p.client_ids.n ? "'" : "");
-		irsa_oidc_provider_release(&p);
 		return;
 	}
 	ok = irsa_asprintf("provider '%s' exists with client ID '%s'", v->provider_arn, v->audience);
 	compare_thumbprint(v, &p, ok);
-	irsa_oidc_provider_release(&p);
 }
 
 /* ---- service-account -------------------------------------------------- */
@@ -424,9 +420,16 @@ static char *create_role_fix(const struct verify *v)
 			     sa_ns(v), sa_name(v), v->role_parts.name);
 }
 
-static void check_role(struct verify *v)
+/* GetRole is sent (with the provider's read) only when check_role() will
+ * look at its answer. */
+static bool role_to_read(const struct verify *v)
 {
-	struct irsa_error e = { 0 };
+	return v->role_arn_valid && !(v->account && strcmp(v->role_parts.account, v->account) != 0);
+}
+
+static void check_role(struct verify *v, const struct irsa_error *read_error)
+{
+	const struct irsa_error e = *read_error;
 	_cleanup_free_ char *fix = NULL;
 
 	if (!v->role_arn_valid) {
@@ -440,7 +443,7 @@ static void check_role(struct verify *v)
 			  "from here", v->role_arn, v->role_parts.account, v->account);
 		return;
 	}
-	if (irsa_iam_get_role(v->env->aws, v->role_parts.name, &v->role, &e) < 0) {
+	if (e.kind) {
 		if (e.kind == IRSA_ERR_NOT_FOUND)
 			fix = create_role_fix(v);
 		check_set(v, IRSA_CHECK_ROLE, IRSA_CHECK_FAIL, fix, "%s", e.message);
@@ -787,6 +790,43 @@ static int check_request(const struct irsa_verify_request *req, struct irsa_erro
 	return 0;
 }
 
+/* GetCallerIdentity and DescribeCluster at once, then their checks. */
+static void read_first(struct verify *v)
+{
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(v->env->aws);
+	struct irsa_caller_identity id;
+	struct irsa_eks_cluster c = { 0 };
+	struct irsa_error id_err, c_err = { 0 };
+
+	irsa_round_get_caller_identity(round, &id, &id_err);
+	if (v->req->cluster)
+		irsa_round_describe_cluster(round, v->req->cluster, &c, &c_err);
+	irsa_round_run(round);
+	check_identity(v, &id, &id_err);
+	check_cluster(v, &c, &c_err);
+	irsa_caller_identity_release(&id);
+	irsa_eks_cluster_release(&c);
+}
+
+/* GetOpenIDConnectProvider and GetRole at once, then their checks. */
+static void read_provider_and_role(struct verify *v)
+{
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(v->env->aws);
+	struct irsa_oidc_provider p = { 0 };
+	struct irsa_error p_err = { 0 }, role_err = { 0 };
+
+	if (v->account && v->issuer) {
+		v->provider_arn = irsa_oidc_provider_arn(v->partition, v->account, v->issuer);
+		irsa_round_get_oidc_provider(round, v->provider_arn, &p, &p_err);
+	}
+	if (role_to_read(v))
+		irsa_round_get_role(round, v->role_parts.name, &v->role, &role_err);
+	irsa_round_run(round);
+	check_oidc_provider(v, &p, &p_err);
+	check_role(v, &role_err);
+	irsa_oidc_provider_release(&p);
+}
+
 int irsa_verify_run(const struct irsa_verify_env *env, const struct irsa_verify_request *req,
 		    struct irsa_verify_report *ret, struct irsa_error *err)
 {
@@ -808,15 +848,15 @@ int irsa_verify_run(const struct irsa_verify_env *env, const struct irsa_verify_
 		irsa_verify_report_release(ret);
 		return -1;
 	}
-	check_identity(&v);
-	check_cluster(&v);
+	/* the caller and the cluster in one round */
+	read_first(&v);
 	read_service_account(&v, &sa_error);
 	aud = annotation(&v, IRSA_SA_ANNOTATION_AUDIENCE);
 	v.audience = irsa_strdup(!irsa_str_empty(aud) ? aud
 						       : irsa_aws_partition(env->aws)->sts_audience);
-	check_oidc_provider(&v);
+	/* the service account names the role: its provider and role in one round */
 	check_service_account(&v, &sa_error);
-	check_role(&v);
+	read_provider_and_role(&v);
 	check_trust(&v);
 	check_permissions(&v);
 	check_pods(&v);

@@ -27,7 +27,7 @@ static char *dup_json_string(const json_t *v)
 	return s && *s ? irsa_strdup(s) : NULL;
 }
 
-static char *cluster_path(const char *name)
+char *eks_cluster_path(const char *name)
 {
 	struct irsa_buf path = IRSA_BUF_INIT;
 
@@ -36,7 +36,7 @@ static char *cluster_path(const char *name)
 	return irsa_buf_detach(&path);
 }
 
-static int describe_failed(struct irsa_aws *aws, const char *name, struct irsa_error *err)
+int eks_describe_failed(struct irsa_aws *aws, const char *name, struct irsa_error *err)
 {
 	if (err && err->kind == IRSA_ERR_NOT_FOUND)
 		return irsa_error_set(err, IRSA_ERR_NOT_FOUND,
@@ -91,9 +91,9 @@ int irsa_eks_describe_cluster(struct irsa_aws *aws, const char *name,
 
 	if (irsa_str_empty(name))
 		return irsa_error_set(err, IRSA_ERR_USAGE, "an EKS cluster name is required");
-	path = cluster_path(name);
+	path = eks_cluster_path(name);
 	if (irsa_aws_json(aws, "eks", "GET", path, NULL, &root, err) < 0)
-		return describe_failed(aws, name, err);
+		return eks_describe_failed(aws, name, err);
 	return cluster_from_answer(name, root, ret, err);
 }
 
@@ -107,7 +107,7 @@ int irsa_eks_describe_clusters(struct irsa_aws *aws, const char *const *names, s
 	memset(ret, 0, n * sizeof(*ret));
 	memset(errs, 0, n * sizeof(*errs));
 	for (size_t i = 0; i < n; i++) {
-		paths[i] = cluster_path(names[i]);
+		paths[i] = eks_cluster_path(names[i]);
 		calls[i] = (struct irsa_aws_json_call){ "eks", "GET", paths[i], NULL };
 	}
 	irsa_aws_json_many(aws, calls, n, NULL);
@@ -116,7 +116,7 @@ int irsa_eks_describe_clusters(struct irsa_aws *aws, const char *const *names, s
 			irsa_error_set(&errs[i], IRSA_ERR_USAGE, "an EKS cluster name is required");
 		else if (calls[i].rc < 0) {
 			errs[i] = calls[i].err;
-			describe_failed(aws, names[i], &errs[i]);
+			eks_describe_failed(aws, names[i], &errs[i]);
 		} else {
 			cluster_from_answer(names[i], calls[i].ret, &ret[i], &errs[i]);
 		}

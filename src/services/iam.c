@@ -1,6 +1,7 @@
 /* AWS IAM: the Query plumbing shared by every IAM call and the OpenID
  * Connect provider calls. Roles are in iam_role.c, managed and inline
  * policies in iam_policy.c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,36 @@ int iam_call_void(struct irsa_aws *aws, const char *action, const struct irsa_pa
 	return 0;
 }
 
+int iam_call_field(struct irsa_aws *aws, const char *action, const struct irsa_params *params,
+		   const char *parent, const char *field, bool document, char **ret,
+		   struct irsa_error *err, const char *subject_fmt, ...)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *result;
+	char *value, subject[512];
+	va_list ap;
+
+	if (iam_call(aws, action, params, &doc, &result, err) < 0)
+		return -1;
+	if (parent)
+		result = iam_child(result, parent);
+	value = document ? iam_child_document(result, field) : iam_child_text(result, field);
+	xmlFreeDoc(doc);
+	if (!ret || (value && (document || *value))) {
+		if (ret)
+			*ret = value;
+		else
+			free(value);
+		return 0;
+	}
+	free(value);
+	va_start(ap, subject_fmt);
+	vsnprintf(subject, sizeof(subject), subject_fmt, ap);
+	va_end(ap);
+	return irsa_error_set(err, IRSA_ERR_REMOTE, "iam %s: the answer for %s has no %s", action,
+			      subject, field);
+}
+
 static void copy_params(struct irsa_params *dst, const struct irsa_params *src)
 {
 	for (size_t i = 0; src && i < src->n; i++)
@@ -236,17 +267,11 @@ int irsa_iam_list_oidc_providers(struct irsa_aws *aws, struct irsa_strlist *ret_
 	return 0;
 }
 
-int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
-			       struct irsa_oidc_provider *ret, struct irsa_error *err)
+int iam_oidc_provider_result(xmlDoc *doc, xmlNode *result, const char *arn,
+			     struct irsa_oidc_provider *ret, struct irsa_error *err)
 {
-	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
 	struct irsa_oidc_provider prov = { 0 };
-	xmlDoc *doc = NULL;
-	xmlNode *result;
 
-	irsa_params_add(&p, "OpenIDConnectProviderArn", arn);
-	if (iam_call(aws, "GetOpenIDConnectProvider", &p, &doc, &result, err) < 0)
-		return -1;
 	if (!result) {
 		xmlFreeDoc(doc);
 		return irsa_error_set(err, IRSA_ERR_REMOTE,
@@ -265,6 +290,19 @@ int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
 	return 0;
 }
 
+int irsa_iam_get_oidc_provider(struct irsa_aws *aws, const char *arn,
+			       struct irsa_oidc_provider *ret, struct irsa_error *err)
+{
+	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *result;
+
+	irsa_params_add(&p, "OpenIDConnectProviderArn", arn);
+	if (iam_call(aws, "GetOpenIDConnectProvider", &p, &doc, &result, err) < 0)
+		return -1;
+	return iam_oidc_provider_result(doc, result, arn, ret, err);
+}
+
 int irsa_iam_create_oidc_provider(struct irsa_aws *aws, const char *url,
 				  const struct irsa_strlist *client_ids,
 				  const struct irsa_strlist *thumbprints,
@@ -272,26 +310,13 @@ int irsa_iam_create_oidc_provider(struct irsa_aws *aws, const char *url,
 				  struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *result;
-	char *arn;
 
 	irsa_params_add(&p, "Url", url);
 	iam_params_strlist(&p, "ClientIDList", client_ids);
 	iam_params_strlist(&p, "ThumbprintList", thumbprints);
 	iam_params_tags(&p, "Tags", tags);
-	if (iam_call(aws, "CreateOpenIDConnectProvider", &p, &doc, &result, err) < 0)
-		return -1;
-	arn = iam_child_text(result, "OpenIDConnectProviderArn");
-	xmlFreeDoc(doc);
-	if (irsa_str_empty(arn)) {
-		free(arn);
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "iam CreateOpenIDConnectProvider: the answer for '%s' has no "
-				      "OpenIDConnectProviderArn", url);
-	}
-	*ret_arn = arn;
-	return 0;
+	return iam_call_field(aws, "CreateOpenIDConnectProvider", &p, NULL,
+			      "OpenIDConnectProviderArn", false, ret_arn, err, "'%s'", url);
 }
 
 int irsa_iam_add_client_id(struct irsa_aws *aws, const char *arn, const char *client_id,

@@ -160,22 +160,11 @@ int irsa_iam_get_policy_version(struct irsa_aws *aws, const char *arn, const cha
 				char **ret_document, struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *result;
-	char *document;
 
 	irsa_params_add(&p, "PolicyArn", arn);
 	irsa_params_add(&p, "VersionId", version_id);
-	if (iam_call(aws, "GetPolicyVersion", &p, &doc, &result, err) < 0)
-		return -1;
-	document = iam_child_document(iam_child(result, "PolicyVersion"), "Document");
-	xmlFreeDoc(doc);
-	if (!document)
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "iam GetPolicyVersion: the answer for '%s' version '%s' has no "
-				      "Document", arn, version_id);
-	*ret_document = document;
-	return 0;
+	return iam_call_field(aws, "GetPolicyVersion", &p, "PolicyVersion", "Document", true,
+			      ret_document, err, "'%s' version '%s'", arn, version_id);
 }
 
 struct version_array {
@@ -231,29 +220,12 @@ int irsa_iam_create_policy_version(struct irsa_aws *aws, const char *arn, const 
 				   struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *result;
-	char *vid;
 
 	irsa_params_add(&p, "PolicyArn", arn);
 	irsa_params_add(&p, "PolicyDocument", document);
 	irsa_params_add(&p, "SetAsDefault", set_default ? "true" : "false");
-	if (iam_call(aws, "CreatePolicyVersion", &p, &doc, &result, err) < 0)
-		return -1;
-	vid = iam_child_text(iam_child(result, "PolicyVersion"), "VersionId");
-	xmlFreeDoc(doc);
-	if (!ret_version_id) {
-		free(vid);
-		return 0;
-	}
-	if (irsa_str_empty(vid)) {
-		free(vid);
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "iam CreatePolicyVersion: the answer for '%s' has no VersionId",
-				      arn);
-	}
-	*ret_version_id = vid;
-	return 0;
+	return iam_call_field(aws, "CreatePolicyVersion", &p, "PolicyVersion", "VersionId", false,
+			      ret_version_id, err, "'%s'", arn);
 }
 
 int irsa_iam_delete_policy_version(struct irsa_aws *aws, const char *arn,
@@ -304,22 +276,11 @@ int irsa_iam_get_role_policy(struct irsa_aws *aws, const char *role_name, const 
 			     char **ret_document, struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *result;
-	char *document;
 
 	irsa_params_add(&p, "RoleName", role_name);
 	irsa_params_add(&p, "PolicyName", name);
-	if (iam_call(aws, "GetRolePolicy", &p, &doc, &result, err) < 0)
-		return -1;
-	document = iam_child_document(result, "PolicyDocument");
-	xmlFreeDoc(doc);
-	if (!document)
-		return irsa_error_set(err, IRSA_ERR_REMOTE,
-				      "iam GetRolePolicy: the answer for '%s' of role '%s' has no "
-				      "PolicyDocument", name, role_name);
-	*ret_document = document;
-	return 0;
+	return iam_call_field(aws, "GetRolePolicy", &p, NULL, "PolicyDocument", true, ret_document,
+			      err, "'%s' of role '%s'", name, role_name);
 }
 
 static int role_policy_call(struct irsa_aws *aws, const char *action, const char *role_name,

@@ -38,8 +38,8 @@ void iam_parse_role(xmlNode *node, struct irsa_role *r)
 	iam_parse_tags(iam_child(node, "Tags"), &r->tags);
 }
 
-static int role_result(xmlDoc *doc, xmlNode *result, const char *action, const char *name,
-		       struct irsa_role *ret, struct irsa_error *err)
+int iam_role_result(xmlDoc *doc, xmlNode *result, const char *action, const char *name,
+		    struct irsa_role *ret, struct irsa_error *err)
 {
 	xmlNode *node = iam_child(result, "Role");
 
@@ -69,7 +69,22 @@ int irsa_iam_get_role(struct irsa_aws *aws, const char *name, struct irsa_role *
 	irsa_params_add(&p, "RoleName", name);
 	if (iam_call(aws, "GetRole", &p, &doc, &result, err) < 0)
 		return -1;
-	return role_result(doc, result, "GetRole", name, ret, err);
+	return iam_role_result(doc, result, "GetRole", name, ret, err);
+}
+
+void iam_params_create_role(struct irsa_params *p, const struct irsa_role_spec *spec)
+{
+	irsa_params_add(p, "RoleName", spec->name);
+	if (spec->path)
+		irsa_params_add(p, "Path", spec->path);
+	irsa_params_add(p, "AssumeRolePolicyDocument", spec->trust_policy);
+	if (spec->description)
+		irsa_params_add(p, "Description", spec->description);
+	if (spec->max_session_duration > 0)
+		irsa_params_addf(p, "MaxSessionDuration", "%d", spec->max_session_duration);
+	if (spec->permissions_boundary)
+		irsa_params_add(p, "PermissionsBoundary", spec->permissions_boundary);
+	iam_params_tags(p, "Tags", spec->tags);
 }
 
 int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec,
@@ -79,24 +94,14 @@ int irsa_iam_create_role(struct irsa_aws *aws, const struct irsa_role_spec *spec
 	xmlDoc *doc = NULL;
 	xmlNode *result;
 
-	irsa_params_add(&p, "RoleName", spec->name);
-	if (spec->path)
-		irsa_params_add(&p, "Path", spec->path);
-	irsa_params_add(&p, "AssumeRolePolicyDocument", spec->trust_policy);
-	if (spec->description)
-		irsa_params_add(&p, "Description", spec->description);
-	if (spec->max_session_duration > 0)
-		irsa_params_addf(&p, "MaxSessionDuration", "%d", spec->max_session_duration);
-	if (spec->permissions_boundary)
-		irsa_params_add(&p, "PermissionsBoundary", spec->permissions_boundary);
-	iam_params_tags(&p, "Tags", spec->tags);
+	iam_params_create_role(&p, spec);
 	if (iam_call(aws, "CreateRole", &p, &doc, &result, err) < 0)
 		return -1;
 	if (!ret) {
 		xmlFreeDoc(doc);
 		return 0;
 	}
-	return role_result(doc, result, "CreateRole", spec->name, ret, err);
+	return iam_role_result(doc, result, "CreateRole", spec->name, ret, err);
 }
 
 int irsa_iam_update_trust_policy(struct irsa_aws *aws, const char *role_name,

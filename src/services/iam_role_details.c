@@ -305,3 +305,32 @@ int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n
 	read_roles(aws, names, n, ret);
 	return 0;
 }
+
+void irsa_iam_read_role_fields(struct irsa_aws *aws, struct irsa_role_details *d, size_t n,
+			       const bool *want)
+{
+	struct round r = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (d[i].found && !d[i].role_fields && !d[i].err.kind && (!want || want[i]))
+			irsa_params_add(round_add(&r, i, "GetRole"), "RoleName", d[i].role.name);
+	round_run(aws, &r);
+	for (size_t i = 0; i < r.n; i++) {
+		struct irsa_role_details *one = &d[r.owner[i]];
+		xmlNode *role;
+
+		if (failed(&r.calls[i], one))
+			continue;
+		role = iam_child(result_of(&r.calls[i]), "Role");
+		if (!role) {
+			irsa_error_set(&one->err, IRSA_ERR_REMOTE, "iam GetRole: the answer for role "
+				       "'%s' has no Role", one->role.name);
+			continue;
+		}
+		free(one->role.description);
+		one->role.description = iam_child_text(role, "Description");
+		one->role.max_session_duration = iam_child_int(role, "MaxSessionDuration", 0);
+		one->role_fields = true;
+	}
+	round_release(&r);
+}

@@ -24,6 +24,8 @@ struct irsa_kube *irsa_kube_free(struct irsa_kube *k)
 		return NULL;
 	kube_auth_release(k);
 	irsa_http_free(k->http);
+	irsa_strlist_release(&k->namespaces);
+	json_decref(k->listed);
 	irsa_aws_free(k->own_aws);
 	irsa_kubeconfig_free(k->kc);
 	free(k->server);
@@ -408,16 +410,78 @@ out:
 
 /* ---- ServiceAccounts and namespaces ----------------------------------- */
 
+/* The ServiceAccount from a prefetched list, as a GET would answer:
+ * 1 found, 0 not in the list, -1 the namespace was not prefetched. */
+static int get_prefetched(struct irsa_kube *k, const char *ns, const char *name, json_t **ret)
+{
+	json_t *in_ns = json_object_get(k->listed, ns), *obj;
+
+	if (!in_ns)
+		return -1;
+	obj = json_object_get(in_ns, name);
+	if (!obj)
+		return 0;
+	*ret = json_deep_copy(obj);
+	json_object_set_new(*ret, "kind", json_string("ServiceAccount"));
+	json_object_set_new(*ret, "apiVersion", json_string("v1"));
+	return 1;
+}
+
+/* A write makes the namespace's prefetched list stale. */
+static void forget_prefetched(struct irsa_kube *k, const char *ns)
+{
+	if (k->listed)
+		json_object_del(k->listed, ns);
+}
+
+int irsa_kube_prefetch_service_accounts(struct irsa_kube *k, const char *ns,
+					struct irsa_error *err)
+{
+	json_t *items = NULL, *by_name, *item;
+	size_t i;
+
+	if (irsa_kube_list_service_accounts(k, ns, &items, err) < 0)
+		return -1;
+	by_name = json_object();
+	json_array_foreach(items, i, item) {
+		const char *name = json_string_value(
+			json_object_get(json_object_get(item, "metadata"), "name"));
+
+		if (name && json_is_object(item))
+			json_object_set(by_name, name, item);
+	}
+	json_decref(items);
+	if (!k->listed)
+		k->listed = json_object();
+	json_object_set_new(k->listed, ns, by_name);
+	if (json_object_size(by_name) && !irsa_strlist_contains(&k->namespaces, ns))
+		irsa_strlist_add(&k->namespaces, ns);
+	return 0;
+}
+
 int irsa_kube_get_service_account(struct irsa_kube *k, const char *ns, const char *name,
 				  json_t **ret, struct irsa_error *err)
 {
 	_cleanup_free_ char *path = NULL, *what = NULL;
 	json_t *obj = NULL;
+	int found;
 
 	if (check_names(ns, name, err) < 0)
 		return -1;
 	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s", ns, name);
 	what = irsa_asprintf("get serviceaccount '%s/%s'", ns, name);
+	found = get_prefetched(k, ns, name, ret);
+	if (found == 1)
+		return 0;
+	if (found == 0) {
+		if (err) {
+			irsa_error_set(err, IRSA_ERR_NOT_FOUND, "cannot %s: serviceaccounts \"%s\" "
+				       "not found", what, name);
+			snprintf(err->code, sizeof(err->code), "NotFound");
+			err->http_status = 404;
+		}
+		return -1;
+	}
 	if (kube_call(k, "GET", path, NULL, NULL, what, &obj, err) < 0)
 		return -1;
 	if (!json_is_object(obj)) {
@@ -443,6 +507,8 @@ int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const c
 			     "%s%s", ns, name, force ? "&force=true" : "",
 			     dry_run ? "&dryRun=All" : "");
 	what = irsa_asprintf("apply serviceaccount '%s/%s'", ns, name);
+	if (!dry_run)
+		forget_prefetched(k, ns);
 	/* JSON is YAML: the apply-patch+yaml body may be JSON. */
 	body = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body)
@@ -454,6 +520,97 @@ int irsa_kube_apply_service_account(struct irsa_kube *k, const char *ns, const c
 	else
 		json_decref(obj);
 	return 0;
+}
+
+/* One server-side apply of a batch, sent through the exchange. */
+static int start_apply(struct irsa_kube *k, struct irsa_http_exchange *x,
+		       struct irsa_kube_apply_call *c, struct irsa_error *err)
+{
+	_cleanup_free_ char *url = NULL, *body = NULL;
+	struct irsa_request req;
+
+	if (check_names(c->ns, c->name, err) < 0 || !json_is_object(c->object))
+		return -1;
+	url = irsa_asprintf("%s/api/v1/namespaces/%s/serviceaccounts/%s?fieldManager="
+			    FIELD_MANAGER "%s%s", k->server, c->ns, c->name,
+			    c->force ? "&force=true" : "", c->dry_run ? "&dryRun=All" : "");
+	body = json_dumps(c->object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	irsa_request_init(&req);
+	if (!body || irsa_request_set_url(&req, "PATCH", url, err) < 0) {
+		irsa_request_release(&req);
+		return -1;
+	}
+	build(k, &req, "application/apply-patch+yaml", body);
+	if (irsa_http_exchange_start(x, &req, &k->http_opts, 1, c, err) < 0) {
+		irsa_request_release(&req);
+		return -1;
+	}
+	if (!c->dry_run)
+		forget_prefetched(k, c->ns);
+	return 0;
+}
+
+/* A 2xx answer with a JSON object: the call is done. */
+static bool take_answer(struct irsa_kube_apply_call *c, int rc, struct irsa_response *resp)
+{
+	json_t *obj;
+
+	if (rc < 0 || resp->status < 200 || resp->status > 299 || !resp->body.len)
+		return false;
+	obj = json_loadb(irsa_buf_str(&resp->body), resp->body.len, 0, NULL);
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return false;
+	}
+	c->ret = obj;
+	c->rc = 0;
+	return true;
+}
+
+void irsa_kube_apply_service_accounts(struct irsa_kube *k, struct irsa_kube_apply_call *c,
+				      size_t n, size_t concurrency)
+{
+	struct irsa_http_exchange *x = irsa_http_exchange_new(k->http, concurrency);
+	size_t next = 0, in_flight = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i].rc = -1;
+		c[i].ret = NULL;
+		c[i].done = false;
+	}
+	while (next < n || in_flight) {
+		struct irsa_response resp;
+		struct irsa_error e = { 0 };
+		void *tag = NULL;
+		int rc = 0;
+
+		while (next < n && in_flight < (concurrency ? concurrency : 1)) {
+			if (start_apply(k, x, &c[next], &e) == 0)
+				in_flight++;
+			next++;
+		}
+		if (!in_flight)
+			break;
+		irsa_response_init(&resp);
+		if (irsa_http_exchange_next(x, -1, &tag, &rc, &resp, &e) == 1) {
+			in_flight--;
+			((struct irsa_kube_apply_call *)tag)->done =
+				take_answer(tag, rc, &resp);
+		}
+		irsa_response_release(&resp);
+	}
+	irsa_http_exchange_free(x);
+	/* anything else (an error, a retry, a credential to refresh, a request
+	 * that could not start) takes the one-by-one path, which knows them all */
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].done)
+			continue;
+		memset(&c[i].err, 0, sizeof(c[i].err));
+		c[i].rc = irsa_kube_apply_service_account(k, c[i].ns, c[i].name, c[i].object,
+							  c[i].force, c[i].dry_run, &c[i].ret,
+							  &c[i].err);
+		c[i].done = true;
+	}
 }
 
 int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const char *name,
@@ -470,6 +627,8 @@ int irsa_kube_patch_service_account(struct irsa_kube *k, const char *ns, const c
 	path = irsa_asprintf("/api/v1/namespaces/%s/serviceaccounts/%s?fieldManager=" FIELD_MANAGER
 			     "%s", ns, name, dry_run ? "&dryRun=All" : "");
 	what = irsa_asprintf("patch serviceaccount '%s/%s'", ns, name);
+	if (!dry_run)
+		forget_prefetched(k, ns);
 	body = json_dumps(merge_patch, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot encode the merge patch as JSON");
@@ -490,6 +649,10 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 
 	if (check_names(ns, NULL, err) < 0)
 		return -1;
+	if (irsa_strlist_contains(&k->namespaces, ns)) {
+		*ret = true;
+		return 0;
+	}
 	path = irsa_asprintf("/api/v1/namespaces/%s", ns);
 	what = irsa_asprintf("get namespace '%s'", ns);
 	if (kube_call(k, "GET", path, NULL, NULL, what, NULL, &e) < 0) {
@@ -501,6 +664,7 @@ int irsa_kube_namespace_exists(struct irsa_kube *k, const char *ns, bool *ret,
 			*err = e;
 		return -1;
 	}
+	irsa_strlist_add(&k->namespaces, ns);
 	*ret = true;
 	return 0;
 }
@@ -526,6 +690,7 @@ int irsa_kube_create_namespace(struct irsa_kube *k, const char *ns, struct irsa_
 			*err = e;
 		return -1;
 	}
+	irsa_strlist_add(&k->namespaces, ns);
 	return 0;
 }
 

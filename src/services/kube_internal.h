@@ -3,6 +3,7 @@
  * kube_auth.c (credentials) and kube_exec.c (exec plugins). */
 #include <stdbool.h>
 #include <time.h>
+#include <jansson.h>
 
 #include "irsa/http.h"
 #include "irsa/kube.h"
@@ -24,6 +25,8 @@ struct irsa_kube {
 	char *cert_pem;        /* from an exec plugin */
 	char *key_pem;         /* from an exec plugin, secret */
 	bool refreshable;      /* exec plugin or native token: may be made again once */
+	struct irsa_strlist namespaces; /* seen to exist: not asked again (apply's many SAs) */
+	json_t *listed;        /* {namespace: {name: ServiceAccount}} prefetched, or NULL */
 };
 
 /* The answer of an exec plugin. */

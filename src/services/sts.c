@@ -6,8 +6,7 @@
 #include "irsa/sts.h"
 #include "irsa/strutil.h"
 #include "src/aws/query.h"
-
-#define STS_VERSION "2011-06-15"
+#include "sts_internal.h"
 
 int irsa_sts_get_caller_identity(struct irsa_aws *aws, struct irsa_caller_identity *ret,
 				 struct irsa_error *err)
@@ -15,18 +14,11 @@ int irsa_sts_get_caller_identity(struct irsa_aws *aws, struct irsa_caller_identi
 	return irsa_sts_get_caller_identity_as(aws, NULL, ret, err);
 }
 
-int irsa_sts_get_caller_identity_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
-				    struct irsa_caller_identity *ret, struct irsa_error *err)
+int sts_caller_identity_result(xmlDoc *doc, struct irsa_caller_identity *ret,
+			       struct irsa_error *err)
 {
-	xmlDoc *doc = NULL;
-	xmlNode *result;
-	int r = creds ? irsa_aws_query_as(aws, creds, "sts", STS_VERSION, "GetCallerIdentity", NULL,
-					  &doc, err)
-		      : irsa_aws_query(aws, "sts", STS_VERSION, "GetCallerIdentity", NULL, &doc, err);
+	xmlNode *result = irsa_xml_find(xmlDocGetRootElement(doc), "GetCallerIdentityResult");
 
-	if (r < 0)
-		return -1;
-	result = irsa_xml_find(xmlDocGetRootElement(doc), "GetCallerIdentityResult");
 	if (!result) {
 		xmlFreeDoc(doc);
 		return irsa_error_set(err, IRSA_ERR_REMOTE,
@@ -42,6 +34,19 @@ int irsa_sts_get_caller_identity_as(struct irsa_aws *aws, const struct irsa_cred
 				      "sts GetCallerIdentity: the answer has no Account or Arn");
 	}
 	return 0;
+}
+
+int irsa_sts_get_caller_identity_as(struct irsa_aws *aws, const struct irsa_credentials *creds,
+				    struct irsa_caller_identity *ret, struct irsa_error *err)
+{
+	xmlDoc *doc = NULL;
+	int r = creds ? irsa_aws_query_as(aws, creds, "sts", STS_VERSION, "GetCallerIdentity", NULL,
+					  &doc, err)
+		      : irsa_aws_query(aws, "sts", STS_VERSION, "GetCallerIdentity", NULL, &doc, err);
+
+	if (r < 0)
+		return -1;
+	return sts_caller_identity_result(doc, ret, err);
 }
 
 void irsa_caller_identity_release(struct irsa_caller_identity *id)
@@ -67,7 +72,7 @@ int irsa_sts_assume_role_with_web_identity(struct irsa_aws *aws, const char *rol
 {
 	_cleanup_(params_release_secret) struct irsa_params p = IRSA_PARAMS_INIT;
 	_cleanup_xml_doc_ xmlDoc *doc = NULL;
-	_cleanup_free_ char *key = NULL, *expiration = NULL;
+	_cleanup_free_ char *key = NULL;
 	char *secret = NULL, *session = NULL;
 	xmlNode *result, *creds;
 

@@ -128,6 +128,31 @@ def _check_role_arn(ctx, arn, member):
                        f"{ctx.partition}.", 400)
 
 
+def _check_association_settings(ctx, c, role_arn, target_role_arn, policy, disable_tags):
+    """What EKS refuses beyond the model: a role of another account than the
+    cluster's (a role elsewhere is reached through targetRoleArn), the target
+    role being the role itself, a session policy with session tags on."""
+    if role_arn:
+        m = ROLE_ARN_RX.match(role_arn)
+        if m and m.group(2) != c["account"]:
+            raise AwsError("InvalidParameterException",
+                           f"The roleArn {role_arn} must be in the same account as the "
+                           f"cluster ({c['account']}).", 400)
+    if target_role_arn and target_role_arn == role_arn:
+        raise AwsError("InvalidParameterException",
+                       "The targetRoleArn must be different from the roleArn.", 400)
+    if policy and not disable_tags:
+        raise AwsError("InvalidParameterException",
+                       "disableSessionTags must be true when a policy is given.", 400)
+
+
+def _check_tags(tags):
+    for k, v in (tags or {}).items():
+        if k.lower().startswith("aws:") or str(v).lower().startswith("aws:"):
+            raise AwsError("InvalidParameterException",
+                           f"Tag keys and values may not start with 'aws:': {k}.", 400)
+
+
 def _association(ctx, c, association_id):
     a = c["associations"].get(association_id)
     if a is None:
@@ -156,6 +181,9 @@ def create_pod_identity_association(ctx, p):
     _check_role_arn(ctx, p["roleArn"], "roleArn")
     if p.get("targetRoleArn"):
         _check_role_arn(ctx, p["targetRoleArn"], "targetRoleArn")
+    _check_association_settings(ctx, c, p["roleArn"], p.get("targetRoleArn"), p.get("policy"),
+                                bool(p.get("disableSessionTags", False)))
+    _check_tags(p.get("tags"))
     for a in c["associations"].values():
         if (a["namespace"], a["serviceAccount"]) == (p["namespace"], p["serviceAccount"]):
             raise AwsError("ResourceInUseException", f"Association already exists: {a['id']}",
@@ -186,6 +214,10 @@ def update_pod_identity_association(ctx, p):
     for member in ("roleArn", "targetRoleArn"):
         if p.get(member):
             _check_role_arn(ctx, p[member], member)
+    after = {m: p.get(m, a.get(m)) for m in ("roleArn", "targetRoleArn", "policy",
+                                              "disableSessionTags")}
+    _check_association_settings(ctx, c, after["roleArn"], after["targetRoleArn"], after["policy"],
+                                bool(after["disableSessionTags"]))
     for member in ("roleArn", "targetRoleArn", "policy", "disableSessionTags"):
         if member in p:
             a[member] = p[member]

@@ -137,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
             body = body.encode("utf-8")
         if rec is not None:
             rec["status"] = status
+            rec["end"] = time.time()
             self.server.store.append_log(rec)
         self.send_response(status)
         self.send_header("x-amzn-RequestId", self.request_id)
@@ -156,6 +157,7 @@ class Handler(BaseHTTPRequestHandler):
     def _drop(self, rec):
         if rec is not None:
             rec["status"] = 0
+            rec["end"] = time.time()
             self.server.store.append_log(rec)
         self.close_connection = True
         try:
@@ -210,7 +212,11 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": path, "status": None, "mutating": False,
                 "access_key": None, "region": None, "signed": False,
                 "user_agent": self.headers.get("User-Agent"), "error_code": None,
-                "fault": None, "time": round(time.time(), 3)}
+                "fault": None, "time": round(time.time(), 3),
+                # when the request came in and when its answer went out
+                # (with "latency" faults, tests tell parallel requests by
+                # their overlapping intervals)
+                "start": time.time(), "end": None}
 
     # -- faults ----------------------------------------------------------------
     def _apply_faults(self, service, action, rec, fmt, namespace=""):
