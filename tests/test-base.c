@@ -489,12 +489,19 @@ TEST(path_expand_home)
 TEST(str_closest)
 {
 	const char *const names[] = { "s3-read", "s3-readwrite", "dynamodb-read", "whoami" };
+	char long_word[1001];
 
 	CHECK_STR(irsa_str_closest("s3-reed", names, 4), "s3-read");
 	CHECK_STR(irsa_str_closest("whoamii", names, 4), "whoami");
 	CHECK_STR(irsa_str_closest("dynamo-read", names, 4), "dynamodb-read");
 	CHECK(irsa_str_closest("foo", names, 4) == NULL);
 	CHECK(irsa_str_closest("x", names, 0) == NULL);
+	/* 17 characters allow 5 edits: a name exactly 5 shorter is still
+	 * close enough, a word far longer than every name is not */
+	CHECK_STR(irsa_str_closest("s3-readwritexxxxx", names, 4), "s3-readwrite");
+	memset(long_word, 'a', sizeof(long_word) - 1);
+	long_word[sizeof(long_word) - 1] = 0;
+	CHECK(irsa_str_closest(long_word, names, 4) == NULL);
 }
 
 int main(void)

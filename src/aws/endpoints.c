@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,16 +28,23 @@ static const char *const directions[] = {
 	"northeast", "northwest", "southeast", "southwest",
 };
 
-static bool matches(const char *regex, const char *s)
-{
-	regex_t re;
-	bool ok;
+/* The partitions' region patterns, compiled once: regcomp() costs far
+ * more than the match, and every request resolves its endpoint. */
+static regex_t region_res[ARRAY_SIZE(partitions)];
+static bool region_re_ok[ARRAY_SIZE(partitions)];
+static pthread_once_t region_res_once = PTHREAD_ONCE_INIT;
 
-	if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
-		return false;
-	ok = regexec(&re, s, 0, NULL, 0) == 0;
-	regfree(&re);
-	return ok;
+static void compile_region_res(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(partitions); i++)
+		region_re_ok[i] = regcomp(&region_res[i], partitions[i].region_regex,
+					  REG_EXTENDED | REG_NOSUB) == 0;
+}
+
+static bool region_matches(size_t partition, const char *region)
+{
+	pthread_once(&region_res_once, compile_region_res);
+	return region_re_ok[partition] && regexec(&region_res[partition], region, 0, NULL, 0) == 0;
 }
 
 static bool direction_known(const char *region)
@@ -62,7 +70,7 @@ const struct irsa_partition *irsa_partition_for_region(const char *region)
 	if (irsa_str_empty(region) || strlen(region) > 32 || !direction_known(region))
 		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(partitions); i++)
-		if (matches(partitions[i].region_regex, region))
+		if (region_matches(i, region))
 			return &partitions[i];
 	return NULL;
 }

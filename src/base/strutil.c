@@ -204,17 +204,22 @@ static size_t edit_distance(const char *a, const char *b)
 const char *irsa_str_closest(const char *word, const char *const *names, size_t n)
 {
 	const char *best = NULL;
-	size_t best_d = (size_t)-1, limit;
+	size_t best_d = (size_t)-1, len = strlen(word);
+	/* Close enough: a third of the word, at least 2 edits. */
+	size_t limit = len / 3 > 2 ? len / 3 : 2;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(word, names[i]);
+		size_t name_len = strlen(names[i]), d;
 
+		/* The distance is at least the difference in length: a name
+		 * that far off cannot be close enough, skip the quadratic part. */
+		if ((len > name_len ? len - name_len : name_len - len) > limit)
+			continue;
+		d = edit_distance(word, names[i]);
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];
 		}
 	}
-	/* Close enough: a third of the word, at least 2 edits. */
-	limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2;
 	return best && best_d <= limit ? best : NULL;
 }
