@@ -374,6 +374,15 @@ class ApplyTest(clitest.KubeEmulatorCase):
         for n, v in versions.items():
             self.assertEqual(self.sa(*n)["metadata"]["resourceVersion"], v)
 
+    def test_real_no_op_run_is_not_called_a_dry_run(self):
+        path = self.write("irsa.yaml", SET)
+        self.assertEqual(self.apply("-f", path).rc, 0)
+        r = self.apply("-f", path)
+        self.assertEqual(r.rc, 0, repr(r))
+        self.assertIn("unchanged", r.out)
+        self.assertNotIn("dry run", r.out)
+        self.assertNotIn("dry run", r.err)
+
     def test_dry_run_sends_nothing(self):
         path = self.write("irsa.yaml", SET)
         r = self.apply("-f", path, "--dry-run", "--detailed-exitcode")

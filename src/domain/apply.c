@@ -760,8 +760,9 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 				       a->roles[o->role].plan.role_name ?
 				       a->roles[o->role].plan.role_name : "?");
 			fail(&o->failure, &o->failed, a, &e);
-		} else if (!o->failed && o->planned && p->n_actions && !p->executed &&
-			   ((o->is_file && make_parent_dirs(o->file_plan.path, &e) < 0) ||
+		} else if (!o->failed && o->planned && !p->executed &&
+			   ((o->is_file && p->n_actions &&
+			     make_parent_dirs(o->file_plan.path, &e) < 0) ||
 			    irsa_plan_execute(p, NULL, NULL, &e) < 0)) {
 			fail(&o->failure, &o->failed, a, &e);
 		}
