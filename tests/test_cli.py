@@ -42,6 +42,12 @@ class FrameTest(clitest.CliTestCase):
         self.assertIn("whoami", commands())
         self.assertIn("Global options:", r.out)
 
+    def test_command_summaries_start_in_one_column(self):
+        r = self.run_cli("--help")
+        section = r.out.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+        columns = {len(line) - len(line.split(None, 1)[1]) for line in section.splitlines()}
+        self.assertEqual(len(columns), 1, section)
+
     def test_no_command_is_usage_error(self):
         r = self.run_cli()
         self.assertEqual(r.rc, 2, repr(r))

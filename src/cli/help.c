@@ -56,12 +56,16 @@ const struct cli_command *cli_command_lookup(const struct cli_command *const *cm
 
 void cli_print_main_help(FILE *out, const struct cli_command *const *cmds, size_t n)
 {
+	int width = 0;
 
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(cmds[i]->name) > width)
+			width = (int)strlen(cmds[i]->name);
 	fputs("Usage: irsactl [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
 	      "Set up IAM Roles for Service Accounts (IRSA): OIDC provider, IAM role,\n"
 	      "trust policy, permissions and the annotated ServiceAccount.\n\nCommands:\n", out);
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %-22s %s\n", cmds[i]->name, cmds[i]->summary);
+		fprintf(out, "  %-*s  %s\n", width, cmds[i]->name, cmds[i]->summary);
 	fputs("\nGlobal options:\n", out);
 	print_options(cli_global_options, out);
 	fputs("\nRun 'irsactl COMMAND --help' for a command's options; see irsactl(1).\n"
