@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc meson ninja-build pkg-config scdoc
 libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev libxml2-dev
-python3 python3-botocore python3-yaml python3-ruamel.yaml python3-cryptography awscli openssl valgrind ca-certificates curl faketime
+python3 python3-botocore python3-yaml python3-ruamel.yaml python3-cryptography awscli openssl valgrind ca-certificates curl faketime time
 clang libclang-rt-14-dev"
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes of
 # Debian 12's clang 14) build the fuzz targets (tests/fuzz, scripts/fuzz.sh).
