@@ -11,6 +11,7 @@
 
 #include "irsa/alloc.h"
 #include "irsa/apply.h"
+#include "apply_internal.h"
 #include "irsa/kube.h"
 #include "irsa/log.h"
 #include "irsa/role.h"
@@ -58,7 +59,7 @@ static void fail(char **failure, bool *failed, struct irsa_apply *a, const struc
 }
 
 /* The clusters of sa: its own list, or every cluster of the request. */
-static bool sa_has_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
+bool irsa_apply_sa_has_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
 {
 	if (!sa->clusters.n)
 		return true;
@@ -135,7 +136,7 @@ static int collect(const struct irsa_apply_request *req, const struct irsa_apply
 		for (size_t i = 0; trusted && i < req->n_clusters; i++) {
 			const struct irsa_apply_cluster *c = &req->clusters[i];
 
-			if (!sa_has_cluster(sa, c))
+			if (!irsa_apply_sa_has_cluster(sa, c))
 				continue;
 			if (c->name)
 				add_unique(&s->clusters, c->name);
@@ -332,8 +333,8 @@ out:
 	return rc;
 }
 
-static int open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
-		     struct irsa_kube **ret, struct irsa_error *err)
+int irsa_apply_open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
+			 struct irsa_kube **ret, struct irsa_error *err)
 {
 	struct irsa_kube_options ko = {
 		.kubeconfig = a->opts.kubeconfig,
@@ -347,21 +348,10 @@ static int open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
 	return 0;
 }
 
-static int build_spec(const struct irsa_apply_sa *sa, const char *role_arn,
-		      struct irsa_sa_spec *spec, struct irsa_error *err)
+int irsa_apply_sa_spec_build(const struct irsa_apply_sa *sa, struct irsa_sa_options *o,
+			     struct irsa_sa_spec *spec, struct irsa_error *err)
 {
 	struct irsa_strlist labels = { 0 }, annotations = { 0 };
-	_cleanup_free_ char *te = sa->token_expiration ?
-		irsa_asprintf("%ld", sa->token_expiration) : NULL;
-	struct irsa_sa_options o = {
-		.namespace = sa->namespace_,
-		.name = sa->name,
-		.role_arn = role_arn,
-		.audience = sa->audience,
-		.sts_regional_endpoints = sa->sts_regional_endpoints < 0 ? NULL :
-					  sa->sts_regional_endpoints ? "true" : "false",
-		.token_expiration = te,
-	};
 	int r;
 
 	for (size_t i = 0; i < sa->labels.n; i++) {
@@ -374,14 +364,32 @@ static int build_spec(const struct irsa_apply_sa *sa, const char *role_arn,
 							sa->annotations.items[i].value);
 		irsa_strlist_add(&annotations, kv);
 	}
-	o.labels = (const char *const *)labels.items;
-	o.n_labels = labels.n;
-	o.annotations = (const char *const *)annotations.items;
-	o.n_annotations = annotations.n;
-	r = irsa_sa_spec_build(&o, false, spec, err);
+	o->labels = (const char *const *)labels.items;
+	o->n_labels = labels.n;
+	o->annotations = (const char *const *)annotations.items;
+	o->n_annotations = annotations.n;
+	r = irsa_sa_spec_build(o, false, spec, err);
 	irsa_strlist_release(&labels);
 	irsa_strlist_release(&annotations);
 	return r;
+}
+
+static int build_spec(const struct irsa_apply_sa *sa, const char *role_arn,
+		      struct irsa_sa_spec *spec, struct irsa_error *err)
+{
+	_cleanup_free_ char *te = sa->token_expiration ?
+		irsa_asprintf("%ld", sa->token_expiration) : NULL;
+	struct irsa_sa_options o = {
+		.namespace = sa->namespace_,
+		.name = sa->name,
+		.role_arn = role_arn,
+		.audience = sa->audience,
+		.sts_regional_endpoints = sa->sts_regional_endpoints < 0 ? NULL :
+					  sa->sts_regional_endpoints ? "true" : "false",
+		.token_expiration = te,
+	};
+
+	return irsa_apply_sa_spec_build(sa, &o, spec, err);
 }
 
 static struct irsa_apply_object *add_object(struct irsa_apply *a, size_t sa, size_t role)
@@ -419,7 +427,8 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 				.overwrite = true,
 			};
 
-			if (sa->target == IRSA_APPLY_TARGET_CLUSTER && !sa_has_cluster(sa, &req->clusters[c]))
+			if (sa->target == IRSA_APPLY_TARGET_CLUSTER &&
+			    !irsa_apply_sa_has_cluster(sa, &req->clusters[c]))
 				continue;
 			o = add_object(a, r->sas[k], role);
 			o->is_file = sa->target == IRSA_APPLY_TARGET_MANIFEST;
@@ -437,7 +446,7 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 					fail(&o->failure, &o->failed, a, &e);
 				else
 					o->planned = true;
-			} else if (open_kube(a, c, aws, &kube, &e) < 0 ||
+			} else if (irsa_apply_open_kube(a, c, aws, &kube, &e) < 0 ||
 				   irsa_sa_plan_apply(kube, &o->spec, &ao, &o->plan, &e) < 0) {
 				fail(&o->failure, &o->failed, a, &e);
 			} else {
@@ -456,7 +465,7 @@ static void plan_sas_of(struct irsa_apply *a, size_t role, struct irsa_aws *aws)
 static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
 {
 	return sa->target == IRSA_APPLY_TARGET_CLUSTER && !strpbrk(sa->name, "*?") &&
-	       sa_has_cluster(sa, c);
+	       irsa_apply_sa_has_cluster(sa, c);
 }
 
 /* Read the ServiceAccounts of each namespace with many of them in one
@@ -486,7 +495,7 @@ static void prefetch_service_accounts(struct irsa_apply *a, struct irsa_aws *aws
 						strcmp(req->sas[j].namespace_, sa->namespace_) == 0;
 				if (same < APPLY_LIST_MIN)
 					continue;
-				if (open_kube(a, c, aws, &kube, &e) < 0 ||
+				if (irsa_apply_open_kube(a, c, aws, &kube, &e) < 0 ||
 				    irsa_kube_prefetch_service_accounts(kube, sa->namespace_, &e) < 0)
 					irsa_log_debug("reading the ServiceAccounts of '%s' one by one: %s",
 						       sa->namespace_, e.message);

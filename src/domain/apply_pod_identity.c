@@ -7,6 +7,7 @@
 
 #include "irsa/alloc.h"
 #include "irsa/apply.h"
+#include "apply_internal.h"
 #include "irsa/buf.h"
 #include "irsa/eks.h"
 #include "irsa/names.h"
@@ -113,7 +114,6 @@ int irsa_apply_role_resolve(struct irsa_account *acct, const struct irsa_apply_r
 int irsa_apply_pod_identity_sa_spec(const struct irsa_apply_sa *sa, struct irsa_sa_spec *spec,
 				    struct irsa_error *err)
 {
-	struct irsa_strlist labels = { 0 }, annotations = { 0 };
 	/* irsa_sa_spec_build() validates names, labels and annotations but
 	 * wants a role: built with a stand-in, whose annotation is then taken
 	 * out (Pod Identity needs none) */
@@ -122,25 +122,8 @@ int irsa_apply_pod_identity_sa_spec(const struct irsa_apply_sa *sa, struct irsa_
 		.name = sa->name,
 		.role_arn = "arn:aws:iam::000000000000:role/stand-in",
 	};
-	int rc;
+	int rc = irsa_apply_sa_spec_build(sa, &o, spec, err);
 
-	for (size_t i = 0; i < sa->labels.n; i++) {
-		_cleanup_free_ char *kv = irsa_asprintf("%s=%s", sa->labels.items[i].key,
-							sa->labels.items[i].value);
-		irsa_strlist_add(&labels, kv);
-	}
-	for (size_t i = 0; i < sa->annotations.n; i++) {
-		_cleanup_free_ char *kv = irsa_asprintf("%s=%s", sa->annotations.items[i].key,
-							sa->annotations.items[i].value);
-		irsa_strlist_add(&annotations, kv);
-	}
-	o.labels = (const char *const *)labels.items;
-	o.n_labels = labels.n;
-	o.annotations = (const char *const *)annotations.items;
-	o.n_annotations = annotations.n;
-	rc = irsa_sa_spec_build(&o, false, spec, err);
-	irsa_strlist_release(&labels);
-	irsa_strlist_release(&annotations);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_annotations; i++) {
@@ -190,17 +173,6 @@ find_summary(const struct cluster_associations *c, const char *ns, const char *n
 		    strcmp(c->items[i].service_account, name) == 0)
 			return &c->items[i];
 	return NULL;
-}
-
-static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
-{
-	if (!sa->clusters.n)
-		return true;
-	for (size_t i = 0; i < sa->clusters.n; i++)
-		if ((c->name && strcmp(sa->clusters.items[i], c->name) == 0) ||
-		    (c->issuer_url && strcmp(sa->clusters.items[i], c->issuer_url) == 0))
-			return true;
-	return false;
 }
 
 static const char *role_arn_of(const struct irsa_apply_role *r)
@@ -391,7 +363,7 @@ static void plan_role_associations(struct irsa_apply *a, size_t role, struct irs
 			struct irsa_apply_association *o;
 			struct irsa_error e = { 0 };
 
-			if (!sa_in_cluster(sa, cl) || (!cl->name && !sa->clusters.n))
+			if (!irsa_apply_sa_has_cluster(sa, cl) || (!cl->name && !sa->clusters.n))
 				continue;
 			o = add_association(a, r->sas[k], role, c, aws);
 			irsa_plan_init(&o->plan);

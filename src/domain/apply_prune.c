@@ -10,6 +10,7 @@
 
 #include "irsa/alloc.h"
 #include "irsa/apply.h"
+#include "apply_internal.h"
 #include "irsa/iam_rules.h"
 #include "irsa/inventory.h"
 #include "irsa/kube.h"
@@ -169,17 +170,6 @@ static int read_account_roles(struct irsa_aws *aws, struct irsa_role_details **r
 
 /* ---- the ServiceAccounts of a pruned role ---- */
 
-static bool sa_in_cluster(const struct irsa_apply_sa *sa, const struct irsa_apply_cluster *c)
-{
-	if (!sa->clusters.n)
-		return true;
-	for (size_t i = 0; i < sa->clusters.n; i++)
-		if ((c->name && strcmp(sa->clusters.items[i], c->name) == 0) ||
-		    (c->issuer_url && strcmp(sa->clusters.items[i], c->issuer_url) == 0))
-			return true;
-	return false;
-}
-
 /* Whether the request writes ServiceAccounts to cluster c at all, and
  * whether it writes ns/name there (then the apply re-annotates it). */
 static bool cluster_used(const struct irsa_apply_request *req, const struct irsa_apply_cluster *c,
@@ -191,28 +181,13 @@ static bool cluster_used(const struct irsa_apply_request *req, const struct irsa
 	for (size_t i = 0; i < req->n_sas; i++) {
 		const struct irsa_apply_sa *sa = &req->sas[i];
 
-		if (sa->target != IRSA_APPLY_TARGET_CLUSTER || !sa_in_cluster(sa, c))
+		if (sa->target != IRSA_APPLY_TARGET_CLUSTER || !irsa_apply_sa_has_cluster(sa, c))
 			continue;
 		used = true;
 		if (strcmp(sa->namespace_, ns) == 0 && strcmp(sa->name, name) == 0)
 			*ret_listed = true;
 	}
 	return used;
-}
-
-static int open_kube(struct irsa_apply *a, size_t cluster, struct irsa_aws *aws,
-		     struct irsa_kube **ret, struct irsa_error *err)
-{
-	struct irsa_kube_options ko = {
-		.kubeconfig = a->opts.kubeconfig,
-		.context = a->req->clusters[cluster].context,
-		.aws = aws,
-	};
-
-	if (!a->kubes[cluster] && irsa_kube_open(&ko, &a->kubes[cluster], err) < 0)
-		return -1;
-	*ret = a->kubes[cluster];
-	return 0;
 }
 
 /* Whether the ServiceAccount names role_arn through an annotation that
@@ -290,7 +265,7 @@ static int plan_subject(struct irsa_apply *a, struct irsa_apply_prune_role *r,
 
 		if (!cluster_used(a->req, &a->req->clusters[c], ns, name, &listed) || listed)
 			continue;
-		if (open_kube(a, c, aws, &kube, err) < 0 ||
+		if (irsa_apply_open_kube(a, c, aws, &kube, err) < 0 ||
 		    sa_names_role(kube, ns, name, role_arn, &names_role, err) < 0)
 			return -1;
 		if (names_role && plan_sa(a, r, kube, ns, name, err) < 0)
