@@ -447,6 +447,8 @@ static int plan_map(struct merge *m, int md, const char *mapkey, const struct ir
 		r = edit_block_map(m, key, val, list, n, err);
 		if (r != 0)
 			return r < 0 ? -1 : 0;
+		/* the attempt may have added nodes, moving the document's node stack */
+		v = irsa_yaml_node(d, val);
 		style = YAML_BLOCK_MAPPING_STYLE;
 	} else {
 		style = v->type == YAML_MAPPING_NODE && irsa_yaml_map_size(d, val) > 0 ? YAML_FLOW_MAPPING_STYLE
