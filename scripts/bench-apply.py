@@ -114,10 +114,10 @@ class Bench:
             rss = max(rss, r)
             cpu += c
         reads, mutating, kreads, writes, actions = self.counts()
-        print("  %-34s %7.3f s  (irsactl CPU %5.3f s)  peak RSS %5.1f MB\n"
+        print("  %-34s %7.3f s  (irsactl CPU %5.3f s)  peak RSS %5.1f MiB (%.1f MB)\n"
               "  %-34s AWS: %4d reads, %4d mutating   Kubernetes: %4d reads, %4d writes\n"
               "  %-34s from the first AWS request to the last: %.3f s" % (
-                  title, wall, cpu, rss / 1024.0, "", reads, mutating, kreads, writes,
+                  title, wall, cpu, rss / 1024.0, rss * 1024 / 1e6, "", reads, mutating, kreads, writes,
                   "", self.aws_span))
         return actions
 

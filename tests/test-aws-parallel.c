@@ -228,6 +228,57 @@ TEST(one_failure_does_not_stop_the_others)
 	irsa_aws_free(aws);
 }
 
+/* on_done: the caller's per-call hook, here taking each answer's role name
+ * and freeing the document at once, as apply's waves do. */
+struct handed_over {
+	unsigned calls;
+	char names[4][32];
+};
+
+static void take_answer(struct irsa_aws_query_call *call)
+{
+	struct handed_over *h = call->userdata;
+	char *name = call->doc ? irsa_xml_find_text(xmlDocGetRootElement(call->doc), "RoleName")
+			       : NULL;
+
+	snprintf(h->names[h->calls++ % 4], sizeof(h->names[0]), "%d:%s", call->rc,
+		 name ? name : "-");
+	free(name);
+	if (call->doc)
+		xmlFreeDoc(call->doc);
+	call->doc = NULL;
+}
+
+TEST(each_finished_call_is_handed_to_its_hook)
+{
+	struct irsa_aws *aws = session();
+	struct role_server s;
+	struct batch b = { 0 };
+	struct handed_over h[3] = { 0 };
+	struct irsa_error err = { 0 };
+
+	install(aws, &s);
+	batch_add(&b, "app1");
+	batch_add(&b, "denied2");
+	batch_add(&b, "flaky2"); /* two 503s, then the role: one hand-over */
+	for (size_t i = 0; i < b.n; i++) {
+		b.calls[i].userdata = &h[i];
+		b.calls[i].on_done = take_answer;
+	}
+	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), -1);
+	CHECK_INT(h[0].calls, 1);
+	CHECK_STR(h[0].names[0], "0:app1");
+	CHECK_INT(h[1].calls, 1);
+	CHECK_STR(h[1].names[0], "-1:-");
+	CHECK_INT(h[2].calls, 1);
+	CHECK_STR(h[2].names[0], "0:flaky2");
+	for (size_t i = 0; i < b.n; i++)
+		CHECK(b.calls[i].doc == NULL);
+	CHECK_STR(b.calls[1].err.code, "AccessDenied");
+	batch_release(&b);
+	irsa_aws_free(aws);
+}
+
 TEST(retries_on_their_own_schedule_share_the_quota)
 {
 	struct irsa_aws *aws = session();
@@ -313,6 +364,7 @@ TEST(credentials_failure_fails_every_call)
 	struct irsa_error err = { 0 };
 	struct role_server s;
 	struct batch b = { 0 };
+	struct handed_over hook = { 0 };
 
 	setenv("AWS_CONFIG_FILE", "/nonexistent/irsactl-test", 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/irsactl-test", 1);
@@ -329,10 +381,14 @@ TEST(credentials_failure_fails_every_call)
 	install(aws, &s);
 	batch_add(&b, "app1");
 	batch_add(&b, "app2");
+	b.calls[1].userdata = &hook;
+	b.calls[1].on_done = take_answer;
 	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), -1);
 	CHECK_INT(b.calls[0].rc, -1);
 	CHECK_INT(b.calls[1].rc, -1);
 	CHECK_INT(b.calls[1].err.kind, err.kind);
+	CHECK_INT(hook.calls, 1); /* the hook runs for a call that was never sent too */
+	CHECK_STR(hook.names[0], "-1:-");
 	batch_release(&b);
 	irsa_aws_free(aws);
 }
@@ -810,6 +866,7 @@ int main(void)
 {
 	RUN(each_call_gets_its_own_answer);
 	RUN(one_failure_does_not_stop_the_others);
+	RUN(each_finished_call_is_handed_to_its_hook);
 	RUN(retries_on_their_own_schedule_share_the_quota);
 	RUN(an_exhausted_quota_fails_calls_instead_of_retrying);
 	RUN(throttled_calls_wait_and_succeed);

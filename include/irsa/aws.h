@@ -41,6 +41,8 @@ const char *irsa_aws_profile_name(const struct irsa_aws *aws);
 bool irsa_aws_profile_explicit(const struct irsa_aws *aws);
 const struct irsa_config *irsa_aws_config(const struct irsa_aws *aws);
 struct irsa_http *irsa_aws_http(struct irsa_aws *aws);
+/* Close the connections kept open to AWS endpoints (irsa_http_close_connections()). */
+void irsa_aws_close_connections(struct irsa_aws *aws);
 const char *irsa_aws_getenv(const struct irsa_aws *aws, const char *name);
 time_t irsa_aws_now(const struct irsa_aws *aws);
 void irsa_aws_sleep_ms(const struct irsa_aws *aws, long ms);

@@ -78,6 +78,11 @@ struct irsa_http;
  * libcurl is loaded by the first request sent, not here. */
 struct irsa_http *irsa_http_new(void);
 struct irsa_http *irsa_http_free(struct irsa_http *h);
+/* Close every connection kept open for reuse (the next request opens a
+ * new one): for a long run that is done with a host, so that its idle
+ * connections (sockets, TLS state and buffers) are not kept beside the
+ * next host's. */
+void irsa_http_close_connections(struct irsa_http *h);
 
 /* The seam between the clients (the AWS session, the Kubernetes client,
  * the credential providers) and the network, as aws-c-auth injects its

@@ -82,7 +82,9 @@ struct irsa_plan {
 void irsa_plan_init(struct irsa_plan *plan);
 void irsa_plan_release(struct irsa_plan *plan);
 
-/* Append an action; strings and documents are copied (NULL allowed).
+/* Append an action; strings are copied, the document (NULL allowed) is
+ * shared: a new reference, so the caller must not change it afterwards
+ * (a plan holds one tree per document however many places show it).
  * Returns the new action (valid until the next add). */
 struct irsa_plan_action *irsa_plan_add(struct irsa_plan *plan, int op, const char *verb,
 				       const char *object, const char *target,

@@ -155,6 +155,11 @@ struct irsa_http *irsa_aws_http(struct irsa_aws *aws)
 	return aws->client.http;
 }
 
+void irsa_aws_close_connections(struct irsa_aws *aws)
+{
+	irsa_http_close_connections(irsa_aws_http(aws));
+}
+
 const struct irsa_http_options *irsa_aws_http_options(const struct irsa_aws *aws)
 {
 	return &aws->client.http_options;
@@ -240,6 +245,8 @@ int irsa_aws_query_many(struct irsa_aws *aws, struct irsa_aws_query_call *calls,
 			calls[i].rc = -1;
 			calls[i].doc = NULL;
 			calls[i].err = err ? *err : (struct irsa_error){ 0 };
+			if (calls[i].on_done)
+				calls[i].on_done(&calls[i]);
 		}
 		return -1;
 	}
@@ -282,6 +289,8 @@ int irsa_aws_call_many(struct irsa_aws *aws, struct irsa_aws_query_call *queries
 			queries[i].rc = -1;
 			queries[i].doc = NULL;
 			queries[i].err = err ? *err : (struct irsa_error){ 0 };
+			if (queries[i].on_done)
+				queries[i].on_done(&queries[i]);
 		}
 		for (size_t i = 0; i < n_jsons; i++) {
 			jsons[i].rc = -1;

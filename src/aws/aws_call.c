@@ -545,6 +545,8 @@ static void item_finish(struct batch *b, struct batch_item *it, int rc,
 		*out_err = *err;
 	it->finished = true;
 	b->unfinished--;
+	if (it->out && it->out->on_done)
+		it->out->on_done(it->out);
 }
 
 static int item_prepare(struct irsa_aws_client *c, const struct irsa_credentials *creds,
@@ -755,6 +757,8 @@ static void item_failed_early(struct batch_item *it, const struct irsa_error *e)
 	*out_rc = -1;
 	*out_err = *e;
 	it->finished = true;
+	if (it->out && it->out->on_done)
+		it->out->on_done(it->out);
 }
 
 /* Frees the batch; -1 with the first failed call's error in err when any

@@ -93,6 +93,11 @@ struct irsa_aws_query_call {
 	const char *service, *version, *action;
 	const struct irsa_params *params; /* may be NULL */
 	void *userdata;                   /* the caller's, untouched */
+	/* Called once the call is finished (rc, doc and err set), while the
+	 * rest of the batch goes on; it may take doc or free it (then set it
+	 * NULL), so that a large batch does not hold every answer at once.
+	 * May be NULL. */
+	void (*on_done)(struct irsa_aws_query_call *call);
 	/* out */
 	int rc;                           /* 0, or -1 with err */
 	xmlDoc *doc;                      /* the answer when rc == 0 (xmlFreeDoc) */

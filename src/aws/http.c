@@ -41,12 +41,19 @@ struct irsa_http *irsa_http_free(struct irsa_http *h)
 {
 	if (!h)
 		return NULL;
+	irsa_http_close_connections(h);
+	free(h);
+	return NULL;
+}
+
+void irsa_http_close_connections(struct irsa_http *h)
+{
 	if (h->handle)
 		h->curl->easy_cleanup(h->handle);
 	if (h->multi)
 		h->curl->multi_cleanup(h->multi);
-	free(h);
-	return NULL;
+	h->handle = NULL;
+	h->multi = NULL;
 }
 
 void irsa_http_set_transport(struct irsa_http *h, const struct irsa_http_transport *t)
@@ -529,8 +536,14 @@ static void push_done(struct irsa_http_exchange *x, void *tag, int rc,
 {
 	struct finished *f;
 
-	if (x->done_head == x->n_done) {
+	if (x->done_head == x->n_done)
 		x->done_head = x->n_done = 0;
+	if (x->n_done == x->done_cap && x->done_head > 0) {
+		/* reuse the taken entries' room rather than grow for every answer */
+		memmove(x->done, x->done + x->done_head,
+			(x->n_done - x->done_head) * sizeof(*x->done));
+		x->n_done -= x->done_head;
+		x->done_head = 0;
 	}
 	if (x->n_done == x->done_cap) {
 		x->done_cap = x->done_cap ? 2 * x->done_cap : 8;

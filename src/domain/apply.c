@@ -747,6 +747,17 @@ static void apply_service_accounts_at_once(struct irsa_apply *a)
 	}
 }
 
+/* AWS is done with until a prune: its idle connections need not stay
+ * open beside the Kubernetes ones. */
+static void close_aws_connections(struct irsa_apply *a)
+{
+	for (size_t i = 0; i < a->n_roles; i++)
+		if (a->roles[i].planned && a->roles[i].plan.aws) {
+			irsa_aws_close_connections(a->roles[i].plan.aws);
+			return;
+		}
+}
+
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
 	for (size_t i = 0; progress && i < a->n_providers; i++) {
@@ -758,6 +769,7 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 	}
 	execute_roles(a, progress, userdata);
 	irsa_apply_execute_pod_identity(a, progress, userdata);
+	close_aws_connections(a);
 	apply_service_accounts_at_once(a);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];

@@ -85,7 +85,7 @@ struct irsa_plan_action *irsa_plan_add(struct irsa_plan *plan, int op, const cha
 	a->object = dup_or_null(object);
 	a->target = dup_or_null(target);
 	a->details = dup_or_null(details);
-	a->document = document ? json_deep_copy(document) : NULL;
+	a->document = json_incref((json_t *)document);
 	return a;
 }
 

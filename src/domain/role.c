@@ -197,7 +197,7 @@ static int plan_trust(const struct irsa_role_request *req, const struct irsa_rol
 	bool changed = false;
 
 	if (!state->exists) {
-		plan->trust = json_deep_copy(req->trust);
+		plan->trust = json_incref((json_t *)req->trust);
 		return irsa_trust_check_size(plan->trust, req->trust_limit, err);
 	}
 	if (state_trust(state, req->role_name, &existing, err) < 0)
@@ -367,7 +367,7 @@ static int plan_inline(const struct irsa_role_request *req, const struct irsa_ro
 			add_action(plan, IRSA_ROLE_PUT_INLINE_POLICY, p->name, p->document, NULL)
 				->before = json_incref(have_doc);
 		json_decref(have_doc);
-		json_object_set_new(plan->inline_policies, p->name, json_deep_copy(p->document));
+		json_object_set(plan->inline_policies, p->name, (json_t *)p->document);
 	}
 	for (size_t i = 0; i < state->inline_names.n; i++) {
 		const char *name = state->inline_names.items[i];

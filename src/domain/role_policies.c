@@ -102,7 +102,7 @@ int irsa_role_plan_customer_policies(const struct irsa_role_request *req,
 
 		if (plan_one(plan, mp, have, err) < 0)
 			return -1;
-		json_object_set_new(plan->customer_managed, mp->arn, json_deep_copy(mp->document));
+		json_object_set(plan->customer_managed, mp->arn, (json_t *)mp->document);
 	}
 	return 0;
 }

@@ -74,6 +74,21 @@ static void created_arn(struct irsa_iam_role_change *c, const struct irsa_aws_qu
 	}
 }
 
+/* Each answer is read and freed as it comes, not after the whole batch. */
+static void change_done(struct irsa_aws_query_call *call)
+{
+	struct irsa_iam_role_change *c = call->userdata;
+
+	c->rc = call->rc;
+	c->err = call->err;
+	c->created_arn = NULL;
+	if (call->rc == 0 && c->op == IRSA_IAM_CREATE_ROLE)
+		created_arn(c, call);
+	if (call->doc)
+		xmlFreeDoc(call->doc);
+	call->doc = NULL;
+}
+
 void irsa_iam_change_roles(struct irsa_aws *aws, struct irsa_iam_role_change *c, size_t n)
 {
 	struct irsa_aws_query_call *calls = irsa_malloc0((n + 1) * sizeof(*calls));
@@ -83,19 +98,11 @@ void irsa_iam_change_roles(struct irsa_aws *aws, struct irsa_iam_role_change *c,
 		params[i] = (struct irsa_params)IRSA_PARAMS_INIT;
 		change_params(&c[i], &params[i]);
 		calls[i] = (struct irsa_aws_query_call){ "iam", IAM_VERSION, op_actions[c[i].op],
-							 &params[i] };
+							 &params[i], &c[i], change_done };
 	}
 	irsa_aws_query_many(aws, calls, n, NULL);
-	for (size_t i = 0; i < n; i++) {
-		c[i].rc = calls[i].rc;
-		c[i].err = calls[i].err;
-		c[i].created_arn = NULL;
-		if (calls[i].rc == 0 && c[i].op == IRSA_IAM_CREATE_ROLE)
-			created_arn(&c[i], &calls[i]);
-		if (calls[i].doc)
-			xmlFreeDoc(calls[i].doc);
+	for (size_t i = 0; i < n; i++)
 		irsa_params_release(&params[i]);
-	}
 	free(calls);
 	free(params);
 }
