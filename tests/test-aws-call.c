@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "http-fake.h"
+#include "aws-fake.h"
 #include "irsa/aws.h"
 #include "irsa/eks.h"
 #include "irsa/iam.h"
@@ -18,45 +18,23 @@
 #include "src/aws/client.h"
 #include "src/aws/xml.h"
 
-#define NOW 1700000000
-
 static const char *max_attempts = "3";
 
 static const char *fake_getenv(const char *name)
 {
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-test";
 	if (strcmp(name, "AWS_MAX_ATTEMPTS") == 0)
 		return max_attempts;
 	if (strcmp(name, "IRSACTL_RETRY_BASE_DELAY_MS") == 0)
 		return "1000";
-	return NULL;
-}
-
-static time_t fake_now(void)
-{
-	return NOW;
+	return fake_aws_getenv(name);
 }
 
 /* No sleep_ms: the session waits through the HTTP client, i.e. the fake. */
-static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
+static const struct irsa_env_ops ops = { fake_getenv, fake_aws_now, NULL };
 
 static struct irsa_aws *session(struct fake_http *f, const struct fake_answer *script, size_t n)
 {
-	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
-	struct irsa_aws *aws = NULL;
-	struct irsa_error err = { 0 };
-
-	if (irsa_aws_new(&opts, &aws, &err) < 0) {
-		printf("# irsa_aws_new: %s\n", err.message);
-		exit(1);
-	}
-	fake_install(f, irsa_aws_http(aws), script, n);
-	return aws;
+	return fake_aws_scripted(f, &ops, "us-west-2", script, n);
 }
 
 #define IDENTITY_OK \

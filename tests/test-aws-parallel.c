@@ -15,51 +15,30 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "http-fake.h"
+#include "aws-fake.h"
 #include "irsa/aws.h"
 #include "irsa/eks.h"
 #include "irsa/iam.h"
 #include "irsa/strutil.h"
 #include "src/aws/query.h"
 
-#define NOW 1700000000
-
 static char endpoint_url[64];
 static const char *retry_base = "1000";
 
 static const char *fake_getenv(const char *name)
 {
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-test";
 	if (strcmp(name, "AWS_ENDPOINT_URL") == 0 && endpoint_url[0])
 		return endpoint_url;
 	if (strcmp(name, "IRSACTL_RETRY_BASE_DELAY_MS") == 0)
 		return retry_base;
-	return NULL;
+	return fake_aws_getenv(name);
 }
 
-static time_t fake_now(void)
-{
-	return NOW;
-}
-
-static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
+static const struct irsa_env_ops ops = { fake_getenv, fake_aws_now, NULL };
 
 static struct irsa_aws *session(void)
 {
-	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
-	struct irsa_aws *aws = NULL;
-	struct irsa_error err = { 0 };
-
-	if (irsa_aws_new(&opts, &aws, &err) < 0) {
-		printf("# irsa_aws_new: %s\n", err.message);
-		exit(1);
-	}
-	return aws;
+	return fake_aws_new(&ops, "us-west-2");
 }
 
 /* A transport that answers GetRole by the RoleName in the body: role
@@ -497,12 +476,6 @@ static int iam_send(void *userdata, const struct irsa_request *req,
 	return 0;
 }
 
-static void iam_sleep(void *userdata, long ms)
-{
-	(void)userdata;
-	(void)ms;
-}
-
 static const char *const ten_roles[] = { "app1", "app2", "app3", "app4", "app5",
 					 "app6", "app7", "app8", "app9", "app10" };
 
@@ -525,7 +498,7 @@ static void read_ten(bool denied, size_t n)
 {
 	struct irsa_aws *aws = session();
 	struct iam_fake f = { .bulk_denied = denied };
-	struct irsa_http_transport t = { iam_send, iam_sleep, &f };
+	struct irsa_http_transport t = { iam_send, fake_no_sleep, &f };
 	struct irsa_role_details d[10];
 	struct irsa_error err = { 0 };
 	bool bulk = true;
@@ -620,7 +593,7 @@ TEST(clusters_described_in_parallel)
 {
 	struct irsa_aws *aws = session();
 	struct eks_fake f = { 0 };
-	struct irsa_http_transport t = { eks_send, iam_sleep, &f };
+	struct irsa_http_transport t = { eks_send, fake_no_sleep, &f };
 	static const char *const names[] = { "prod", "gone", "dev" };
 	struct irsa_eks_cluster c[3];
 	struct irsa_error errs[3];

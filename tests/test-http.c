@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "tap.h"
-#include "http-fake.h"
+#include "aws-fake.h"
 #include "irsa/http.h"
 #include "irsa/aws.h"
 #include "irsa/kube.h"
@@ -283,10 +283,7 @@ static struct irsa_kube *kube(struct fake_http *f, const struct fake_answer *scr
 	struct irsa_kube *k = NULL;
 	struct irsa_error err = { 0 };
 
-	if (irsa_kube_open(&opts, &k, &err) < 0) {
-		printf("# irsa_kube_open: %s\n", err.message);
-		exit(1);
-	}
+	fake_setup_ok(irsa_kube_open(&opts, &k, &err), "irsa_kube_open", &err);
 	fake_install(f, irsa_kube_http(k), script, n);
 	return k;
 }
@@ -446,24 +443,13 @@ out:
 	free(script_text);
 }
 
-static const char *aws_getenv(const char *name)
-{
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-test";
-	return NULL;
-}
-
 TEST(kube_native_eks_token)
 {
 	static const struct fake_answer script[] = {
 		{ 401, NULL, "" },
 		{ 200, NULL, SA_JSON },
 	};
-	static const struct irsa_env_ops ops = { aws_getenv, NULL, NULL };
+	static const struct irsa_env_ops ops = { fake_aws_getenv, NULL, NULL };
 	struct irsa_aws_options aopts = { .region = "us-west-2", .ops = &ops };
 	struct irsa_kube_options opts = { 0 };
 	struct irsa_aws *aws = NULL;

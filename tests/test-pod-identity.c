@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "http-fake.h"
+#include "aws-fake.h"
 #include "irsa/account.h"
 #include "irsa/aws.h"
 #include "irsa/pod_identity.h"
@@ -214,24 +214,6 @@ TEST(delete_and_migrate_requests)
 	irsa_pod_identity_plan_release(&p);
 }
 
-static const char *fake_getenv(const char *name)
-{
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-test";
-	return NULL;
-}
-
-static time_t fake_now(void)
-{
-	return 1700000000;
-}
-
-static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
-
 #define ASSOCIATION(role) \
 	"{\"association\":{\"clusterName\":\"demo\",\"namespace\":\"default\"," \
 	"\"serviceAccount\":\"app\",\"associationId\":\"a-1\",\"roleArn\":\"" role "\"}}"
@@ -256,7 +238,6 @@ TEST(create_conflict_is_an_existing_association)
 		{ 200, NULL, ASSOCIATION(OTHER), NULL, 0 },
 		{ 200, NULL, ASSOCIATION(ROLE), NULL, 0 },
 	};
-	struct irsa_aws_options opts = { .region = "us-east-1", .ops = &ops };
 	struct irsa_pod_identity_create_request req = {
 		.cluster = "demo", .namespace_ = "default", .service_account = "app",
 		.role_arn = ROLE,
@@ -264,14 +245,9 @@ TEST(create_conflict_is_an_existing_association)
 	struct irsa_pod_identity_plan p;
 	struct irsa_account acct;
 	struct irsa_error err = { 0 };
-	struct irsa_aws *aws = NULL;
 	struct fake_http f;
+	struct irsa_aws *aws = fake_aws_scripted(&f, NULL, "us-east-1", script, ARRAY_SIZE(script));
 
-	if (irsa_aws_new(&opts, &aws, &err) < 0) {
-		printf("# irsa_aws_new: %s\n", err.message);
-		exit(1);
-	}
-	fake_install(&f, irsa_aws_http(aws), script, ARRAY_SIZE(script));
 	irsa_account_init(&acct, aws);
 	irsa_account_set(&acct, "111122223333");
 	CHECK_INT(irsa_pod_identity_create_parse(&req, &p, &err), 0);

@@ -7,31 +7,13 @@
 #include <string.h>
 
 #include "tap.h"
-#include "http-fake.h"
+#include "aws-fake.h"
 #include "irsa/aws.h"
 #include "irsa/eks.h"
 #include "irsa/oidc.h"
 #include "irsa/role_read.h"
 #include "irsa/round.h"
 #include "irsa/strutil.h"
-
-static const char *fake_getenv(const char *name)
-{
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-test";
-	return NULL;
-}
-
-static time_t fake_now(void)
-{
-	return 1700000000;
-}
-
-static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
 
 /* What the fake services were asked, in order, one letter per request:
  * C DescribeCluster, I GetCallerIdentity, P ListOpenIDConnectProviders,
@@ -139,25 +121,11 @@ static int send_fake(void *userdata, const struct irsa_request *req,
 	return 0;
 }
 
-static void no_sleep(void *userdata, long ms)
+static struct irsa_aws *session(struct server *s)
 {
-	(void)userdata;
-	(void)ms;
-}
+	struct irsa_http_transport t = { send_fake, fake_no_sleep, s };
 
-static struct irsa_aws *session(struct server *s, struct irsa_http_transport *t)
-{
-	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
-	struct irsa_aws *aws = NULL;
-	struct irsa_error err = { 0 };
-
-	if (irsa_aws_new(&opts, &aws, &err) < 0) {
-		printf("# irsa_aws_new: %s\n", err.message);
-		exit(1);
-	}
-	*t = (struct irsa_http_transport){ send_fake, no_sleep, s };
-	irsa_http_set_transport(irsa_aws_http(aws), t);
-	return aws;
+	return fake_aws_transport(NULL, "us-west-2", &t);
 }
 
 /* The letters of asked sorted, to compare a batch whatever its order. */
@@ -179,8 +147,7 @@ static char *sorted(const char *asked, size_t from, size_t to)
 TEST(one_round_mixes_services_and_follows_pages)
 {
 	struct server s = { 0 };
-	struct irsa_http_transport t;
-	struct irsa_aws *aws = session(&s, &t);
+	struct irsa_aws *aws = session(&s);
 	struct irsa_round *r = irsa_round_new(aws);
 	struct irsa_eks_cluster demo, gone;
 	struct irsa_caller_identity id;
@@ -257,8 +224,7 @@ static unsigned read_role(struct irsa_aws *aws, const char *name, const char *pr
 TEST(role_reader_three_rounds_documents_by_prefix)
 {
 	struct server s = { 0 };
-	struct irsa_http_transport t;
-	struct irsa_aws *aws = session(&s, &t);
+	struct irsa_aws *aws = session(&s);
 	struct irsa_role_state st;
 	struct irsa_error err = { 0 };
 	char *lists;
@@ -286,8 +252,7 @@ TEST(role_reader_three_rounds_documents_by_prefix)
 TEST(role_reader_no_prefix_two_rounds)
 {
 	struct server s = { 0 };
-	struct irsa_http_transport t;
-	struct irsa_aws *aws = session(&s, &t);
+	struct irsa_aws *aws = session(&s);
 	struct irsa_role_state st;
 	struct irsa_error err = { 0 };
 
@@ -302,8 +267,7 @@ TEST(role_reader_no_prefix_two_rounds)
 TEST(role_reader_absent_role_is_read_once)
 {
 	struct server s = { 0 };
-	struct irsa_http_transport t;
-	struct irsa_aws *aws = session(&s, &t);
+	struct irsa_aws *aws = session(&s);
 	struct irsa_role_state st;
 	struct irsa_error err = { 0 };
 
