@@ -30,6 +30,7 @@ struct fake_http {
 	long sleeps[FAKE_MAX];
 };
 
+/* Add "Name: value" lines (the space is optional) to r's headers. */
 static inline void fake_add_headers(struct irsa_response *r, const char *text)
 {
 	while (text && *text) {
@@ -38,10 +39,12 @@ static inline void fake_add_headers(struct irsa_response *r, const char *text)
 		const char *colon = memchr(text, ':', len);
 
 		if (colon) {
+			const char *value = colon + 1 + (colon + 1 < text + len && colon[1] == ' ');
+
 			r->headers = irsa_realloc(r->headers, (r->n_headers + 1) * sizeof(*r->headers));
 			r->headers[r->n_headers].name = irsa_strndup(text, (size_t)(colon - text));
 			r->headers[r->n_headers].value =
-				irsa_strndup(colon + 2, len - (size_t)(colon - text) - 2);
+				irsa_strndup(value, (size_t)(text + len - value));
 			r->n_headers++;
 		}
 		text += len + (nl ? 1 : 0);

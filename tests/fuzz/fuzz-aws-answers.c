@@ -16,6 +16,7 @@
 #include "irsa/sts.h"
 #include "irsa/strlist.h"
 #include "fuzz.h"
+#include "../aws-fake.h"
 
 /* Requests one call may send before the transport fails: two attempts
  * (AWS_MAX_ATTEMPTS) of a page, or a truncated list's second page and
@@ -32,45 +33,9 @@ struct answer {
 
 static const char *fake_getenv(const char *name)
 {
-	if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-		return "AKIDEXAMPLE";
-	if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-		return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	if (strcmp(name, "AWS_CONFIG_FILE") == 0 || strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-		return "/nonexistent/irsactl-fuzz";
 	if (strcmp(name, "AWS_MAX_ATTEMPTS") == 0)
 		return "2";
-	return NULL;
-}
-
-static time_t fake_now(void)
-{
-	return 1700000000;
-}
-
-static void no_sleep(void *userdata, long ms)
-{
-}
-
-static void add_headers(struct irsa_response *ret, const char *lines)
-{
-	const char *p = lines;
-
-	while (*p) {
-		const char *end = strchr(p, '\n'), *colon;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		colon = memchr(p, ':', len);
-		if (colon) {
-			ret->headers = realloc(ret->headers, (ret->n_headers + 1) * sizeof(*ret->headers));
-			ret->headers[ret->n_headers].name = strndup(p, (size_t)(colon - p));
-			ret->headers[ret->n_headers].value =
-				strndup(colon + 1 + (colon[1] == ' '), len - (size_t)(colon - p) - 1 -
-					(colon[1] == ' '));
-			ret->n_headers++;
-		}
-		p += len + (end != NULL);
-	}
+	return fake_aws_getenv(name);
 }
 
 static int answer(void *userdata, const struct irsa_request *req,
@@ -83,7 +48,7 @@ static int answer(void *userdata, const struct irsa_request *req,
 		return irsa_error_set(err, IRSA_ERR_NETWORK, "fuzz: no more answers");
 	irsa_response_init(ret);
 	ret->status = a->status;
-	add_headers(ret, a->headers);
+	fake_add_headers(ret, a->headers);
 	irsa_buf_append(&ret->body, a->body, a->body_len);
 	return 0;
 }
@@ -161,12 +126,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long statuses[] = { 200, 200, 200, 200, 400, 403, 404, 409, 429, 500, 503, 302 };
 	const size_t n_statuses = sizeof(statuses) / sizeof(statuses[0]);
-	static const struct irsa_env_ops ops = { fake_getenv, fake_now, NULL };
-	struct irsa_aws_options opts = { .region = "us-west-2", .ops = &ops };
+	static const struct irsa_env_ops ops = { fake_getenv, fake_aws_now, NULL };
 	struct fuzz_parts in;
 	struct answer a = { 0 };
-	struct irsa_aws *aws = NULL;
-	struct irsa_error err = { 0 };
+	struct irsa_http_transport t = { .send = answer, .sleep_ms = fake_no_sleep, .userdata = &a };
+	struct irsa_aws *aws;
 
 	if (!size)
 		return 0;
@@ -175,10 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.headers = in.part[0];
 	a.body = in.part[1];
 	a.body_len = in.len[1];
-	if (irsa_aws_new(&opts, &aws, &err) < 0)
-		abort();
-	irsa_http_set_transport(irsa_aws_http(aws), &(struct irsa_http_transport){
-		.send = answer, .sleep_ms = no_sleep, .userdata = &a });
+	aws = fake_aws_transport(&ops, "us-west-2", &t);
 	run_calls(aws, &a, (unsigned)(data[0] / n_statuses % (N_CALLS + 1)));
 	irsa_aws_free(aws);
 	fuzz_parts_release(&in);
