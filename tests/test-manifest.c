@@ -14,6 +14,19 @@
 #define ARN "arn:aws:iam::111122223333:role/web"
 #define ARN2 "arn:aws:iam::111122223333:role/other"
 
+/* Pieces of the manifests below. */
+#define SA_HEAD "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n"
+#define SA_WEB SA_HEAD "  name: web\n"
+#define SA_WEB_APPS SA_WEB "  namespace: apps\n"
+#define ROLE_ANNOTATION "  annotations:\n    eks.amazonaws.com/role-arn: " ARN "\n"
+/* What spec_full() writes, less the "annotations:" key. */
+#define FULL_ANNOTATIONS \
+	"    eks.amazonaws.com/role-arn: " ARN "\n" \
+	"    eks.amazonaws.com/audience: sts.amazonaws.com\n" \
+	"    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n" \
+	"    eks.amazonaws.com/token-expiration: \"86400\"\n" \
+	"    example.com/x: \"1\"\n"
+
 static const char *const one_label[] = { "app=web" };
 static const char *const one_ann[] = { "example.com/x=1" };
 
@@ -86,19 +99,11 @@ TEST(render_new)
 	spec_full(&s);
 	CHECK_INT(irsa_manifest_render(&s, &out, &err), 0);
 	CHECK_STR(out,
-		  "apiVersion: v1\n"
-		  "kind: ServiceAccount\n"
-		  "metadata:\n"
-		  "  name: web\n"
-		  "  namespace: apps\n"
+		  SA_WEB_APPS
 		  "  labels:\n"
 		  "    app: web\n"
 		  "  annotations:\n"
-		  "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
-		  "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
-		  "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
-		  "    eks.amazonaws.com/token-expiration: \"86400\"\n"
-		  "    example.com/x: \"1\"\n");
+		  FULL_ANNOTATIONS);
 	free(out);
 	irsa_sa_spec_release(&s);
 }
@@ -128,37 +133,34 @@ TEST(render_quoting)
 	json_decref(o);
 }
 
-static const char multi[] =
-	"# Deployment first\n"
-	"apiVersion: apps/v1\n"
-	"kind: Deployment\n"
-	"metadata:\n"
-	"  name: web\n"
-	"  namespace: apps\n"
-	"spec:\n"
-	"  replicas: 2   # keep two\n"
-	"---\n"
-	"apiVersion: v1\n"
-	"kind: Service\n"
-	"metadata: {name: web, namespace: apps}\n"
-	"---\n"
-	"apiVersion: v1\n"
-	"kind: ServiceAccount\n"
-	"metadata:\n"
-	"  name: web\n"
-	"  namespace: apps\n"
-	"  # labels below\n"
-	"  labels:\n"
+/* A Deployment, a Service, the ServiceAccount apps/web with a label and
+ * an annotation of its own, and web in another namespace. */
+#define MULTI_BEFORE_SA \
+	"# Deployment first\n" \
+	"apiVersion: apps/v1\n" \
+	"kind: Deployment\n" \
+	"metadata:\n" \
+	"  name: web\n" \
+	"  namespace: apps\n" \
+	"spec:\n" \
+	"  replicas: 2   # keep two\n" \
+	"---\n" \
+	"apiVersion: v1\n" \
+	"kind: Service\n" \
+	"metadata: {name: web, namespace: apps}\n" \
+	"---\n" \
+	SA_WEB_APPS \
+	"  # labels below\n" \
+	"  labels:\n" \
 	"    team: a\n"
-	"  annotations:\n"
-	"    other: \"keep me\"   # comment\n"
-	"automountServiceAccountToken: false\n"
-	"---\n"
-	"apiVersion: v1\n"
-	"kind: ServiceAccount\n"
-	"metadata:\n"
-	"  name: web\n"
-	"  namespace: other\n";
+#define MULTI_ANNOTATIONS "  annotations:\n    other: \"keep me\"   # comment\n"
+#define MULTI_AFTER_SA \
+	"automountServiceAccountToken: false\n" \
+	"---\n" \
+	SA_WEB \
+	"  namespace: other\n"
+
+static const char multi[] = MULTI_BEFORE_SA MULTI_ANNOTATIONS MULTI_AFTER_SA;
 
 TEST(merge_multi_document)
 {
@@ -166,42 +168,7 @@ TEST(merge_multi_document)
 
 	spec_full(&s);
 	check_merge("multi", &s, multi,
-		    "# Deployment first\n"
-		    "apiVersion: apps/v1\n"
-		    "kind: Deployment\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "spec:\n"
-		    "  replicas: 2   # keep two\n"
-		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: Service\n"
-		    "metadata: {name: web, namespace: apps}\n"
-		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  # labels below\n"
-		    "  labels:\n"
-		    "    team: a\n"
-		    "    app: web\n"
-		    "  annotations:\n"
-		    "    other: \"keep me\"   # comment\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
-		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
-		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
-		    "    eks.amazonaws.com/token-expiration: \"86400\"\n"
-		    "    example.com/x: \"1\"\n"
-		    "automountServiceAccountToken: false\n"
-		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: other\n",
+		    MULTI_BEFORE_SA "    app: web\n" MULTI_ANNOTATIONS FULL_ANNOTATIONS MULTI_AFTER_SA,
 		    IRSA_SA_UPDATED);
 	irsa_sa_spec_release(&s);
 }
@@ -212,11 +179,7 @@ TEST(merge_replaces_value_in_place)
 	struct irsa_manifest_result r;
 	struct irsa_error err = { 0 };
 	const char *in =
-		"apiVersion: v1\n"
-		"kind: ServiceAccount\n"
-		"metadata:\n"
-		"  name: web\n"
-		"  namespace: apps\n"
+		SA_WEB_APPS
 		"  annotations:\n"
 		"    eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/other' # old\n"
 		"    eks.amazonaws.com/sts-regional-endpoints: true\n";
@@ -229,11 +192,7 @@ TEST(merge_replaces_value_in_place)
 	CHECK(strstr(err.message, "'" ARN2 "'") != NULL);
 	CHECK_INT(irsa_manifest_merge("m.yaml", in, strlen(in), &s, true, &r, &err), 0);
 	CHECK_STR(r.data,
-		  "apiVersion: v1\n"
-		  "kind: ServiceAccount\n"
-		  "metadata:\n"
-		  "  name: web\n"
-		  "  namespace: apps\n"
+		  SA_WEB_APPS
 		  "  annotations:\n"
 		  "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web # old\n"
 		  "    eks.amazonaws.com/sts-regional-endpoints: true\n");
@@ -249,26 +208,16 @@ TEST(merge_fixes_unquoted_values)
 	spec_full(&s);
 	/* a plain `true` is a YAML boolean, which Kubernetes rejects */
 	check_merge("plain", &s,
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  labels: {app: web}\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    ROLE_ANNOTATION
 		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
 		    "    eks.amazonaws.com/sts-regional-endpoints: true\n"
 		    "    eks.amazonaws.com/token-expiration: 86400\n"
 		    "    example.com/x: '1'\n",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  labels: {app: web}\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    ROLE_ANNOTATION
 		    "    eks.amazonaws.com/audience: sts.amazonaws.com\n"
 		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n"
 		    "    eks.amazonaws.com/token-expiration: \"86400\"\n"
@@ -283,16 +232,12 @@ TEST(merge_empty_and_flow_maps)
 
 	spec_arn(&s, "apps", ARN);
 	check_merge("empty", &s,
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
+		    SA_HEAD
 		    "    name: web\n"
 		    "    namespace: apps\n"
 		    "    annotations: {}   # none yet\n"
 		    "spec: 1",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
+		    SA_HEAD
 		    "    name: web\n"
 		    "    namespace: apps\n"
 		    "    annotations:   # none yet\n"
@@ -300,36 +245,18 @@ TEST(merge_empty_and_flow_maps)
 		    "spec: 1",
 		    IRSA_SA_UPDATED);
 	check_merge("null", &s,
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  annotations:\n"
 		    "  labels:\n"
 		    "    a: b\n",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
+		    SA_WEB_APPS ROLE_ANNOTATION
 		    "  labels:\n"
 		    "    a: b\n",
 		    IRSA_SA_UPDATED);
 	check_merge("flow", &s,
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  annotations: {a: b}\n",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  annotations: {a: b, eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/web'}\n",
 		    IRSA_SA_UPDATED);
 	check_merge("flow metadata", &s,
@@ -388,48 +315,24 @@ TEST(merge_appends)
 
 	spec_arn(&s, "apps", ARN);
 	check_merge("empty file", &s, "",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    SA_WEB_APPS ROLE_ANNOTATION,
 		    IRSA_SA_CREATED);
 	check_merge("no newline", &s, "kind: A\napiVersion: v1",
 		    "kind: A\napiVersion: v1\n"
 		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    SA_WEB_APPS ROLE_ANNOTATION,
 		    IRSA_SA_CREATED);
 	check_merge("trailing separator", &s, "kind: A\napiVersion: v1\n---\n",
 		    "kind: A\napiVersion: v1\n"
 		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    SA_WEB_APPS ROLE_ANNOTATION,
 		    IRSA_SA_CREATED);
 	/* another namespace, or another API group, is another object */
 	check_merge("other namespace", &s,
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: b\n",
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: b\n"
+		    SA_WEB "  namespace: b\n",
+		    SA_WEB "  namespace: b\n"
 		    "---\n"
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    SA_WEB_APPS ROLE_ANNOTATION,
 		    IRSA_SA_CREATED);
 	irsa_sa_spec_release(&s);
 }
@@ -439,22 +342,21 @@ TEST(merge_namespace_rules)
 	struct irsa_sa_spec s;
 	struct irsa_manifest_result r;
 	struct irsa_error err = { 0 };
-	const char *nons = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n";
+	const char *nons = SA_WEB;
 	const char *both =
-		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		SA_WEB
 		"---\n"
-		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n";
+		SA_WEB_APPS;
 	const char *twice =
-		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		SA_WEB
 		"---\n"
-		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n";
+		SA_WEB;
 
 	/* a namespace-less document matches any namespace and stays without one */
 	spec_arn(&s, "team-a", ARN);
 	check_merge("namespace-less", &s, nons,
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
-		    "  annotations:\n"
-		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n",
+		    SA_WEB
+		    ROLE_ANNOTATION,
 		    IRSA_SA_UPDATED);
 	irsa_sa_spec_release(&s);
 	/* an exact namespace wins over a namespace-less one */
@@ -476,11 +378,7 @@ TEST(merge_remove)
 
 	spec_remove(&s);
 	check_merge("remove", &s,
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  annotations:\n"
 		    "    # the role\n"
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\n"
@@ -489,20 +387,16 @@ TEST(merge_remove)
 		    "  labels:\n"
 		    "    app: web\n"
 		    "spec: {}\n",
-		    "apiVersion: v1\n"
-		    "kind: ServiceAccount\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  annotations:\n"
 		    "    # the role\n"
 		    "    keep: x\n"
 		    "spec: {}\n",
 		    IRSA_SA_UPDATED);
 	check_merge("remove flow", &s,
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		    SA_WEB
 		    "  annotations: {eks.amazonaws.com/role-arn: x}\n",
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+		    SA_WEB
 		    "  annotations: {}\n",
 		    IRSA_SA_UPDATED);
 	check_merge("remove nothing", &s, multi, multi, IRSA_SA_UNCHANGED);
@@ -517,7 +411,7 @@ TEST(merge_bad_manifests)
 	const char *bad = "apiVersion: v1\nkind: [ServiceAccount\nmetadata: x\n";
 	const char *alias =
 		"x: &a {b: c}\n"
-		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		SA_WEB_APPS
 		"  annotations: *a\n";
 	const char *tabs = "a:\n\tb: c\n";
 
@@ -565,9 +459,9 @@ TEST(merge_bare_cr_line_breaks)
 		    "automountServiceAccountToken: false",
 		    IRSA_SA_UPDATED);
 	check_merge("one bare CR among LFs", &s,
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    SA_WEB_APPS
 		    "  labels:\n    app: web\rautomountServiceAccountToken: false\n",
-		    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: apps\n"
+		    SA_WEB_APPS
 		    "automountServiceAccountToken: false\n",
 		    IRSA_SA_UPDATED);
 	irsa_sa_spec_release(&s);
@@ -622,15 +516,15 @@ TEST(merge_refuses_repeated_keys_and_non_manifests)
 	struct irsa_sa_spec s;
 	struct irsa_manifest_result r;
 	struct irsa_error err = { 0 };
-	const char *same = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+	const char *same = SA_WEB
 			   "  namespace: apps\n  annotations:\n    x: y\n  annotations:\n"
 			   "    eks.amazonaws.com/role-arn: " ARN "\n";
 
 	spec_arn(&s, "apps", ARN);
-	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+	check_merge_fails(SA_WEB
 			  "  namespace: apps\n  annotations:\n    a: b\n  annotations:\n    c: d\n",
 			  &s, IRSA_ERR_USAGE, "has the key 'annotations' twice in metadata (line 4)");
-	check_merge_fails("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+	check_merge_fails(SA_WEB
 			  "  namespace: apps\n  annotations:\n    a: b\n    a: c\n",
 			  &s, IRSA_ERR_USAGE, "has the key 'a' twice in metadata.annotations");
 	/* the last of two keys is what readers see: already right, unchanged */
