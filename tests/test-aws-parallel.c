@@ -153,58 +153,76 @@ static char *answered_role(const struct batch *b, size_t i)
 	return irsa_xml_find_text(xmlDocGetRootElement(b->calls[i].doc), "RoleName");
 }
 
+/* A batch of GetRole calls through a session the role server answers. */
+struct role_run {
+	struct irsa_aws *aws;
+	struct role_server s;
+	struct batch b;
+	struct irsa_error err;
+};
+
+static void role_run_start(struct role_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->aws = session();
+	install(r->aws, &r->s);
+}
+
+static int role_run_send(struct role_run *r)
+{
+	return irsa_aws_query_many(r->aws, r->b.calls, r->b.n, &r->err);
+}
+
+static void role_run_end(struct role_run *r)
+{
+	batch_release(&r->b);
+	irsa_aws_free(r->aws);
+}
+
 TEST(each_call_gets_its_own_answer)
 {
-	struct irsa_aws *aws = session();
-	struct role_server s;
-	struct batch b = { 0 };
-	struct irsa_error err = { 0 };
+	struct role_run r;
 	char name[32];
 
-	install(aws, &s);
+	role_run_start(&r);
 	for (int i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "app%d", i);
-		batch_add(&b, name);
+		batch_add(&r.b, name);
 	}
-	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), 0);
-	for (size_t i = 0; i < b.n; i++) {
-		_cleanup_free_ char *got = answered_role(&b, i);
+	CHECK_INT(role_run_send(&r), 0);
+	for (size_t i = 0; i < r.b.n; i++) {
+		_cleanup_free_ char *got = answered_role(&r.b, i);
 
 		snprintf(name, sizeof(name), "app%zu", i);
-		CHECK_INT(b.calls[i].rc, 0);
+		CHECK_INT(r.b.calls[i].rc, 0);
 		CHECK_STR(got, name);
 	}
-	CHECK_INT(s.requests, 20);
-	CHECK_INT(irsa_aws_attempts(aws), 20);
-	CHECK_INT(s.sleeps, 0);
-	CHECK_INT(irsa_aws_retry_quota(aws), 500);
-	batch_release(&b);
-	irsa_aws_free(aws);
+	CHECK_INT(r.s.requests, 20);
+	CHECK_INT(irsa_aws_attempts(r.aws), 20);
+	CHECK_INT(r.s.sleeps, 0);
+	CHECK_INT(irsa_aws_retry_quota(r.aws), 500);
+	role_run_end(&r);
 }
 
 TEST(one_failure_does_not_stop_the_others)
 {
-	struct irsa_aws *aws = session();
-	struct role_server s;
-	struct batch b = { 0 };
-	struct irsa_error err = { 0 };
+	struct role_run r;
 
-	install(aws, &s);
-	batch_add(&b, "app1");
-	batch_add(&b, "denied2");
-	batch_add(&b, "app3");
-	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
-	CHECK_STR(err.code, "AccessDenied");
-	CHECK_INT(b.calls[0].rc, 0);
-	CHECK_INT(b.calls[1].rc, -1);
-	CHECK_STR(b.calls[1].err.code, "AccessDenied");
-	CHECK(strstr(b.calls[1].err.message, "iam GetRole failed") != NULL);
-	CHECK(b.calls[1].doc == NULL);
-	CHECK_INT(b.calls[2].rc, 0);
-	CHECK_INT(s.requests, 3); /* AccessDenied is not retried */
-	batch_release(&b);
-	irsa_aws_free(aws);
+	role_run_start(&r);
+	batch_add(&r.b, "app1");
+	batch_add(&r.b, "denied2");
+	batch_add(&r.b, "app3");
+	CHECK_INT(role_run_send(&r), -1);
+	CHECK_INT(r.err.kind, IRSA_ERR_AUTH);
+	CHECK_STR(r.err.code, "AccessDenied");
+	CHECK_INT(r.b.calls[0].rc, 0);
+	CHECK_INT(r.b.calls[1].rc, -1);
+	CHECK_STR(r.b.calls[1].err.code, "AccessDenied");
+	CHECK(strstr(r.b.calls[1].err.message, "iam GetRole failed") != NULL);
+	CHECK(r.b.calls[1].doc == NULL);
+	CHECK_INT(r.b.calls[2].rc, 0);
+	CHECK_INT(r.s.requests, 3); /* AccessDenied is not retried */
+	role_run_end(&r);
 }
 
 /* on_done: the caller's per-call hook, here taking each answer's role name
@@ -260,80 +278,68 @@ TEST(each_finished_call_is_handed_to_its_hook)
 
 TEST(retries_on_their_own_schedule_share_the_quota)
 {
-	struct irsa_aws *aws = session();
-	struct role_server s;
-	struct batch b = { 0 };
-	struct irsa_error err = { 0 };
+	struct role_run r;
 
-	install(aws, &s);
-	batch_add(&b, "app0");
-	batch_add(&b, "flaky2"); /* two 503s, then the role */
-	batch_add(&b, "slow1");  /* throttled once, then the role */
-	batch_add(&b, "app3");
-	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), 0);
-	for (size_t i = 0; i < b.n; i++)
-		CHECK_INT(b.calls[i].rc, 0);
-	CHECK_INT(s.requests, 4 + 2 + 1);
-	CHECK_INT(irsa_aws_attempts(aws), 7);
+	role_run_start(&r);
+	batch_add(&r.b, "app0");
+	batch_add(&r.b, "flaky2"); /* two 503s, then the role */
+	batch_add(&r.b, "slow1");  /* throttled once, then the role */
+	batch_add(&r.b, "app3");
+	CHECK_INT(role_run_send(&r), 0);
+	for (size_t i = 0; i < r.b.n; i++)
+		CHECK_INT(r.b.calls[i].rc, 0);
+	CHECK_INT(r.s.requests, 4 + 2 + 1);
+	CHECK_INT(irsa_aws_attempts(r.aws), 7);
 	/* In start order: app0 ok (+1, capped at 500), flaky2 503 (-5),
 	 * slow1 throttled (-5), app3 ok (+1), flaky2 503 again (-5), slow1 ok
 	 * (its retry's 5 back), flaky2 ok (5 back). */
-	CHECK_INT(irsa_aws_retry_quota(aws), 500 - 5 - 5 + 1 - 5 + 5 + 5);
+	CHECK_INT(irsa_aws_retry_quota(r.aws), 500 - 5 - 5 + 1 - 5 + 5 + 5);
 	/* The waits are the backoffs, on the test's clock (no real sleep). */
-	CHECK(s.sleeps >= 1);
-	CHECK(s.slept_ms < 1000 + 2000);
-	batch_release(&b);
-	irsa_aws_free(aws);
+	CHECK(r.s.sleeps >= 1);
+	CHECK(r.s.slept_ms < 1000 + 2000);
+	role_run_end(&r);
 }
 
 TEST(an_exhausted_quota_fails_calls_instead_of_retrying)
 {
-	struct irsa_aws *aws = session();
-	struct role_server s;
-	struct batch b = { 0 };
-	struct irsa_error err = { 0 };
+	struct role_run r;
 	size_t failed = 0;
 
-	install(aws, &s);
+	role_run_start(&r);
 	/* 60 calls always answered 503, 3 attempts each: 120 retries would
 	 * need 600 tokens, the one quota has 500 = 100 retries. */
 	for (int i = 0; i < 60; i++)
-		batch_add(&b, "down");
-	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), -1);
-	for (size_t i = 0; i < b.n; i++)
-		failed += b.calls[i].rc < 0;
+		batch_add(&r.b, "down");
+	CHECK_INT(role_run_send(&r), -1);
+	for (size_t i = 0; i < r.b.n; i++)
+		failed += r.b.calls[i].rc < 0;
 	CHECK_INT(failed, 60);
-	CHECK_INT(s.requests, 60 + 100);
-	CHECK_INT(irsa_aws_retry_quota(aws), 0);
-	CHECK_STR(err.code, "ServiceUnavailable");
-	batch_release(&b);
-	irsa_aws_free(aws);
+	CHECK_INT(r.s.requests, 60 + 100);
+	CHECK_INT(irsa_aws_retry_quota(r.aws), 0);
+	CHECK_STR(r.err.code, "ServiceUnavailable");
+	role_run_end(&r);
 }
 
 TEST(throttled_calls_wait_and_succeed)
 {
-	struct irsa_aws *aws = session();
-	struct role_server s;
-	struct batch b = { 0 };
-	struct irsa_error err = { 0 };
+	struct role_run r;
 	char name[32];
 
-	install(aws, &s);
+	role_run_start(&r);
 	/* The first request for slow1 and the first two for slow2 are
 	 * throttled (three calls each): they wait and all succeed. */
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "slow%d", 1 + i % 2);
-		batch_add(&b, name);
+		batch_add(&r.b, name);
 	}
-	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, &err), 0);
-	for (size_t i = 0; i < b.n; i++)
-		CHECK_INT(b.calls[i].rc, 0);
-	CHECK_INT(s.requests, 6 + 1 + 2);
-	CHECK(s.sleeps >= 1);
+	CHECK_INT(role_run_send(&r), 0);
+	for (size_t i = 0; i < r.b.n; i++)
+		CHECK_INT(r.b.calls[i].rc, 0);
+	CHECK_INT(r.s.requests, 6 + 1 + 2);
+	CHECK(r.s.sleeps >= 1);
 	/* Each success gave its retry's tokens back. */
-	CHECK_INT(irsa_aws_retry_quota(aws), 500);
-	batch_release(&b);
-	irsa_aws_free(aws);
+	CHECK_INT(irsa_aws_retry_quota(r.aws), 500);
+	role_run_end(&r);
 }
 
 TEST(credentials_failure_fails_every_call)
