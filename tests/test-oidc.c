@@ -33,39 +33,49 @@ static int norm_fails(const char *url, const char *part)
 
 TEST(issuer_normalize)
 {
-	char *s;
+	static const struct {
+		const char *url, *want;
+	} good[] = {
+		{ "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123", "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123" },
+		{ "HTTPS://OIDC.Example.COM/Path/X///", "https://oidc.example.com/Path/X" },
+		{ "https://issuer.example.com/", "https://issuer.example.com" },
+		{ "https://127.0.0.1/id/1", "https://127.0.0.1/id/1" },
+		{ "https://[::1]/x", "https://[::1]/x" },
+	};
+	static const struct {
+		const char *url, *part; /* a part of the error message */
+	} bad[] = {
+		/* IAM takes no port in a provider URL */
+		{ "https://127.0.0.1:8443/id/1", "IAM does not accept" },
+		{ "https://[::1]:8443/x", "has a port" },
+		{ "https://oidc.example.com:443/x", "has a port" },
+		{ "https://oidc.example.com/id/\xc3\xa9", "non-ASCII" },
+		{ "http://oidc.example.com/id/1", "https" },
+		{ "oidc.example.com/id/1", "https://" },
+		{ "https://oidc.example.com/id?x=1", "query" },
+		{ "https://oidc.example.com/id#frag", "fragment" },
+		{ "https:///id/1", "no host" },
+		{ "https://user@oidc.example.com/", "user information" },
+		{ "https://oidc.example.com:99999/", "port" },
+		{ "https://oidc.example.com:/", "port" },
+		{ "https://oidc ex.com/", "host" },
+		{ "https://oidc.example.com/a b", "character" },
+		{ "", "empty" },
+	};
 
-	s = norm("https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123");
-	CHECK_STR(s, "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123");
-	free(s);
-	s = norm("HTTPS://OIDC.Example.COM/Path/X///");
-	CHECK_STR(s, "https://oidc.example.com/Path/X");
-	free(s);
-	s = norm("https://issuer.example.com/");
-	CHECK_STR(s, "https://issuer.example.com");
-	free(s);
-	s = norm("https://127.0.0.1/id/1");
-	CHECK_STR(s, "https://127.0.0.1/id/1");
-	free(s);
-	s = norm("https://[::1]/x");
-	CHECK_STR(s, "https://[::1]/x");
-	free(s);
-	/* IAM takes no port in a provider URL */
-	CHECK(norm_fails("https://127.0.0.1:8443/id/1", "IAM does not accept"));
-	CHECK(norm_fails("https://[::1]:8443/x", "has a port"));
-	CHECK(norm_fails("https://oidc.example.com:443/x", "has a port"));
-	CHECK(norm_fails("https://oidc.example.com/id/\xc3\xa9", "non-ASCII"));
-	CHECK(norm_fails("http://oidc.example.com/id/1", "https"));
-	CHECK(norm_fails("oidc.example.com/id/1", "https://"));
-	CHECK(norm_fails("https://oidc.example.com/id?x=1", "query"));
-	CHECK(norm_fails("https://oidc.example.com/id#frag", "fragment"));
-	CHECK(norm_fails("https:///id/1", "no host"));
-	CHECK(norm_fails("https://user@oidc.example.com/", "user information"));
-	CHECK(norm_fails("https://oidc.example.com:99999/", "port"));
-	CHECK(norm_fails("https://oidc.example.com:/", "port"));
-	CHECK(norm_fails("https://oidc ex.com/", "host"));
-	CHECK(norm_fails("https://oidc.example.com/a b", "character"));
-	CHECK(norm_fails("", "empty"));
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		char *s = norm(good[i].url);
+
+		CHECK_STR(s, good[i].want);
+		free(s);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int refused = norm_fails(bad[i].url, bad[i].part);
+
+		CHECK(refused);
+		if (!refused)
+			tap_print_value("url:", bad[i].url);
+	}
 }
 
 TEST(provider_arn)
