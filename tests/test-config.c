@@ -49,43 +49,141 @@ static const char *get(const struct irsa_config *c, const char *profile, const c
 	return irsa_profile_get(irsa_config_profile(c, profile), key);
 }
 
-TEST(sections_and_merge)
+/* A value of a profile after loading; key NULL: the profile does not
+ * exist; want NULL: the key has no value. */
+struct lookup {
+	const char *profile, *key, *want;
+};
+
+/* A config text and a credentials text (NULL = missing file) that load,
+ * and what their profiles then hold. */
+struct parse_case {
+	const char *name, *config, *credentials;
+	struct lookup lookups[16];
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "sections_and_merge",
+	  "[default]\n"
+	  "region = us-west-2\n"
+	  "aws_access_key_id = FROMCONFIG\n"
+	  "[profile dev]\n"
+	  "Region=eu-west-1\n"
+	  "ROLE_ARN = arn:aws:iam::1:role/x\n"
+	  "[sso-session corp]\n"
+	  "sso_start_url = https://example.awsapps.com/start\n"
+	  "[services local]\n"
+	  "sts =\n"
+	  "  endpoint_url = http://localhost:1\n"
+	  "[plain]\n"
+	  "region = ignored\n",
+	  "[default]\n"
+	  "aws_access_key_id = FROMCREDS\n"
+	  "aws_secret_access_key = s3cr3t/+=\n"
+	  "[other]\n"
+	  "aws_access_key_id = OTHER\n",
+	  {
+		{ "default", "region", "us-west-2" },
+		{ "default", "aws_access_key_id", "FROMCREDS" },
+		{ "default", "aws_secret_access_key", "s3cr3t/+=" },
+		{ "default", "AWS_SECRET_ACCESS_KEY", "s3cr3t/+=" },
+		{ "dev", "region", "eu-west-1" },
+		{ "dev", "role_arn", "arn:aws:iam::1:role/x" },
+		{ "other", "aws_access_key_id", "OTHER" },
+		{ "corp", NULL, NULL },
+		{ "local", NULL, NULL },
+		{ "plain", NULL, NULL },
+		{ "sso-session corp", NULL, NULL },
+		{ "dev", "sso_start_url", NULL },
+	  } },
+	{ "comments_whitespace_continuations",
+	  "# a comment\n"
+	  "; another\n"
+	  "\n"
+	  "[profile  spaced ]   # trailing comment\n"
+	  "   region   =   ap-south-1   # inline\n"
+	  "output = json ;inline too\n"
+	  "hash = a#b\n"
+	  "colon: value:with:colons\n"
+	  "s3 =\n"
+	  "  max_concurrent_requests = 10\n"
+	  "  # nested comment\n"
+	  "  max_queue_size = 1000\n"
+	  "after = yes\n"
+	  "multi = first\n"
+	  "  second\n"
+	  "\tthird # c\n"
+	  "empty =\n"
+	  "[profile \"quoted name\"]\n"
+	  "region = us-east-2\r\n"
+	  "credential_process = /bin/echo --x=1\n",
+	  NULL,
+	  {
+		{ "spaced", "region", "ap-south-1" },
+		{ "spaced", "output", "json" },
+		{ "spaced", "hash", "a#b" },
+		{ "spaced", "colon", "value:with:colons" },
+		{ "spaced", "s3", NULL },
+		{ "spaced", "max_concurrent_requests", NULL },
+		{ "spaced", "max_queue_size", NULL },
+		{ "spaced", "after", "yes" },
+		{ "spaced", "multi", "first\nsecond\nthird" },
+		{ "spaced", "empty", NULL },
+		{ "quoted name", "region", "us-east-2" },
+		{ "quoted name", "credential_process", "/bin/echo --x=1" },
+	  } },
+	{ "bom_crlf_and_repeats",
+	  "\xef\xbb\xbf[default]\r\nregion = a\r\n[profile x]\r\nk = 1\r\n"
+	  "[default]\r\nregion = b\r\nK = 2\r\n",
+	  NULL,
+	  {
+		{ "default", "region", "b" },
+		{ "default", "k", "2" },
+		{ "x", "k", "1" },
+	  } },
+	{ "credentials_file_sections_are_literal",
+	  "[profile ci]\nregion = r1\n",
+	  "[ci]\naws_access_key_id = K\n[profile ci]\naws_access_key_id = P\n",
+	  {
+		{ "ci", "region", "r1" },
+		{ "ci", "aws_access_key_id", "K" },
+		{ "profile ci", "aws_access_key_id", "P" },
+	  } },
+};
+
+static void check_lookup(const struct irsa_config *c, const struct lookup *l)
+{
+	const char *got = l->key ? get(c, l->profile, l->key) : NULL;
+
+	if (l->want) {
+		CHECK_STR(got, l->want);
+		return;
+	}
+	CHECK(l->key ? got == NULL : irsa_config_profile(c, l->profile) == NULL);
+	if (l->key ? got != NULL : irsa_config_profile(c, l->profile) != NULL) {
+		tap_print_value("profile:", l->profile);
+		tap_print_value("key:", l->key);
+	}
+}
+
+static void check_parse(const struct parse_case *pc)
 {
 	struct irsa_config *c = NULL;
 	struct irsa_error err;
 
-	CHECK_INT(load("[default]\n"
-		       "region = us-west-2\n"
-		       "aws_access_key_id = FROMCONFIG\n"
-		       "[profile dev]\n"
-		       "Region=eu-west-1\n"
-		       "ROLE_ARN = arn:aws:iam::1:role/x\n"
-		       "[sso-session corp]\n"
-		       "sso_start_url = https://example.awsapps.com/start\n"
-		       "[services local]\n"
-		       "sts =\n"
-		       "  endpoint_url = http://localhost:1\n"
-		       "[plain]\n"
-		       "region = ignored\n",
-		       "[default]\n"
-		       "aws_access_key_id = FROMCREDS\n"
-		       "aws_secret_access_key = s3cr3t/+=\n"
-		       "[other]\n"
-		       "aws_access_key_id = OTHER\n",
-		       &c, &err), 0);
-	CHECK_STR(get(c, "default", "region"), "us-west-2");
-	CHECK_STR(get(c, "default", "aws_access_key_id"), "FROMCREDS");
-	CHECK_STR(get(c, "default", "aws_secret_access_key"), "s3cr3t/+=");
-	CHECK_STR(get(c, "default", "AWS_SECRET_ACCESS_KEY"), "s3cr3t/+=");
-	CHECK_STR(get(c, "dev", "region"), "eu-west-1");
-	CHECK_STR(get(c, "dev", "role_arn"), "arn:aws:iam::1:role/x");
-	CHECK_STR(get(c, "other", "aws_access_key_id"), "OTHER");
-	CHECK(irsa_config_profile(c, "corp") == NULL);
-	CHECK(irsa_config_profile(c, "local") == NULL);
-	CHECK(irsa_config_profile(c, "plain") == NULL);
-	CHECK(irsa_config_profile(c, "sso-session corp") == NULL);
-	CHECK(get(c, "dev", "sso_start_url") == NULL);
+	CHECK_INT(load(pc->config, pc->credentials, &c, &err), 0);
+	for (const struct lookup *l = pc->lookups; l->profile; l++)
+		check_lookup(c, l);
 	irsa_config_free(c);
+}
+
+static void test_parse_cases(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(parse_cases); i++) {
+		tap_case_failed = 0;
+		check_parse(&parse_cases[i]);
+		tap_result(parse_cases[i].name, !tap_case_failed);
+	}
 }
 
 TEST(files_apart_and_sso_sessions)
@@ -138,75 +236,6 @@ TEST(files_apart_and_sso_sessions)
 	CHECK_STR(get(c, "sso-session corp", "region"), "literal");
 	CHECK_STR(get(c, "sso-session", "region"), "ap-south-1");
 	CHECK(irsa_profile_get(s, "region") == NULL);
-	irsa_config_free(c);
-}
-
-TEST(comments_whitespace_continuations)
-{
-	struct irsa_config *c = NULL;
-	struct irsa_error err;
-
-	CHECK_INT(load("# a comment\n"
-		       "; another\n"
-		       "\n"
-		       "[profile  spaced ]   # trailing comment\n"
-		       "   region   =   ap-south-1   # inline\n"
-		       "output = json ;inline too\n"
-		       "hash = a#b\n"
-		       "colon: value:with:colons\n"
-		       "s3 =\n"
-		       "  max_concurrent_requests = 10\n"
-		       "  # nested comment\n"
-		       "  max_queue_size = 1000\n"
-		       "after = yes\n"
-		       "multi = first\n"
-		       "  second\n"
-		       "\tthird # c\n"
-		       "empty =\n"
-		       "[profile \"quoted name\"]\n"
-		       "region = us-east-2\r\n"
-		       "credential_process = /bin/echo --x=1\n",
-		       NULL, &c, &err), 0);
-	CHECK_STR(get(c, "spaced", "region"), "ap-south-1");
-	CHECK_STR(get(c, "spaced", "output"), "json");
-	CHECK_STR(get(c, "spaced", "hash"), "a#b");
-	CHECK_STR(get(c, "spaced", "colon"), "value:with:colons");
-	CHECK(get(c, "spaced", "s3") == NULL);
-	CHECK(get(c, "spaced", "max_concurrent_requests") == NULL);
-	CHECK(get(c, "spaced", "max_queue_size") == NULL);
-	CHECK_STR(get(c, "spaced", "after"), "yes");
-	CHECK_STR(get(c, "spaced", "multi"), "first\nsecond\nthird");
-	CHECK(get(c, "spaced", "empty") == NULL);
-	CHECK_STR(get(c, "quoted name", "region"), "us-east-2");
-	CHECK_STR(get(c, "quoted name", "credential_process"), "/bin/echo --x=1");
-	irsa_config_free(c);
-}
-
-TEST(bom_crlf_and_repeats)
-{
-	struct irsa_config *c = NULL;
-	struct irsa_error err;
-
-	CHECK_INT(load("\xef\xbb\xbf[default]\r\nregion = a\r\n[profile x]\r\nk = 1\r\n"
-		       "[default]\r\nregion = b\r\nK = 2\r\n",
-		       NULL, &c, &err), 0);
-	CHECK_STR(get(c, "default", "region"), "b");
-	CHECK_STR(get(c, "default", "k"), "2");
-	CHECK_STR(get(c, "x", "k"), "1");
-	irsa_config_free(c);
-}
-
-TEST(credentials_file_sections_are_literal)
-{
-	struct irsa_config *c = NULL;
-	struct irsa_error err;
-
-	CHECK_INT(load("[profile ci]\nregion = r1\n",
-		       "[ci]\naws_access_key_id = K\n[profile ci]\naws_access_key_id = P\n", &c,
-		       &err), 0);
-	CHECK_STR(get(c, "ci", "region"), "r1");
-	CHECK_STR(get(c, "ci", "aws_access_key_id"), "K");
-	CHECK_STR(get(c, "profile ci", "aws_access_key_id"), "P");
 	irsa_config_free(c);
 }
 
@@ -377,11 +406,8 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	RUN(sections_and_merge);
+	test_parse_cases();
 	RUN(files_apart_and_sso_sessions);
-	RUN(comments_whitespace_continuations);
-	RUN(bom_crlf_and_repeats);
-	RUN(credentials_file_sections_are_literal);
 	RUN(missing_files);
 	RUN(syntax_errors);
 	RUN(error_in_credentials_file_names_it);
