@@ -35,84 +35,91 @@ static int request(struct irsa_request *req, const char *url)
 	return irsa_request_set_url(req, "GET", url, NULL);
 }
 
+/* A client whose requests f answers with a script, one GET request and
+ * the room for its response. */
+struct exchange {
+	struct irsa_http *h;
+	struct fake_http f;
+	struct irsa_request req;
+	struct irsa_response resp;
+	struct irsa_error err;
+};
+
+/* Returns what setting the request's URL returned. */
+static int exchange_start(struct exchange *x, const struct fake_answer *script, size_t n,
+			  const char *url)
+{
+	memset(x, 0, sizeof(*x));
+	x->h = irsa_http_new();
+	fake_install(&x->f, x->h, script, n);
+	return request(&x->req, url);
+}
+
+/* Send the request again, into a fresh response. */
+static int exchange_send(struct exchange *x, const struct irsa_http_options *opts)
+{
+	irsa_response_release(&x->resp);
+	irsa_response_init(&x->resp);
+	return irsa_http_send(x->h, &x->req, opts, 1, &x->resp, &x->err);
+}
+
+static void exchange_end(struct exchange *x)
+{
+	irsa_response_release(&x->resp);
+	irsa_request_release(&x->req);
+	fake_release(&x->f);
+	irsa_http_free(x->h);
+}
+
 TEST(transport_answers_and_curl_stays_unloaded)
 {
 	static const struct fake_answer script[] = {
 		{ 200, "Content-Type: text/plain\nX-Two: 2\n", "hello" },
 	};
-	struct irsa_http *h = irsa_http_new();
-	struct fake_http f;
-	struct irsa_request req;
-	struct irsa_response resp;
-	struct irsa_error err = { 0 };
+	struct exchange x;
 
-	fake_install(&f, h, script, 1);
-	CHECK_INT(request(&req, "https://example.test:8443/a/b?x=1"), 0);
-	irsa_response_init(&resp);
-	CHECK_INT(irsa_http_send(h, &req, NULL, 1, &resp, &err), 0);
-	CHECK_INT(resp.status, 200);
-	CHECK_STR(irsa_buf_str(&resp.body), "hello");
-	CHECK_STR(irsa_response_get_header(&resp, "x-two"), "2");
-	CHECK_STR(f.requests[0].url, "https://example.test:8443/a/b?x=1");
-	irsa_http_sleep_ms(h, 1234);
-	CHECK_INT(f.n_sleeps, 1);
-	CHECK_INT(f.sleeps[0], 1234);
+	CHECK_INT(exchange_start(&x, script, 1, "https://example.test:8443/a/b?x=1"), 0);
+	CHECK_INT(exchange_send(&x, NULL), 0);
+	CHECK_INT(x.resp.status, 200);
+	CHECK_STR(irsa_buf_str(&x.resp.body), "hello");
+	CHECK_STR(irsa_response_get_header(&x.resp, "x-two"), "2");
+	CHECK_STR(x.f.requests[0].url, "https://example.test:8443/a/b?x=1");
+	irsa_http_sleep_ms(x.h, 1234);
+	CHECK_INT(x.f.n_sleeps, 1);
+	CHECK_INT(x.f.sleeps[0], 1234);
 #ifndef IRSA_CURL_LINKED
 	/* Creating a client and sending through a transport never loads it. */
 	CHECK(!curl_loaded());
 #endif
-	irsa_response_release(&resp);
-	irsa_request_release(&req);
-	fake_release(&f);
-	irsa_http_free(h);
+	exchange_end(&x);
 }
 
 TEST(body_limit_applies_to_transport_answers)
 {
 	static const struct fake_answer script[] = { { 200, NULL, "0123456789", NULL, 10 } };
 	struct irsa_http_options opts = { .max_body = 99 };
-	struct irsa_http *h = irsa_http_new();
-	struct fake_http f;
-	struct irsa_request req;
-	struct irsa_response resp;
-	struct irsa_error err = { 0 };
+	struct exchange x;
 
-	fake_install(&f, h, script, 1);
-	request(&req, "https://example.test/");
-	irsa_response_init(&resp);
-	CHECK_INT(irsa_http_send(h, &req, &opts, 1, &resp, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_REMOTE);
-	CHECK(strstr(err.message, "larger than 99 bytes") != NULL);
-	irsa_response_release(&resp);
+	exchange_start(&x, script, 1, "https://example.test/");
+	CHECK_INT(exchange_send(&x, &opts), -1);
+	CHECK_INT(x.err.kind, IRSA_ERR_REMOTE);
+	CHECK(strstr(x.err.message, "larger than 99 bytes") != NULL);
 	opts.max_body = 100;
-	irsa_response_init(&resp);
-	CHECK_INT(irsa_http_send(h, &req, &opts, 1, &resp, &err), 0);
-	CHECK_INT(resp.body.len, 100);
-	irsa_response_release(&resp);
-	irsa_request_release(&req);
-	fake_release(&f);
-	irsa_http_free(h);
+	CHECK_INT(exchange_send(&x, &opts), 0);
+	CHECK_INT(x.resp.body.len, 100);
+	exchange_end(&x);
 }
 
 TEST(transport_failure)
 {
 	static const struct fake_answer script[] = { { 0, NULL, NULL, IRSA_HTTP_TIMEOUT_CODE } };
-	struct irsa_http *h = irsa_http_new();
-	struct fake_http f;
-	struct irsa_request req;
-	struct irsa_response resp;
-	struct irsa_error err = { 0 };
+	struct exchange x;
 
-	fake_install(&f, h, script, 1);
-	request(&req, "http://127.0.0.1:9/");
-	irsa_response_init(&resp);
-	CHECK_INT(irsa_http_send(h, &req, NULL, 1, &resp, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_NETWORK);
-	CHECK_STR(err.code, IRSA_HTTP_TIMEOUT_CODE);
-	irsa_response_release(&resp);
-	irsa_request_release(&req);
-	fake_release(&f);
-	irsa_http_free(h);
+	exchange_start(&x, script, 1, "http://127.0.0.1:9/");
+	CHECK_INT(exchange_send(&x, NULL), -1);
+	CHECK_INT(x.err.kind, IRSA_ERR_NETWORK);
+	CHECK_STR(x.err.code, IRSA_HTTP_TIMEOUT_CODE);
+	exchange_end(&x);
 }
 
 TEST(url_host)
