@@ -32,10 +32,17 @@ struct fixture {
 	struct irsa_inline_policy inl[2];
 	const char *arns[1];
 	struct irsa_role_request req;
+	/* the role as it is, the plan from it, and the change it hands out */
+	struct irsa_role_state st;
+	struct irsa_role_plan plan;
+	struct irsa_iam_role_change c;
+	struct irsa_error err;
+	char *doc;
 };
 
 static void fixture_init(struct fixture *f)
 {
+	memset(f, 0, sizeof(*f));
 	f->trust = trust_doc();
 	f->s3 = policy_doc("s3:GetObject");
 	f->ddb = policy_doc("dynamodb:GetItem");
@@ -52,9 +59,28 @@ static void fixture_init(struct fixture *f)
 
 static void fixture_release(struct fixture *f)
 {
+	irsa_role_plan_release(&f->plan);
+	irsa_role_state_release(&f->st);
 	json_decref(f->trust);
 	json_decref(f->s3);
 	json_decref(f->ddb);
+}
+
+static int compute(struct fixture *f)
+{
+	return irsa_role_plan_apply_compute(&f->req, &f->st, &f->plan, &f->err);
+}
+
+/* The plan's next change into f->c and f->doc: 1, or 0 when none is left. */
+static int next_change(struct fixture *f)
+{
+	return irsa_role_plan_next_change(&f->plan, &f->c, &f->doc, &f->err);
+}
+
+/* Hand f->c's outcome back to the plan. */
+static int change_done(struct fixture *f)
+{
+	return irsa_role_plan_change_done(&f->plan, &f->c, &f->err);
 }
 
 /* The outcome of a change as irsa_iam_change_roles() leaves it. */
@@ -83,49 +109,43 @@ TEST(new_role_step_by_step)
 		IRSA_IAM_PUT_ROLE_POLICY,
 	};
 	struct fixture f;
-	struct irsa_role_state st = { 0 };
-	struct irsa_role_plan plan = { 0 };
-	struct irsa_iam_role_change c;
-	struct irsa_error err = { 0 };
-	char *doc;
 	size_t step = 0;
 
 	fixture_init(&f);
-	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
-	CHECK_INT(plan.plan.n_actions, 4);
-	while (irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1) {
+	REQUIRE(compute(&f) == 0);
+	CHECK_INT(f.plan.plan.n_actions, 4);
+	while (next_change(&f) == 1) {
 		REQUIRE(step < 4);
-		CHECK_INT(c.op, want[step]);
-		CHECK_STR(c.role_name, "r");
+		CHECK_INT(f.c.op, want[step]);
+		CHECK_STR(f.c.role_name, "r");
 		if (step == 0) {
-			CHECK_STR(c.create.name, "r");
-			CHECK_STR(c.create.description, "d");
-			CHECK(c.create.trust_policy == doc);
-			CHECK(strstr(doc, "sts:AssumeRoleWithWebIdentity") != NULL);
-			REQUIRE(c.create.tags != NULL);
-			CHECK_STR(c.create.tags->items[0].key, "managed-by");
-			succeed(&c, "arn:aws:iam::111122223333:role/from-iam/r");
+			CHECK_STR(f.c.create.name, "r");
+			CHECK_STR(f.c.create.description, "d");
+			CHECK(f.c.create.trust_policy == f.doc);
+			CHECK(strstr(f.doc, "sts:AssumeRoleWithWebIdentity") != NULL);
+			REQUIRE(f.c.create.tags != NULL);
+			CHECK_STR(f.c.create.tags->items[0].key, "managed-by");
+			succeed(&f.c, "arn:aws:iam::111122223333:role/from-iam/r");
 		} else {
-			if (c.op == IRSA_IAM_ATTACH_POLICY)
-				CHECK_STR(c.target, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+			if (f.c.op == IRSA_IAM_ATTACH_POLICY)
+				CHECK_STR(f.c.target, "arn:aws:iam::aws:policy/ReadOnlyAccess");
 			if (step == 2) {
-				CHECK_STR(c.target, "irsactl-s3-read");
-				CHECK(strstr(c.document, "s3:GetObject") != NULL);
+				CHECK_STR(f.c.target, "irsactl-s3-read");
+				CHECK(strstr(f.c.document, "s3:GetObject") != NULL);
 			}
-			succeed(&c, NULL);
+			succeed(&f.c, NULL);
 		}
-		CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), 0);
-		free(c.created_arn);
-		free(doc);
+		CHECK_INT(change_done(&f), 0);
+		free(f.c.created_arn);
+		free(f.doc);
 		step++;
 	}
 	CHECK_INT(step, 4);
-	CHECK(plan.plan.executed);
-	for (size_t i = 0; i < plan.plan.n_actions; i++)
-		CHECK(plan.plan.actions[i].done);
-	CHECK_STR(plan.role_arn, "arn:aws:iam::111122223333:role/from-iam/r");
-	CHECK_STR(plan.plan.label, "arn:aws:iam::111122223333:role/from-iam/r");
-	irsa_role_plan_release(&plan);
+	CHECK(f.plan.plan.executed);
+	for (size_t i = 0; i < f.plan.plan.n_actions; i++)
+		CHECK(f.plan.plan.actions[i].done);
+	CHECK_STR(f.plan.role_arn, "arn:aws:iam::111122223333:role/from-iam/r");
+	CHECK_STR(f.plan.plan.label, "arn:aws:iam::111122223333:role/from-iam/r");
 	fixture_release(&f);
 }
 
@@ -134,32 +154,26 @@ TEST(new_role_step_by_step)
 TEST(failure_is_explained_and_stops)
 {
 	struct fixture f;
-	struct irsa_role_state st = { 0 };
-	struct irsa_role_plan plan = { 0 };
-	struct irsa_iam_role_change c;
-	struct irsa_error err = { 0 };
-	char *doc;
 
 	fixture_init(&f);
-	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
-	succeed(&c, ARN);
-	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), 0);
-	free(c.created_arn);
-	free(doc);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
-	fail_with(&c, IRSA_ERR_THROTTLED, "Throttling");
-	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_THROTTLED);
-	CHECK(strstr(err.message, "attach-role-policy") != NULL);
-	CHECK(strstr(err.message, "already done: create-role 'r'") != NULL);
-	CHECK(!plan.plan.actions[1].done);
-	CHECK(!plan.plan.executed);
-	free(doc);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
-	CHECK_INT(c.op, IRSA_IAM_ATTACH_POLICY);
-	free(doc);
-	irsa_role_plan_release(&plan);
+	REQUIRE(compute(&f) == 0);
+	REQUIRE(next_change(&f) == 1);
+	succeed(&f.c, ARN);
+	CHECK_INT(change_done(&f), 0);
+	free(f.c.created_arn);
+	free(f.doc);
+	REQUIRE(next_change(&f) == 1);
+	fail_with(&f.c, IRSA_ERR_THROTTLED, "Throttling");
+	CHECK_INT(change_done(&f), -1);
+	CHECK_INT(f.err.kind, IRSA_ERR_THROTTLED);
+	CHECK(strstr(f.err.message, "attach-role-policy") != NULL);
+	CHECK(strstr(f.err.message, "already done: create-role 'r'") != NULL);
+	CHECK(!f.plan.plan.actions[1].done);
+	CHECK(!f.plan.plan.executed);
+	free(f.doc);
+	REQUIRE(next_change(&f) == 1);
+	CHECK_INT(f.c.op, IRSA_IAM_ATTACH_POLICY);
+	free(f.doc);
 	fixture_release(&f);
 }
 
@@ -168,38 +182,31 @@ TEST(failure_is_explained_and_stops)
 TEST(gone_already_is_done)
 {
 	struct fixture f;
-	struct irsa_role_state st = { 0 };
-	struct irsa_role_plan plan = { 0 };
-	struct irsa_iam_role_change c;
-	struct irsa_error err = { 0 };
-	char *doc;
 
 	fixture_init(&f);
 	f.req.prune = true;
 	f.req.n_managed_arns = 0;
 	f.req.description = NULL;
-	st.exists = true;
-	st.role.name = irsa_strdup("r");
-	st.role.arn = irsa_strdup(ARN);
-	st.role.trust_policy = irsa_policy_compact(f.trust);
-	st.attached = irsa_malloc0(sizeof(*st.attached));
-	st.attached[0].arn = irsa_strdup("arn:aws:iam::aws:policy/Old");
-	st.attached[0].name = irsa_strdup("Old");
-	st.n_attached = 1;
-	REQUIRE(irsa_role_plan_apply_compute(&f.req, &st, &plan, &err) == 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
-	CHECK_INT(c.op, IRSA_IAM_DETACH_POLICY);
-	CHECK(doc == NULL);
-	fail_with(&c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
-	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), 0);
-	REQUIRE(irsa_role_plan_next_change(&plan, &c, &doc, &err) == 1);
-	CHECK_INT(c.op, IRSA_IAM_PUT_ROLE_POLICY);
-	fail_with(&c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
-	CHECK_INT(irsa_role_plan_change_done(&plan, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_NOT_FOUND);
-	free(doc);
-	irsa_role_state_release(&st);
-	irsa_role_plan_release(&plan);
+	f.st.exists = true;
+	f.st.role.name = irsa_strdup("r");
+	f.st.role.arn = irsa_strdup(ARN);
+	f.st.role.trust_policy = irsa_policy_compact(f.trust);
+	f.st.attached = irsa_malloc0(sizeof(*f.st.attached));
+	f.st.attached[0].arn = irsa_strdup("arn:aws:iam::aws:policy/Old");
+	f.st.attached[0].name = irsa_strdup("Old");
+	f.st.n_attached = 1;
+	REQUIRE(compute(&f) == 0);
+	REQUIRE(next_change(&f) == 1);
+	CHECK_INT(f.c.op, IRSA_IAM_DETACH_POLICY);
+	CHECK(f.doc == NULL);
+	fail_with(&f.c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
+	CHECK_INT(change_done(&f), 0);
+	REQUIRE(next_change(&f) == 1);
+	CHECK_INT(f.c.op, IRSA_IAM_PUT_ROLE_POLICY);
+	fail_with(&f.c, IRSA_ERR_NOT_FOUND, "NoSuchEntity");
+	CHECK_INT(change_done(&f), -1);
+	CHECK_INT(f.err.kind, IRSA_ERR_NOT_FOUND);
+	free(f.doc);
 	fixture_release(&f);
 }
 
