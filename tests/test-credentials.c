@@ -284,6 +284,38 @@ static int resolve(const char *flag, struct irsa_credentials **ret, struct irsa_
 	return r;
 }
 
+/* Resolving with --profile flag succeeds, with credentials from this
+ * provider with this key ID (NULL: not checked); they are returned for
+ * the caller's further checks (free them). */
+static struct irsa_credentials *resolves_to(const char *flag, const char *provider,
+					    const char *access_key_id)
+{
+	struct irsa_credentials *c = NULL;
+	struct irsa_error err;
+
+	CHECK_INT(resolve(flag, &c, &err), 0);
+	if (!c) {
+		tap_print_value("error:", err.message);
+		return irsa_credentials_new("", "", NULL, 0, "(failed)");
+	}
+	if (provider)
+		CHECK_STR(c->provider, provider);
+	if (access_key_id)
+		CHECK_STR(c->access_key_id, access_key_id);
+	return c;
+}
+
+/* Resolving with --profile flag fails with this kind of error, in *err
+ * for the caller's further checks. */
+static void refused(const char *flag, enum irsa_error_kind kind, struct irsa_error *err)
+{
+	struct irsa_credentials *c = NULL;
+
+	CHECK_INT(resolve(flag, &c, err), -1);
+	CHECK_INT(err->kind, kind);
+	irsa_credentials_free(c);
+}
+
 static bool logged(const char *s)
 {
 	return strstr(irsa_buf_str(&fake.log), s) != NULL;
@@ -512,9 +544,7 @@ TEST(environment)
 	env_set("AWS_ACCESS_KEY_ID", "AKENV");
 	env_set("AWS_SECRET_ACCESS_KEY", "envSecret");
 	env_set("AWS_SESSION_TOKEN", "envToken");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "environment");
-	CHECK_STR(c->access_key_id, "AKENV");
+	c = resolves_to(NULL, "environment", "AKENV");
 	CHECK_STR(c->secret_access_key, "envSecret");
 	CHECK_STR(c->session_token, "envToken");
 	c = irsa_credentials_free(c);
@@ -526,16 +556,13 @@ TEST(environment)
 	env_set("AWS_SECURITY_TOKEN", "");
 
 	/* --profile wins over the environment keys */
-	CHECK_INT(resolve("dev", &c, &err), 0);
-	CHECK_STR(c->provider, "profile");
-	CHECK_STR(c->access_key_id, "AKDEV");
+	c = resolves_to("dev", "profile", "AKDEV");
 	CHECK(c->session_token == NULL);
 	c = irsa_credentials_free(c);
 
 	/* half of a key pair is a mistake, not "no credentials" */
 	env_set("AWS_SECRET_ACCESS_KEY", "");
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused(NULL, IRSA_ERR_USAGE, &err);
 	CHECK_STR(err.message, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set "
 			       "both or neither");
 	CHECK_INT(fake.requests, 0);
@@ -557,16 +584,13 @@ TEST(static_profile)
 	      "[cfg]\naws_secret_access_key = credsFileSecretAlone\n"
 	      "[both]\naws_access_key_id = AKCREDSFILE\naws_secret_access_key = credsSecret\n"
 	      "aws_session_token = sessionToken\naws_security_token = legacyToken\n", NULL, 0);
-	CHECK_INT(resolve("cfg", &c, &err), 0);
-	CHECK_STR(c->provider, "profile");
-	CHECK_STR(c->access_key_id, "AKCFG");
+	c = resolves_to("cfg", "profile", "AKCFG");
 	CHECK_STR(c->secret_access_key, "cfgSecret");
 	CHECK_STR(c->session_token, "cfgToken");
 	c = irsa_credentials_free(c);
 
 	/* the credentials file wins; aws_security_token before aws_session_token */
-	CHECK_INT(resolve("both", &c, &err), 0);
-	CHECK_STR(c->access_key_id, "AKCREDSFILE");
+	c = resolves_to("both", NULL, "AKCREDSFILE");
 	CHECK_STR(c->secret_access_key, "credsSecret");
 	CHECK_STR(c->session_token, "legacyToken");
 	c = irsa_credentials_free(c);
@@ -580,13 +604,11 @@ TEST(static_profile)
 
 TEST(no_credentials)
 {
-	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 	char *want;
 
 	setup("[default]\nregion = eu-west-1\n", NULL, NULL, 0);
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused(NULL, IRSA_ERR_AUTH, &err);
 	want = irsa_asprintf("no AWS credentials found (tried the environment, profile 'default' "
 			     "in '%s/config' and '%s/credentials', web identity, SSO, container "
 			     "and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
@@ -599,18 +621,15 @@ TEST(no_credentials)
 
 TEST(unknown_profile)
 {
-	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 
 	setup("[profile a]\n[profile b]\n", NULL, NULL, 0);
-	CHECK_INT(resolve("nope", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused("nope", IRSA_ERR_USAGE, &err);
 	CHECK(strstr(err.message, "profile 'nope'") != NULL);
 	CHECK(strstr(err.message, "not found") != NULL);
 	CHECK(strstr(err.message, "a, b") != NULL);
 	env_set("AWS_PROFILE", "alsonope");
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused(NULL, IRSA_ERR_USAGE, &err);
 	CHECK(strstr(err.message, "profile 'alsonope'") != NULL);
 	CHECK_INT(fake.requests, 0);
 	teardown();
@@ -619,7 +638,6 @@ TEST(unknown_profile)
 TEST(profile_precedence)
 {
 	struct irsa_credentials *c = NULL;
-	struct irsa_error err;
 
 	setup("[profile proc]\n"
 	      "credential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKPROC\","
@@ -630,16 +648,12 @@ TEST(profile_precedence)
 	      "aws_access_key_id = AKIGNORED\naws_secret_access_key = ignoredSecret\n"
 	      "credential_process = false\n",
 	      NULL, sts_routes, ARRAY_SIZE(sts_routes));
-	CHECK_INT(resolve("proc", &c, &err), 0);
-	CHECK_STR(c->provider, "credential-process");
-	CHECK_STR(c->access_key_id, "AKPROC");
+	c = resolves_to("proc", "credential-process", "AKPROC");
 	c = irsa_credentials_free(c);
 	CHECK_INT(fake.requests, 0);
 
 	/* role_arn first; the source profile's credential_process signs */
-	CHECK_INT(resolve("role", &c, &err), 0);
-	CHECK_STR(c->provider, "assume-role");
-	CHECK_STR(c->access_key_id, "ASIAROLEKEY");
+	c = resolves_to("role", "assume-role", "ASIAROLEKEY");
 	CHECK_STR(c->session_token, "roleSessionToken");
 	CHECK_INT(c->expiration, 1893553445);
 	CHECK_INT(fake.requests, 1);
@@ -673,15 +687,12 @@ TEST(credential_process_runs)
 	      "[profile slow]\n"
 	      "credential_process = sleep 30\n",
 	      NULL, NULL, 0);
-	CHECK_INT(resolve("ok", &c, &err), 0);
-	CHECK_STR(c->provider, "credential-process");
-	CHECK_STR(c->access_key_id, "AKOK");
+	c = resolves_to("ok", "credential-process", "AKOK");
 	CHECK_STR(c->session_token, "okToken");
 	CHECK_INT(c->expiration, 1893553445);
 	c = irsa_credentials_free(c);
 
-	CHECK_INT(resolve("fails", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("fails", IRSA_ERR_AUTH, &err);
 	CHECK_STR(err.message, "credential_process for profile 'fails' failed with exit status 3");
 	CHECK_INT(resolve("garbage", &c, &err), -1);
 	CHECK_STR(err.message, "credential_process for profile 'garbage' printed malformed JSON "
@@ -698,8 +709,7 @@ TEST(credential_process_runs)
 	{
 		time_t start = time(NULL);
 
-		CHECK_INT(resolve("slow", &c, &err), -1);
-		CHECK_INT(err.kind, IRSA_ERR_AUTH);
+		refused("slow", IRSA_ERR_AUTH, &err);
 		CHECK_STR(err.message, "credential_process for profile 'slow' did not finish "
 				       "within 0.3 seconds");
 		CHECK(time(NULL) - start < 10);
@@ -831,8 +841,7 @@ TEST(assume_role_chain)
 	      "[profile mid]\nrole_arn = arn:aws:iam::1:role/mid\nsource_profile = base\n",
 	      "[base]\naws_access_key_id = AKBASE\naws_secret_access_key = baseSecret\n",
 	      sts_routes, ARRAY_SIZE(sts_routes));
-	CHECK_INT(resolve("top", &c, &err), 0);
-	CHECK_STR(c->provider, "assume-role");
+	c = resolves_to("top", "assume-role", NULL);
 	CHECK_INT(fake.requests, 2);
 	/* mid's role with base's keys first, then top's with mid's session */
 	CHECK(logged("Credential=AKBASE/"));
@@ -855,8 +864,7 @@ TEST(assume_role_chain)
 	      "[self]\naws_access_key_id = AKSELF\naws_secret_access_key = selfSecret\n"
 	      "[keyed]\naws_access_key_id = AKKEYED\naws_secret_access_key = keyedSecret\n",
 	      sts_routes, ARRAY_SIZE(sts_routes));
-	CHECK_INT(resolve("self", &c, &err), 0);
-	CHECK_STR(c->provider, "assume-role");
+	c = resolves_to("self", "assume-role", NULL);
 	CHECK_INT(fake.requests, 1);
 	CHECK(logged("Credential=AKSELF/"));
 	c = irsa_credentials_free(c);
@@ -885,14 +893,12 @@ TEST(assume_role_denied)
 		  "<Message>not allowed</Message></Error><RequestId>r-2</RequestId>"
 		  "</ErrorResponse>" },
 	};
-	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 
 	setup("[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\nsource_profile = base\n",
 	      "[base]\naws_access_key_id = AKBASE\naws_secret_access_key = baseSecret\n",
 	      denied, ARRAY_SIZE(denied));
-	CHECK_INT(resolve("ci", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("ci", IRSA_ERR_AUTH, &err);
 	CHECK(irsa_str_has_prefix(err.message,
 				  "profile 'ci' cannot assume role 'arn:aws:iam::1:role/ci': "));
 	CHECK(strstr(err.message, "AccessDenied") != NULL);
@@ -917,9 +923,7 @@ TEST(web_identity)
 	/* from the environment */
 	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token);
 	env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/irsa");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "web-identity");
-	CHECK_STR(c->access_key_id, "ASIAROLEKEY");
+	c = resolves_to(NULL, "web-identity", "ASIAROLEKEY");
 	CHECK_INT(fake.requests, 1);
 	CHECK(logged("Action=AssumeRoleWithWebIdentity"));
 	CHECK(logged("WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.secretWebToken.sig&") ||
@@ -941,15 +945,13 @@ TEST(web_identity)
 
 	/* from a profile, which also wins over the environment */
 	env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/irsa");
-	CHECK_INT(resolve("web", &c, &err), 0);
-	CHECK_STR(c->provider, "web-identity");
+	c = resolves_to("web", "web-identity", NULL);
 	CHECK_INT(fake.requests, 3);
 	CHECK(logged("RoleSessionName=pod"));
 	CHECK(logged("role%2Fweb"));
 	c = irsa_credentials_free(c);
 
-	CHECK_INT(resolve("webbad", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("webbad", IRSA_ERR_AUTH, &err);
 	{
 		char *want = irsa_asprintf("cannot read web identity token file '%s/missing-token': "
 					   "No such file or directory", tmpdir);
@@ -992,11 +994,9 @@ TEST(chain_order)
 	write_file("token", "eyJhbGciOiJSUzI1NiJ9.e30.sig");
 
 	/* credentials file > credential_process > config file */
-	CHECK_INT(resolve("keys", &c, &err), 0);
-	CHECK_STR(c->access_key_id, "AKCREDS");
+	c = resolves_to("keys", NULL, "AKCREDS");
 	c = irsa_credentials_free(c);
-	CHECK_INT(resolve("proc", &c, &err), 0);
-	CHECK_STR(c->access_key_id, "AKPROC");
+	c = resolves_to("proc", NULL, "AKPROC");
 	c = irsa_credentials_free(c);
 	CHECK_INT(fake.requests, 0);
 
@@ -1004,11 +1004,9 @@ TEST(chain_order)
 	env_set("AWS_PROFILE", "role");
 	env_set("AWS_ACCESS_KEY_ID", "AKENV");
 	env_set("AWS_SECRET_ACCESS_KEY", "es");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "environment");
+	c = resolves_to(NULL, "environment", NULL);
 	c = irsa_credentials_free(c);
-	CHECK_INT(resolve("role", &c, &err), 0);
-	CHECK_STR(c->provider, "assume-role");
+	c = resolves_to("role", "assume-role", NULL);
 	CHECK(logged("Credential=AKCREDS/"));
 	c = irsa_credentials_free(c);
 	env_set("AWS_ACCESS_KEY_ID", "");
@@ -1017,21 +1015,18 @@ TEST(chain_order)
 	/* the profile's role > web identity from the environment */
 	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token);
 	env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/env-role");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "assume-role");
+	c = resolves_to(NULL, "assume-role", NULL);
 	c = irsa_credentials_free(c);
 	CHECK_INT(fake.requests, 2);
 
 	/* web identity from the environment > the profile's keys and process */
 	env_set("AWS_PROFILE", "proc");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "web-identity");
+	c = resolves_to(NULL, "web-identity", NULL);
 	CHECK(logged("role%2Fenv-role"));
 	c = irsa_credentials_free(c);
 	CHECK_INT(fake.requests, 3);
 	/* ... unless --profile turns the environment off */
-	CHECK_INT(resolve("proc", &c, &err), 0);
-	CHECK_STR(c->provider, "credential-process");
+	c = resolves_to("proc", "credential-process", NULL);
 	c = irsa_credentials_free(c);
 	CHECK_INT(fake.requests, 3);
 
@@ -1144,15 +1139,13 @@ TEST(sso_config_errors)
 		CHECK_INT(resolve(cases[i].profile, &c, &err), -1);
 		CHECK_STR(err.message, cases[i].message);
 	}
-	CHECK_INT(resolve("ghost", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused("ghost", IRSA_ERR_USAGE, &err);
 	CHECK(irsa_str_has_prefix(err.message, "profile 'ghost' names sso_session 'nowhere', "
 					       "which is not in '"));
 	/* an expired legacy token cannot be refreshed */
 	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"t\", \"expiresAt\": "
 				       "\"2023-11-14T22:13:19Z\"}");
-	CHECK_INT(resolve("old", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("old", IRSA_ERR_AUTH, &err);
 	CHECK_STR(err.message, "profile 'old' uses SSO, but its SSO token has expired; run 'aws "
 			       "sso login --profile old'");
 	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"t\"}");
@@ -1176,9 +1169,7 @@ TEST(sso_fresh_token)
 	/* older CLIs wrote "UTC" for "Z" */
 	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"legacyAccessToken\", \"expiresAt\": "
 				       "\"2023-11-14T23:00:00UTC\"}");
-	CHECK_INT(resolve("old", &c, &err), 0);
-	CHECK_STR(c->provider, "sso");
-	CHECK_STR(c->access_key_id, "ASIASSO");
+	c = resolves_to("old", "sso", "ASIASSO");
 	CHECK_STR(c->secret_access_key, "ssoSecret");
 	CHECK_STR(c->session_token, "ssoSession");
 	CHECK_INT(c->expiration, 1893553445);
@@ -1222,8 +1213,7 @@ TEST(sso_refresh)
 	setup(SSO_CONFIG, NULL, routes, ARRAY_SIZE(routes));
 	write_sso_cache(SSO_SESSION_CACHE, SSO_EXPIRED_CACHE);
 	chmod(path, 0644);
-	CHECK_INT(resolve("dev", &c, &err), 0);
-	CHECK_STR(c->provider, "sso");
+	c = resolves_to("dev", "sso", NULL);
 	CHECK_INT(fake.requests, 2);
 	CHECK(logged("POST /token "));
 	CHECK(logged("{\"clientId\":\"client-1\",\"clientSecret\":\"clientSecret1\","
@@ -1290,22 +1280,19 @@ TEST(sso_refused)
 		{ "GET", "/federation/credentials", 401, "{\"message\":\"Session token not found "
 							 "or invalid\"}" },
 	};
-	struct irsa_credentials *c = NULL;
 	struct irsa_error err;
 
 	setup(SSO_CONFIG, NULL, routes, ARRAY_SIZE(routes));
 	/* a refused refresh leaves the expired token: log in again */
 	write_sso_cache(SSO_SESSION_CACHE, SSO_EXPIRED_CACHE);
-	CHECK_INT(resolve("dev", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("dev", IRSA_ERR_AUTH, &err);
 	CHECK_STR(err.message, "profile 'dev' uses SSO, but its SSO token has expired; run 'aws "
 			       "sso login --profile dev'");
 	CHECK_INT(fake.requests, 1);
 	/* the portal refuses a token that is not expired */
 	write_sso_cache(SSO_URL_CACHE, "{\"accessToken\": \"revoked\", \"expiresAt\": "
 				       "\"2030-01-01T00:00:00Z\"}");
-	CHECK_INT(resolve("old", &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused("old", IRSA_ERR_AUTH, &err);
 	CHECK_STR(err.message, "profile 'old' uses SSO, but the SSO portal no longer accepts its "
 			       "token; run 'aws sso login --profile old'");
 	CHECK(strstr(err.message, "revoked") == NULL);
@@ -1335,8 +1322,7 @@ TEST(container_url_redacted)
 	}
 	setup(NULL, NULL, NULL, 0);
 	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://u:hunter2@127.0.0.1:1/c?k=hunter3");
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused(NULL, IRSA_ERR_USAGE, &err);
 	CHECK(strstr(err.message, "hunter") == NULL);
 	CHECK(strstr(err.message, "'http://REDACTED@127.0.0.1:1/c?REDACTED'") != NULL);
 	/* nothing listens on port 1: the transport error is redacted too */
@@ -1369,9 +1355,7 @@ TEST(container)
 	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
 	free(url);
 	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "envAuthToken");
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "container");
-	CHECK_STR(c->access_key_id, "ASIACONTAINER");
+	c = resolves_to(NULL, "container", "ASIACONTAINER");
 	CHECK_STR(c->session_token, "containerToken");
 	CHECK_INT(c->expiration, 1893553445);
 	CHECK(logged("Authorization: envAuthToken\r\n"));
@@ -1397,8 +1381,7 @@ TEST(container)
 
 	url = fake_url("/denied");
 	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_AUTH);
+	refused(NULL, IRSA_ERR_AUTH, &err);
 	{
 		char *want = irsa_asprintf("container credentials endpoint '%s' answered HTTP 403: "
 					   "AccessDenied", url);
@@ -1417,8 +1400,7 @@ TEST(container)
 	/* not allowed: no request at all */
 	fake.requests = 0;
 	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/creds");
-	CHECK_INT(resolve(NULL, &c, &err), -1);
-	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	refused(NULL, IRSA_ERR_USAGE, &err);
 	CHECK_STR(err.message, "AWS_CONTAINER_CREDENTIALS_FULL_URI 'http://192.0.2.1/creds' is not "
 			       "allowed: use https, or http to a loopback address or the ECS/EKS "
 			       "agent (169.254.170.2, 169.254.170.23, fd00:ec2::23)");
@@ -1451,9 +1433,7 @@ TEST(imds)
 	env_set("AWS_EC2_METADATA_DISABLED", "false");
 	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
 	free(url);
-	CHECK_INT(resolve(NULL, &c, &err), 0);
-	CHECK_STR(c->provider, "imds");
-	CHECK_STR(c->access_key_id, "ASIAIMDS");
+	c = resolves_to(NULL, "imds", "ASIAIMDS");
 	CHECK_STR(c->session_token, "imdsToken");
 	CHECK_INT(c->expiration, 1893553445);
 	CHECK_INT(fake.requests, 3);
