@@ -5,31 +5,19 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tmp-file.h"
 #include "irsa/aws_config.h"
 #include "irsa/strutil.h"
 
 static char tmpdir[] = "/tmp/irsa-test-config-XXXXXX";
 
-static char *write_tmp(const char *name, const char *text)
-{
-	char *path = irsa_asprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 /* Load a config text and a credentials text (NULL = missing file). */
 static int load(const char *config, const char *credentials, struct irsa_config **ret,
 		struct irsa_error *err)
 {
-	char *cp = config ? write_tmp("config", config) : irsa_asprintf("%s/none-config", tmpdir);
-	char *kp = credentials ? write_tmp("credentials", credentials)
+	char *cp = config ? tmp_file_write(tmpdir, "config", config)
+			  : irsa_asprintf("%s/none-config", tmpdir);
+	char *kp = credentials ? tmp_file_write(tmpdir, "credentials", credentials)
 			       : irsa_asprintf("%s/none-credentials", tmpdir);
 	int r;
 
@@ -375,7 +363,7 @@ TEST(default_paths_from_environment)
 {
 	struct irsa_config *c = NULL;
 	struct irsa_error err;
-	char *cp = write_tmp("env-config", "[profile fromenv]\nregion = x\n");
+	char *cp = tmp_file_write(tmpdir, "env-config", "[profile fromenv]\nregion = x\n");
 
 	setenv("AWS_CONFIG_FILE", cp, 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/irsa/credentials", 1);

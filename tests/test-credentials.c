@@ -22,6 +22,7 @@
 #include <libxml/parser.h>
 
 #include "tap.h"
+#include "tmp-file.h"
 #include "irsa/aws.h"
 #include "irsa/buf.h"
 #include "irsa/credentials.h"
@@ -218,16 +219,7 @@ static char *tmp_path(const char *name)
 
 static void write_file(const char *name, const char *text)
 {
-	char *path = tmp_path(name);
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-	free(path);
+	free(tmp_file_write(tmpdir, name, text));
 }
 
 /* A fresh world: the given config files, a fake server with routes

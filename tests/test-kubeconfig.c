@@ -5,22 +5,13 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tmp-file.h"
 #include "irsa/buf.h"
 #include "irsa/fileutil.h"
 #include "irsa/kubeconfig.h"
 #include "irsa/strutil.h"
 
 static char tmpdir[] = "/tmp/irsa-test-kubeconfig-XXXXXX";
-
-static char *write_file(const char *name, const char *text)
-{
-	char *path = irsa_asprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 static const char file_a[] =
 	"apiVersion: v1\n"
@@ -90,7 +81,7 @@ static const struct irsa_kubeconfig_cluster *cluster(const struct irsa_kubeconfi
 
 TEST(single_file)
 {
-	_cleanup_free_ char *a = write_file("a.yaml", file_a);
+	_cleanup_free_ char *a = tmp_file_write(tmpdir, "a.yaml", file_a);
 	_cleanup_free_ char *ca = irsa_asprintf("%s/certs/ca.crt", tmpdir);
 	_cleanup_free_ char *client = irsa_asprintf("%s/../client.crt", tmpdir);
 	struct irsa_kubeconfig *kc = NULL;
@@ -141,8 +132,8 @@ TEST(single_file)
 
 TEST(merge_rules)
 {
-	_cleanup_free_ char *a = write_file("a.yaml", file_a);
-	_cleanup_free_ char *b = write_file("b.yaml", file_b);
+	_cleanup_free_ char *a = tmp_file_write(tmpdir, "a.yaml", file_a);
+	_cleanup_free_ char *b = tmp_file_write(tmpdir, "b.yaml", file_b);
 	_cleanup_free_ char *list = irsa_asprintf("%s/missing.yaml:%s:%s", tmpdir, b, a);
 	_cleanup_free_ char *list2 = irsa_asprintf("%s:%s", a, b);
 	struct irsa_kubeconfig *kc = NULL;
@@ -183,13 +174,14 @@ TEST(merge_rules)
 
 TEST(errors)
 {
-	_cleanup_free_ char *a = write_file("a.yaml", file_a);
-	_cleanup_free_ char *bad = write_file("bad.yaml", "clusters:\n- name: x\n  cluster: {server: [\n");
-	_cleanup_free_ char *dup = write_file("dup.yaml",
+	_cleanup_free_ char *a = tmp_file_write(tmpdir, "a.yaml", file_a);
+	_cleanup_free_ char *bad = tmp_file_write(tmpdir, "bad.yaml",
+		"clusters:\n- name: x\n  cluster: {server: [\n");
+	_cleanup_free_ char *dup = tmp_file_write(tmpdir, "dup.yaml",
 		"clusters:\n- name: x\n  cluster: {server: https://x}\n- name: x\n  cluster: {server: https://y}\n");
-	_cleanup_free_ char *b64 = write_file("b64.yaml",
+	_cleanup_free_ char *b64 = tmp_file_write(tmpdir, "b64.yaml",
 		"users:\n- name: u\n  user: {client-key-data: '!!notbase64'}\n");
-	_cleanup_free_ char *dangling = write_file("dangling.yaml",
+	_cleanup_free_ char *dangling = tmp_file_write(tmpdir, "dangling.yaml",
 		"contexts:\n- name: c\n  context: {cluster: nope, user: u}\ncurrent-context: c\n");
 	_cleanup_free_ char *missing = irsa_asprintf("%s/does-not-exist", tmpdir);
 	_cleanup_free_ char *list = irsa_asprintf("%s:%s", a, bad);

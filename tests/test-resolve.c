@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tmp-file.h"
 #include "irsa/request.h"
 #include "irsa/strutil.h"
 
@@ -192,18 +193,6 @@ TEST(trust_role_alone)
 	}
 }
 
-static char *temp_file(const char *dir, const char *name, const char *text)
-{
-	char *path = irsa_asprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-	return path;
-}
-
 TEST(create_role_managed_policies)
 {
 	const char *clusters[] = { "demo" }, *pairs[] = { "default:app" };
@@ -222,14 +211,14 @@ TEST(create_role_managed_policies)
 	char *team, *other, *trust;
 
 	CHECK(mkdtemp(dir) != NULL);
-	team = temp_file(dir, "team.json", policy);
-	trust = temp_file(dir, "trust.json",
-			  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
-			  "\"Principal\":{\"AWS\":\"*\"},\"Action\":\"sts:AssumeRole\"}]}");
+	team = tmp_file_write(dir, "team.json", policy);
+	trust = tmp_file_write(dir, "trust.json",
+			       "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+			       "\"Principal\":{\"AWS\":\"*\"},\"Action\":\"sts:AssumeRole\"}]}");
 	other = irsa_asprintf("%s/sub", dir);
 	CHECK_INT(mkdir(other, 0700), 0);
 	free(other);
-	other = temp_file(dir, "sub/team.json", policy);
+	other = tmp_file_write(dir, "sub/team.json", policy);
 	files[0] = team;
 	req.managed_policy_files = files;
 	req.n_managed_policy_files = 1;
