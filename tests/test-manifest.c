@@ -276,28 +276,19 @@ TEST(merge_empty_and_flow_maps)
 	irsa_sa_spec_release(&s);
 }
 
+/* The ServiceAccount apps/web with CRLF line ends and an annotation that
+ * is a literal block scalar. */
+#define CRLF_SA \
+	"apiVersion: v1\r\nkind: ServiceAccount\r\nmetadata:\r\n  name: web\r\n  namespace: apps\r\n" \
+	"  annotations:\r\n    x: |\r\n      literal\r\n"
+
 TEST(merge_block_scalars_and_crlf)
 {
 	struct irsa_sa_spec s;
 
 	spec_full(&s);
-	check_merge("crlf", &s,
-		    "apiVersion: v1\r\n"
-		    "kind: ServiceAccount\r\n"
-		    "metadata:\r\n"
-		    "  name: web\r\n"
-		    "  namespace: apps\r\n"
-		    "  annotations:\r\n"
-		    "    x: |\r\n"
-		    "      literal\r\n",
-		    "apiVersion: v1\r\n"
-		    "kind: ServiceAccount\r\n"
-		    "metadata:\r\n"
-		    "  name: web\r\n"
-		    "  namespace: apps\r\n"
-		    "  annotations:\r\n"
-		    "    x: |\r\n"
-		    "      literal\r\n"
+	check_merge("crlf", &s, CRLF_SA,
+		    CRLF_SA
 		    "    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/web\r\n"
 		    "    eks.amazonaws.com/audience: sts.amazonaws.com\r\n"
 		    "    eks.amazonaws.com/sts-regional-endpoints: \"true\"\r\n"

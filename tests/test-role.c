@@ -45,34 +45,57 @@ static void state_with_role(struct irsa_role_state *st, const json_t *trust, con
 	}
 }
 
+/* A request for role r: the trust of default/app and the inline policy
+ * irsactl-s3-read. */
+struct s3_role {
+	json_t *trust, *s3;
+	struct irsa_inline_policy inl;
+	struct irsa_role_request req;
+};
+
+static void s3_role_init(struct s3_role *r)
+{
+	r->trust = trust_doc();
+	r->s3 = s3_doc();
+	r->inl = (struct irsa_inline_policy){ "irsactl-s3-read", r->s3 };
+	r->req = (struct irsa_role_request){ .role_name = "r", .trust = r->trust,
+					     .inline_policies = &r->inl, .n_inline_policies = 1 };
+}
+
+static void s3_role_release(struct s3_role *r)
+{
+	json_decref(r->trust);
+	json_decref(r->s3);
+}
+
 TEST(new_role)
 {
-	json_t *trust = trust_doc(), *s3 = s3_doc();
-	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
 	const char *arns[] = { "arn:aws-cn:iam::aws:policy/ReadOnlyAccess" };
-	struct irsa_role_request req = { .role_name = "r", .path = "/irsa/", .trust = trust,
-					 .managed_arns = arns, .n_managed_arns = 1,
-					 .inline_policies = &inl, .n_inline_policies = 1,
-					 .partition = "aws-cn", .account = "111122223333" };
+	struct s3_role r;
 	struct irsa_role_state st = { 0 };
 	struct irsa_role_plan plan = { 0 };
 	struct irsa_error err = { 0 };
 
-	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	s3_role_init(&r);
+	r.req.path = "/irsa/";
+	r.req.managed_arns = arns;
+	r.req.n_managed_arns = 1;
+	r.req.partition = "aws-cn";
+	r.req.account = "111122223333";
+	CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), 0);
 	CHECK_INT(plan.plan.status, IRSA_PLAN_CREATE);
 	CHECK_STR(plan.role_arn, "arn:aws-cn:iam::111122223333:role/irsa/r");
 	CHECK_INT(plan.plan.n_actions, 3);
 	CHECK_STR(plan.plan.actions[0].verb, "create-role");
 	CHECK_STR(plan.plan.actions[1].verb, "attach-role-policy");
 	CHECK_STR(plan.plan.actions[2].verb, "put-role-policy");
-	CHECK(json_equal(plan.plan.actions[0].document, trust));
+	CHECK(json_equal(plan.plan.actions[0].document, r.trust));
 	/* a role irsactl creates says so */
 	CHECK_INT(plan.tags.n, 1);
 	CHECK_STR(plan.tags.items[0].key, "managed-by");
 	CHECK_STR(plan.tags.items[0].value, "irsactl");
 	irsa_role_plan_release(&plan);
-	json_decref(trust);
-	json_decref(s3);
+	s3_role_release(&r);
 }
 
 /* IAM keeps one tag per key ignoring case: "team" matches an existing
@@ -110,44 +133,40 @@ TEST(tags_compared_case_insensitively)
 /* The inline total counts the policies already on the role that stay. */
 TEST(inline_total_counts_foreign_policies)
 {
-	json_t *trust = trust_doc(), *s3 = s3_doc();
-	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
-	struct irsa_role_request req = { .role_name = "r", .trust = trust,
-					 .inline_policies = &inl, .n_inline_policies = 1 };
+	struct s3_role r;
 	struct irsa_role_state st;
 	struct irsa_role_plan plan = { 0 };
 	struct irsa_error err = { 0 };
 	char *big = irsa_malloc0(10300);
 
+	s3_role_init(&r);
 	strcpy(big, "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"");
 	memset(big + strlen(big), 'x', 10200);
 	strcat(big, "\"}]}");
-	state_with_role(&st, trust, NULL);
+	state_with_role(&st, r.trust, NULL);
 	irsa_strlist_add(&st.inline_names, "by-hand");
 	st.inline_docs = irsa_malloc0(2 * sizeof(char *));
 	st.inline_docs[0] = big;
-	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), -1);
 	CHECK_INT(err.kind, IRSA_ERR_USAGE);
 	CHECK(strstr(err.message, "'by-hand' already on the role"));
 	irsa_role_state_release(&st);
-	json_decref(trust);
-	json_decref(s3);
+	s3_role_release(&r);
 }
 
 TEST(existing_role_unchanged_then_updated)
 {
-	json_t *trust = trust_doc(), *s3 = s3_doc();
-	char *s3_text = irsa_policy_compact(s3);
-	struct irsa_inline_policy inl = { "irsactl-s3-read", s3 };
-	struct irsa_role_request req = { .role_name = "r", .trust = trust,
-					 .inline_policies = &inl, .n_inline_policies = 1 };
+	struct s3_role r;
+	char *s3_text;
 	struct irsa_role_state st;
 	struct irsa_role_plan plan = { 0 };
 	struct irsa_error err = { 0 };
 	json_t *j;
 
-	state_with_role(&st, trust, s3_text);
-	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	s3_role_init(&r);
+	s3_text = irsa_policy_compact(r.s3);
+	state_with_role(&st, r.trust, s3_text);
+	CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), 0);
 	CHECK_INT(plan.plan.status, IRSA_PLAN_UNCHANGED);
 	CHECK_INT(plan.plan.n_actions, 0);
 	j = irsa_plan_to_json(&plan.plan);
@@ -155,9 +174,9 @@ TEST(existing_role_unchanged_then_updated)
 	CHECK(json_is_true(json_object_get(j, "dry_run")));
 	json_decref(j);
 	irsa_role_plan_release(&plan);
-	req.description = "new";
-	req.max_session_duration = 7200;
-	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+	r.req.description = "new";
+	r.req.max_session_duration = 7200;
+	CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), 0);
 	CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
 	CHECK_INT(plan.plan.n_actions, 1);
 	CHECK_STR(plan.plan.actions[0].details, "description, max-session-duration 7200");
@@ -173,13 +192,13 @@ TEST(existing_role_unchanged_then_updated)
 		struct irsa_inline_policy inl2 = { "irsactl-s3-read", s3b };
 		char *diff;
 
-		req.description = NULL;
-		req.max_session_duration = 0;
-		req.inline_policies = &inl2;
-		CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), 0);
+		r.req.description = NULL;
+		r.req.max_session_duration = 0;
+		r.req.inline_policies = &inl2;
+		CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), 0);
 		CHECK_INT(plan.plan.status, IRSA_PLAN_UPDATE);
 		CHECK_INT(plan.plan.n_actions, 1);
-		CHECK(json_equal(plan.plan.actions[0].before, s3));
+		CHECK(json_equal(plan.plan.actions[0].before, r.s3));
 		diff = irsa_json_diff(plan.plan.actions[0].before, plan.plan.actions[0].document);
 		CHECK(diff && strstr(diff, "+      \"Resource\": \"arn:aws:s3:::other/*\""));
 		free(diff);
@@ -188,19 +207,18 @@ TEST(existing_role_unchanged_then_updated)
 		CHECK(json_is_string(json_object_get(json_array_get(json_object_get(j, "actions"), 0),
 						     "diff")));
 		json_decref(j);
-		req.inline_policies = &inl;
-		req.description = "new";
+		r.req.inline_policies = &r.inl;
+		r.req.description = "new";
 		json_decref(s3b);
 	}
 	irsa_role_plan_release(&plan);
-	req.path = "/other/";
-	CHECK_INT(irsa_role_plan_apply_compute(&req, &st, &plan, &err), -1);
+	r.req.path = "/other/";
+	CHECK_INT(irsa_role_plan_apply_compute(&r.req, &st, &plan, &err), -1);
 	CHECK_INT(err.kind, IRSA_ERR_CONFLICT);
 	CHECK(strstr(err.message, "cannot move"));
 	irsa_role_state_release(&st);
 	free(s3_text);
-	json_decref(trust);
-	json_decref(s3);
+	s3_role_release(&r);
 }
 
 TEST(existing_role_trust_differs)
