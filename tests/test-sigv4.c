@@ -775,31 +775,31 @@ static char *canonical_line(const char *url, const char *const *headers, unsigne
 #define QUERY_LINE 2
 #define FIRST_HEADER_LINE 3
 
-/* Path canonicalisation on a request built directly (raw bytes allowed). */
-static char *canonical_path_of(const char *wire_path, unsigned flags)
+/* Line `line` of the canonical request of a GET built directly (raw
+ * bytes allowed), whose path (PATH_LINE) or query (QUERY_LINE) is `wire`. */
+static char *canonical_line_of(const char *wire, int line, unsigned flags)
 {
 	struct irsa_sigv4_config cfg = test_config(IRSA_SIGV4_HEADER, flags);
 	_cleanup_request_ struct irsa_request req;
 	_cleanup_free_ char *creq = NULL;
+	char **part;
 
 	make_request(&req, "GET", "https://example.amazonaws.com/", NULL);
-	free(req.path);
-	req.path = irsa_strdup(wire_path);
+	part = line == PATH_LINE ? &req.path : &req.query;
+	free(*part);
+	*part = irsa_strdup(wire);
 	creq = canonical_of(&cfg, &req);
-	return line_of(creq, PATH_LINE);
+	return line_of(creq, line);
+}
+
+static char *canonical_path_of(const char *wire_path, unsigned flags)
+{
+	return canonical_line_of(wire_path, PATH_LINE, flags);
 }
 
 static char *canonical_query_of(const char *wire_query)
 {
-	struct irsa_sigv4_config cfg = test_config(IRSA_SIGV4_HEADER, IRSA_SIGV4_DEFAULT_FLAGS);
-	_cleanup_request_ struct irsa_request req;
-	_cleanup_free_ char *creq = NULL;
-
-	make_request(&req, "GET", "https://example.amazonaws.com/", NULL);
-	free(req.query);
-	req.query = irsa_strdup(wire_query);
-	creq = canonical_of(&cfg, &req);
-	return line_of(creq, QUERY_LINE);
+	return canonical_line_of(wire_query, QUERY_LINE, IRSA_SIGV4_DEFAULT_FLAGS);
 }
 
 #define CHECK_OWNED_STR(expr, want) do { \
