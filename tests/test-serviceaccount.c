@@ -296,6 +296,12 @@ TEST(namespace_later)
 	irsa_sa_spec_release(&s);
 }
 
+/* The start of the ServiceAccount apps/web as the cluster has it, with
+ * the role annotation and more to come. */
+#define CURRENT_WEB_WITH_ROLE \
+	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"apps\"," \
+	"\"annotations\":{\"eks.amazonaws.com/role-arn\":\"arn:aws:iam::111122223333:role/web\","
+
 TEST(apply_object_keeps_owned)
 {
 	const char *ann[] = { "example.com/x=1" };
@@ -306,8 +312,7 @@ TEST(apply_object_keeps_owned)
 	struct irsa_error err = { 0 };
 	json_error_t je;
 	json_t *cur = json_loads(
-		"{\"metadata\":{\"name\":\"web\",\"namespace\":\"apps\","
-		"\"annotations\":{\"eks.amazonaws.com/role-arn\":\"arn:aws:iam::111122223333:role/web\","
+		CURRENT_WEB_WITH_ROLE
 		"\"eks.amazonaws.com/audience\":\"sts.amazonaws.com\",\"theirs\":\"t\"},"
 		"\"labels\":{\"app\":\"web\"},"
 		"\"managedFields\":["
@@ -355,8 +360,7 @@ TEST(remove_patch)
 	struct irsa_error err = { 0 };
 	json_error_t je;
 	json_t *cur = json_loads(
-		"{\"metadata\":{\"name\":\"web\",\"namespace\":\"apps\","
-		"\"annotations\":{\"eks.amazonaws.com/role-arn\":\"arn:aws:iam::111122223333:role/web\","
+		CURRENT_WEB_WITH_ROLE
 		"\"example.com/x\":\"1\",\"theirs\":\"t\"},\"labels\":{\"app\":\"web\",\"irsa\":\"yes\"}}}",
 		0, &je);
 	json_t *bare = json_loads("{\"metadata\":{\"name\":\"web\",\"annotations\":{\"theirs\":\"t\"}}}",
