@@ -351,6 +351,32 @@ class TrustTest(RoleTestCase):
             {"Sid": "IrsactlAssumeRole" + fnv1a(arn), "Effect": "Allow",
              "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
 
+    def test_render_is_what_create_role_sends_with_an_external_id(self):
+        ci = "arn:aws:iam::444455556666:role/ci"
+        assume = {"Sid": "IrsactlAssumeRole" + fnv1a(ci), "Effect": "Allow",
+                  "Principal": {"AWS": ci}, "Action": "sts:AssumeRole",
+                  "Condition": {"StringEquals": {"sts:ExternalId": "team-a:build"}}}
+        alone = ["--trust-role-arn", ci, "--external-id", "team-a:build"]
+        with_sa = ["--cluster", "demo", "--subject", "default:app", *alone]
+        for name, args, expected in (
+                ("target", alone, trust(assume)),
+                ("chain", with_sa, trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
+                                         assume))):
+            with self.subTest(name):
+                self.assertOk(self.aws("create-role", "--role-name", name, *args))
+                self.assertEqual(self.role(name)["trust"], expected)
+                self.emu.clear_log()
+                r = self.aws("render-trust-policy", *args)
+                self.assertOk(r)
+                self.assertEqual(json.loads(r.out), self.role(name)["trust"])
+                self.assertEqual(self.mutating(), [])
+        # the principals alone name no account: nothing to ask, even offline
+        self.emu.clear_log()
+        r = self.aws("render-trust-policy", *alone, "--output", "yaml")
+        self.assertOk(r)
+        self.assertIn("sts:ExternalId: team-a:build", r.out)
+        self.assertEqual(self.emu.log(), [])
+
     def test_render_offline_partitions(self):
         for region, partition, key in (
                 ("cn-north-1", "aws-cn", "oidc.eks.cn-north-1.amazonaws.com.cn/id/C1"),
@@ -646,6 +672,23 @@ class BadInputTest(RoleTestCase):
                     "--account-id", "123"], "12 digits")
         self.check(["policy", "show", "nope"], "unknown policy template 'nope'")
         self.check(["policy", "frobnicate"], "'list' or 'show'")
+
+    def test_render_refuses_what_create_role_refuses(self):
+        ci = "arn:aws:iam::444455556666:role/ci"
+        for args, part in (
+                (["--external-id", "team-a"], "which service account and which cluster?"),
+                (["--subject", "a:b", "--cluster", "demo", "--external-id", "team-a"],
+                 "give the role with --trust-role-arn"),
+                (["--trust-role-arn", ci, "--external-id", "team a"], "the character ' '"),
+                (["--trust-role-arn", ci, "--external-id", "x"], "STS takes 2 to 1224"),
+                (["--trust-role-arn", "arn:aws:s3:::bucket"], "--trust-role-arn")):
+            with self.subTest(args):
+                rendered = self.aws("render-trust-policy", *args)
+                self.assertFails(rendered, 2, part)
+                created = self.aws("create-role", "--role-name", "t", *args)
+                self.assertFails(created, 2, part)
+                self.assertEqual(rendered.err, created.err)
+                self.assertEqual(self.emu.log(), [])
 
     def test_policy_file(self):
         doc = {"Version": "2012-10-17", "Statement": [
