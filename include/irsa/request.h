@@ -22,6 +22,11 @@
  * spaces or quotes. IRSA_ERR_USAGE. */
 int irsa_validate_audience(const char *audience, struct irsa_error *err);
 
+/* --trust-policy-limit as given: a number from 1 to IAM's maximum for a
+ * role trust policy (iam_rules.h); NULL leaves *ret 0 (the default,
+ * IRSA_TRUST_SIZE_LIMIT). IRSA_ERR_USAGE. */
+int irsa_trust_limit_parse(const char *text, size_t *ret, struct irsa_error *err);
+
 /* ---- service accounts, clusters and trust ---- */
 
 /* Trust flags as given. */

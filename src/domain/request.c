@@ -349,6 +349,20 @@ static int parse_number(const char *flag, const char *s, long min, long max, lon
 	return 0;
 }
 
+int irsa_trust_limit_parse(const char *text, size_t *ret, struct irsa_error *err)
+{
+	long num = 0;
+
+	*ret = 0;
+	if (!text)
+		return 0;
+	if (parse_number("--trust-policy-limit", text, 1, LONG_MAX, &num, err) < 0 ||
+	    irsa_iam_check_trust_limit((size_t)num, err) < 0)
+		return -1;
+	*ret = (size_t)num;
+	return 0;
+}
+
 /* "irsa-CLUSTER-NS-SA" when there is one service account without a
  * wildcard and one cluster or issuer. */
 static int default_role_name(struct irsa_create_role_input *in, struct irsa_error *err)
@@ -463,13 +477,8 @@ static int parse_settings(const struct irsa_create_role_request *req,
 			return -1;
 		role->max_session_duration = (int)num;
 	}
-	if (req->trust_policy_limit) {
-		if (parse_number("--trust-policy-limit", req->trust_policy_limit, 1, LONG_MAX, &num,
-				 err) < 0 ||
-		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
-			return -1;
-		role->trust_limit = (size_t)num;
-	}
+	if (irsa_trust_limit_parse(req->trust_policy_limit, &role->trust_limit, err) < 0)
+		return -1;
 	for (size_t i = 0; i < req->n_tags; i++)
 		if (irsa_tag_arg_parse(req->tags[i], &in->tags, err) < 0)
 			return -1;
