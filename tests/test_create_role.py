@@ -871,6 +871,9 @@ class PolicyCommandTest(RoleTestCase):
         r = self.run_cli("__complete", "create-role", "--")
         for o in ("--policy", "--attach-policy-arn", "--prune"):
             self.assertIn(o, r.out.split())
+        r = self.run_cli("__complete", "render-trust-policy", "--")
+        for o in ("--trust-role-arn", "--external-id"):
+            self.assertIn(o, r.out.split())
         r = self.run_cli("__complete", "policy", "")
         self.assertEqual(r.out.split()[:2], ["list", "show"])
         r = self.run_cli("__complete", "policy", "show", "")
