@@ -11,7 +11,6 @@ import threading
 import unittest
 
 import clitest
-from aws_harness import AwsEmulator
 from issuer_harness import ISSUER_HOST, ConnectProxy
 
 ACCOUNT = "111122223333"
@@ -32,29 +31,12 @@ def trust_for(arn, key):
                                        f"{key}:aud": "sts.amazonaws.com"}}}]}
 
 
-class OidcTestCase(clitest.CliTestCase):
-    page_size = 1
-
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=cls.page_size).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
-        self.emu.clear_log()
-        self.region = "us-east-1"
+class OidcTestCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
+    region = "us-east-1"
 
     def run_aws(self, *args, region=None, **extra):
-        env = self.emu.env(region=region or self.region)
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env.update(extra)
-        return self.run_cli(*args, **env)
+        return self.run_cli(*args, **dict(self.aws_env(region=region or self.region), **extra))
 
     def providers(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("oidc_providers", {})
