@@ -1376,7 +1376,7 @@ class LifecycleTests(unittest.TestCase):
 
 from aws.policy_eval import (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Request,  # noqa: E402
                              evaluate, glob_match, web_identity_request)
-from kube_harness import KubeEmulator  # noqa: E402
+from clitest import KubeEmulatorFixture  # noqa: E402
 
 
 class PolicyEvalUnitTests(unittest.TestCase):
@@ -1455,20 +1455,11 @@ def unsigned_sts(emu=None):
                                  config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
 
 
-class WebIdentityTests(EmulatorTest):
+class WebIdentityTests(KubeEmulatorFixture, EmulatorTest):
     """Tokens signed by the Kubernetes emulator (the issuer), checked by STS against its JWKS."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
 
     def setUp(self):
         super().setUp()
-        self.kube.reset()
         self.kube.seed(namespaces=["apps"], serviceaccounts=[{"namespace": "apps", "name": "web"}])
         self.issuer = self.kube.url
         self.key = self.issuer[len("https://"):]

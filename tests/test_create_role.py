@@ -8,7 +8,6 @@ import json
 import os
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -88,31 +87,18 @@ HAND_WRITTEN = {"Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": ["ec2.
                 "Action": "sts:AssumeRole"}
 
 
-class RoleTestCase(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=1).start()
+class RoleTestCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+    def seed_aws(self):
         self.emu.seed(
             clusters=[{"name": "demo", "issuer": ISSUER},
                       {"name": "other", "issuer": ISSUER2}],
             oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]},
                             {"url": ISSUER2, "client_ids": ["sts.amazonaws.com"]}])
-        self.emu.clear_log()
 
     def aws(self, *args, region="us-east-1", **extra):
-        env = self.emu.env(region=region)
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env.update(extra)
-        return self.run_cli(*args, **env)
+        return self.run_cli(*args, **dict(self.aws_env(region=region), **extra))
 
     def roles(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})
@@ -888,10 +874,7 @@ class RequestEconomyTest(RoleTestCase):
     of requests sent in parallel), counted from the emulator's log with
     latency added to every request. The default page size: one page per
     List call."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator().start()
+    aws_page_size = None
 
     def slow(self):
         self.emu.clear_log()

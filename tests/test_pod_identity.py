@@ -6,11 +6,8 @@ association EKS ends up holding, idempotence (no mutating request on a second
 run), dry runs, the agent check, and input errors that fail before any
 request."""
 import json
-import os
 
 import clitest
-from aws_harness import AwsEmulator
-from kube_harness import KubeEmulator
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -53,21 +50,15 @@ def same_statements(a, b):
     return sorted(map(key, a["Statement"])) == sorted(map(key, b["Statement"]))
 
 
-class EmulatedCase(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=1).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
+class EmulatedCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
 
     def setUp(self):
         super().setUp()
-        self.emu.reset()
-        self.seed()
-        self.emu.clear_log()
         self.extra_env = dict(self.emu.env())
+
+    def seed_aws(self):
+        self.seed()
 
     def seed(self, addons=AGENT, **extra):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER, "addons": addons}],
@@ -401,23 +392,12 @@ class PodIdentityCase(EmulatedCase):
         self.assertIsNotNone(self.role("plain"))
 
 
-class MigrateCase(EmulatedCase):
+class MigrateCase(EmulatedCase, clitest.AwsKubeEmulatorCase):
     """The AWS emulator and the Kubernetes emulator holding the annotated SAs."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-        super().tearDownClass()
+    kube_namespaces = ()
 
     def setUp(self):
         super().setUp()
-        self.kube.reset()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
         self.emu.seed(roles=[
             {"name": ROLE, "trust": trust(HAND_WRITTEN, oidc_statement(
                 "system:serviceaccount:apps:web", "system:serviceaccount:apps:api"))},
