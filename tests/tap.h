@@ -5,6 +5,8 @@
  *   TEST(name) { CHECK(x == 1); CHECK_STR(a, b); }
  *   int main(void) { RUN(name); return tap_done(); }
  *
+ * RUN_TABLE(cases, check) runs check(&cases[i]) as one case per row.
+ *
  * REQUIRE(cond) is CHECK(cond) that also ends the case when it fails: use
  * it before dereferencing a result, so that a missing one fails this case
  * instead of crashing the executable (which hides every later case).
@@ -110,6 +112,16 @@ static inline void tap_result(const char *name, int ok)
 		tap_failed++;
 	tap_print_result(ok, name);
 }
+
+/* For tables of cases: check(&cases[i]) for each case, reported as one
+ * TAP result named by the case's .name. */
+#define RUN_TABLE(cases, check) do { \
+	for (size_t i_ = 0; i_ < sizeof(cases) / sizeof((cases)[0]); i_++) { \
+		tap_case_failed = 0; \
+		check(&(cases)[i_]); \
+		tap_result((cases)[i_].name, !tap_case_failed); \
+	} \
+} while (0)
 
 static inline int tap_done(void)
 {

@@ -150,15 +150,6 @@ static void check_refusal(const struct refusal *r)
 	call_end(&c);
 }
 
-static void test_refusals(void)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(refusals); i++) {
-		tap_case_failed = 0;
-		check_refusal(&refusals[i]);
-		tap_result(refusals[i].name, !tap_case_failed);
-	}
-}
-
 /* --- retries and backoff --- */
 
 TEST(retry_then_success)
@@ -593,7 +584,7 @@ TEST(deep_nesting_refused)
 int main(void)
 {
 	RUN(retry_then_success);
-	test_refusals();
+	RUN_TABLE(refusals, check_refusal);
 	RUN(retry_quota_shared_and_exhausted);
 	RUN(max_attempts_one_means_no_retry);
 	RUN(backoff_bounds);

@@ -165,15 +165,6 @@ static void check_parse(const struct parse_case *pc)
 	irsa_config_free(c);
 }
 
-static void test_parse_cases(void)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(parse_cases); i++) {
-		tap_case_failed = 0;
-		check_parse(&parse_cases[i]);
-		tap_result(parse_cases[i].name, !tap_case_failed);
-	}
-}
-
 TEST(files_apart_and_sso_sessions)
 {
 	struct irsa_config *c = NULL;
@@ -394,7 +385,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	test_parse_cases();
+	RUN_TABLE(parse_cases, check_parse);
 	RUN(files_apart_and_sso_sessions);
 	RUN(missing_files);
 	RUN(syntax_errors);
