@@ -502,6 +502,22 @@ TEST(str_closest)
 	memset(long_word, 'a', sizeof(long_word) - 1);
 	long_word[sizeof(long_word) - 1] = 0;
 	CHECK(irsa_str_closest(long_word, names, 4) == NULL);
+	/* the nearest wins, though a farther one is within the limit too */
+	CHECK_STR(irsa_str_closest("s3-readwrit", names, 4), "s3-readwrite");
+	/* a name of 64 characters or more (the table no longer fits the stack
+	 * buffer), exactly at the limit and one past it */
+	{
+		char name[81], word[81];
+		const char *const long_names[] = { "short", name };
+
+		memset(name, 'b', 80);
+		name[80] = 0;
+		memcpy(word, name, sizeof(word));
+		memset(word, 'c', 26); /* 80 / 3 = 26 edits allowed */
+		CHECK_STR(irsa_str_closest(word, long_names, 2), name);
+		word[26] = 'c';
+		CHECK(irsa_str_closest(word, long_names, 2) == NULL);
+	}
 }
 
 int main(void)

@@ -211,6 +211,21 @@ static int raw_get(struct raw_server *s, const struct irsa_http_options *opts,
 	return r;
 }
 
+/* The first request loads libcurl (irsa_aws_global_init() does it ahead):
+ * GnuTLS, which libcurl's dependencies link, is told not to initialise
+ * itself, and the variable that says so is gone again afterwards (exec
+ * plugins and credential_process inherit the environment). */
+TEST(curl_loads_and_the_environment_is_left_as_it_was)
+{
+	struct irsa_error err = { 0 };
+
+	unsetenv("GNUTLS_NO_IMPLICIT_INIT");
+	CHECK_INT(irsa_aws_global_init(&err), 0);
+	CHECK(curl_loaded());
+	CHECK(getenv("GNUTLS_NO_IMPLICIT_INIT") == NULL);
+	CHECK_INT(irsa_aws_global_init(&err), 0); /* once is enough; again is harmless */
+}
+
 TEST(curl_path)
 {
 	static const char answer[] = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
@@ -509,6 +524,7 @@ int main(void)
 	RUN(body_limit_applies_to_transport_answers);
 	RUN(transport_failure);
 	RUN(url_host);
+	RUN(curl_loads_and_the_environment_is_left_as_it_was);
 	RUN(curl_path);
 	RUN(curl_path_limits);
 	write_kubeconfig();

@@ -41,6 +41,10 @@ const char *irsa_aws_profile_name(const struct irsa_aws *aws);
 bool irsa_aws_profile_explicit(const struct irsa_aws *aws);
 const struct irsa_config *irsa_aws_config(const struct irsa_aws *aws);
 struct irsa_http *irsa_aws_http(struct irsa_aws *aws);
+/* Load what every request needs (libcurl) now, on this thread: a program
+ * that sends requests from several threads calls it before starting them.
+ * -1 when libcurl cannot be loaded (every request would then fail the same). */
+int irsa_aws_global_init(struct irsa_error *err);
 /* Close the connections kept open to AWS endpoints (irsa_http_close_connections()). */
 void irsa_aws_close_connections(struct irsa_aws *aws);
 const char *irsa_aws_getenv(const struct irsa_aws *aws, const char *name);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "curl_api.h"
 #include "irsa/aws.h"
 #include "irsa/log.h"
 #include "irsa/strutil.h"
@@ -153,6 +154,11 @@ const struct irsa_config *irsa_aws_config(const struct irsa_aws *aws)
 struct irsa_http *irsa_aws_http(struct irsa_aws *aws)
 {
 	return aws->client.http;
+}
+
+int irsa_aws_global_init(struct irsa_error *err)
+{
+	return irsa_curl_api(err) ? 0 : -1;
 }
 
 void irsa_aws_close_connections(struct irsa_aws *aws)

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "curl_api.h"
@@ -71,9 +72,30 @@ static const struct dlopen_note dlopen_note = {
 			goto fail; \
 	} while (0)
 
+/* libcurl's dependencies librtmp and libldap link GnuTLS, which
+ * initialises itself when loaded (a library constructor that builds its
+ * ASN.1 trees and loads p11-kit's modules): about 0.8 MB of memory on
+ * every run, for a library that only protocols irsactl never asks for
+ * would use (TLS is OpenSSL's; CURLOPT_PROTOCOLS_STR allows http and
+ * https). GNUTLS_NO_IMPLICIT_INIT=1, GnuTLS's documented switch, skips
+ * that. It is set for the dlopen() only and only when the user has not set
+ * it. setenv() is not safe beside threads that read the environment:
+ * programs that send requests from several threads load libcurl first
+ * (irsa_aws_global_init()). */
+static void *open_curl(void)
+{
+	static const char var[] = "GNUTLS_NO_IMPLICIT_INIT";
+	bool set_here = getenv(var) == NULL && setenv(var, "1", 0) == 0;
+	void *h = dlopen(IRSA_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (set_here)
+		unsetenv(var);
+	return h;
+}
+
 static void load(void)
 {
-	void *h = dlopen(IRSA_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *h = open_curl();
 
 	if (!h)
 		goto fail;

@@ -175,29 +175,39 @@ int irsa_base64_decode(const char *in, unsigned char **ret_out, size_t *ret_len)
 	return 0;
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
+/* Levenshtein distance, for "did you mean", or limit + 1 once a whole row
+ * of the table is past limit (the distance can only grow from there). */
+static size_t edit_distance_within(const char *a, const char *b, size_t limit)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t *prev = irsa_malloc0((lb + 1) * sizeof(size_t));
-	size_t *cur = irsa_malloc0((lb + 1) * sizeof(size_t));
-	size_t d;
+	size_t small[2][64];
+	size_t *prev = lb < 64 ? small[0] : irsa_malloc0((lb + 1) * sizeof(size_t));
+	size_t *cur = lb < 64 ? small[1] : irsa_malloc0((lb + 1) * sizeof(size_t));
+	size_t d = limit + 1;
 
 	for (size_t j = 0; j <= lb; j++)
 		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
+		size_t row_min = cur[0] = i;
+
 		for (size_t j = 1; j <= lb; j++) {
 			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
 
 			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (cur[j] < row_min)
+				row_min = cur[j];
 		}
+		if (row_min > limit)
+			goto out;
 		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
 	}
 	d = prev[lb];
-	free(prev);
-	free(cur);
+out:
+	if (lb >= 64) {
+		free(prev);
+		free(cur);
+	}
 	return d;
 }
 
@@ -215,7 +225,7 @@ const char *irsa_str_closest(const char *word, const char *const *names, size_t 
 		 * that far off cannot be close enough, skip the quadratic part. */
 		if ((len > name_len ? len - name_len : name_len - len) > limit)
 			continue;
-		d = edit_distance(word, names[i]);
+		d = edit_distance_within(word, names[i], limit);
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];

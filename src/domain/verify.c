@@ -1091,8 +1091,9 @@ int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
 	memset(reports, 0, sas->n * sizeof(*reports));
 	if (n_threads > sas->n)
 		n_threads = sas->n;
-	/* libxml2 must be initialised once before threads use it */
+	/* libxml2 and libcurl must be initialised once before threads use them */
 	xmlInitParser();
+	irsa_aws_global_init(NULL);
 	for (; started < n_threads; started++)
 		if (pthread_create(&threads[started], NULL, batch_worker, &b) != 0)
 			break;
