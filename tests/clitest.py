@@ -1,6 +1,8 @@
 """Shared helpers for the CLI tests: run the built irsactl binary in a
-clean environment. The tests run with the working directory tests/ and
-IRSACTL set to the binary by meson (tests/meson.build)."""
+clean environment, against the AWS and Kubernetes emulators (one of each
+per test class; the emulators' own tests use the fixtures too). The tests
+run with the working directory tests/ and IRSACTL set to the binary by
+meson (tests/meson.build)."""
 import json
 import os
 import subprocess
@@ -110,43 +112,89 @@ class CliTestCase(unittest.TestCase):
             self.assertIn(message_part, r.err, repr(r))
 
 
-class AwsEmulatorCase(CliTestCase):
-    """One AWS emulator for the whole class (self.emu), reset before each test."""
+class AwsEmulatorFixture:
+    """Mixin for a unittest.TestCase (list it before the TestCase class):
+    one AWS emulator for the whole class (self.emu, with aws_page_size items
+    per list page), reset before each test, then seeded by seed_aws() and
+    its request log cleared."""
+    aws_page_size = None
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         from aws_harness import AwsEmulator, load_accounts
-        cls.emu = AwsEmulator()
-        cls.emu.__enter__()
+        cls.emu = AwsEmulator(page_size=cls.aws_page_size).start()
+        cls.addClassCleanup(cls.emu.stop)
         cls.accounts = load_accounts()["access_keys"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.__exit__(None, None, None)
 
     def setUp(self):
         super().setUp()
         self.emu.reset()
+        self.seed_aws()
+        self.emu.clear_log()
+
+    def seed_aws(self):
+        """What the AWS emulator holds when each test starts."""
+
+    def aws_env(self, **client):
+        """self.emu.env(**client) (key, region) for irsactl, without the
+        emulator's AWS config file paths, so that clean_env's (files in the
+        test's HOME) stay."""
+        env = self.emu.env(**client)
+        del env["AWS_CONFIG_FILE"], env["AWS_SHARED_CREDENTIALS_FILE"]
+        return env
 
 
-class KubeEmulatorCase(CliTestCase):
-    """One Kubernetes emulator for the whole class (self.kube), reset before
-    each test with the namespace 'apps' seeded."""
+class KubeEmulatorFixture:
+    """Mixin for a unittest.TestCase (list it before the TestCase class):
+    one Kubernetes emulator for the whole class (self.kube), reset before
+    each test, then seeded by seed_kube() and its request log cleared."""
     kube = None
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         from kube_harness import KubeEmulator
         cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
+        cls.addClassCleanup(cls.kube.stop)
 
     def setUp(self):
         super().setUp()
         self.kube.reset()
-        self.kube.seed(namespaces=["apps"])
+        self.seed_kube()
+        self.kube.clear_log()
+
+    def seed_kube(self):
+        """What the Kubernetes emulator holds when each test starts."""
+
+
+class AwsEmulatorCase(AwsEmulatorFixture, CliTestCase):
+    """A CLI test against the AWS emulator (self.emu)."""
+
+
+class KubeEmulatorCase(KubeEmulatorFixture, CliTestCase):
+    """A CLI test against the Kubernetes emulator (self.kube), which holds
+    the namespaces of kube_namespaces when each test starts."""
+    kube_namespaces = ("apps",)
+
+    def seed_kube(self):
+        if self.kube_namespaces:
+            self.kube.seed(namespaces=list(self.kube_namespaces))
+
+
+class AwsKubeEmulatorCase(AwsEmulatorCase, KubeEmulatorCase):
+    """A CLI test against both emulators: self.emu and self.kube as above,
+    and self.kubeconfig, a kubeconfig for the Kubernetes emulator (context
+    'test')."""
+
+    def setUp(self):
+        super().setUp()
+        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
+
+    def cli_env(self, **client):
+        """aws_env(**client) with the kubeconfig, and CI set (no live
+        progress line)."""
+        return dict(self.aws_env(**client), KUBECONFIG=self.kubeconfig, CI="1")
 
 
 def main():

@@ -144,6 +144,84 @@ TEST(deletable_only_when_ours_and_unshared)
 	irsa_strlist_release(&shared);
 }
 
+/* The reason the policy of use stays when 'app' is deleted (NULL: it goes). */
+static char *kept(const struct irsa_managed_policy_use *use)
+{
+	return irsa_managed_policy_kept_reason(use, "app");
+}
+
+TEST(kept_reason_attached_and_boundary)
+{
+	struct irsa_tags ours = { 0 }, theirs = { 0 };
+	struct irsa_strlist me = { 0 }, me_and_two = { 0 }, none = { 0 }, worker = { 0 };
+	struct irsa_managed_policy_use use = { &ours, 1, &me, 0, &none };
+	char *why;
+
+	irsa_tags_add(&ours, "managed-by", "irsactl");
+	irsa_tags_add(&theirs, "managed-by", "terraform");
+	irsa_strlist_add(&me, "APP");
+	irsa_strlist_add(&me_and_two, "app");
+	irsa_strlist_add(&me_and_two, "worker");
+	irsa_strlist_add(&me_and_two, "batch");
+	irsa_strlist_add(&worker, "worker");
+
+	CHECK(kept(&use) == NULL);
+	/* the role deleted is the boundary's only user: it goes with the role */
+	use.boundary_count = 1;
+	use.boundary_roles = &me;
+	CHECK(kept(&use) == NULL);
+
+	use.tags = &theirs;
+	CHECK_STR(why = kept(&use), "irsactl did not make it (no tag managed-by=irsactl)");
+	free(why);
+	use.tags = &ours;
+
+	use.boundary_count = 1;
+	use.boundary_roles = &worker;
+	CHECK_STR(why = kept(&use), "it is the permissions boundary of the role 'worker'");
+	free(why);
+	use.boundary_count = 3;
+	use.boundary_roles = &me_and_two;
+	CHECK_STR(why = kept(&use),
+		  "it is the permissions boundary of the roles 'worker', 'batch'");
+	free(why);
+	/* the count takes in users, the list names roles only */
+	use.boundary_count = 2;
+	use.boundary_roles = &worker;
+	CHECK_STR(why = kept(&use),
+		  "it is the permissions boundary of the role 'worker' and of users");
+	free(why);
+	use.boundary_count = 1;
+	use.boundary_roles = &none;
+	CHECK_STR(why = kept(&use), "it is the permissions boundary of users");
+	free(why);
+	use.boundary_roles = NULL;
+	CHECK_STR(why = kept(&use), "it is the permissions boundary of users");
+	free(why);
+
+	/* attached elsewhere too: both reasons */
+	use.attachment_count = 3;
+	use.roles = &me_and_two;
+	CHECK_STR(why = kept(&use), "the roles 'worker', 'batch' also use it; "
+		  "it is the permissions boundary of users");
+	free(why);
+	use.boundary_count = 0;
+	use.attachment_count = 2;
+	use.roles = &me;
+	CHECK_STR(why = kept(&use), "users or groups use it");
+	free(why);
+	use.attachment_count = 2;
+	use.roles = &worker;
+	CHECK_STR(why = kept(&use), "the role 'worker' also uses it");
+	free(why);
+
+	irsa_tags_release(&ours);
+	irsa_tags_release(&theirs);
+	irsa_strlist_release(&me);
+	irsa_strlist_release(&me_and_two);
+	irsa_strlist_release(&worker);
+}
+
 int main(void)
 {
 	RUN(missing_policy_is_created);
@@ -152,5 +230,6 @@ int main(void)
 	RUN(five_versions_delete_the_oldest_non_default);
 	RUN(names_and_arns);
 	RUN(deletable_only_when_ours_and_unshared);
+	RUN(kept_reason_attached_and_boundary);
 	return tap_done();
 }

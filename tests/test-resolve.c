@@ -292,6 +292,55 @@ TEST(create_role_managed_policies)
 	rmdir(dir);
 }
 
+/* --trust-policy-limit, as create-role and migrate-to-pod-identity take it */
+TEST(trust_limit_parse)
+{
+	struct irsa_error err = { 0 };
+	size_t limit = 7;
+
+	CHECK_INT(irsa_trust_limit_parse(NULL, &limit, &err), 0);
+	CHECK_INT(limit, 0);
+	CHECK_INT(irsa_trust_limit_parse("4096", &limit, &err), 0);
+	CHECK_INT(limit, 4096);
+	CHECK_INT(irsa_trust_limit_parse("4097", &limit, &err), -1);
+	CHECK_INT(err.kind, IRSA_ERR_USAGE);
+	CHECK(strstr(err.message, "--trust-policy-limit 4097 is above IAM's maximum"));
+	CHECK_INT(limit, 0);
+	CHECK_INT(irsa_trust_limit_parse("0", &limit, &err), -1);
+	CHECK(strstr(err.message, "--trust-policy-limit '0' is not a number from 1"));
+	CHECK_INT(irsa_trust_limit_parse("2k", &limit, &err), -1);
+	CHECK_INT(irsa_trust_limit_parse("", &limit, &err), -1);
+}
+
+/* Only an OIDC provider's ARN needs the account (render-trust-policy
+ * renders --trust-role-arn alone with no request). */
+TEST(trust_names_account)
+{
+	const char *roles[] = { "arn:aws:iam::111122223333:role/source" };
+	const char *clusters[] = { "demo" }, *urls[] = { "https://oidc.example.com" };
+	const char *pairs[] = { "apps:web" };
+	struct irsa_trust_request req = { .trust_role_arns = roles, .n_trust_role_arns = 1 };
+	struct irsa_trust_input in;
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(irsa_trust_input_parse(&req, IRSA_NEED_ROLE_TRUST, &in, &err), 0);
+	CHECK(!irsa_trust_input_names_account(&in));
+	irsa_trust_input_release(&in);
+	req.subjects = pairs;
+	req.n_subjects = 1;
+	req.clusters = clusters;
+	req.n_clusters = 1;
+	CHECK_INT(irsa_trust_input_parse(&req, IRSA_NEED_ROLE_TRUST, &in, &err), 0);
+	CHECK(irsa_trust_input_names_account(&in));
+	irsa_trust_input_release(&in);
+	req.n_clusters = 0;
+	req.issuer_urls = urls;
+	req.n_issuer_urls = 1;
+	CHECK_INT(irsa_trust_input_parse(&req, IRSA_NEED_ROLE_TRUST, &in, &err), 0);
+	CHECK(irsa_trust_input_names_account(&in));
+	irsa_trust_input_release(&in);
+}
+
 int main(void)
 {
 	RUN(account_helper);
@@ -300,5 +349,7 @@ int main(void)
 	RUN(create_role_values);
 	RUN(trust_role_alone);
 	RUN(create_role_managed_policies);
+	RUN(trust_limit_parse);
+	RUN(trust_names_account);
 	return tap_done();
 }

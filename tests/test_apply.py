@@ -10,7 +10,6 @@ import shutil
 import yaml  # python3-yaml
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -87,37 +86,16 @@ CAROL = "AKIAIRSATESTCAROL003"  # accounts.json: denied iam:GetAccountAuthorizat
 READS = ("GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy")
 
 
-class ApplyRequestsTest(clitest.KubeEmulatorCase):
+class ApplyRequestsTest(clitest.AwsKubeEmulatorCase):
     """Request economy and parallel execution of apply -f, from the
     emulator's request log."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+    def seed_aws(self):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER}],
                       oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]}])
-        self.emu.clear_log()
-        self.kube.clear_log()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
 
-    def apply(self, *args, key=None, ci=True):
-        env = self.emu.env(**({"key": key} if key else {}))
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env["KUBECONFIG"] = self.kubeconfig
-        if ci:
-            env["CI"] = "1"
-        return self.run_cli("apply", *args, **env)
+    def apply(self, *args, key=None):
+        return self.run_cli("apply", *args, **self.cli_env(**({"key": key} if key else {})))
 
     def actions(self):
         log = self.emu.log()
@@ -253,9 +231,7 @@ class ApplyRequestsTest(clitest.KubeEmulatorCase):
         import pty
         import subprocess
         path = self.write("irsa.yaml", many_roles_set(3))
-        env = self.emu.env()
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
+        env = self.aws_env()
         env.update(KUBECONFIG=self.kubeconfig, HOME=self.home, PATH=os.environ.get("PATH", ""))
         master, slave = pty.openpty()
         proc = subprocess.Popen([clitest.IRSACTL, "apply", "-f", path], env=env,
@@ -282,37 +258,17 @@ class ApplyRequestsTest(clitest.KubeEmulatorCase):
         self.assertIn(b"created", out)
 
 
-class ApplyTest(clitest.KubeEmulatorCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+class ApplyTest(clitest.AwsKubeEmulatorCase):
+    def seed_aws(self):
         self.emu.seed(
             clusters=[{"name": "demo", "issuer": ISSUER},
                       {"name": "prod", "issuer": ISSUER_EU, "region": "eu-west-1"}],
             oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]},
                             {"url": ISSUER_EU, "client_ids": ["sts.amazonaws.com"]}],
             policies=[{"name": n, "document": BOUNDARY} for n in ("team-boundary", "cache-boundary")])
-        self.emu.clear_log()
-        self.kube.clear_log()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
 
     def apply(self, *args, region="us-east-1", stdin=None):
-        env = self.emu.env(region=region)
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env["KUBECONFIG"] = self.kubeconfig
-        env["CI"] = "1"
-        return self.run_cli("apply", *args, stdin=stdin, **env)
+        return self.run_cli("apply", *args, stdin=stdin, **self.cli_env(region=region))
 
     def roles(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})

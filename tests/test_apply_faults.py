@@ -4,10 +4,8 @@ AWS requests and of the Kubernetes writes failing (5xx or throttling,
 seeded), repeated runs reach, within 3 runs, exactly the state a run
 without faults makes (IAM as the emulator dumps it and the
 ServiceAccounts, ids and dates left out)."""
-import os
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/FAULTS00000000000000000000000001"
@@ -64,17 +62,7 @@ def kube_snapshot(state):
             for sa in state["serviceaccounts"]}
 
 
-class ApplyFaultsTest(clitest.KubeEmulatorCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        super().tearDownClass()
-
+class ApplyFaultsTest(clitest.AwsKubeEmulatorCase):
     provider_exists = False
     roles_after = 18  # 20 service accounts, 5 of them on 3 shared roles
     # The generators' seeds of the two tests: with these, faults hit both
@@ -85,7 +73,6 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
     def setUp(self):
         super().setUp()
         self.path = self.write("irsa.yaml", twenty_service_accounts())
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
 
     def fresh(self):
         self.emu.reset()
@@ -93,16 +80,13 @@ class ApplyFaultsTest(clitest.KubeEmulatorCase):
         if self.provider_exists:
             self.emu.seed(oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]}])
         self.kube.reset()
-        self.kube.seed(namespaces=["apps"])
+        self.seed_kube()
 
     args = ()
 
     def apply(self, **extra_env):
-        env = self.emu.env()
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env.update(KUBECONFIG=self.kubeconfig, CI="1", **extra_env)
-        return self.run_cli("apply", "-f", self.path, *self.args, **env)
+        return self.run_cli("apply", "-f", self.path, *self.args,
+                            **dict(self.cli_env(), **extra_env))
 
     def before(self):
         """What exists before the run under test (nothing but the cluster)."""

@@ -10,7 +10,6 @@ import os
 import yaml  # python3-yaml
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 KEY = "oidc.eks.eu-west-1.amazonaws.com/id/0FEDCBA9876543210FEDCBA987654321"
@@ -69,24 +68,9 @@ def oidc_subjects(trust):
     return sorted(out)
 
 
-class ApplyPodIdentityTest(clitest.KubeEmulatorCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+class ApplyPodIdentityTest(clitest.AwsKubeEmulatorCase):
+    def seed_aws(self):
         self.seed()
-        self.emu.clear_log()
-        self.kube.clear_log()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
 
     def seed(self, addons=AGENT):
         self.emu.seed(
@@ -96,12 +80,7 @@ class ApplyPodIdentityTest(clitest.KubeEmulatorCase):
             roles=[{"name": "reporting-exporter"}])
 
     def apply(self, *args):
-        env = self.emu.env(region="eu-west-1")
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env["KUBECONFIG"] = self.kubeconfig
-        env["CI"] = "1"
-        return self.run_cli("apply", *args, **env)
+        return self.run_cli("apply", *args, **self.cli_env(region="eu-west-1"))
 
     def roles(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})

@@ -5,10 +5,8 @@ annotations on their ServiceAccounts), a dry run shows the deletes and
 sends no change, roles without the scope or owner tag are never touched, a
 second prune is a no-op; one-shot mode makes the OIDC provider, the role
 and the ServiceAccount in one run, and bad input sends nothing."""
-import os
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -40,32 +38,13 @@ def tags(role):
     return {t["Key"]: t["Value"] for t in role["tags"]}
 
 
-class ApplyPruneTest(clitest.KubeEmulatorCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+class ApplyPruneTest(clitest.AwsKubeEmulatorCase):
+    def seed_aws(self):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER}],
                       oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]}])
-        self.emu.clear_log()
-        self.kube.clear_log()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
 
     def cli(self, *args, key=None, command="apply"):
-        env = self.emu.env(key=key) if key else self.emu.env()
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env["KUBECONFIG"] = self.kubeconfig
-        env["CI"] = "1"
+        env = self.cli_env(key=key) if key else self.cli_env()
         return self.run_cli(command, *args, **env)
 
     def roles(self):

@@ -3,16 +3,12 @@
 thumbprint against a loopback TLS server with a known three-certificate chain."""
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import tempfile
-import threading
 import unittest
 
 import clitest
-from aws_harness import AwsEmulator
-from issuer_harness import ISSUER_HOST, ConnectProxy
+from issuer_harness import ISSUER_HOST, ConnectProxy, TlsServer
 
 ACCOUNT = "111122223333"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
@@ -32,29 +28,12 @@ def trust_for(arn, key):
                                        f"{key}:aud": "sts.amazonaws.com"}}}]}
 
 
-class OidcTestCase(clitest.CliTestCase):
-    page_size = 1
-
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=cls.page_size).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
-        self.emu.clear_log()
-        self.region = "us-east-1"
+class OidcTestCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
+    region = "us-east-1"
 
     def run_aws(self, *args, region=None, **extra):
-        env = self.emu.env(region=region or self.region)
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env.update(extra)
-        return self.run_cli(*args, **env)
+        return self.run_cli(*args, **dict(self.aws_env(region=region or self.region), **extra))
 
     def providers(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("oidc_providers", {})
@@ -322,46 +301,6 @@ def openssl_sha1(path):
     out = subprocess.run(["openssl", "x509", "-fingerprint", "-sha1", "-noout", "-in", path],
                          check=True, capture_output=True, text=True).stdout
     return out.strip().split("=", 1)[1].replace(":", "").lower()
-
-
-class TlsServer:
-    """Loopback TLS server sending leaf + intermediate + root; closes after the
-    handshake."""
-
-    def __init__(self, chain, key):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(chain, key)
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.handshakes = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            conn.settimeout(5)
-            try:
-                with self.ctx.wrap_socket(conn, server_side=True) as tls:
-                    self.handshakes += 1
-                    try:
-                        tls.recv(1024)
-                    except (OSError, ssl.SSLError):
-                        pass
-            except (OSError, ssl.SSLError):
-                conn.close()
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
 
 
 @unittest.skipUnless(shutil.which("openssl"), "the openssl command is needed")

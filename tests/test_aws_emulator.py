@@ -563,6 +563,43 @@ class IamTests(EmulatorTest):
         self.iam.delete_role_policy(RoleName="app", PolicyName="inline")
         self.iam.delete_role(RoleName="app")
 
+    def test_policy_used_as_a_permissions_boundary(self):
+        """As IAM: a boundary is no attachment (AttachmentCount, the
+        PermissionsPolicy entities) but is counted by GetPolicy, listed with
+        PolicyUsageFilter=PermissionsBoundary, and blocks DeletePolicy."""
+        arn = self.iam.create_policy(PolicyName="bound",
+                                     PolicyDocument=perm_policy())["Policy"]["Arn"]
+        self.iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=trust(),
+                             PermissionsBoundary=arn)
+        self.iam.create_role(RoleName="attached", AssumeRolePolicyDocument=trust())
+        self.iam.attach_role_policy(RoleName="attached", PolicyArn=arn)
+        pol = self.iam.get_policy(PolicyArn=arn)["Policy"]
+        self.assertEqual((pol["AttachmentCount"], pol["PermissionsBoundaryUsageCount"]), (1, 1))
+
+        def roles(**filters):
+            ents = self.iam.list_entities_for_policy(PolicyArn=arn, **filters)
+            return [r["RoleName"] for r in ents["PolicyRoles"]]
+        self.assertEqual(roles(PolicyUsageFilter="PermissionsPolicy"), ["attached"])
+        self.assertEqual(roles(PolicyUsageFilter="PermissionsBoundary", EntityFilter="Role"),
+                         ["bounded"])
+        self.assertEqual(roles(), ["attached", "bounded"])
+        self.assertEqual(roles(EntityFilter="User"), [])
+        with self.assertRaises(ClientError) as cm:
+            self.iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="Boundary")
+        self.assertEqual(code_of(cm.exception), "ValidationError")
+
+        self.iam.detach_role_policy(RoleName="attached", PolicyArn=arn)
+        self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"], 0)
+        with self.assertRaises(ClientError) as cm:
+            self.iam.delete_policy(PolicyArn=arn)
+        self.assertEqual(code_of(cm.exception), "DeleteConflict")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 409)
+        # deleting the role needs no boundary removal, and frees the policy
+        self.iam.delete_role(RoleName="bounded")
+        pol = self.iam.get_policy(PolicyArn=arn)["Policy"]
+        self.assertEqual(pol["PermissionsBoundaryUsageCount"], 0)
+        self.iam.delete_policy(PolicyArn=arn)
+
     def test_policy_versions(self):
         arn = self.iam.create_policy(PolicyName="tmpl", Path="/irsactl/",
                                      PolicyDocument=perm_policy())["Policy"]["Arn"]
@@ -1339,7 +1376,7 @@ class LifecycleTests(unittest.TestCase):
 
 from aws.policy_eval import (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Request,  # noqa: E402
                              evaluate, glob_match, web_identity_request)
-from kube_harness import KubeEmulator  # noqa: E402
+from clitest import KubeEmulatorFixture  # noqa: E402
 
 
 class PolicyEvalUnitTests(unittest.TestCase):
@@ -1418,20 +1455,11 @@ def unsigned_sts(emu=None):
                                  config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
 
 
-class WebIdentityTests(EmulatorTest):
+class WebIdentityTests(KubeEmulatorFixture, EmulatorTest):
     """Tokens signed by the Kubernetes emulator (the issuer), checked by STS against its JWKS."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
 
     def setUp(self):
         super().setUp()
-        self.kube.reset()
         self.kube.seed(namespaces=["apps"], serviceaccounts=[{"namespace": "apps", "name": "web"}])
         self.issuer = self.kube.url
         self.key = self.issuer[len("https://"):]

@@ -8,7 +8,6 @@ import json
 import os
 
 import clitest
-from aws_harness import AwsEmulator
 
 ACCOUNT = "111122223333"
 KEY = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -88,31 +87,18 @@ HAND_WRITTEN = {"Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": ["ec2.
                 "Action": "sts:AssumeRole"}
 
 
-class RoleTestCase(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=1).start()
+class RoleTestCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+    def seed_aws(self):
         self.emu.seed(
             clusters=[{"name": "demo", "issuer": ISSUER},
                       {"name": "other", "issuer": ISSUER2}],
             oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]},
                             {"url": ISSUER2, "client_ids": ["sts.amazonaws.com"]}])
-        self.emu.clear_log()
 
     def aws(self, *args, region="us-east-1", **extra):
-        env = self.emu.env(region=region)
-        env.pop("AWS_CONFIG_FILE")
-        env.pop("AWS_SHARED_CREDENTIALS_FILE")
-        env.update(extra)
-        return self.run_cli(*args, **env)
+        return self.run_cli(*args, **dict(self.aws_env(region=region), **extra))
 
     def roles(self):
         return self.emu.state()["accounts"].get(ACCOUNT, {}).get("roles", {})
@@ -350,6 +336,32 @@ class TrustTest(RoleTestCase):
             oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
             {"Sid": "IrsactlAssumeRole" + fnv1a(arn), "Effect": "Allow",
              "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
+
+    def test_render_is_what_create_role_sends_with_an_external_id(self):
+        ci = "arn:aws:iam::444455556666:role/ci"
+        assume = {"Sid": "IrsactlAssumeRole" + fnv1a(ci), "Effect": "Allow",
+                  "Principal": {"AWS": ci}, "Action": "sts:AssumeRole",
+                  "Condition": {"StringEquals": {"sts:ExternalId": "team-a:build"}}}
+        alone = ["--trust-role-arn", ci, "--external-id", "team-a:build"]
+        with_sa = ["--cluster", "demo", "--subject", "default:app", *alone]
+        for name, args, expected in (
+                ("target", alone, trust(assume)),
+                ("chain", with_sa, trust(oidc_statement(PROVIDER, KEY, [sa("default", "app")]),
+                                         assume))):
+            with self.subTest(name):
+                self.assertOk(self.aws("create-role", "--role-name", name, *args))
+                self.assertEqual(self.role(name)["trust"], expected)
+                self.emu.clear_log()
+                r = self.aws("render-trust-policy", *args)
+                self.assertOk(r)
+                self.assertEqual(json.loads(r.out), self.role(name)["trust"])
+                self.assertEqual(self.mutating(), [])
+        # the principals alone name no account: nothing to ask, even offline
+        self.emu.clear_log()
+        r = self.aws("render-trust-policy", *alone, "--output", "yaml")
+        self.assertOk(r)
+        self.assertIn("sts:ExternalId: team-a:build", r.out)
+        self.assertEqual(self.emu.log(), [])
 
     def test_render_offline_partitions(self):
         for region, partition, key in (
@@ -647,6 +659,23 @@ class BadInputTest(RoleTestCase):
         self.check(["policy", "show", "nope"], "unknown policy template 'nope'")
         self.check(["policy", "frobnicate"], "'list' or 'show'")
 
+    def test_render_refuses_what_create_role_refuses(self):
+        ci = "arn:aws:iam::444455556666:role/ci"
+        for args, part in (
+                (["--external-id", "team-a"], "which service account and which cluster?"),
+                (["--subject", "a:b", "--cluster", "demo", "--external-id", "team-a"],
+                 "give the role with --trust-role-arn"),
+                (["--trust-role-arn", ci, "--external-id", "team a"], "the character ' '"),
+                (["--trust-role-arn", ci, "--external-id", "x"], "STS takes 2 to 1224"),
+                (["--trust-role-arn", "arn:aws:s3:::bucket"], "--trust-role-arn")):
+            with self.subTest(args):
+                rendered = self.aws("render-trust-policy", *args)
+                self.assertFails(rendered, 2, part)
+                created = self.aws("create-role", "--role-name", "t", *args)
+                self.assertFails(created, 2, part)
+                self.assertEqual(rendered.err, created.err)
+                self.assertEqual(self.emu.log(), [])
+
     def test_policy_file(self):
         doc = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "sqs:SendMessage",
@@ -828,6 +857,9 @@ class PolicyCommandTest(RoleTestCase):
         r = self.run_cli("__complete", "create-role", "--")
         for o in ("--policy", "--attach-policy-arn", "--prune"):
             self.assertIn(o, r.out.split())
+        r = self.run_cli("__complete", "render-trust-policy", "--")
+        for o in ("--trust-role-arn", "--external-id"):
+            self.assertIn(o, r.out.split())
         r = self.run_cli("__complete", "policy", "")
         self.assertEqual(r.out.split()[:2], ["list", "show"])
         r = self.run_cli("__complete", "policy", "show", "")
@@ -842,10 +874,7 @@ class RequestEconomyTest(RoleTestCase):
     of requests sent in parallel), counted from the emulator's log with
     latency added to every request. The default page size: one page per
     List call."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator().start()
+    aws_page_size = None
 
     def slow(self):
         self.emu.clear_log()

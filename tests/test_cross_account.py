@@ -24,20 +24,13 @@ TARGET = f"arn:aws:iam::{B}:role/target"
 TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwczp3ZWIifQ.sig"
 
 
-class CrossAccountTest(AwsEmulatorCase):
-    def trust(self, *args):
-        p = subprocess.run([DRIVER, "trust-cross", B, *args], capture_output=True, text=True,
-                           timeout=30)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return json.loads(p.stdout)
+class ProfileChainCase(AwsEmulatorCase):
+    """The AWS config of the chain: profile 'pod' (the pod's web identity
+    token, role 'source' in A), whose role chains to 'target' in B as
+    profile 'target' (the right external ID), 'wrong-id' and 'no-id'."""
 
     def setUp(self):
         super().setUp()
-        self.emu.seed(web_identity_tokens=[TOKEN], roles=[
-            {"name": "source", "inline_policies": {"assume-target": {
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": TARGET}]}}},
-            {"account": B, "name": "target", "trust": self.trust(SOURCE, "team-a:build")}])
         token = self.write("token", TOKEN)
         self.config_path = self.write("aws-config", (
             f"[profile pod]\nrole_arn = {SOURCE}\nweb_identity_token_file = {token}\n"
@@ -54,6 +47,21 @@ class CrossAccountTest(AwsEmulatorCase):
             env.pop(k, None)
         env["AWS_CONFIG_FILE"] = self.config_path
         return self.run_cli("whoami", "--profile", profile, "--output", "json", env=env)
+
+
+class CrossAccountTest(ProfileChainCase):
+    def trust(self, *args):
+        p = subprocess.run([DRIVER, "trust-cross", B, *args], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)
+
+    def seed_aws(self):
+        self.emu.seed(web_identity_tokens=[TOKEN], roles=[
+            {"name": "source", "inline_policies": {"assume-target": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": TARGET}]}}},
+            {"account": B, "name": "target", "trust": self.trust(SOURCE, "team-a:build")}])
 
     def test_rendered_trust(self):
         self.assertEqual(self.trust(SOURCE, "team-a:build")["Statement"], [{
@@ -81,7 +89,7 @@ class CrossAccountTest(AwsEmulatorCase):
         self.assertFails(self.whoami("target"), 3, "not authorized to perform: sts:AssumeRole")
 
 
-class IrsactlMadeRolesTest(AwsEmulatorCase):
+class IrsactlMadeRolesTest(ProfileChainCase):
     """The same chain with both roles made by irsactl: the target in B with
     `create-role --trust-role-arn` alone (no service account, no cluster)
     and --external-id, the source in A as the pod's IRSA role with the
@@ -93,21 +101,10 @@ class IrsactlMadeRolesTest(AwsEmulatorCase):
                    "--service-account", "web", "--role-name", "source",
                    "--policy", f"assume-role:roles={TARGET}"]
 
-    def setUp(self):
-        super().setUp()
+    def seed_aws(self):
         self.emu.seed(web_identity_tokens=[TOKEN],
                       clusters=[{"name": "demo", "issuer": self.ISSUER}],
                       oidc_providers=[{"url": self.ISSUER}])
-        token = self.write("token", TOKEN)
-        self.config_path = self.write("aws-config", (
-            f"[profile pod]\nrole_arn = {SOURCE}\nweb_identity_token_file = {token}\n"
-            f"role_session_name = web\n\n"
-            f"[profile target]\nrole_arn = {TARGET}\nsource_profile = pod\n"
-            f"external_id = team-a:build\nrole_session_name = cross\n\n"
-            f"[profile wrong-id]\nrole_arn = {TARGET}\nsource_profile = pod\n"
-            f"external_id = team-a:other\n\n"
-            f"[profile no-id]\nrole_arn = {TARGET}\nsource_profile = pod\n"))
-        self.emu.clear_log()
 
     def irsactl(self, account_key, *args):
         return self.run_cli(*args, **self.emu.env(key=account_key))
@@ -120,13 +117,6 @@ class IrsactlMadeRolesTest(AwsEmulatorCase):
 
     def mutating(self):
         return [e["action"] for e in self.emu.log() if e.get("mutating")]
-
-    def whoami(self, profile):
-        env = self.env(**self.emu.env())
-        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            env.pop(k, None)
-        env["AWS_CONFIG_FILE"] = self.config_path
-        return self.run_cli("whoami", "--profile", profile, "--output", "json", env=env)
 
     def make_roles(self):
         r = self.in_b(*self.TARGET_ARGS)

@@ -23,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "emulator"))
 
 import kube_emulator as ke  # noqa: E402
-from kube_harness import KubeEmulator, eks_token, PYTHON, EMULATOR  # noqa: E402
+from clitest import KubeEmulatorFixture  # noqa: E402
+from kube_harness import eks_token, PYTHON, EMULATOR  # noqa: E402
 from kube_yaml import YamlError, parse_yaml  # noqa: E402
 
 VECTOR = os.path.join(HERE, "data", "sigv4", "eks-token",
@@ -176,18 +177,7 @@ class ValidationUnitTest(unittest.TestCase):
 # server tests
 
 
-class ServerTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-
-    def setUp(self):
-        self.kube.reset()
-
+class ServerTest(KubeEmulatorFixture, unittest.TestCase):
     # helpers
     def req(self, *a, **kw):
         return self.kube.request(*a, **kw)
@@ -681,19 +671,11 @@ def jwt_signature_valid(token, jwks):
         return False
 
 
-class IdentityTest(unittest.TestCase):
+class IdentityTest(KubeEmulatorFixture, unittest.TestCase):
     """TokenRequest, the OIDC issuer documents and pods (kube_identity.py)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-
     def setUp(self):
-        self.kube.reset()
+        super().setUp()
         self.kube.seed(namespaces=["apps"], serviceaccounts=[
             {"namespace": "apps", "name": "web", "annotations": {ROLE_KEY: ARN_X}},
             {"namespace": "apps", "name": "plain"}])
@@ -830,20 +812,17 @@ class IdentityTest(unittest.TestCase):
         self.assertEqual(sorted(names), ["d-1", "plain-1"])
 
 
-class KubectlTest(unittest.TestCase):
+class KubectlTest(KubeEmulatorFixture, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.kube = KubeEmulator().start()
+        super().setUpClass()
         cls.home = tempfile.mkdtemp(prefix="kubectl-home-")
         cls.minor = kubectl_minor()
 
     @classmethod
     def tearDownClass(cls):
-        cls.kube.stop()
         shutil.rmtree(cls.home, ignore_errors=True)
-
-    def setUp(self):
-        self.kube.reset()
+        super().tearDownClass()
 
     def kubectl(self, cfg, *args, check=True, stdin=None):
         env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}

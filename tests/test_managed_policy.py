@@ -263,6 +263,30 @@ class DeleteTest(ManagedPolicyCase):
         self.assertIn("absent", r.out)
         self.assertEqual(self.mutating(), [])
 
+    def test_a_policy_another_role_has_as_boundary_is_kept(self):
+        # IAM does not list it among the entities it is attached to, and
+        # DeletePolicy would fail with DeleteConflict
+        self.assertOk(self.aws("create-role", "--cluster", "demo", "--subject", "default:bounded",
+                               "--role-name", "bounded", "--permissions-boundary", TEAM_ARN))
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", ROLE, "--delete-policies")
+        self.assertOk(r)
+        self.assertIn(f"managed policy '{TEAM_ARN}' is kept: it is the permissions boundary of "
+                      "the role 'bounded'", r.err)
+        self.assertEqual(self.mutating(), ["DetachRolePolicy", "DetachRolePolicy", "DeleteRole"])
+        self.assertEqual(sorted(self.policies()[TEAM_ARN]["versions"]), ["v1", "v2"])
+        self.assertEqual(self.roles()["bounded"]["permissions_boundary"], TEAM_ARN)
+
+    def test_a_policy_that_is_only_the_deleted_roles_boundary_goes(self):
+        self.assertOk(self.create("--permissions-boundary", TEAM_ARN))
+        self.emu.clear_log()
+        r = self.aws("delete-role", "--role-name", ROLE, "--delete-policies")
+        self.assertOk(r)
+        self.assertEqual(self.mutating(), ["DetachRolePolicy", "DetachRolePolicy", "DeleteRole",
+                                           "DeletePolicyVersion", "DeletePolicy"])
+        self.assertNotIn(TEAM_ARN, self.policies())
+        self.assertNotIn("permissions boundary", r.err)
+
     def test_policies_irsactl_did_not_make_are_kept(self):
         self.emu.seed(policies=[{"name": "by-hand", "document": doc("s3:GetObject")}])
         self.assertOk(self.aws("create-role", "--cluster", "demo", "--subject", "default:app",

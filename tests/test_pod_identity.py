@@ -6,11 +6,8 @@ association EKS ends up holding, idempotence (no mutating request on a second
 run), dry runs, the agent check, and input errors that fail before any
 request."""
 import json
-import os
 
 import clitest
-from aws_harness import AwsEmulator
-from kube_harness import KubeEmulator
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -53,21 +50,15 @@ def same_statements(a, b):
     return sorted(map(key, a["Statement"])) == sorted(map(key, b["Statement"]))
 
 
-class EmulatedCase(clitest.CliTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator(page_size=1).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
+class EmulatedCase(clitest.AwsEmulatorCase):
+    aws_page_size = 1
 
     def setUp(self):
         super().setUp()
-        self.emu.reset()
-        self.seed()
-        self.emu.clear_log()
         self.extra_env = dict(self.emu.env())
+
+    def seed_aws(self):
+        self.seed()
 
     def seed(self, addons=AGENT, **extra):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER, "addons": addons}],
@@ -401,23 +392,12 @@ class PodIdentityCase(EmulatedCase):
         self.assertIsNotNone(self.role("plain"))
 
 
-class MigrateCase(EmulatedCase):
+class MigrateCase(EmulatedCase, clitest.AwsKubeEmulatorCase):
     """The AWS emulator and the Kubernetes emulator holding the annotated SAs."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-        super().tearDownClass()
+    kube_namespaces = ()
 
     def setUp(self):
         super().setUp()
-        self.kube.reset()
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
         self.emu.seed(roles=[
             {"name": ROLE, "trust": trust(HAND_WRITTEN, oidc_statement(
                 "system:serviceaccount:apps:web", "system:serviceaccount:apps:api"))},
@@ -500,6 +480,45 @@ class MigrateCase(EmulatedCase):
         self.assertTrue(self.association("apps", "web")["disableSessionTags"])
         self.assertEqual(self.association("apps", "api")["roleArn"], ROLE_ARN)
 
+    def test_migrate_checks_the_trust_size_before_any_change(self):
+        size = lambda doc: len(json.dumps(doc, separators=(",", ":")))
+        subs = ["system:serviceaccount:apps:big"]
+        while size(trust(oidc_statement(*subs))) + size(POD_IDENTITY) < 2100:
+            subs.append(f"system:serviceaccount:apps:worker-{len(subs):03d}")
+        big = trust(oidc_statement(*subs))
+        after = size(trust(*big["Statement"], POD_IDENTITY))
+        self.assertLessEqual(size(big), 2048)
+        self.assertGreater(after, 2048)
+        self.emu.seed(roles=[{"name": "big", "trust": big}])
+        self.kube.reset()
+        self.kube.seed(namespaces=["apps"], serviceaccounts=[
+            {"namespace": "apps", "name": "big",
+             "annotations": {"eks.amazonaws.com/role-arn": f"arn:aws:iam::{ACCOUNT}:role/big"}}])
+        self.emu.clear_log()
+        for extra in (["--dry-run"], []):
+            with self.subTest(extra):
+                r = self.migrate("-n", "apps", *extra)
+                self.assertFails(r, EXIT_USAGE, f"role 'big': the trust policy is {after} "
+                                 "characters long (without whitespace) and IAM allows 2048; ")
+                self.assertIn("pass --trust-policy-limit 4096", r.err)
+                self.assertEqual(self.mutating(), [])
+                self.assertNotIn("ListPodIdentityAssociations",
+                                 [e["action"] for e in self.log()])
+                self.assertEqual(self.kube.writes(), [])
+        self.assertEqual(self.role("big")["trust"], big)
+        # a bad limit is refused before any request
+        self.emu.clear_log()
+        r = self.migrate("-n", "apps", "--trust-policy-limit", "5000")
+        self.assertFails(r, EXIT_USAGE, "at most 4096")
+        self.assertEqual(self.log(), [])
+        # with the quota raised, the limit given: migrated
+        self.emu.seed(quotas={"ACLSizePerRole": 4096})
+        r = self.migrate("-n", "apps", "--trust-policy-limit", "4096")
+        self.assertOk(r)
+        self.assertEqual(self.role("big")["trust"], trust(*big["Statement"], POD_IDENTITY))
+        self.assertEqual(self.association("apps", "big")["roleArn"],
+                         f"arn:aws:iam::{ACCOUNT}:role/big")
+
     def test_migrate_nothing_annotated(self):
         self.kube.reset()
         self.kube.seed(namespaces=["apps"], serviceaccounts=[{"namespace": "apps", "name": "plain"}])
@@ -532,6 +551,7 @@ class CompletionTest(clitest.CliTestCase):
         self.assertNotIn("--delete-role", creating)
         self.assertIn("s3-read", self.complete("pod-identity", "create", "--policy", "s3"))
         self.assertIn("--remove-oidc-trust", self.complete("migrate-to-pod-identity", "--"))
+        self.assertIn("--trust-policy-limit", self.complete("migrate-to-pod-identity", "--"))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ import os
 import re
 
 import clitest
-from clitest import AwsEmulatorCase, main
-from kube_harness import KubeEmulator
+from clitest import AwsKubeEmulatorCase, main
 
 ISSUER_HOST = "oidc.irsactl.test"
 ACCT = "111122223333"
@@ -26,28 +25,17 @@ PI_ONLY = ["identity", "cluster", "service-account", "permissions", "pod-identit
 EXIT_CHECK_FAILED = 9
 
 
-class VerifyCase(AwsEmulatorCase):
+class VerifyCase(AwsKubeEmulatorCase):
     """Both emulators: the Kubernetes one is also the cluster's OIDC issuer."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.kube = KubeEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kube.stop()
-        super().tearDownClass()
+    kube_namespaces = ()
 
     def setUp(self):
         super().setUp()
-        self.kube.reset()
         # IAM takes no port in a provider URL: the issuer has a name the AWS emulator
         # maps to the Kubernetes emulator's port when it fetches the JWKS
         self.issuer = "https://%s/id/EMULATED" % ISSUER_HOST
         self.key = self.issuer[len("https://"):]
         self.provider = f"arn:aws:iam::{ACCT}:oidc-provider/{self.key}"
-        self.kubeconfig = self.kube.write_kubeconfig(os.path.join(self.home, "kubeconfig"))
         self.extra_env = dict(self.emu.env())
 
     # -- the working chain, and ways to break it -----------------------------------

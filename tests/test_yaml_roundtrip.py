@@ -20,7 +20,6 @@ from ruamel.yaml import YAML
 
 import clitest
 from clitest import IRSACTL, main
-from aws_harness import AwsEmulator
 
 WRITERS = os.environ.get("IRSACTL_YAML_WRITERS") or os.path.join(
     os.path.dirname(os.path.abspath(IRSACTL)), "..", "..", "tests", "yaml-writers")
@@ -118,28 +117,12 @@ class WritersRoundTrip(unittest.TestCase):
         self.check_each("kubeconfig", lambda d: [e["value"] for e in exec_of(d)["env"]])
 
 
-class OutputYamlMatchesJson(clitest.CliTestCase):
+class OutputYamlMatchesJson(clitest.AwsEmulatorCase):
     """--output yaml loads (1.1 and 1.2) to what --output json says, for every command."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+    def seed_aws(self):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER}],
                       oidc_providers=[{"url": ISSUER, "client_ids": ["sts.amazonaws.com"]}])
-
-    def aws_env(self):
-        env = self.emu.env()
-        env.pop("AWS_CONFIG_FILE", None)
-        env.pop("AWS_SHARED_CREDENTIALS_FILE", None)
-        return env
 
     def same(self, *args):
         j = self.run_cli("--output", "json", *args, **self.aws_env())
@@ -338,29 +321,16 @@ class ManifestDefects(clitest.CliTestCase):
         self.assertIn("kind: ServiceAccount", self.read(long_name))
 
 
-class KubeconfigDefects(clitest.CliTestCase):
+class KubeconfigDefects(clitest.AwsEmulatorCase):
     """update-kubeconfig on files that used to be damaged (issue #8)."""
+    arn = "arn:aws:eks:us-east-1:111122223333:cluster/demo"
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = AwsEmulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
+    def seed_aws(self):
         self.emu.seed(clusters=[{"name": "demo", "issuer": ISSUER, "endpoint": "https://demo.example",
                                  "ca_data": "Y2E="}])
-        self.arn = "arn:aws:eks:us-east-1:111122223333:cluster/demo"
 
     def update(self, *args):
-        env = self.emu.env()
-        env.pop("AWS_CONFIG_FILE", None)
-        env.pop("AWS_SHARED_CREDENTIALS_FILE", None)
-        return self.run_cli("update-kubeconfig", "--cluster", "demo", *args, **env)
+        return self.run_cli("update-kubeconfig", "--cluster", "demo", *args, **self.aws_env())
 
     def read(self, path):
         with open(path) as f:

@@ -108,6 +108,9 @@ struct irsa_policy {
 	char *path;
 	char *default_version_id;
 	int attachment_count;
+	/* PermissionsBoundaryUsageCount: the roles and users it is the
+	 * permissions boundary of (not in attachment_count) */
+	int boundary_usage_count;
 	struct irsa_tags tags; /* GetPolicy / CreatePolicy answers only */
 };
 void irsa_policy_release(struct irsa_policy *p);
@@ -139,6 +142,10 @@ int irsa_iam_delete_policy(struct irsa_aws *aws, const char *arn, struct irsa_er
  * (as a permissions policy; every page). Appended to *ret_names. */
 int irsa_iam_list_policy_roles(struct irsa_aws *aws, const char *arn,
 			       struct irsa_strlist *ret_names, struct irsa_error *err);
+/* ListEntitiesForPolicy: the names of the roles the policy is the
+ * permissions boundary of (every page). Appended to *ret_names. */
+int irsa_iam_list_policy_boundary_roles(struct irsa_aws *aws, const char *arn,
+					struct irsa_strlist *ret_names, struct irsa_error *err);
 
 /* ---- roles with everything attached (the reads of apply) ---- */
 struct irsa_role_inline {

@@ -59,6 +59,27 @@ char *irsa_managed_policy_name(const struct irsa_policy_ref *ref);
 bool irsa_managed_policy_deletable(const struct irsa_tags *policy_tags, const char *role_name,
 				   const struct irsa_strlist *entity_roles);
 
+/* Who uses a customer-managed policy, as IAM tells: GetPolicy's tags and
+ * counts, ListEntitiesForPolicy's roles by PolicyUsageFilter. */
+struct irsa_managed_policy_use {
+	const struct irsa_tags *tags;
+	int attachment_count;                      /* roles, users and groups */
+	const struct irsa_strlist *roles;          /* roles it is attached to */
+	int boundary_count;                        /* PermissionsBoundaryUsageCount */
+	const struct irsa_strlist *boundary_roles; /* roles it is the boundary of (NULL: none read) */
+};
+
+/* Why the policy stays when role_name is deleted, or NULL when it may be
+ * deleted after it (irsa_managed_policy_deletable(), and nothing else
+ * uses it: no user or group is attached, and it is the permissions
+ * boundary of no role but role_name and of no user, since IAM refuses to
+ * delete a boundary in use with DeleteConflict). Every reason that holds,
+ * joined by "; ", malloc'd: "irsactl did not make it (...)", "the role
+ * 'x' also uses it", "users or groups use it", "it is the permissions
+ * boundary of the role 'x'", "... of users". */
+char *irsa_managed_policy_kept_reason(const struct irsa_managed_policy_use *use,
+				      const char *role_name);
+
 /* ---- reading and applying (IAM calls) ---- */
 
 /* What IAM holds for arn: GetPolicy (IRSA_ERR_NOT_FOUND: exists false,

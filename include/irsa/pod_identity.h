@@ -99,6 +99,7 @@ struct irsa_pod_identity_migrate_request {
 	const char *cluster;
 	const char *namespace_;       /* NULL = every namespace */
 	bool remove_oidc_trust;       /* also take out the IRSA statement and annotation */
+	const char *trust_policy_limit; /* --trust-policy-limit as given; NULL = the default */
 };
 
 struct irsa_pod_identity_plan {
@@ -113,6 +114,7 @@ struct irsa_pod_identity_plan {
 	const struct irsa_pod_identity_create_request *create; /* borrowed */
 	const struct irsa_pod_identity_delete_request *delete_; /* borrowed */
 	const struct irsa_pod_identity_migrate_request *migrate; /* borrowed */
+	size_t trust_limit;           /* migrate: the parsed limit, 0 = IRSA_TRUST_SIZE_LIMIT */
 };
 void irsa_pod_identity_plan_release(struct irsa_pod_identity_plan *p);
 
@@ -141,7 +143,10 @@ int irsa_pod_identity_migrate_parse(const struct irsa_pod_identity_migrate_reque
 /* For each ServiceAccount of the namespace (or every namespace) annotated
  * eks.amazonaws.com/role-arn: its role's trust gains the Pod Identity
  * statement (with remove_oidc_trust, loses the SA's subject from irsactl's
- * statement of the cluster's issuer), the association is created (one
+ * statement of the cluster's issuer); a changed trust longer than the limit
+ * fails the plan as create-role's does (irsa_trust_check_size(),
+ * IRSA_ERR_USAGE naming the role), before the associations are read and
+ * before any change. The association is created (one
  * with another role is left as it is, with a warning; its other settings
  * are kept), and with remove_oidc_trust the eks.amazonaws.com
  * annotations are taken off the ServiceAccount. A role in another account

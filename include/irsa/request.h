@@ -22,6 +22,11 @@
  * spaces or quotes. IRSA_ERR_USAGE. */
 int irsa_validate_audience(const char *audience, struct irsa_error *err);
 
+/* --trust-policy-limit as given: a number from 1 to IAM's maximum for a
+ * role trust policy (iam_rules.h); NULL leaves *ret 0 (the default,
+ * IRSA_TRUST_SIZE_LIMIT). IRSA_ERR_USAGE. */
+int irsa_trust_limit_parse(const char *text, size_t *ret, struct irsa_error *err);
+
 /* ---- service accounts, clusters and trust ---- */
 
 /* Trust flags as given. */
@@ -51,6 +56,8 @@ enum irsa_trust_need {
 	 * (no service account, no cluster) is a trust too (a cross-account
 	 * target role) */
 	IRSA_NEED_OR_ROLE = 1 << 2,
+	/* a role's trust as create-role takes it (render-trust-policy too) */
+	IRSA_NEED_ROLE_TRUST = IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET | IRSA_NEED_OR_ROLE,
 };
 
 /* The trust request validated, then resolved. */
@@ -105,6 +112,10 @@ struct irsa_role_reader;
 int irsa_trust_input_resolve_read(struct irsa_account *acct, struct irsa_trust_input *in,
 				  bool need_account, bool check_providers,
 				  struct irsa_role_reader *reader, struct irsa_error *err);
+/* True when in's document names the account: an OIDC provider's ARN
+ * (a cluster or issuer). A trust of --trust-role-arn principals or EKS Pod
+ * Identity alone renders without it. */
+bool irsa_trust_input_names_account(const struct irsa_trust_input *in);
 /* The trust document for in (resolved). */
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 			    struct irsa_error *err);

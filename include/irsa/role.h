@@ -196,9 +196,11 @@ int irsa_role_plan_delete(struct irsa_aws *aws, const char *role_name, bool forc
 
 /* After irsa_role_plan_delete(): the customer-managed policies the role
  * has attached. With delete, each that irsactl made and no other entity
- * uses (irsa_managed_policy_deletable(); GetPolicy, ListEntitiesForPolicy)
- * is deleted after the role: its other versions (ListPolicyVersions), then
- * the policy; each one kept gets a note saying why. Without delete, no
+ * uses, attached or as its permissions boundary
+ * (irsa_managed_policy_kept_reason(); GetPolicy, ListEntitiesForPolicy,
+ * the boundary's roles only when GetPolicy counts some) is deleted after
+ * the role: its other versions (ListPolicyVersions), then the policy; each
+ * one kept gets a note saying why. Without delete, no
  * request: a note for each irsactl-named policy that it is kept. */
 int irsa_role_plan_delete_policies(struct irsa_role_plan *plan, bool delete,
 				   struct irsa_error *err);

@@ -8,6 +8,7 @@ static const struct cli_option migrate_options[] = {
 	{ "cluster", 'c', "NAME", "the EKS cluster", 0, NULL },
 	{ "namespace", 'n', "NS", "only this namespace (default: every namespace)", 0, NULL },
 	{ "remove-oidc-trust", 0, NULL, "also take the service account out of irsactl's IRSA trust statement and remove its eks.amazonaws.com annotations", 0, NULL },
+	{ "trust-policy-limit", 0, "CHARS", "trust policy size allowed by your IAM quota (default: 2048)", 0, NULL },
 	{ "kubeconfig", 0, "PATH", "kubeconfig (default: $KUBECONFIG, then ~/.kube/config)", 0, "file" },
 	{ "context", 0, "NAME", "kubeconfig context (default: the current context)", 0, "context" },
 	{ "dry-run", 0, NULL, "print the plan, change nothing", 0, NULL },
@@ -20,6 +21,7 @@ static int migrate_run(struct cli_ctx *ctx, const struct cli_args *args, struct 
 		.cluster = cli_arg(args, "cluster"),
 		.namespace_ = cli_arg(args, "namespace"),
 		.remove_oidc_trust = cli_flag(args, "remove-oidc-trust"),
+		.trust_policy_limit = cli_arg(args, "trust-policy-limit"),
 	};
 	struct irsa_kube_options ko = { cli_arg(args, "kubeconfig"), cli_arg(args, "context"), NULL };
 	_cleanup_(irsa_kube_freep) struct irsa_kube *kube = NULL;
@@ -45,7 +47,7 @@ out:
 const struct cli_command cli_cmd_migrate_to_pod_identity = {
 	.name = "migrate-to-pod-identity",
 	.summary = "Move IRSA service accounts to EKS Pod Identity",
-	.usage = "--cluster NAME [-n NS] [--remove-oidc-trust] [--dry-run]",
+	.usage = "--cluster NAME [-n NS] [--remove-oidc-trust] [--trust-policy-limit CHARS] [--dry-run]",
 	.description =
 		"Reads the ServiceAccounts annotated eks.amazonaws.com/role-arn (of one\n"
 		"namespace, or every namespace) and, for each, plans: the EKS Pod Identity\n"
@@ -54,8 +56,10 @@ const struct cli_command cli_cmd_migrate_to_pod_identity = {
 		"the service account out of irsactl's IRSA statement for the cluster's issuer\n"
 		"(statements irsactl did not write are kept) and removes the eks.amazonaws.com\n"
 		"annotations, so pods use Pod Identity once restarted. Roles of another\n"
-		"account are skipped with a warning. A second run sends no change; --dry-run\n"
-		"prints the whole plan.",
+		"account are skipped with a warning. A trust policy that would be longer than\n"
+		"IAM allows (--trust-policy-limit, default 2048 characters) fails the whole\n"
+		"plan before any change, as in create-role. A second run sends no change;\n"
+		"--dry-run prints the whole plan.",
 	.options = migrate_options,
 	.min_args = 0,
 	.max_args = 0,

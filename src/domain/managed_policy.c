@@ -105,6 +105,81 @@ bool irsa_managed_policy_deletable(const struct irsa_tags *policy_tags, const ch
 	return true;
 }
 
+/* "'a', 'b'" of the names in l but role_name; *ret_n counts them. */
+static void other_names(const struct irsa_strlist *l, const char *role_name,
+			struct irsa_buf *ret, size_t *ret_n)
+{
+	*ret_n = 0;
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (strcasecmp(l->items[i], role_name) == 0)
+			continue;
+		irsa_buf_printf(ret, "%s'%s'", *ret_n ? ", " : "", l->items[i]);
+		(*ret_n)++;
+	}
+}
+
+static void add_reason(struct irsa_buf *why, const char *reason)
+{
+	irsa_buf_printf(why, "%s%s", why->len ? "; " : "", reason);
+}
+
+static void attached_reason(const struct irsa_managed_policy_use *use, const char *role_name,
+			    struct irsa_buf *why)
+{
+	struct irsa_buf names = IRSA_BUF_INIT;
+	size_t n, listed = use->roles ? use->roles->n : 0;
+	char *s;
+
+	other_names(use->roles, role_name, &names, &n);
+	if (n) {
+		s = irsa_asprintf("the role%s %s also use%s it", n > 1 ? "s" : "",
+				  irsa_buf_str(&names), n > 1 ? "" : "s");
+		add_reason(why, s);
+		free(s);
+	} else if (use->attachment_count > 0 && (size_t)use->attachment_count > listed) {
+		add_reason(why, "users or groups use it");
+	}
+	irsa_buf_release(&names);
+}
+
+static void boundary_reason(const struct irsa_managed_policy_use *use, const char *role_name,
+			    struct irsa_buf *why)
+{
+	struct irsa_buf names = IRSA_BUF_INIT;
+	size_t n, listed = use->boundary_roles ? use->boundary_roles->n : 0;
+	/* the count takes in users too; the list names roles only */
+	bool users = use->boundary_count > 0 && (size_t)use->boundary_count > listed;
+	char *s;
+
+	other_names(use->boundary_roles, role_name, &names, &n);
+	if (n)
+		s = irsa_asprintf("it is the permissions boundary of the role%s %s%s",
+				  n > 1 ? "s" : "", irsa_buf_str(&names), users ? " and of users" : "");
+	else
+		s = users ? irsa_strdup("it is the permissions boundary of users") : NULL;
+	if (s)
+		add_reason(why, s);
+	free(s);
+	irsa_buf_release(&names);
+}
+
+char *irsa_managed_policy_kept_reason(const struct irsa_managed_policy_use *use,
+				      const char *role_name)
+{
+	struct irsa_buf why = IRSA_BUF_INIT;
+
+	if (!irsa_managed_policy_deletable(use->tags, role_name, NULL))
+		return irsa_asprintf("irsactl did not make it (no tag %s=%s)", IRSA_OWNER_TAG_KEY,
+				     IRSA_OWNER_TAG_VALUE);
+	attached_reason(use, role_name, &why);
+	boundary_reason(use, role_name, &why);
+	if (!why.len) {
+		irsa_buf_release(&why);
+		return NULL;
+	}
+	return irsa_buf_detach(&why);
+}
+
 void irsa_managed_policy_state_release(struct irsa_managed_policy_state *s)
 {
 	if (!s)

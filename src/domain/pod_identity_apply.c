@@ -612,7 +612,9 @@ int irsa_pod_identity_migrate_parse(const struct irsa_pod_identity_migrate_reque
 {
 	plan_start(p);
 	p->migrate = req;
-	return check_names(req->cluster, req->namespace_, NULL, false, err);
+	if (check_names(req->cluster, req->namespace_, NULL, false, err) < 0)
+		return -1;
+	return irsa_trust_limit_parse(req->trust_policy_limit, &p->trust_limit, err);
 }
 
 /* A role the migration changes: its trust as read and as planned. */
@@ -822,6 +824,21 @@ static int find_in(struct irsa_pod_identity_plan *p,
 	return 0;
 }
 
+/* Every trust the migration changes fits IAM's quota, as create-role
+ * checks it: the whole plan fails before any change. */
+static int check_trust_sizes(const struct irsa_pod_identity_plan *p, const struct migration *m,
+			     struct irsa_error *err)
+{
+	for (size_t i = 0; i < m->n_roles; i++) {
+		const struct migrate_role *r = m->roles[i];
+
+		if (!irsa_policy_equal(r->before, r->after) &&
+		    irsa_trust_check_size(r->after, p->trust_limit, err) < 0)
+			return irsa_error_prefix(err, "role '%s'", r->name);
+	}
+	return 0;
+}
+
 static int plan_migration(struct irsa_pod_identity_plan *p, struct migration *m,
 			  struct irsa_error *err)
 {
@@ -833,6 +850,8 @@ static int plan_migration(struct irsa_pod_identity_plan *p, struct migration *m,
 		if (find_role(p, m, &m->sas[i], &m->sas[i].role, err) < 0 ||
 		    (m->sas[i].role && migrate_trust(p, m, &m->sas[i], err) < 0))
 			return -1;
+	if (check_trust_sizes(p, m, err) < 0)
+		return -1;
 	if (irsa_eks_list_pod_identity_associations(p->aws, p->cluster, p->migrate->namespace_,
 						    NULL, &all, &n_all, err) < 0)
 		return -1;

@@ -271,6 +271,11 @@ int irsa_trust_check_providers(struct irsa_account *acct, struct irsa_trust_inpu
 	return 0;
 }
 
+bool irsa_trust_input_names_account(const struct irsa_trust_input *in)
+{
+	return in->n_clusters > 0 || in->n_issuers > 0;
+}
+
 int irsa_trust_input_render(const struct irsa_trust_input *in, json_t **ret_doc,
 			    struct irsa_error *err)
 {
@@ -341,6 +346,20 @@ static int parse_number(const char *flag, const char *s, long min, long max, lon
 		return irsa_error_set(err, IRSA_ERR_USAGE, "%s '%s' is not a number from %ld to %ld",
 				      flag, s, min, max);
 	*ret = v;
+	return 0;
+}
+
+int irsa_trust_limit_parse(const char *text, size_t *ret, struct irsa_error *err)
+{
+	long num = 0;
+
+	*ret = 0;
+	if (!text)
+		return 0;
+	if (parse_number("--trust-policy-limit", text, 1, LONG_MAX, &num, err) < 0 ||
+	    irsa_iam_check_trust_limit((size_t)num, err) < 0)
+		return -1;
+	*ret = (size_t)num;
 	return 0;
 }
 
@@ -458,13 +477,8 @@ static int parse_settings(const struct irsa_create_role_request *req,
 			return -1;
 		role->max_session_duration = (int)num;
 	}
-	if (req->trust_policy_limit) {
-		if (parse_number("--trust-policy-limit", req->trust_policy_limit, 1, LONG_MAX, &num,
-				 err) < 0 ||
-		    irsa_iam_check_trust_limit((size_t)num, err) < 0)
-			return -1;
-		role->trust_limit = (size_t)num;
-	}
+	if (irsa_trust_limit_parse(req->trust_policy_limit, &role->trust_limit, err) < 0)
+		return -1;
 	for (size_t i = 0; i < req->n_tags; i++)
 		if (irsa_tag_arg_parse(req->tags[i], &in->tags, err) < 0)
 			return -1;
@@ -613,9 +627,7 @@ int irsa_create_role_parse(const struct irsa_create_role_request *req,
 {
 	memset(in, 0, sizeof(*in));
 	in->template_cluster = req->template_cluster;
-	if (irsa_trust_input_parse(&req->trust,
-				   IRSA_NEED_SUBJECTS | IRSA_NEED_TARGET | IRSA_NEED_OR_ROLE,
-				   &in->trust, err) < 0)
+	if (irsa_trust_input_parse(&req->trust, IRSA_NEED_ROLE_TRUST, &in->trust, err) < 0)
 		return -1;
 	if (req->role_name) {
 		if (irsa_validate_role_name(req->role_name, err) < 0)
@@ -869,7 +881,7 @@ int irsa_create_role_read(struct irsa_account *acct, struct irsa_create_role_inp
 	irsa_role_reader_init(&reader, in->role_name, "");
 	/* without an issuer no provider's ARN names the account: ask STS in round 1 */
 	if (irsa_trust_input_resolve_read(acct, &in->trust,
-					  !in->trust.n_clusters && !in->trust.n_issuers, true,
+					  !irsa_trust_input_names_account(&in->trust), true,
 					  ret_state ? &reader : NULL, err) < 0)
 		goto out;
 	if (ret_state && reader.state.exists)

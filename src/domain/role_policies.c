@@ -4,9 +4,7 @@
  * those actions. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "irsa/buf.h"
 #include "irsa/iam_rules.h"
 #include "irsa/log.h"
 #include "irsa/strutil.h"
@@ -133,38 +131,13 @@ static const char *policy_name_of(const char *arn)
 	return slash ? slash + 1 : arn;
 }
 
-/* Why a policy stays, or NULL when it may go. malloc'd. */
-static char *reason_kept(const struct irsa_policy *pol, const char *role_name,
-			 const struct irsa_strlist *roles)
-{
-	struct irsa_buf others = IRSA_BUF_INIT;
-	bool several;
-	char *why;
-
-	if (!made_by_irsactl(&pol->tags))
-		return irsa_asprintf("irsactl did not make it (no tag %s=%s)", IRSA_OWNER_TAG_KEY,
-				     IRSA_OWNER_TAG_VALUE);
-	if (irsa_managed_policy_deletable(&pol->tags, role_name, roles) &&
-	    (size_t)pol->attachment_count <= roles->n)
-		return NULL;
-	for (size_t i = 0; i < roles->n; i++)
-		if (strcasecmp(roles->items[i], role_name) != 0)
-			irsa_buf_printf(&others, "%s'%s'", others.len ? ", " : "", roles->items[i]);
-	if (!others.len)
-		return irsa_asprintf("users or groups use it");
-	several = strchr(irsa_buf_str(&others), ',') != NULL;
-	why = irsa_asprintf("the role%s %s also use%s it", several ? "s" : "", irsa_buf_str(&others),
-			    several ? "" : "s");
-	irsa_buf_release(&others);
-	return why;
-}
-
 /* Plan deleting arn (its other versions, then itself), or say why not. */
 static int plan_policy_deletion(struct irsa_role_plan *plan, const char *arn,
 				struct irsa_error *err)
 {
 	struct irsa_policy pol = { 0 };
-	struct irsa_strlist roles = { 0 };
+	struct irsa_strlist roles = { 0 }, boundary_roles = { 0 };
+	struct irsa_managed_policy_use use;
 	struct irsa_policy_version *versions = NULL;
 	size_t n_versions = 0;
 	char *why = NULL;
@@ -177,9 +150,16 @@ static int plan_policy_deletion(struct irsa_role_plan *plan, const char *arn,
 		}
 		return -1;
 	}
-	if (made_by_irsactl(&pol.tags) && irsa_iam_list_policy_roles(plan->aws, arn, &roles, err) < 0)
+	/* a boundary in use is not among the entities it is attached to, and
+	 * IAM refuses to delete it: name its roles when there are some */
+	if (made_by_irsactl(&pol.tags) &&
+	    (irsa_iam_list_policy_roles(plan->aws, arn, &roles, err) < 0 ||
+	     (pol.boundary_usage_count > 0 &&
+	      irsa_iam_list_policy_boundary_roles(plan->aws, arn, &boundary_roles, err) < 0)))
 		goto out;
-	why = reason_kept(&pol, plan->role_name, &roles);
+	use = (struct irsa_managed_policy_use){ &pol.tags, pol.attachment_count, &roles,
+						pol.boundary_usage_count, &boundary_roles };
+	why = irsa_managed_policy_kept_reason(&use, plan->role_name);
 	if (why) {
 		irsa_plan_note(&plan->plan, "managed policy '%s' is kept: %s", arn, why);
 		r = 0;
@@ -197,6 +177,7 @@ out:
 	free(why);
 	irsa_policy_versions_free(versions, n_versions);
 	irsa_strlist_release(&roles);
+	irsa_strlist_release(&boundary_roles);
 	irsa_policy_release(&pol);
 	return r;
 }

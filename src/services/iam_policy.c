@@ -105,6 +105,7 @@ static int policy_result(xmlDoc *doc, xmlNode *result, const char *action, const
 		pol.path = iam_child_text(node, "Path");
 		pol.default_version_id = iam_child_text(node, "DefaultVersionId");
 		pol.attachment_count = iam_child_int(node, "AttachmentCount", 0);
+		pol.boundary_usage_count = iam_child_int(node, "PermissionsBoundaryUsageCount", 0);
 		iam_parse_tags(iam_child(node, "Tags"), &pol.tags);
 	}
 	xmlFreeDoc(doc);
@@ -318,14 +319,27 @@ static int collect_role_name(xmlNode *member, void *userdata, struct irsa_error 
 	return 0;
 }
 
-int irsa_iam_list_policy_roles(struct irsa_aws *aws, const char *arn,
-			       struct irsa_strlist *ret_names, struct irsa_error *err)
+/* usage: "PermissionsPolicy" (attached) or "PermissionsBoundary" */
+static int list_roles_using(struct irsa_aws *aws, const char *arn, const char *usage,
+			    struct irsa_strlist *ret_names, struct irsa_error *err)
 {
 	_cleanup_params_ struct irsa_params p = IRSA_PARAMS_INIT;
 
 	irsa_params_add(&p, "PolicyArn", arn);
 	irsa_params_add(&p, "EntityFilter", "Role");
-	irsa_params_add(&p, "PolicyUsageFilter", "PermissionsPolicy");
+	irsa_params_add(&p, "PolicyUsageFilter", usage);
 	return iam_list(aws, "ListEntitiesForPolicy", &p, "PolicyRoles", collect_role_name,
 			ret_names, err);
+}
+
+int irsa_iam_list_policy_roles(struct irsa_aws *aws, const char *arn,
+			       struct irsa_strlist *ret_names, struct irsa_error *err)
+{
+	return list_roles_using(aws, arn, "PermissionsPolicy", ret_names, err);
+}
+
+int irsa_iam_list_policy_boundary_roles(struct irsa_aws *aws, const char *arn,
+					struct irsa_strlist *ret_names, struct irsa_error *err)
+{
+	return list_roles_using(aws, arn, "PermissionsBoundary", ret_names, err);
 }

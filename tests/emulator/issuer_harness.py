@@ -130,18 +130,17 @@ class ConnectProxy:
         self._listener.close()
 
 
-class LocalIssuer:
-    def __init__(self, host=ISSUER_HOST):
-        self.host = host
-        self._dir = tempfile.TemporaryDirectory(prefix="irsactl-issuer-")
-        _make_certs(self._dir.name, host)
-        self.ca_path = os.path.join(self._dir.name, "ca.pem")
+class TlsServer:
+    """Loopback TLS server presenting the certificate chain in the PEM file
+    chain (leaf first) with its key: completes each handshake (counted in
+    handshakes), reads what comes and closes."""
+
+    def __init__(self, chain, key):
         self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._ctx.load_cert_chain(os.path.join(self._dir.name, "leaf.pem"),
-                                  os.path.join(self._dir.name, "leaf.key"))
-        self._tls = _Listener(self._handshake)
-        self._proxy = ConnectProxy(self._tls.port, host)
+        self._ctx.load_cert_chain(chain, key)
         self.handshakes = 0
+        self._listener = _Listener(self._handshake)
+        self.port = self._listener.port
 
     def _handshake(self, conn):
         with self._ctx.wrap_socket(conn, server_side=True) as tls:
@@ -150,6 +149,24 @@ class LocalIssuer:
                 tls.recv(1024)
             except (OSError, ssl.SSLError):
                 pass
+
+    def close(self):
+        self._listener.close()
+
+
+class LocalIssuer:
+    def __init__(self, host=ISSUER_HOST):
+        self.host = host
+        self._dir = tempfile.TemporaryDirectory(prefix="irsactl-issuer-")
+        _make_certs(self._dir.name, host)
+        self.ca_path = os.path.join(self._dir.name, "ca.pem")
+        self._tls = TlsServer(os.path.join(self._dir.name, "leaf.pem"),
+                              os.path.join(self._dir.name, "leaf.key"))
+        self._proxy = ConnectProxy(self._tls.port, host)
+
+    @property
+    def handshakes(self):
+        return self._tls.handshakes
 
     def url(self, path=""):
         return f"https://{self.host}{path}"
