@@ -317,6 +317,41 @@ out:
 		     "x.yaml:6:63: 'disableSessionTags' must be true or false");
 }
 
+/* iam.serviceRolePermissionsBoundary bounds every role irsactl makes, the
+ * Pod Identity ones as the IRSA ones; an association's own
+ * permissionsBoundaryARN wins; a roleARN is used as it is. */
+TEST(pod_identity_eksctl_service_role_boundary)
+{
+	static const char text[] =
+		EKSCTL "iam:\n"
+		"  serviceRolePermissionsBoundary: arn:aws:iam::111122223333:policy/cluster-b\n"
+		"  podIdentityAssociations:\n"
+		"  - {namespace: a, serviceAccountName: plain}\n"
+		"  - {namespace: a, serviceAccountName: own, "
+		"permissionsBoundaryARN: 'arn:aws:iam::111122223333:policy/own-b'}\n"
+		"  - {namespace: a, serviceAccountName: given, "
+		"roleARN: 'arn:aws:iam::111122223333:role/given'}\n"
+		"  serviceAccounts:\n"
+		"  - metadata: {namespace: a, name: irsa}\n";
+	struct irsa_apply_request r = { 0 };
+	struct irsa_error err = { 0 };
+
+	CHECK_INT(read_text(text, &r, &err), 0);
+	if (err.kind)
+		printf("# %s\n", err.message);
+	CHECK_INT(r.n_sas, 4);
+	if (r.n_sas == 4) {
+		CHECK_STR(sa(&r, "a", "plain")->permissions_boundary,
+			  "arn:aws:iam::111122223333:policy/cluster-b");
+		CHECK_STR(sa(&r, "a", "own")->permissions_boundary,
+			  "arn:aws:iam::111122223333:policy/own-b");
+		CHECK(sa(&r, "a", "given")->permissions_boundary == NULL);
+		CHECK_STR(sa(&r, "a", "irsa")->permissions_boundary,
+			  "arn:aws:iam::111122223333:policy/cluster-b");
+	}
+	irsa_apply_request_release(&r);
+}
+
 TEST(checks_across_files)
 {
 	struct irsa_apply_request r = { 0 };
@@ -417,6 +452,7 @@ int main(void)
 	RUN(strict_reading);
 	RUN(pod_identity_own_format);
 	RUN(pod_identity_eksctl);
+	RUN(pod_identity_eksctl_service_role_boundary);
 	RUN(checks_across_files);
 	RUN(folders_and_several_documents);
 	RUN(standard_input);

@@ -384,7 +384,9 @@ TEST(credentials_failure_fails_every_call)
  * (nothing attached); GetAccountAuthorizationDetails allowed or not. */
 struct iam_fake {
 	bool bulk_denied;
+	bool paged; /* app1's lists and the bulk read come in two pages */
 	size_t gaad, get_role, list_attached, list_inline, get_inline, other;
+	size_t second_pages; /* requests that carried the Marker of a first page */
 };
 
 #define ROLE_XML(name) \
@@ -406,6 +408,23 @@ static bool names_role(const struct irsa_request *req, const char *name)
 	return p && strncmp(p + 9, name, n) == 0 && (p[9 + n] == '&' || p[9 + n] == '\0');
 }
 
+/* A List answer in two pages: `first` then, asked with the first page's
+ * Marker, `second`. */
+static void page_answer(struct iam_fake *f, const struct irsa_request *req,
+			struct irsa_response *ret, const char *action, const char *list,
+			const char *first, const char *second)
+{
+	bool later = body_has(req, "Marker=page2");
+
+	if (later)
+		f->second_pages++;
+	irsa_buf_printf(&ret->body, "<%sResponse><%sResult><%s>%s</%s>%s</%sResult></%sResponse>",
+			action, action, list, later ? second : first, list,
+			later ? "<IsTruncated>false</IsTruncated>"
+			      : "<IsTruncated>true</IsTruncated><Marker>page2</Marker>",
+			action, action);
+}
+
 static int iam_send(void *userdata, const struct irsa_request *req,
 		    const struct irsa_http_options *opts, struct irsa_response *ret,
 		    struct irsa_error *err)
@@ -422,6 +441,12 @@ static int iam_send(void *userdata, const struct irsa_request *req,
 		if (f->bulk_denied) {
 			ret->status = 403;
 			irsa_buf_puts(&ret->body, XML_ERROR("AccessDenied", "not authorized"));
+			return 0;
+		}
+		if (f->paged) {
+			page_answer(f, req, ret, "GetAccountAuthorizationDetails", "RoleDetailList",
+				    "<member>" ROLE_XML("app1") "</member>",
+				    "<member>" ROLE_XML("app2") "</member>");
 			return 0;
 		}
 		irsa_buf_puts(&ret->body,
@@ -453,6 +478,14 @@ static int iam_send(void *userdata, const struct irsa_request *req,
 	}
 	if (body_has(req, "Action=ListAttachedRolePolicies")) {
 		f->list_attached++;
+		if (f->paged && app1) {
+			page_answer(f, req, ret, "ListAttachedRolePolicies", "AttachedPolicies",
+				    "<member><PolicyName>P</PolicyName><PolicyArn>"
+				    "arn:aws:iam::aws:policy/P</PolicyArn></member>",
+				    "<member><PolicyName>Q</PolicyName><PolicyArn>"
+				    "arn:aws:iam::aws:policy/Q</PolicyArn></member>");
+			return 0;
+		}
 		irsa_buf_printf(&ret->body, "<ListAttachedRolePoliciesResponse>"
 				"<ListAttachedRolePoliciesResult><AttachedPolicies>%s</AttachedPolicies>"
 				"<IsTruncated>false</IsTruncated></ListAttachedRolePoliciesResult>"
@@ -463,6 +496,11 @@ static int iam_send(void *userdata, const struct irsa_request *req,
 	}
 	if (body_has(req, "Action=ListRolePolicies")) {
 		f->list_inline++;
+		if (f->paged && app1) {
+			page_answer(f, req, ret, "ListRolePolicies", "PolicyNames",
+				    "<member>inl</member>", "<member>inl2</member>");
+			return 0;
+		}
 		irsa_buf_printf(&ret->body, "<ListRolePoliciesResponse><ListRolePoliciesResult>"
 				"<PolicyNames>%s</PolicyNames><IsTruncated>false</IsTruncated>"
 				"</ListRolePoliciesResult></ListRolePoliciesResponse>",
@@ -556,6 +594,66 @@ TEST(bulk_read_denied_falls_back_to_per_role_rounds)
 TEST(few_roles_are_read_role_by_role)
 {
 	read_ten(false, 3);
+}
+
+/* Lists with more than one page are followed to their end, in the bulk
+ * read and in the per-role rounds alike (IAM answers 100 items a page
+ * unless told otherwise; a role can have more inline policies). */
+static void read_paged(bool denied)
+{
+	struct irsa_aws *aws = session();
+	struct iam_fake f = { .bulk_denied = denied, .paged = true };
+	struct irsa_http_transport t = { iam_send, fake_no_sleep, &f };
+	struct irsa_role_details d[10];
+	struct irsa_error err = { 0 };
+	bool bulk = false;
+
+	irsa_http_set_transport(irsa_aws_http(aws), &t);
+	CHECK_INT(irsa_iam_read_roles(aws, ten_roles, 10, d, &bulk, &err), 0);
+	CHECK(d[0].found);
+	CHECK(d[1].found);
+	CHECK_INT(d[0].err.kind, 0);
+	CHECK_INT(d[1].err.kind, 0);
+	CHECK(!d[2].found);
+	CHECK_INT(f.other, 0);
+	if (!denied) {
+		CHECK(bulk);
+		CHECK_INT(f.gaad, 2);
+		CHECK_INT(f.second_pages, 1);
+		CHECK_INT(f.get_role, 0);
+	} else {
+		CHECK(!bulk);
+		CHECK_INT(f.gaad, 1);
+		/* app1's two lists each in two pages, app2's in one */
+		CHECK_INT(f.list_attached, 3);
+		CHECK_INT(f.list_inline, 3);
+		CHECK_INT(f.second_pages, 2);
+		CHECK_INT(f.get_inline, 2);
+		CHECK_INT(d[0].n_attached, 2);
+		if (d[0].n_attached == 2) {
+			CHECK_STR(d[0].attached[0].arn, "arn:aws:iam::aws:policy/P");
+			CHECK_STR(d[0].attached[1].arn, "arn:aws:iam::aws:policy/Q");
+		}
+		CHECK_INT(d[0].n_inline, 2);
+		if (d[0].n_inline == 2) {
+			CHECK_STR(d[0].inline_policies[0].name, "inl");
+			CHECK_STR(d[0].inline_policies[1].name, "inl2");
+			CHECK_STR(d[0].inline_policies[1].document, "{\"a\":1}");
+		}
+	}
+	for (size_t i = 0; i < 10; i++)
+		irsa_role_details_release(&d[i]);
+	irsa_aws_free(aws);
+}
+
+TEST(bulk_read_follows_its_marker)
+{
+	read_paged(false);
+}
+
+TEST(per_role_lists_follow_their_markers)
+{
+	read_paged(true);
 }
 
 /* --- EKS calls in parallel --- */
@@ -853,6 +951,8 @@ int main(void)
 	RUN(many_roles_one_bulk_read);
 	RUN(bulk_read_denied_falls_back_to_per_role_rounds);
 	RUN(few_roles_are_read_role_by_role);
+	RUN(bulk_read_follows_its_marker);
+	RUN(per_role_lists_follow_their_markers);
 	RUN(clusters_described_in_parallel);
 	RUN(multi_interface_bounds_and_reuses_connections);
 	RUN(throttling_lowers_the_requests_in_flight);

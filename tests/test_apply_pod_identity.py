@@ -294,6 +294,47 @@ class ApplyPodIdentityTest(clitest.AwsKubeEmulatorCase):
         self.assertIsNone(self.sa("kube-system", "external-dns"))
         self.assert_noop("-f", EXAMPLE)
 
+    def test_eksctl_service_role_boundary_bounds_pod_identity_roles(self):
+        text = f"""\
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata: {{name: shop, region: eu-west-1}}
+iam:
+  serviceRolePermissionsBoundary: arn:aws:iam::{ACCOUNT}:policy/shop-boundary
+  podIdentityAssociations:
+    - namespace: checkout
+      serviceAccountName: payments
+      roleName: shop-pi-payments
+      permissionPolicyARNs: [arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess]
+    - namespace: checkout
+      serviceAccountName: audit
+      roleName: shop-pi-audit
+      permissionsBoundaryARN: arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess
+    - namespace: reporting
+      serviceAccountName: exporter
+      roleARN: arn:aws:iam::{ACCOUNT}:role/reporting-exporter
+  serviceAccounts:
+    - metadata: {{namespace: checkout, name: legacy}}
+      roleName: shop-irsa-legacy
+      roleOnly: true
+"""
+        path = self.write("boundary.yaml", text)
+        exporter_before = self.roles()["reporting-exporter"]
+        r = self.apply("-f", path, "--detailed-exitcode")
+        self.assertEqual(r.rc, 10, repr(r))
+        roles = self.roles()
+        cluster_boundary = f"arn:aws:iam::{ACCOUNT}:policy/shop-boundary"
+        # the Pod Identity role is bounded as the IRSA one is
+        self.assertEqual(len(pod_identity_statements(roles["shop-pi-payments"]["trust"])), 1)
+        self.assertEqual(roles["shop-pi-payments"]["permissions_boundary"], cluster_boundary)
+        self.assertEqual(roles["shop-irsa-legacy"]["permissions_boundary"], cluster_boundary)
+        # an association's own boundary wins; a roleARN is not touched
+        self.assertEqual(roles["shop-pi-audit"]["permissions_boundary"],
+                         "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
+        self.assertEqual(roles["reporting-exporter"], exporter_before)
+        self.assertEqual(len(self.calls("PutRolePermissionsBoundary")), 0)  # set by CreateRole
+        self.assert_noop("-f", path)
+
     def test_eksctl_dry_run(self):
         r = self.apply("-f", EXAMPLE, "--dry-run", "--output", "json")
         self.assertOk(r)

@@ -133,5 +133,67 @@ class BatchTest(unittest.TestCase):
         self.assertEqual(sorted(self.actions()), ["DescribeCluster"] * 3)
 
 
+class PagedBatchTest(unittest.TestCase):
+    """The emulator answers one item a page (as IAM does with MaxItems=1):
+    every list, the bulk read's and each role's, is followed by its Marker
+    to the end."""
+    ATTACHED = [READ_ONLY, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",
+                f"arn:aws:iam::{ACCT}:policy/app0-extra"]
+    INLINES = {"irsactl-s3": INLINE, "irsactl-more": INLINE}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = AwsEmulator(page_size=1)
+        cls.emu.start()
+        roles = [{"name": f"app{i}"} for i in range(12)]
+        roles[0].update(attached_policies=cls.ATTACHED, inline_policies=cls.INLINES)
+        cls.emu.seed(roles=roles)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+
+    setUp = BatchTest.setUp
+    run_driver = BatchTest.run_driver
+    actions = BatchTest.actions
+
+    def check_paged(self, out):
+        roles = {r["name"]: r for r in out["roles"]}
+        self.assertFalse(roles["absent"]["found"])
+        a = roles["app0"]
+        self.assertNotIn("error", a)
+        self.assertEqual(sorted(a["attached"]), sorted(self.ATTACHED))
+        self.assertEqual(sorted(a["inline"]), sorted(self.INLINES))
+        for name, doc in self.INLINES.items():
+            self.assertEqual(json.loads(a["inline"][name]), doc)
+        for i in range(1, 12):
+            r = roles[f"app{i}"]
+            self.assertTrue(r["found"])
+            self.assertNotIn("error", r)
+            self.assertEqual((r["attached"], r["inline"]), ([], {}))
+
+    def test_bulk_read_when_allowed(self):
+        out = self.run_driver(ALICE, "roles", *NAMES)
+        self.assertTrue(out["bulk"])
+        self.check_paged(out)
+        # one page per role of the account
+        n_roles = len(self.emu.state()["accounts"][ACCT]["roles"])
+        self.assertGreaterEqual(n_roles, 12)
+        self.assertEqual(self.actions(), ["GetAccountAuthorizationDetails"] * n_roles)
+
+    def test_per_role_rounds_when_denied(self):
+        out = self.run_driver(CAROL, "roles", *NAMES)
+        self.assertFalse(out["bulk"])
+        self.check_paged(out)
+        acts = self.actions()
+        self.assertEqual(acts.count("GetAccountAuthorizationDetails"), 1)
+        self.assertEqual(acts.count("GetRole"), 13)
+        # app0's lists in three and two pages, the other roles' in one
+        self.assertEqual(acts.count("ListAttachedRolePolicies"), 3 + 11)
+        self.assertEqual(acts.count("ListRolePolicies"), 2 + 11)
+        self.assertEqual(acts.count("GetRolePolicy"), 2)
+        self.assertEqual(len(acts), 1 + 13 + 14 + 13 + 2)
+
+
 if __name__ == "__main__":
     unittest.main()

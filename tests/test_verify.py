@@ -583,6 +583,39 @@ class PodIdentityTest(VerifyCase):
         self.assertEqual(got, [("ghost", False), ("irsa", False), ("pi", True)])
         self.assertEqual(len([e for e in self.emu.log() if e.get("action") == "ListPodIdentityAssociations"]), 1)
 
+    def test_many_service_accounts_read_the_cluster_once(self):
+        """verify over many service accounts reads the cluster, its associations and its
+        agent add-on once, not once per service account (-n: the namespace's
+        associations; -A: the cluster's)."""
+        self.seed_pi(sa=None)
+        self.kube.seed(namespaces=["apps", "ci"], serviceaccounts=[
+            {"namespace": "apps", "name": f"irsa{i}", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}
+            for i in range(3)] + [{"namespace": "apps", "name": "pi"}, {"namespace": "ci", "name": "pi2"}])
+        self.associate(name="pi")
+        self.associate(ns="ci", name="pi2")
+        for scope, want in ((["-n", "apps"], ["irsa0", "irsa1", "irsa2", "pi"]),
+                            (["-A"], ["irsa0", "irsa1", "irsa2", "pi", "pi2"])):
+            self.emu.clear_log()
+            r = self.run_cli("verify", "--cluster", "demo", *scope, "--kubeconfig", self.kubeconfig,
+                             "--output", "json")
+            self.assertEqual(r.rc, EXIT_CHECK_FAILED, r)  # the role trusts apps/web only
+            sas = {s["service_account"]: s for s in r.json()["service_accounts"]}
+            self.assertEqual(sorted(sas), want)
+            for name, s in sas.items():
+                c = {x["check"]: x for x in s["checks"]}
+                self.assertEqual(c["cluster"]["status"], "ok", s)
+                self.assertIn("cluster 'demo'", c["cluster"]["message"])
+                if name.startswith("pi"):
+                    self.assertTrue(s["ok"], s)
+                    self.assertEqual(c["pod-identity-agent"]["status"], "ok", s)
+                else:
+                    self.assertNotIn("pod-identity-agent", c)
+            eks = [e.get("action") for e in self.emu.log() if e.get("service") == "eks"]
+            n_pi = len([n for n in want if n.startswith("pi")])
+            self.assertEqual(sorted(eks), sorted(["DescribeCluster", "ListPodIdentityAssociations",
+                                                  "DescribeAddon"]
+                                                 + ["DescribePodIdentityAssociation"] * n_pi), scope)
+
 
 class ListTest(VerifyCase):
     def test_list_roles_pages_through_1500_roles(self):

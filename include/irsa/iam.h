@@ -179,10 +179,11 @@ int irsa_iam_account_roles(struct irsa_aws *aws, struct irsa_role_details **ret,
 
 /* The named roles into ret[0..n) (zeroed by the function). With n >=
  * IRSA_IAM_BULK_MIN, one irsa_iam_account_roles(); when that is denied
- * (or for fewer roles), per-role reads in three parallel rounds: GetRole
- * of every name; ListAttachedRolePolicies and ListRolePolicies of the
- * roles found (nothing more for an absent one); GetRolePolicy of each
- * inline policy. A failure reading one role is in its err; -1 only when
+ * (or for fewer roles), per-role reads in three parallel rounds (round.h):
+ * GetRole of every name; ListAttachedRolePolicies and ListRolePolicies of
+ * the roles found (nothing more for an absent one), every page (a list
+ * whose answer is truncated follows its Marker in one more round with
+ * only those pages); GetRolePolicy of each inline policy. A failure reading one role is in its err; -1 only when
  * nothing could be read. *ret_bulk (may be NULL): the bulk read was used. */
 int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 			struct irsa_role_details *ret, bool *ret_bulk, struct irsa_error *err);

@@ -86,6 +86,19 @@ struct irsa_verify_env {
 	const char *kube_error;
 };
 
+/* What verifying many service accounts of one EKS cluster reads once
+ * instead of once for each: DescribeCluster and, when some of them use
+ * EKS Pod Identity, DescribeAddon of eks-pod-identity-agent. */
+struct irsa_verify_cluster {
+	char *name;
+	struct irsa_eks_cluster cluster;
+	struct irsa_error cluster_err;  /* kind set when DescribeCluster failed */
+	bool agent_read;
+	bool agent_found;
+	struct irsa_eks_addon agent;
+	struct irsa_error agent_err;    /* kind set when DescribeAddon failed */
+};
+
 struct irsa_verify_request {
 	const char *cluster;            /* EKS cluster name, or NULL with issuer_url */
 	const char *issuer_url;         /* a self-managed cluster's issuer */
@@ -102,6 +115,10 @@ struct irsa_verify_request {
 	const struct irsa_pod_identity_association *associations;
 	size_t n_associations;
 	bool associations_listed;
+	/* The cluster and its Pod Identity agent add-on when the caller read
+	 * them once for many service accounts (irsa_verify_read_cluster());
+	 * NULL (or another cluster's): each run reads its own. */
+	const struct irsa_verify_cluster *cluster_read;
 };
 
 struct irsa_verify_report {
@@ -140,6 +157,14 @@ int irsa_verify_run_many(const struct irsa_verify_sessions *sessions,
 			 const struct irsa_verify_request *req, const struct irsa_strlist *sas,
 			 unsigned parallel, struct irsa_verify_report *reports,
 			 struct irsa_error *err);
+
+/* DescribeCluster of cluster and, with agent, DescribeAddon of its
+ * eks-pod-identity-agent into ret (each outcome in its error), for
+ * irsa_verify_request.cluster_read. Release with
+ * irsa_verify_cluster_release(). */
+void irsa_verify_read_cluster(struct irsa_aws *aws, const char *cluster, bool agent,
+			      struct irsa_verify_cluster *ret);
+void irsa_verify_cluster_release(struct irsa_verify_cluster *c);
 
 /* The service accounts of ns (NULL = every namespace) that carry the
  * eks.amazonaws.com/role-arn annotation, as "NAMESPACE/NAME" sorted. */

@@ -180,6 +180,7 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 	struct irsa_strlist sas = { 0 };
 	struct irsa_verify_report *reports;
 	struct irsa_pod_identity_association *assocs = NULL;
+	struct irsa_verify_cluster cluster = { 0 };
 	json_t *list = json_array(), *result;
 	size_t n_failed = 0, n_assocs = 0;
 
@@ -193,8 +194,15 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 		return -1;
 	}
 	list_associations(env, req, all_namespaces, &sas, &assocs, &n_assocs);
+	/* the cluster (and the agent, for the associations) once for every run */
+	if (req->cluster && sas.n) {
+		irsa_verify_read_cluster(env->aws, req->cluster, n_assocs > 0, &cluster);
+		req->cluster_read = &cluster;
+	}
 	reports = irsa_malloc0((sas.n + 1) * sizeof(*reports));
 	if (irsa_verify_run_many(&sessions, req, &sas, VERIFY_PARALLEL, reports, err) < 0) {
+		irsa_verify_cluster_release(&cluster);
+		req->cluster_read = NULL;
 		irsa_pod_identity_associations_free(assocs, n_assocs);
 		free(reports);
 		irsa_strlist_release(&sas);
@@ -216,6 +224,8 @@ static int verify_many(struct cli_ctx *ctx, const struct irsa_verify_env *env,
 	irsa_pod_identity_associations_free(assocs, n_assocs);
 	req->associations = NULL;
 	req->n_associations = 0;
+	irsa_verify_cluster_release(&cluster);
+	req->cluster_read = NULL;
 	result = json_pack("{s:b, s:o}", "ok", n_failed == 0, "service_accounts", list);
 	if (cli_print_result(ctx, result, text_many) < 0)
 		return irsa_error_set(err, IRSA_ERR_INTERNAL, "cannot write the report");

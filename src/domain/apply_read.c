@@ -923,9 +923,11 @@ static const char *role_field_with_role_arn(const struct reader *rd, int id)
 	return NULL;
 }
 
-/* iam.podIdentityAssociations[]: one Pod Identity service account. */
+/* iam.podIdentityAssociations[]: one Pod Identity service account. The
+ * role irsactl makes for it gets iam.serviceRolePermissionsBoundary
+ * (boundary) unless it names its own; a roleARN is used as it is. */
 static int read_eksctl_pia(const struct reader *rd, int id, const char *cluster,
-			   struct irsa_apply_request *r)
+			   const char *boundary, struct irsa_apply_request *r)
 {
 	struct irsa_apply_sa *s = new_sa(r);
 	const char *what = "iam.podIdentityAssociations[]";
@@ -963,12 +965,14 @@ static int read_eksctl_pia(const struct reader *rd, int id, const char *cluster,
 			       role_field_with_role_arn(rd, id));
 	if (read_pod_identity(rd, id, s) < 0)
 		return -1;
+	if (!s->permissions_boundary && !s->role_arn && boundary)
+		s->permissions_boundary = irsa_strdup(boundary);
 	s->target = create_sa ? IRSA_APPLY_TARGET_CLUSTER : IRSA_APPLY_TARGET_NONE;
 	return 0;
 }
 
 static int read_eksctl_pias(const struct reader *rd, int iam, const char *cluster,
-			    struct irsa_apply_request *r)
+			    const char *boundary, struct irsa_apply_request *r)
 {
 	int list = irsa_yaml_map_get(rd->d, iam, "podIdentityAssociations", NULL);
 
@@ -978,7 +982,7 @@ static int read_eksctl_pias(const struct reader *rd, int iam, const char *cluste
 		return fail_at(rd, list, "iam.podIdentityAssociations must be a list");
 	for (size_t i = 0; i < irsa_yaml_seq_size(rd->d, list); i++)
 		if (read_eksctl_pia(rd, irsa_yaml_node(rd->d, list)->data.sequence.items.start[i],
-				    cluster, r) < 0)
+				    cluster, boundary, r) < 0)
 			return -1;
 	return 0;
 }
@@ -1035,7 +1039,7 @@ static int read_eksctl(const struct reader *rd, int root, struct irsa_apply_requ
 		return -1;
 	c = &r->clusters[r->n_clusters - 1];
 	c->create_provider = with_oidc;
-	if (read_eksctl_pias(rd, iam, name, r) < 0)
+	if (read_eksctl_pias(rd, iam, name, boundary, r) < 0)
 		return -1;
 	sas = irsa_yaml_map_get(rd->d, iam, "serviceAccounts", NULL);
 	if (!sas || irsa_yaml_is_null(rd->d, sas))

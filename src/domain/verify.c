@@ -788,20 +788,32 @@ static int check_request(const struct irsa_verify_request *req, struct irsa_erro
 	return 0;
 }
 
-/* GetCallerIdentity and DescribeCluster at once, then their checks. */
+const struct irsa_verify_cluster *verify_cluster_read(const struct verify *v)
+{
+	const struct irsa_verify_cluster *shared = v->req->cluster_read;
+
+	if (!shared || !v->req->cluster || !shared->name ||
+	    strcmp(shared->name, v->req->cluster) != 0)
+		return NULL;
+	return shared;
+}
+
+/* GetCallerIdentity and DescribeCluster (unless the caller read it for
+ * every run) at once, then their checks. */
 static void read_first(struct verify *v)
 {
 	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(v->env->aws);
+	const struct irsa_verify_cluster *shared = verify_cluster_read(v);
 	struct irsa_caller_identity id;
 	struct irsa_eks_cluster c = { 0 };
 	struct irsa_error id_err, c_err = { 0 };
 
 	irsa_round_get_caller_identity(round, &id, &id_err);
-	if (v->req->cluster)
+	if (v->req->cluster && !shared)
 		irsa_round_describe_cluster(round, v->req->cluster, &c, &c_err);
 	irsa_round_run(round);
 	check_identity(v, &id, &id_err);
-	check_cluster(v, &c, &c_err);
+	check_cluster(v, shared ? &shared->cluster : &c, shared ? &shared->cluster_err : &c_err);
 	irsa_caller_identity_release(&id);
 	irsa_eks_cluster_release(&c);
 }
@@ -966,6 +978,29 @@ int irsa_verify_annotated_service_accounts(struct irsa_kube *kube, const char *n
 }
 
 /* ---- many service accounts, in parallel ---------------------------------- */
+
+void irsa_verify_read_cluster(struct irsa_aws *aws, const char *cluster, bool agent,
+			      struct irsa_verify_cluster *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->name = irsa_strdup(cluster);
+	irsa_eks_describe_cluster(aws, cluster, &ret->cluster, &ret->cluster_err);
+	if (!agent)
+		return;
+	ret->agent_read = true;
+	ret->agent_found = irsa_eks_describe_addon(aws, cluster, IRSA_EKS_POD_IDENTITY_AGENT,
+						   &ret->agent, &ret->agent_err) == 0;
+}
+
+void irsa_verify_cluster_release(struct irsa_verify_cluster *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	irsa_eks_cluster_release(&c->cluster);
+	irsa_eks_addon_release(&c->agent);
+	memset(c, 0, sizeof(*c));
+}
 
 struct batch {
 	const struct irsa_verify_sessions *sessions;

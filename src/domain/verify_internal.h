@@ -41,6 +41,9 @@ struct verify {
 void verify_check_set(struct verify *v, enum irsa_check_id id, enum irsa_check_status status,
 		      const char *fix, const char *fmt, ...) _printf_(5, 6);
 
+/* verify.c: the request's cluster_read when it is this run's cluster's */
+const struct irsa_verify_cluster *verify_cluster_read(const struct verify *v);
+
 /* verify_pod_identity.c */
 /* The association of the SA, from the request's list or looked up. */
 void verify_find_pod_identity(struct verify *v);

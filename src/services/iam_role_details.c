@@ -1,12 +1,13 @@
 /* AWS IAM: roles with everything attached to them, for many roles at
  * once: the bulk read (GetAccountAuthorizationDetails) or per-role reads
- * in parallel rounds (irsa_aws_query_many). */
+ * in parallel rounds (round.h, which follows the lists' Markers). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "irsa/iam.h"
 #include "irsa/log.h"
+#include "irsa/round.h"
 #include "irsa/strlist.h"
 #include "irsa/strutil.h"
 #include "iam_internal.h"
@@ -133,143 +134,92 @@ static void pick_roles(struct irsa_role_details *all, size_t n_all, const char *
 
 /* ---- per-role reads in rounds ---- */
 
-struct round {
-	struct irsa_aws_query_call *calls;
-	struct irsa_params *params;
-	size_t *owner; /* the role index of each call */
-	size_t n, cap;
+/* The outcome of each read of one role (the round's answers land in the
+ * role's details; the inline policies' names here first). */
+struct role_reads {
+	struct irsa_error role_err, attached_err, names_err;
+	struct irsa_strlist inline_names;
+	struct irsa_error *doc_errs;
 };
 
-static struct irsa_params *round_add(struct round *r, size_t owner, const char *action)
+/* A failed read: remembered on its role (the first failure wins). */
+static bool failed(struct irsa_role_details *d, const struct irsa_error *e)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 16;
-		r->calls = irsa_realloc(r->calls, r->cap * sizeof(*r->calls));
-		r->params = irsa_realloc(r->params, r->cap * sizeof(*r->params));
-		r->owner = irsa_realloc(r->owner, r->cap * sizeof(*r->owner));
-	}
-	r->params[r->n] = (struct irsa_params)IRSA_PARAMS_INIT;
-	r->calls[r->n] = (struct irsa_aws_query_call){ "iam", IAM_VERSION, action, NULL };
-	r->owner[r->n] = owner;
-	return &r->params[r->n++];
-}
-
-static void round_run(struct irsa_aws *aws, struct round *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		r->calls[i].params = &r->params[i];
-	irsa_aws_query_many(aws, r->calls, r->n, NULL);
-}
-
-static void round_release(struct round *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		irsa_params_release(&r->params[i]);
-		if (r->calls[i].doc)
-			xmlFreeDoc(r->calls[i].doc);
-	}
-	free(r->calls);
-	free(r->params);
-	free(r->owner);
-	memset(r, 0, sizeof(*r));
-}
-
-static xmlNode *result_of(const struct irsa_aws_query_call *c)
-{
-	char name[128];
-
-	snprintf(name, sizeof(name), "%sResult", c->action);
-	return iam_child(xmlDocGetRootElement(c->doc), name);
-}
-
-/* A failed call: remembered on its role (the first failure wins). */
-static bool failed(const struct irsa_aws_query_call *c, struct irsa_role_details *d)
-{
-	if (c->rc == 0)
+	if (!e->kind)
 		return false;
 	if (!d->err.kind)
-		d->err = c->err;
+		d->err = *e;
 	return true;
 }
 
+/* After GetRole: true when the role exists and its lists are to be read. */
+static bool take_role(struct irsa_role_details *d, const struct role_reads *rr)
+{
+	if (rr->role_err.kind == IRSA_ERR_NOT_FOUND) {
+		irsa_role_release(&d->role);
+		return false; /* absent: nothing more to read */
+	}
+	if (failed(d, &rr->role_err))
+		return false;
+	d->found = true;
+	d->role_fields = true;
+	return true;
+}
+
+/* After the lists: GetRolePolicy of each inline policy added to round. */
+static void add_documents(struct irsa_round *round, const char *name,
+			  struct irsa_role_details *d, struct role_reads *rr)
+{
+	size_t n = rr->inline_names.n;
+
+	if (failed(d, &rr->attached_err) || failed(d, &rr->names_err) || n == 0)
+		return;
+	d->inline_policies = irsa_malloc0(n * sizeof(*d->inline_policies));
+	rr->doc_errs = irsa_malloc0(n * sizeof(*rr->doc_errs));
+	d->n_inline = n;
+	for (size_t k = 0; k < n; k++) {
+		d->inline_policies[k].name = irsa_strdup(rr->inline_names.items[k]);
+		irsa_round_get_role_policy(round, name, rr->inline_names.items[k],
+					   &d->inline_policies[k].document, &rr->doc_errs[k]);
+	}
+}
+
+/* GetRole of each, then ListAttachedRolePolicies and ListRolePolicies of
+ * those that exist (every page, irsa_round_run() follows the Markers),
+ * then GetRolePolicy of each inline policy: three rounds (more when a
+ * list has several pages) whatever the number of roles. */
 static void read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 		       struct irsa_role_details *ret)
 {
-	struct round r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(aws);
+	struct role_reads *rr = irsa_malloc0((n + 1) * sizeof(*rr));
+	bool *listed = irsa_malloc0((n + 1) * sizeof(*listed));
 
 	for (size_t i = 0; i < n; i++)
-		irsa_params_add(round_add(&r1, i, "GetRole"), "RoleName", names[i]);
-	round_run(aws, &r1);
-	for (size_t i = 0; i < r1.n; i++) {
-		struct irsa_role_details *d = &ret[r1.owner[i]];
-		xmlNode *role;
-
-		if (r1.calls[i].rc < 0 && r1.calls[i].err.kind == IRSA_ERR_NOT_FOUND)
-			continue; /* absent: nothing more to read */
-		if (failed(&r1.calls[i], d))
+		irsa_round_get_role(round, names[i], &ret[i].role, &rr[i].role_err);
+	irsa_round_run(round);
+	for (size_t i = 0; i < n; i++) {
+		if (!take_role(&ret[i], &rr[i]))
 			continue;
-		role = iam_child(result_of(&r1.calls[i]), "Role");
-		if (!role) {
-			irsa_error_set(&d->err, IRSA_ERR_REMOTE,
-				       "iam GetRole: the answer for role '%s' has no Role", names[i]);
-			continue;
-		}
-		d->found = true;
-		d->role_fields = true;
-		iam_parse_role(role, &d->role);
-		for (int k = 0; k < 2; k++) {
-			struct irsa_params *p = round_add(&r2, r1.owner[i], k ? "ListRolePolicies"
-									      : "ListAttachedRolePolicies");
-
-			irsa_params_add(p, "RoleName", names[r1.owner[i]]);
-			irsa_params_add(p, "MaxItems", "1000");
-		}
+		listed[i] = true;
+		irsa_round_list_attached_role_policies(round, names[i], &ret[i].attached,
+						       &ret[i].n_attached, &rr[i].attached_err);
+		irsa_round_list_role_policies(round, names[i], &rr[i].inline_names,
+					      &rr[i].names_err);
 	}
-	round_run(aws, &r2);
-	for (size_t i = 0; i < r2.n; i++) {
-		struct irsa_role_details *d = &ret[r2.owner[i]];
-		xmlNode *res, *l;
-		bool attached = strcmp(r2.calls[i].action, "ListAttachedRolePolicies") == 0;
-
-		if (failed(&r2.calls[i], d))
-			continue;
-		res = result_of(&r2.calls[i]);
-		if (iam_child_bool(res, "IsTruncated")) {
-			irsa_error_set(&d->err, IRSA_ERR_REMOTE, "iam %s: more than 1000 policies on "
-				       "role '%s'", r2.calls[i].action, names[r2.owner[i]]);
-			continue;
-		}
-		l = iam_child(res, attached ? "AttachedPolicies" : "PolicyNames");
-		for (xmlNode *m = l ? l->children : NULL; m; m = m->next) {
-			_cleanup_free_ char *name = NULL;
-			struct irsa_params *p;
-
-			if (!is_member(m))
-				continue;
-			if (attached) {
-				add_attached(d, m);
-				continue;
-			}
-			name = irsa_xml_text(m);
-			p = round_add(&r3, r2.owner[i], "GetRolePolicy");
-			irsa_params_add(p, "RoleName", names[r2.owner[i]]);
-			irsa_params_add(p, "PolicyName", name);
-		}
+	irsa_round_run(round);
+	for (size_t i = 0; i < n; i++)
+		if (listed[i])
+			add_documents(round, names[i], &ret[i], &rr[i]);
+	irsa_round_run(round);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; rr[i].doc_errs && k < ret[i].n_inline; k++)
+			failed(&ret[i], &rr[i].doc_errs[k]);
+		irsa_strlist_release(&rr[i].inline_names);
+		free(rr[i].doc_errs);
 	}
-	round_run(aws, &r3);
-	for (size_t i = 0; i < r3.n; i++) {
-		struct irsa_role_details *d = &ret[r3.owner[i]];
-		xmlNode *res;
-
-		if (failed(&r3.calls[i], d))
-			continue;
-		res = result_of(&r3.calls[i]);
-		add_inline(d, irsa_strdup(irsa_params_get(&r3.params[i], "PolicyName")),
-			   iam_child_document(res, "PolicyDocument"));
-	}
-	round_release(&r1);
-	round_release(&r2);
-	round_release(&r3);
+	free(listed);
+	free(rr);
 }
 
 int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
@@ -309,28 +259,28 @@ int irsa_iam_read_roles(struct irsa_aws *aws, const char *const *names, size_t n
 void irsa_iam_read_role_fields(struct irsa_aws *aws, struct irsa_role_details *d, size_t n,
 			       const bool *want)
 {
-	struct round r = { 0 };
+	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(aws);
+	struct irsa_role *roles = irsa_malloc0((n + 1) * sizeof(*roles));
+	struct irsa_error *errs = irsa_malloc0((n + 1) * sizeof(*errs));
+	bool *asked = irsa_malloc0((n + 1) * sizeof(*asked));
 
-	for (size_t i = 0; i < n; i++)
-		if (d[i].found && !d[i].role_fields && !d[i].err.kind && (!want || want[i]))
-			irsa_params_add(round_add(&r, i, "GetRole"), "RoleName", d[i].role.name);
-	round_run(aws, &r);
-	for (size_t i = 0; i < r.n; i++) {
-		struct irsa_role_details *one = &d[r.owner[i]];
-		xmlNode *role;
-
-		if (failed(&r.calls[i], one))
-			continue;
-		role = iam_child(result_of(&r.calls[i]), "Role");
-		if (!role) {
-			irsa_error_set(&one->err, IRSA_ERR_REMOTE, "iam GetRole: the answer for role "
-				       "'%s' has no Role", one->role.name);
-			continue;
-		}
-		free(one->role.description);
-		one->role.description = iam_child_text(role, "Description");
-		one->role.max_session_duration = iam_child_int(role, "MaxSessionDuration", 0);
-		one->role_fields = true;
+	for (size_t i = 0; i < n; i++) {
+		asked[i] = d[i].found && !d[i].role_fields && !d[i].err.kind && (!want || want[i]);
+		if (asked[i])
+			irsa_round_get_role(round, d[i].role.name, &roles[i], &errs[i]);
 	}
-	round_release(&r);
+	irsa_round_run(round);
+	for (size_t i = 0; i < n; i++) {
+		if (!asked[i] || failed(&d[i], &errs[i]))
+			continue;
+		free(d[i].role.description);
+		d[i].role.description = roles[i].description;
+		roles[i].description = NULL;
+		d[i].role.max_session_duration = roles[i].max_session_duration;
+		d[i].role_fields = true;
+		irsa_role_release(&roles[i]);
+	}
+	free(asked);
+	free(errs);
+	free(roles);
 }
