@@ -41,6 +41,12 @@ static struct irsa_aws *session(void)
 	return fake_aws_new(&ops, "us-west-2");
 }
 
+/* A session whose requests t answers. */
+static struct irsa_aws *answered_session(const struct irsa_http_transport *t)
+{
+	return fake_aws_transport(&ops, "us-west-2", t);
+}
+
 /* A transport that answers GetRole by the RoleName in the body: role
  * "denied*" gets AccessDenied, "down*" always 503, role "slowN" is throttled N times first,
  * role "flakyN" gets N 503s first; every other role exists. */
@@ -540,14 +546,13 @@ static void check_app1(const struct irsa_role_details *d)
 
 static void read_ten(bool denied, size_t n)
 {
-	struct irsa_aws *aws = session();
 	struct iam_fake f = { .bulk_denied = denied };
 	struct irsa_http_transport t = { iam_send, fake_no_sleep, &f };
+	struct irsa_aws *aws = answered_session(&t);
 	struct irsa_role_details d[10];
 	struct irsa_error err = { 0 };
 	bool bulk = true;
 
-	irsa_http_set_transport(irsa_aws_http(aws), &t);
 	CHECK_INT(irsa_iam_read_roles(aws, ten_roles, n, d, &bulk, &err), 0);
 	check_app1(&d[0]);
 	CHECK(d[1].found);
@@ -601,14 +606,13 @@ TEST(few_roles_are_read_role_by_role)
  * unless told otherwise; a role can have more inline policies). */
 static void read_paged(bool denied)
 {
-	struct irsa_aws *aws = session();
 	struct iam_fake f = { .bulk_denied = denied, .paged = true };
 	struct irsa_http_transport t = { iam_send, fake_no_sleep, &f };
+	struct irsa_aws *aws = answered_session(&t);
 	struct irsa_role_details d[10];
 	struct irsa_error err = { 0 };
 	bool bulk = false;
 
-	irsa_http_set_transport(irsa_aws_http(aws), &t);
 	CHECK_INT(irsa_iam_read_roles(aws, ten_roles, 10, d, &bulk, &err), 0);
 	CHECK(d[0].found);
 	CHECK(d[1].found);
@@ -695,14 +699,13 @@ static int eks_send(void *userdata, const struct irsa_request *req,
 
 TEST(clusters_described_in_parallel)
 {
-	struct irsa_aws *aws = session();
 	struct eks_fake f = { 0 };
 	struct irsa_http_transport t = { eks_send, fake_no_sleep, &f };
+	struct irsa_aws *aws = answered_session(&t);
 	static const char *const names[] = { "prod", "gone", "dev" };
 	struct irsa_eks_cluster c[3];
 	struct irsa_error errs[3];
 
-	irsa_http_set_transport(irsa_aws_http(aws), &t);
 	CHECK_INT(irsa_eks_describe_clusters(aws, names, 3, c, errs), -1);
 	CHECK_INT(errs[0].kind, 0);
 	CHECK_STR(c[0].oidc_issuer, "https://oidc.eks.us-west-2.amazonaws.com/id/prod");
