@@ -728,6 +728,7 @@ struct loop_server {
 	atomic_int connections, in_flight, peak, requests;
 	int throttle_first;   /* the first N requests are throttled */
 	atomic_int peak_after; /* the peak among the requests after those */
+	int delay_ms;          /* each answer's wait (default 50 ms) */
 	atomic_int first_after; /* in flight when the first request after them came */
 	pthread_t thread;
 };
@@ -795,7 +796,8 @@ static void *serve_connection(void *arg)
 	static const char body[] = "<GetRoleResponse><GetRoleResult><Role><RoleName>x</RoleName>"
 				   "</Role></GetRoleResult></GetRoleResponse>";
 	char answer[1024];
-	struct timespec delay = { 0, 50 * 1000000L };
+	long delay_ms = srv->delay_ms ? srv->delay_ms : 50;
+	struct timespec delay = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
 
 	while (read_request(c->fd, buf, sizeof(buf))) {
 		int now = atomic_fetch_add(&srv->in_flight, 1) + 1;
@@ -869,6 +871,9 @@ TEST(multi_interface_bounds_and_reuses_connections)
 		CHECK(0);
 		return;
 	}
+	/* long enough that a slow client (valgrind, a busy machine) still
+	 * shows the overlap: one after another would take 2000 ms */
+	srv.delay_ms = 100;
 	snprintf(endpoint_url, sizeof(endpoint_url), "http://127.0.0.1:%d", srv.port);
 	aws = session();
 	irsa_aws_set_concurrency(aws, 4);
@@ -887,10 +892,10 @@ TEST(multi_interface_bounds_and_reuses_connections)
 	/* Never more than 4 at once, and they did overlap. */
 	CHECK(atomic_load(&srv.peak) <= 4);
 	CHECK(atomic_load(&srv.peak) >= 2);
-	/* 20 x 50 ms one after another would be 1000 ms. */
-	printf("# 20 requests of 50 ms, 4 at once: %.0f ms, peak %d, %d connections\n", ms,
+	/* 20 x 100 ms one after another would be 2000 ms. */
+	printf("# 20 requests of 100 ms, 4 at once: %.0f ms, peak %d, %d connections\n", ms,
 	       atomic_load(&srv.peak), atomic_load(&srv.connections));
-	CHECK(ms < 950); /* one after another: 1000 ms and more */
+	CHECK(ms < 1900); /* one after another: 2000 ms and more */
 	/* Connections kept: at most one per slot, also across batches. */
 	CHECK(atomic_load(&srv.connections) <= 4);
 	CHECK_INT(irsa_aws_query_many(aws, again.calls, again.n, &err), 0);
@@ -915,6 +920,7 @@ TEST(throttling_lowers_the_requests_in_flight)
 		return;
 	}
 	srv.throttle_first = 8;
+	srv.delay_ms = 200; /* time for all eight to be in flight, even on a slow client */
 	snprintf(endpoint_url, sizeof(endpoint_url), "http://127.0.0.1:%d", srv.port);
 	retry_base = "20";
 	aws = session();
