@@ -244,19 +244,7 @@ int irsa_aws_json(struct irsa_aws *aws, const char *service, const char *method,
 int irsa_aws_query_many(struct irsa_aws *aws, struct irsa_aws_query_call *calls, size_t n,
 			struct irsa_error *err)
 {
-	const struct irsa_credentials *creds;
-
-	if (irsa_aws_credentials(aws, &creds, err) < 0) {
-		for (size_t i = 0; i < n; i++) {
-			calls[i].rc = -1;
-			calls[i].doc = NULL;
-			calls[i].err = err ? *err : (struct irsa_error){ 0 };
-			if (calls[i].on_done)
-				calls[i].on_done(&calls[i]);
-		}
-		return -1;
-	}
-	return irsa_aws_client_query_many(&aws->client, creds, calls, n, 0, err);
+	return irsa_aws_call_many(aws, calls, n, NULL, 0, err);
 }
 
 void irsa_aws_set_concurrency(struct irsa_aws *aws, size_t n)
@@ -272,17 +260,7 @@ size_t irsa_aws_concurrency(const struct irsa_aws *aws)
 int irsa_aws_json_many(struct irsa_aws *aws, struct irsa_aws_json_call *calls, size_t n,
 		       struct irsa_error *err)
 {
-	const struct irsa_credentials *creds;
-
-	if (irsa_aws_credentials(aws, &creds, err) < 0) {
-		for (size_t i = 0; i < n; i++) {
-			calls[i].rc = -1;
-			calls[i].ret = NULL;
-			calls[i].err = err ? *err : (struct irsa_error){ 0 };
-		}
-		return -1;
-	}
-	return irsa_aws_client_json_many(&aws->client, creds, calls, n, 0, err);
+	return irsa_aws_call_many(aws, NULL, 0, calls, n, err);
 }
 
 int irsa_aws_call_many(struct irsa_aws *aws, struct irsa_aws_query_call *queries, size_t n_queries,

@@ -534,6 +534,14 @@ static void batch_tick(struct batch *b)
 		b->clock = now;
 }
 
+/* A query call's caller hears of its outcome as soon as it is known
+ * (irsa_aws_query_call.on_done), exactly once. */
+static void hand_over(struct batch_item *it)
+{
+	if (it->out && it->out->on_done)
+		it->out->on_done(it->out);
+}
+
 static void item_finish(struct batch *b, struct batch_item *it, int rc,
 			const struct irsa_error *err)
 {
@@ -545,8 +553,7 @@ static void item_finish(struct batch *b, struct batch_item *it, int rc,
 		*out_err = *err;
 	it->finished = true;
 	b->unfinished--;
-	if (it->out && it->out->on_done)
-		it->out->on_done(it->out);
+	hand_over(it);
 }
 
 static int item_prepare(struct irsa_aws_client *c, const struct irsa_credentials *creds,
@@ -757,8 +764,7 @@ static void item_failed_early(struct batch_item *it, const struct irsa_error *e)
 	*out_rc = -1;
 	*out_err = *e;
 	it->finished = true;
-	if (it->out && it->out->on_done)
-		it->out->on_done(it->out);
+	hand_over(it);
 }
 
 /* Frees the batch; -1 with the first failed call's error in err when any

@@ -681,12 +681,7 @@ static size_t run_wave(struct irsa_apply *a, struct irsa_aws *aws, irsa_apply_pr
  * order (CreateRole before its PutRolePolicy). */
 static void execute_roles(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
-	struct irsa_aws *aws = NULL;
-
-	for (size_t i = 0; i < a->n_roles && !aws; i++)
-		if (a->roles[i].planned)
-			aws = a->roles[i].plan.aws;
-	while (aws && run_wave(a, aws, progress, userdata) > 0)
+	while (a->aws && run_wave(a, a->aws, progress, userdata) > 0)
 		;
 	/* roles that were never planned (failed) and eksctl attachRoleARN ones */
 	for (size_t i = 0; i < a->n_roles; i++)
@@ -747,17 +742,6 @@ static void apply_service_accounts_at_once(struct irsa_apply *a)
 	}
 }
 
-/* AWS is done with until a prune: its idle connections need not stay
- * open beside the Kubernetes ones. */
-static void close_aws_connections(struct irsa_apply *a)
-{
-	for (size_t i = 0; i < a->n_roles; i++)
-		if (a->roles[i].planned && a->roles[i].plan.aws) {
-			irsa_aws_close_connections(a->roles[i].plan.aws);
-			return;
-		}
-}
-
 void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, void *userdata)
 {
 	for (size_t i = 0; progress && i < a->n_providers; i++) {
@@ -769,7 +753,10 @@ void irsa_apply_execute(struct irsa_apply *a, irsa_apply_progress_fn progress, v
 	}
 	execute_roles(a, progress, userdata);
 	irsa_apply_execute_pod_identity(a, progress, userdata);
-	close_aws_connections(a);
+	/* AWS is done with until a prune: its idle connections need not stay
+	 * open beside the Kubernetes ones */
+	if (a->aws)
+		irsa_aws_close_connections(a->aws);
 	apply_service_accounts_at_once(a);
 	for (size_t i = 0; i < a->n_targets; i++) {
 		struct irsa_apply_object *o = &a->targets[i];
