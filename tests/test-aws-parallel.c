@@ -380,6 +380,11 @@ TEST(credentials_failure_fails_every_call)
 	CHECK_INT(b.calls[1].err.kind, err.kind);
 	CHECK_INT(hook.calls, 1); /* the hook runs for a call that was never sent too */
 	CHECK_STR(hook.names[0], "-1:-");
+	/* without an err of its own, the caller still finds why in each call */
+	CHECK_INT(irsa_aws_query_many(aws, b.calls, b.n, NULL), -1);
+	CHECK_INT(b.calls[0].err.kind, err.kind);
+	CHECK_STR(b.calls[0].err.message, err.message);
+	CHECK(b.calls[0].err.message[0] != '\0');
 	batch_release(&b);
 	irsa_aws_free(aws);
 }

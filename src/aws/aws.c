@@ -267,19 +267,22 @@ int irsa_aws_call_many(struct irsa_aws *aws, struct irsa_aws_query_call *queries
 		       struct irsa_aws_json_call *jsons, size_t n_jsons, struct irsa_error *err)
 {
 	const struct irsa_credentials *creds;
+	struct irsa_error why = { 0 }; /* each call's error, also when err is NULL */
 
-	if (irsa_aws_credentials(aws, &creds, err) < 0) {
+	if (irsa_aws_credentials(aws, &creds, &why) < 0) {
+		if (err)
+			*err = why;
 		for (size_t i = 0; i < n_queries; i++) {
 			queries[i].rc = -1;
 			queries[i].doc = NULL;
-			queries[i].err = err ? *err : (struct irsa_error){ 0 };
+			queries[i].err = why;
 			if (queries[i].on_done)
 				queries[i].on_done(&queries[i]);
 		}
 		for (size_t i = 0; i < n_jsons; i++) {
 			jsons[i].rc = -1;
 			jsons[i].ret = NULL;
-			jsons[i].err = err ? *err : (struct irsa_error){ 0 };
+			jsons[i].err = why;
 		}
 		return -1;
 	}
