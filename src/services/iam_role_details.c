@@ -193,7 +193,6 @@ static void read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 {
 	_cleanup_(irsa_round_freep) struct irsa_round *round = irsa_round_new(aws);
 	struct role_reads *rr = irsa_malloc0((n + 1) * sizeof(*rr));
-	bool *listed = irsa_malloc0((n + 1) * sizeof(*listed));
 
 	for (size_t i = 0; i < n; i++)
 		irsa_round_get_role(round, names[i], &ret[i].role, &rr[i].role_err);
@@ -201,7 +200,6 @@ static void read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (!take_role(&ret[i], &rr[i]))
 			continue;
-		listed[i] = true;
 		irsa_round_list_attached_role_policies(round, names[i], &ret[i].attached,
 						       &ret[i].n_attached, &rr[i].attached_err);
 		irsa_round_list_role_policies(round, names[i], &rr[i].inline_names,
@@ -209,7 +207,7 @@ static void read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 	}
 	irsa_round_run(round);
 	for (size_t i = 0; i < n; i++)
-		if (listed[i])
+		if (ret[i].found) /* its lists were read */
 			add_documents(round, names[i], &ret[i], &rr[i]);
 	irsa_round_run(round);
 	for (size_t i = 0; i < n; i++) {
@@ -218,7 +216,6 @@ static void read_roles(struct irsa_aws *aws, const char *const *names, size_t n,
 		irsa_strlist_release(&rr[i].inline_names);
 		free(rr[i].doc_errs);
 	}
-	free(listed);
 	free(rr);
 }
 
